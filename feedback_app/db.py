@@ -1,0 +1,117 @@
+"""The database: one SQLAlchemy engine per app, one session per application context.
+
+SQLite (the default) gets WAL journalling, a busy timeout and foreign keys on every
+connection; PostgreSQL is used through psycopg 3 when ``DATABASE_URL`` says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# Named constraints keep Alembic's autogenerate and SQLite batch migrations predictable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, sqlite_busy_timeout_ms: int = 15000) -> Engine:
+    """Return an engine for ``url``; SQLite connections get WAL, a busy timeout and foreign keys."""
+    options: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
+    else:
+        options["pool_pre_ping"] = True
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions are unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # pragma: no cover - exercised by every test
+        # IMMEDIATE takes the write lock at the start of a write transaction, so two writers
+        # queue on the busy timeout instead of failing on a lock upgrade.
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass
+class _DatabaseState:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+class Database:
+    """Flask extension giving each application context its own session.
+
+    Created at module level and bound to an app with :meth:`init_app`.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        """Create the app's engine from ``DATABASE_URL`` and close sessions at teardown."""
+        engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        app.extensions["feedback_db"] = _DatabaseState(
+            engine=engine, sessions=sessionmaker(bind=engine, expire_on_commit=False)
+        )
+        app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def _state() -> _DatabaseState:
+        return current_app.extensions["feedback_db"]
+
+    @property
+    def engine(self) -> Engine:
+        """The current app's engine."""
+        return self._state().engine
+
+    @property
+    def session(self) -> Session:
+        """The session of the current application context (created on first use)."""
+        if "db_session" not in g:
+            g.db_session = self._state().sessions()
+        return g.db_session
+
+    def new_session(self) -> Session:
+        """A separate session, for work that must commit on its own (e.g. the audit log)."""
+        return self._state().sessions()
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None = None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    def ping(self) -> None:
+        """Run a trivial query; raises the driver's error when the database is unreachable."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+db = Database()

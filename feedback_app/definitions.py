@@ -1,0 +1,608 @@
+"""Questionnaire definitions: reading, validating, publishing and comparing versions.
+
+A definition is a YAML file in ``questionnaires/`` named ``<slug>-v<version>.yaml``
+(the schema is documented in ``questionnaires/SCHEMA.md``). Loading a definition
+publishes it with a content hash; a published version is immutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
+from .resources import resource_path
+
+QUESTION_TYPES = (
+    "long_text",
+    "short_text",
+    "single_choice",
+    "multiple_choice",
+    "scale_1_5",
+    "yes_partly_no",
+    "rag",
+    "number",
+    "agency",
+)
+TEXT_TYPES = ("long_text", "short_text")
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+FIXED_OPTIONS = {
+    "yes_partly_no": ["Yes", "Partly", "No"],
+    "rag": ["Red", "Amber", "Green"],
+    "scale_1_5": ["1", "2", "3", "4", "5"],
+}
+DEFAULT_MAX_LENGTH = {"long_text": 5000, "short_text": 200}
+AUDIENCES = ("children", "parents", "practitioners", "champions", "agency-leads", "auditors")
+CHILD_FRIENDLY_AUDIENCES = ("children", "parents")
+TOP_LEVEL_KEYS = {
+    "slug", "version", "title", "audience", "anonymous", "cadence", "intro",
+    "previous_version", "governance", "questions",
+}
+GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
+QUESTION_KEYS = {
+    "key", "type", "text", "child_text", "help", "required", "options", "scale_labels",
+    "min", "max", "max_length", "comparable",
+}
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+FILE_PATTERN = re.compile(r"^(?P<slug>[a-z][a-z0-9-]*)-v(?P<version>[0-9]+)\.ya?ml$")
+AGENCIES_FILE = "agencies.yaml"
+
+
+class DefinitionError(Exception):
+    """A definition file cannot be loaded; the message names the file, the question and the fault."""
+
+    def __init__(self, source: str, problem: str, key: str | None = None):
+        self.source = source
+        self.key = key
+        self.problem = problem
+        where = f"{source}: question '{key}'" if key else source
+        super().__init__(f"{where}: {problem}")
+
+
+class PublishedVersionChanged(DefinitionError):
+    """A file differs from the version of it that is already published."""
+
+
+@dataclass(frozen=True)
+class QuestionDefinition:
+    """One validated question."""
+
+    key: str
+    type: str
+    text: str
+    child_text: str | None = None
+    help: str | None = None
+    required: bool = False
+    options: tuple[str, ...] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    comparable: bool | None = None
+
+    def wording_for(self, audience: str) -> str:
+        """The wording to show ``audience``: the child-friendly one for children and parents."""
+        if audience in CHILD_FRIENDLY_AUDIENCES and self.child_text:
+            return self.child_text
+        return self.text
+
+    def as_dict(self) -> dict[str, Any]:
+        """The question as plain data (the canonical form that is hashed)."""
+        data: dict[str, Any] = {"key": self.key, "type": self.type, "text": self.text}
+        for name in ("child_text", "help", "comparable"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        data["required"] = self.required
+        if self.options is not None:
+            data["options"] = list(self.options)
+        if self.settings:
+            data["settings"] = self.settings
+        return data
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One validated questionnaire version, as read from its file."""
+
+    source: str
+    slug: str
+    version: int
+    title: str
+    audience: str
+    anonymous: bool
+    cadence: str
+    intro: str
+    previous_version: int | None
+    governance: dict[str, str]
+    questions: tuple[QuestionDefinition, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The definition as plain data, in canonical form."""
+        return {
+            "slug": self.slug,
+            "version": self.version,
+            "title": self.title,
+            "audience": self.audience,
+            "anonymous": self.anonymous,
+            "cadence": self.cadence,
+            "intro": self.intro,
+            "previous_version": self.previous_version,
+            "governance": dict(self.governance),
+            "questions": [question.as_dict() for question in self.questions],
+        }
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical content: comments and layout of the file do not count."""
+        canonical = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def question(self, key: str) -> QuestionDefinition | None:
+        """The question with ``key``, or None."""
+        return next((q for q in self.questions if q.key == key), None)
+
+
+def answer_options(question_type: str, options: list[str] | tuple[str, ...] | None, agencies: list[str]) -> list[str]:
+    """The options a respondent chooses from for a question (agencies for an agency question)."""
+    if question_type == "agency":
+        return list(agencies)
+    return list(options or [])
+
+
+def default_questionnaires_dir() -> Path:
+    """The folder of the questionnaire definitions shipped with the app."""
+    return resource_path("questionnaires")
+
+
+def load_agencies(directory: str | Path | None = None) -> list[str]:
+    """The partnership's agencies, from ``agencies.yaml`` (the one place they are listed).
+
+    Raises DefinitionError when the file is missing or is not a list of names.
+    """
+    path = Path(directory or default_questionnaires_dir()) / AGENCIES_FILE
+    if not path.exists():
+        path = default_questionnaires_dir() / AGENCIES_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DefinitionError(path.name, f"cannot be read: {error}") from None
+    agencies = data.get("agencies") if isinstance(data, dict) else None
+    if not isinstance(agencies, list) or not agencies or not all(
+        isinstance(name, str) and name.strip() for name in agencies
+    ):
+        raise DefinitionError(path.name, "must have an 'agencies:' list of agency names")
+    return [name.strip() for name in agencies]
+
+
+def _text(value: Any, source: str, what: str, key: str | None = None, required: bool = True):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DefinitionError(source, f"is missing its {what}", key)
+        return None
+    if not isinstance(value, str):
+        raise DefinitionError(source, f"{what} must be text, not {value!r}", key)
+    return value.strip()
+
+
+def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, f"question number {index} must be a mapping of fields")
+    key = raw.get("key")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        raise DefinitionError(
+            source,
+            f"question number {index} needs a 'key' in snake_case "
+            f"(lowercase letters, digits and underscores), not {key!r}",
+        )
+    unknown = sorted(set(raw) - QUESTION_KEYS)
+    if unknown:
+        raise DefinitionError(source, f"unknown field(s) {', '.join(unknown)}", key)
+    qtype = raw.get("type")
+    if qtype not in QUESTION_TYPES:
+        raise DefinitionError(
+            source, f"unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}", key
+        )
+    text = _text(raw.get("text"), source, "wording ('text')", key)
+    child_text = _text(raw.get("child_text"), source, "child_text", key, required=False)
+    help_text = _text(raw.get("help"), source, "help", key, required=False)
+    required = raw.get("required", False)
+    if not isinstance(required, bool):
+        raise DefinitionError(source, "'required' must be true or false", key)
+    comparable = raw.get("comparable")
+    if comparable is not None and not isinstance(comparable, bool):
+        raise DefinitionError(source, "'comparable' must be true or false", key)
+
+    options = raw.get("options")
+    if qtype in CHOICE_TYPES:
+        if not isinstance(options, list) or not options:
+            raise DefinitionError(source, f"a {qtype} question needs a list of options", key)
+        cleaned = [_text(option, source, "option", key) for option in options]
+        if len(set(cleaned)) != len(cleaned):
+            raise DefinitionError(source, "has the same option twice", key)
+        option_tuple: tuple[str, ...] | None = tuple(cleaned)
+    elif options is not None:
+        raise DefinitionError(source, f"a {qtype} question takes no options", key)
+    else:
+        # An agency question's options come from agencies.yaml when the form is shown, so
+        # adding an agency does not change the content of published versions.
+        option_tuple = tuple(FIXED_OPTIONS[qtype]) if qtype in FIXED_OPTIONS else None
+
+    settings: dict[str, Any] = {}
+    if "scale_labels" in raw:
+        labels = raw["scale_labels"]
+        if qtype != "scale_1_5" or not isinstance(labels, dict) or not all(
+            str(point) in FIXED_OPTIONS["scale_1_5"] and isinstance(label, str)
+            for point, label in labels.items()
+        ):
+            raise DefinitionError(
+                source, "scale_labels belong to a scale_1_5 question and map 1-5 to text", key
+            )
+        settings["scale_labels"] = {str(point): label for point, label in labels.items()}
+    for bound in ("min", "max"):
+        if bound in raw:
+            if qtype != "number" or not isinstance(raw[bound], (int, float)):
+                raise DefinitionError(source, f"'{bound}' belongs to a number question", key)
+            settings[bound] = raw[bound]
+    if "min" in settings and "max" in settings and settings["min"] > settings["max"]:
+        raise DefinitionError(source, "'min' is larger than 'max'", key)
+    if qtype in TEXT_TYPES:
+        max_length = raw.get("max_length", DEFAULT_MAX_LENGTH[qtype])
+        if not isinstance(max_length, int) or max_length < 1:
+            raise DefinitionError(source, "'max_length' must be a positive whole number", key)
+        settings["max_length"] = max_length
+    elif "max_length" in raw:
+        raise DefinitionError(source, "'max_length' belongs to a text question", key)
+    return QuestionDefinition(
+        key=key,
+        type=qtype,
+        text=text,
+        child_text=child_text,
+        help=help_text,
+        required=required,
+        options=option_tuple,
+        settings=settings,
+        comparable=comparable,
+    )
+
+
+def parse_definition(content: str, source: str) -> Definition:
+    """Validate the YAML text of one definition file and return it as a Definition.
+
+    ``source`` is the file name used in messages. Raises DefinitionError naming the
+    file, the question key (where there is one) and what is wrong.
+    """
+    try:
+        raw = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        raise DefinitionError(source, f"is not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, "must be a YAML mapping with slug, version and questions")
+    unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise DefinitionError(source, f"has unknown field(s) {', '.join(unknown)}")
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+        raise DefinitionError(source, f"needs a 'slug' of lowercase letters, digits and hyphens, not {slug!r}")
+    version = raw.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DefinitionError(source, f"needs a 'version' that is a whole number from 1, not {version!r}")
+    match = FILE_PATTERN.match(Path(source).name)
+    if match and (match["slug"] != slug or int(match["version"]) != version):
+        raise DefinitionError(
+            source, f"says slug {slug!r} version {version}, but its file name says otherwise"
+        )
+    title = _text(raw.get("title"), source, "title")
+    audience = raw.get("audience")
+    if audience not in AUDIENCES:
+        raise DefinitionError(source, f"unknown audience {audience!r}; use one of {', '.join(AUDIENCES)}")
+    cadences = [cadence.value for cadence in Cadence]
+    cadence = raw.get("cadence")
+    if cadence not in cadences:
+        raise DefinitionError(source, f"unknown cadence {cadence!r}; use one of {', '.join(cadences)}")
+    anonymous = raw.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        raise DefinitionError(source, "'anonymous' must be true or false")
+    intro = _text(raw.get("intro"), source, "intro", required=False) or ""
+    previous = raw.get("previous_version")
+    if previous is not None and (not isinstance(previous, int) or not 1 <= previous < version):
+        raise DefinitionError(source, f"'previous_version' must be a version lower than {version}")
+    if version > 1 and previous is None:
+        raise DefinitionError(source, "a version after 1 must name its 'previous_version'")
+    governance_raw = raw.get("governance")
+    if not isinstance(governance_raw, dict):
+        raise DefinitionError(source, f"needs 'governance' with {', '.join(GOVERNANCE_KEYS)}")
+    governance = {
+        name: _text(governance_raw.get(name), source, f"governance '{name}'")
+        for name in GOVERNANCE_KEYS
+    }
+    questions_raw = raw.get("questions")
+    if not isinstance(questions_raw, list) or not questions_raw:
+        raise DefinitionError(source, "needs a non-empty list of 'questions'")
+    questions = []
+    seen: set[str] = set()
+    for index, question_raw in enumerate(questions_raw, start=1):
+        question = _question(question_raw, source, index)
+        if question.key in seen:
+            raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
+        seen.add(question.key)
+        questions.append(question)
+    return Definition(
+        source=source,
+        slug=slug,
+        version=version,
+        title=title,
+        audience=audience,
+        anonymous=anonymous,
+        cadence=cadence,
+        intro=intro,
+        previous_version=previous,
+        governance=governance,
+        questions=tuple(questions),
+    )
+
+
+def read_definitions(directory: str | Path | None = None) -> list[Definition]:
+    """Read and validate every definition file in ``directory`` (default: the shipped ones).
+
+    Returns them sorted by slug and version. Raises DefinitionError on the first bad file.
+    """
+    folder = Path(directory) if directory else default_questionnaires_dir()
+    if not folder.is_dir():
+        raise DefinitionError(str(folder), "is not a folder of questionnaire definitions")
+    load_agencies(folder)  # a broken agencies file stops the sync before anything is read
+    definitions = []
+    for path in sorted(folder.glob("*.y*ml")):
+        if path.name == AGENCIES_FILE:
+            continue
+        if not FILE_PATTERN.match(path.name):
+            raise DefinitionError(path.name, "is not named <slug>-v<version>.yaml")
+        definitions.append(parse_definition(path.read_text(encoding="utf-8"), path.name))
+    seen: dict[tuple[str, int], str] = {}
+    for definition in definitions:
+        ident = (definition.slug, definition.version)
+        if ident in seen:
+            raise DefinitionError(
+                definition.source, f"repeats version {definition.version} of '{definition.slug}' ({seen[ident]})"
+            )
+        seen[ident] = definition.source
+    return sorted(definitions, key=lambda d: (d.slug, d.version))
+
+
+# ---------------------------------------------------------------- comparing versions
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """How version ``new`` of a questionnaire differs from version ``old``."""
+
+    slug: str
+    old: int
+    new: int
+    kept: list[str]
+    added: list[str]
+    dropped: list[str]
+    reworded: list[tuple[str, bool]]  # (key, still comparable?)
+
+    def lines(self) -> list[str]:
+        """The diff as lines of text for the command line."""
+        out = [f"{self.slug}: version {self.old} -> version {self.new}"]
+        out.append(f"kept ({len(self.kept)}): {', '.join(self.kept) or '-'}")
+        out.append(f"added ({len(self.added)}): {', '.join(self.added) or '-'}")
+        out.append(f"dropped ({len(self.dropped)}): {', '.join(self.dropped) or '-'}")
+        reworded = [
+            f"{key} ({'still comparable' if comparable else 'not comparable'})"
+            for key, comparable in self.reworded
+        ]
+        out.append(f"re-worded ({len(self.reworded)}): {', '.join(reworded) or '-'}")
+        return out
+
+
+def _reworded(old: QuestionDefinition, new: QuestionDefinition) -> bool:
+    return old.text != new.text or old.child_text != new.child_text
+
+
+def diff_definitions(old: dict[str, Any], new: dict[str, Any]) -> VersionDiff:
+    """Compare two definitions given as plain data (``Definition.as_dict()`` form)."""
+    old_questions = {q["key"]: q for q in old["questions"]}
+    new_questions = {q["key"]: q for q in new["questions"]}
+    kept = [key for key in new_questions if key in old_questions]
+    reworded = []
+    for key in kept:
+        before, after = old_questions[key], new_questions[key]
+        if before["text"] != after["text"] or before.get("child_text") != after.get("child_text"):
+            reworded.append((key, bool(after.get("comparable", True))))
+    return VersionDiff(
+        slug=new["slug"],
+        old=old["version"],
+        new=new["version"],
+        kept=kept,
+        added=[key for key in new_questions if key not in old_questions],
+        dropped=[key for key in old_questions if key not in new_questions],
+        reworded=reworded,
+    )
+
+
+def check_against_previous(definition: Definition, previous: Definition) -> None:
+    """Check the rules a new version must keep with the version it follows.
+
+    Raises DefinitionError when a kept key changes type, or is re-worded without
+    declaring whether it stays ``comparable``.
+    """
+    for question in definition.questions:
+        before = previous.question(question.key)
+        if before is None:
+            continue
+        if before.type != question.type:
+            raise DefinitionError(
+                definition.source,
+                f"changes type from {before.type} to {question.type} since version "
+                f"{previous.version}; a different kind of question needs a new key",
+                question.key,
+            )
+        if _reworded(before, question) and question.comparable is None:
+            raise DefinitionError(
+                definition.source,
+                f"is re-worded since version {previous.version}: declare 'comparable: true' "
+                "if answers can still be compared with the old wording, or 'comparable: false'",
+                question.key,
+            )
+
+
+# ---------------------------------------------------------------- publishing
+
+
+@dataclass
+class SyncReport:
+    """What a sync did: versions newly published and versions already published unchanged."""
+
+    published: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def definition_from_version(version: QuestionnaireVersion) -> Definition:
+    """Rebuild the Definition of a published version from its stored content."""
+    data = version.definition
+    questions = tuple(
+        QuestionDefinition(
+            key=q["key"],
+            type=q["type"],
+            text=q["text"],
+            child_text=q.get("child_text"),
+            help=q.get("help"),
+            required=q.get("required", False),
+            options=tuple(q["options"]) if q.get("options") is not None else None,
+            settings=q.get("settings", {}),
+            comparable=q.get("comparable"),
+        )
+        for q in data["questions"]
+    )
+    return Definition(
+        source=version.source_name,
+        slug=data["slug"],
+        version=data["version"],
+        title=data["title"],
+        audience=data["audience"],
+        anonymous=data["anonymous"],
+        cadence=data["cadence"],
+        intro=data["intro"],
+        previous_version=data["previous_version"],
+        governance=data["governance"],
+        questions=questions,
+    )
+
+
+def published_version(session: Session, slug: str, version: int) -> QuestionnaireVersion | None:
+    """The published version ``version`` of ``slug``, or None."""
+    return session.scalar(
+        select(QuestionnaireVersion)
+        .join(Questionnaire)
+        .where(Questionnaire.slug == slug, QuestionnaireVersion.version == version)
+    )
+
+
+def publish_definitions(session: Session, definitions: list[Definition]) -> SyncReport:
+    """Publish every definition not yet published; all or nothing.
+
+    Re-publishing an unchanged definition does nothing. Raises PublishedVersionChanged
+    when a file differs from its published version, and DefinitionError when a version
+    breaks the rules with the version it follows; in both cases the session is rolled
+    back and nothing is written.
+    """
+    report = SyncReport()
+    by_ident = {(d.slug, d.version): d for d in definitions}
+    try:
+        for definition in sorted(definitions, key=lambda d: (d.slug, d.version)):
+            existing = published_version(session, definition.slug, definition.version)
+            name = f"{definition.slug} v{definition.version}"
+            if existing is not None:
+                if existing.content_hash != definition.content_hash:
+                    raise PublishedVersionChanged(
+                        definition.source,
+                        f"version {definition.version} of '{definition.slug}' is already "
+                        f"published and this file has changed since (published content hash "
+                        f"{existing.content_hash[:12]}, file {definition.content_hash[:12]}). "
+                        "A published version cannot change: put your changes in a new version "
+                        f"({definition.slug}-v{_next_version(session, definition.slug)}.yaml with "
+                        f"'version: {_next_version(session, definition.slug)}' and "
+                        f"'previous_version: {definition.version}').",
+                    )
+                report.unchanged.append(name)
+                continue
+            if definition.previous_version is not None:
+                previous = by_ident.get((definition.slug, definition.previous_version))
+                if previous is None:
+                    stored = published_version(session, definition.slug, definition.previous_version)
+                    if stored is None:
+                        raise DefinitionError(
+                            definition.source,
+                            f"follows version {definition.previous_version}, which is neither "
+                            "published nor among the files being loaded",
+                        )
+                    previous = definition_from_version(stored)
+                check_against_previous(definition, previous)
+            _insert_version(session, definition)
+            report.published.append(name)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+def _next_version(session: Session, slug: str) -> int:
+    versions = session.scalars(
+        select(QuestionnaireVersion.version).join(Questionnaire).where(Questionnaire.slug == slug)
+    ).all()
+    return max(versions, default=0) + 1
+
+
+def _insert_version(session: Session, definition: Definition) -> QuestionnaireVersion:
+    questionnaire = session.scalar(select(Questionnaire).where(Questionnaire.slug == definition.slug))
+    if questionnaire is None:
+        questionnaire = Questionnaire(slug=definition.slug, title=definition.title)
+        session.add(questionnaire)
+    elif definition.version > max((v.version for v in questionnaire.versions), default=0):
+        questionnaire.title = definition.title
+    version = QuestionnaireVersion(
+        questionnaire=questionnaire,
+        version=definition.version,
+        title=definition.title,
+        audience=definition.audience,
+        anonymous=definition.anonymous,
+        cadence=Cadence(definition.cadence),
+        intro=definition.intro,
+        previous_version=definition.previous_version,
+        governance=dict(definition.governance),
+        definition=definition.as_dict(),
+        content_hash=definition.content_hash,
+        source_name=definition.source,
+    )
+    for position, question in enumerate(definition.questions):
+        version.questions.append(
+            Question(
+                key=question.key,
+                position=position,
+                type=question.type,
+                text=question.text,
+                child_text=question.child_text,
+                help=question.help,
+                required=question.required,
+                options=list(question.options) if question.options is not None else None,
+                settings=question.settings,
+                comparable_with_previous=question.comparable if question.comparable is not None else True,
+            )
+        )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def sync_questionnaires(session: Session, directory: str | Path | None = None) -> SyncReport:
+    """Read every definition in ``directory`` and publish the new ones (all or nothing)."""
+    return publish_definitions(session, read_definitions(directory))

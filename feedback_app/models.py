@@ -1,0 +1,245 @@
+"""Database models: questionnaires and their versions, rounds, share links, responses,
+answers (one row per question answered) and staff users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Cadence(str, enum.Enum):
+    """How often a questionnaire is asked."""
+
+    ANNUAL = "annual"
+    BI_ANNUAL = "bi-annual"
+    BIMONTHLY = "bimonthly"
+    QUARTERLY = "quarterly"
+
+
+class Role(str, enum.Enum):
+    """What a staff user may do."""
+
+    ADMIN = "admin"
+    ANALYST = "analyst"
+
+
+class RoundStatus(str, enum.Enum):
+    """Where a round is in its life."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class LinkKind(str, enum.Enum):
+    """The three kinds of share link."""
+
+    OPEN = "open"
+    AGENCY = "agency"
+    SINGLE_USE = "single-use"
+
+
+def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        enum_class,
+        name=name,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        validate_strings=True,
+        length=20,
+    )
+
+
+class Questionnaire(Base):
+    """A questionnaire (e.g. ``children``) across all of its versions."""
+
+    __tablename__ = "questionnaires"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire", order_by="QuestionnaireVersion.version"
+    )
+
+    def latest_version(self) -> QuestionnaireVersion | None:
+        """The highest published version, or None when none is published."""
+        return self.versions[-1] if self.versions else None
+
+
+class QuestionnaireVersion(Base):
+    """One published, immutable version of a questionnaire definition."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(40))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence, "cadence"))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    previous_version: Mapped[int | None] = mapped_column(Integer)
+    governance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="version", order_by="Question.position", cascade="all, delete-orphan"
+    )
+    rounds: Mapped[list[Round]] = relationship(back_populates="version")
+
+    @property
+    def slug(self) -> str:
+        """The questionnaire's slug."""
+        return self.questionnaire.slug
+
+    def question(self, key: str) -> Question | None:
+        """The question with ``key`` in this version, or None."""
+        return next((q for q in self.questions if q.key == key), None)
+
+
+class Question(Base):
+    """One question of a version; ``key`` is stable across versions and makes rounds comparable."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    child_text: Mapped[str | None] = mapped_column(Text)
+    help: Mapped[str | None] = mapped_column(Text)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    options: Mapped[list[str] | None] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comparable_with_previous: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    version: Mapped[QuestionnaireVersion] = relationship(back_populates="questions")
+
+
+class Round(Base):
+    """One wave of one questionnaire version: the unit of comparison."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    label: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[RoundStatus] = mapped_column(
+        _enum(RoundStatus, "round_status"), default=RoundStatus.DRAFT
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    version: Mapped[QuestionnaireVersion] = relationship(back_populates="rounds")
+    links: Mapped[list[ShareLink]] = relationship(back_populates="round")
+
+
+class ShareLink(Base):
+    """A link that lets respondents without an account answer a round."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[LinkKind] = mapped_column(_enum(LinkKind, "link_kind"))
+    agency: Mapped[str | None] = mapped_column(String(100))
+    label: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    max_responses: Mapped[int | None] = mapped_column(Integer)
+    response_count: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="links")
+
+
+class Response(Base):
+    """One respondent's submission to a round. Holds no device data and no IP address."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id"), index=True)
+    agency: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20), default="web")
+    # A random value carried by the form, so that a double click or a re-posted form stores
+    # one response (the second insert hits the unique constraint).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """The answer to one question of one response."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(80), index=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class StaffUser(Base):
+    """A member of partnership staff or of the Working Group."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def questionnaire_by_slug(session, slug: str) -> Questionnaire | None:
+    """The questionnaire with ``slug``, or None."""
+    return session.scalar(select(Questionnaire).where(Questionnaire.slug == slug))

@@ -1,0 +1,140 @@
+"""Configuration settings, declared as data so each one is documented.
+
+Every setting can be given, in increasing priority, by its default here, by the
+instance file ``instance/config.py``, or by an environment variable of the same
+name. ``tests/test_docs.py`` checks that the README documents every setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration setting: its name, default and the help text shown in the README."""
+
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, raw: str) -> Any:
+        """Return ``raw`` (an environment variable's text) converted to the default's type.
+
+        Raises ValueError when the text cannot be read as that type.
+        """
+        if isinstance(self.default, bool):
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(f"{self.name} must be true or false, not {raw!r}")
+        if isinstance(self.default, int):
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValueError(f"{self.name} must be a whole number, not {raw!r}") from None
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the database. Unset: a SQLite file `feedback.sqlite3` in the "
+        "instance folder. Production: `postgresql+psycopg://user:password@host/dbname` "
+        "(`postgresql://` and `postgres://` are accepted and use psycopg 3).",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Key that signs sessions and CSRF tokens. Unset: a random key is generated into "
+        "`instance/secret_key` on first run and reused. With several hosts, set the same "
+        "value on each.",
+    ),
+    Setting(
+        "SQLITE_BUSY_TIMEOUT_MS",
+        15000,
+        "How long (milliseconds) a SQLite connection waits for another writer before giving up.",
+    ),
+    Setting(
+        "SUPPRESSION_THRESHOLD",
+        5,
+        "Counts below this are shown as \"fewer than N\" in pages, exports and reports, "
+        "and the shares derived from them are withheld.",
+    ),
+    Setting(
+        "LOCAL_HELP_NAME",
+        "Children's services front door",
+        "Name of the local service that the children's and parents' thank-you page signposts.",
+    ),
+    Setting(
+        "LOCAL_HELP_NUMBER",
+        "01234 567890",
+        "Telephone number of the local front door shown on every children's and parents' "
+        "thank-you page (set it to your partnership's number).",
+    ),
+    Setting(
+        "QUESTIONNAIRES_DIR",
+        None,
+        "Folder of questionnaire definition files that `serve` and `questionnaires sync` "
+        "load. Unset: the definitions shipped with the app.",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        None,
+        "Base URL that share links are printed with (e.g. `https://feedback.example.org`). "
+        "Unset: the URL of the request, or `http://localhost:8000` on the command line.",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "
+        "served over HTTPS (production).",
+    ),
+)
+
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def settings_from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Return the settings present in ``environ``, converted to their types.
+
+    Raises ValueError naming the variable when a value cannot be converted.
+    """
+    found = {}
+    for setting in SETTINGS:
+        if setting.name in environ:
+            found[setting.name] = setting.parse(environ[setting.name])
+    return found
+
+
+def load_or_create_secret_key(instance_path: str | Path) -> str:
+    """Return the secret key kept in ``instance/secret_key``, generating it on first use.
+
+    The file is created with mode 0600 so only the app's user can read it.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Return ``url`` with PostgreSQL URLs pointed at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

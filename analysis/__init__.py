@@ -1,0 +1,1 @@
+ANALYSER_VERSION = "1.0"

@@ -1,0 +1,506 @@
+"""Screening of free-text answers for signs that a child may be at risk.
+
+Every free-text answer is screened when it arrives; a flagged answer goes to
+the safeguarding queue, whatever the rest of the analysis says. The rules are
+data, in ``concern_rules.yaml`` beside this module, written so that staff can
+read them: each category has plain-English patterns with simple wildcards and
+``harmless`` exceptions (the pattern syntax is documented at the top of that
+file).
+
+The screen leans towards flagging: missing a disclosure is worse than a false
+alarm. A match is only dropped when it sits inside one of its category's
+harmless phrases ("hit by the ball", "nobody hits me"), or when it is a
+category's professional term ("neglect", "self-harm") used in text that reads
+as professional commentary and names no particular child.
+
+Pure functions, no Flask and no database: ``load_concern_rules()`` compiles the
+rules once; ``screen()`` runs them over one answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "ConcernCategory",
+    "ConcernResult",
+    "ConcernRules",
+    "ConcernRulesError",
+    "DEFAULT_RULES_PATH",
+    "load_concern_rules",
+    "screen",
+]
+
+DEFAULT_RULES_PATH = Path(__file__).parent / "concern_rules.yaml"
+
+# How many words "..." may stand for in a pattern.
+GAP_WORDS = 3
+
+_CATEGORY_FIELDS = {
+    "key": "a short lower_snake_case identifier",
+    "name": "the name staff see",
+    "description": "what the category covers, in plain English",
+    "patterns": "phrases that flag an answer",
+    "harmless": "phrases inside which a match is not a concern",
+    "professional_terms": "words professionals use for the topic",
+}
+_REQUIRED_FIELDS = ("key", "name", "description", "patterns")
+_TOP_LEVEL_FIELDS = ("version_note", "spellings", "professional_context", "categories")
+_KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
+_WORD_RE = re.compile(r"[a-z0-9*]+\Z")
+# Apostrophes are dropped from both answers and patterns, so "don't", "dont"
+# and "don’t" read the same.
+_APOSTROPHES = "'\u2019\u2018`\u02bc"
+_DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
+_SEP = r"[\W_]+"
+
+
+class ConcernRulesError(ValueError):
+    """The concern rules file is missing or malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class ConcernCategory:
+    """One compiled category of concern."""
+
+    key: str
+    name: str
+    description: str
+    patterns: re.Pattern[str]
+    harmless: re.Pattern[str] | None
+    professional_terms: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class ConcernRules:
+    """Compiled screening rules; build with :func:`load_concern_rules`."""
+
+    categories: tuple[ConcernCategory, ...]
+    professional_cues: re.Pattern[str] | None
+    specific_person_cues: re.Pattern[str] | None
+    version: str
+    path: Path
+
+    def category(self, key: str) -> ConcernCategory:
+        """Return the category with this key; raise ``KeyError`` if there is none."""
+        for category in self.categories:
+            if category.key == key:
+                return category
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class ConcernResult:
+    """What the screen found in one answer.
+
+    ``categories`` holds category keys in the order of the rules file;
+    ``matches`` the matched words as the respondent wrote them, in text order,
+    so staff can see why the answer was flagged.
+    """
+
+    flagged: bool
+    categories: list[str]
+    matches: list[str]
+    rules_version: str
+
+
+# --------------------------------------------------------------------------
+# Pattern compiler
+# --------------------------------------------------------------------------
+
+
+class _PatternSyntaxError(Exception):
+    pass
+
+
+def _split_top_level(phrase: str) -> list[str]:
+    """Split a phrase on spaces that are outside ( ) and [ ]."""
+    tokens: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in phrase:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth < 0:
+                raise _PatternSyntaxError("a closing bracket has no opening bracket")
+        if char.isspace() and depth == 0:
+            if current:
+                tokens.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if depth != 0:
+        raise _PatternSyntaxError("a bracket is not closed")
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def _split_alternatives(inner: str) -> list[str]:
+    alternatives: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in inner:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char == "|" and depth == 0:
+            alternatives.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    alternatives.append("".join(current))
+    return alternatives
+
+
+class _Compiler:
+    """Turns the staff-readable pattern syntax into regular expressions."""
+
+    def __init__(self, spellings: dict[str, list[str]]):
+        self.spellings = spellings
+
+    def phrase(self, phrase: str) -> str:
+        """Regex source for a whole phrase (no word boundaries added)."""
+        cleaned = phrase.lower().translate(_DROP_APOSTROPHES)
+        # A hyphen joins words the same way a space does ("self-harm").
+        cleaned = re.sub(r"(?<=\w)-(?=\w)", " ", cleaned).strip()
+        if not cleaned:
+            raise _PatternSyntaxError("it is empty")
+        tokens = _split_top_level(cleaned)
+        if tokens[0] == "..." or tokens[-1] == "...":
+            raise _PatternSyntaxError("'...' must stand between two words")
+        if all(token.startswith("[") for token in tokens):
+            raise _PatternSyntaxError("it has no word that must be present")
+        parts: list[str] = []
+        gap = False
+        for token in tokens:
+            if token == "...":
+                if gap:
+                    raise _PatternSyntaxError("'... ...' repeats a gap")
+                gap = True
+                continue
+            joiner = rf"(?:{_SEP}\w+){{0,{GAP_WORDS}}}{_SEP}" if gap else _SEP
+            gap = False
+            if token.startswith("[") and token.endswith("]"):
+                inner = self.phrase(token[1:-1])
+                if parts:
+                    parts.append(f"(?:{joiner}{inner})?")
+                else:
+                    # An optional first word carries its separator after it.
+                    parts.append(f"(?:{inner}{_SEP})?")
+                    parts.append("")
+                continue
+            body = self.token(token)
+            if parts and parts[-1] != "":
+                parts.append(joiner + body)
+            else:
+                parts.append(body)
+        return "".join(parts)
+
+    def token(self, token: str) -> str:
+        if token.startswith("(") and token.endswith(")"):
+            alternatives = _split_alternatives(token[1:-1])
+            if any(not alt.strip() for alt in alternatives):
+                raise _PatternSyntaxError(f"'{token}' has an empty choice")
+            return "(?:" + "|".join(self.phrase(alt) for alt in alternatives) + ")"
+        if token == "*":
+            return r"\w+"
+        if not _WORD_RE.match(token):
+            bad = next(
+                (c for c in token if not (c.isalnum() or c in "*")), token[:1]
+            )
+            raise _PatternSyntaxError(f"'{token}' has a character patterns cannot use: '{bad}'")
+        return self.word(token)
+
+    def word(self, word: str) -> str:
+        if "*" in word.rstrip("*") or word.count("*") > 1:
+            raise _PatternSyntaxError(f"'{word}' may only end with one '*'")
+        stem = word.rstrip("*")
+        wildcard = r"\w*" if word.endswith("*") else ""
+        variants = [re.escape(stem)]
+        for variant in self.spellings.get(stem, ()):
+            variants.append(_SEP.join(re.escape(part) for part in variant.split()))
+        if len(variants) == 1:
+            return variants[0] + wildcard
+        return "(?:" + "|".join(variants) + ")" + wildcard
+
+    def alternation(self, phrases: list[str]) -> re.Pattern[str]:
+        """One compiled regex matching any of the phrases on whole words."""
+        body = "|".join(f"(?:{self.phrase(p)})" for p in phrases)
+        return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+
+def _phrase_list(
+    value: object, field: str, where: str, *, required: bool
+) -> list[str]:
+    if value is None and not required:
+        return []
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(item, str) and item.strip() for item in value)
+        or (required and not value)
+    ):
+        need = "a non-empty list of phrases" if required else "a list of phrases"
+        raise ConcernRulesError(f"{where}: '{field}' must be {need}")
+    return value
+
+
+def _compile_list(
+    compiler: _Compiler, phrases: list[str], field: str, where: str
+) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    for phrase in phrases:
+        try:
+            compiler.phrase(phrase)
+        except _PatternSyntaxError as problem:
+            raise ConcernRulesError(
+                f"{where}: {field} phrase '{phrase}': {problem}"
+            ) from None
+    return compiler.alternation(phrases)
+
+
+def _parse_spellings(raw: object, name: str) -> dict[str, list[str]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConcernRulesError(
+            f"{name}: 'spellings' must map a word to a list of its misspellings"
+        )
+    spellings: dict[str, list[str]] = {}
+    for word, variants in raw.items():
+        where = f"{name}: spellings of '{word}'"
+        if not isinstance(word, str) or not _WORD_RE.match(word) or "*" in word:
+            raise ConcernRulesError(f"{where}: the word must be letters or digits")
+        variants = _phrase_list(variants, word, where, required=True)
+        cleaned = [v.lower().translate(_DROP_APOSTROPHES).strip() for v in variants]
+        for variant in cleaned:
+            if not all(_WORD_RE.match(part) and "*" not in part for part in variant.split()):
+                raise ConcernRulesError(
+                    f"{where}: '{variant}' must be letters, digits and spaces"
+                )
+        spellings[word] = cleaned
+    return spellings
+
+
+def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
+    """Read and compile the concern rules.
+
+    ``path`` defaults to the ``concern_rules.yaml`` shipped beside this module.
+    Returns a :class:`ConcernRules` whose regexes are compiled once, so keep it
+    and pass it to every :func:`screen` call. Raises :class:`ConcernRulesError`
+    naming the file, the category and the problem when the file cannot be read
+    or is malformed.
+    """
+    rules_path = Path(path) if path is not None else DEFAULT_RULES_PATH
+    name = rules_path.name
+    try:
+        raw_bytes = rules_path.read_bytes()
+    except OSError as problem:
+        raise ConcernRulesError(
+            f"{name}: cannot read the concern rules ({problem.strerror})"
+        ) from None
+    try:
+        document = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        place = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConcernRulesError(f"{name}: not valid YAML{place}") from None
+    if not isinstance(document, dict) or "categories" not in document:
+        raise ConcernRulesError(f"{name}: the file must have a 'categories' list")
+    unknown = sorted(set(map(str, document)) - set(_TOP_LEVEL_FIELDS))
+    if unknown:
+        raise ConcernRulesError(
+            f"{name}: unknown section '{unknown[0]}' "
+            f"(expected one of: {', '.join(_TOP_LEVEL_FIELDS)})"
+        )
+    raw_categories = document["categories"]
+    if not isinstance(raw_categories, list) or not raw_categories:
+        raise ConcernRulesError(f"{name}: 'categories' must be a non-empty list")
+
+    compiler = _Compiler(_parse_spellings(document.get("spellings"), name))
+    professional_cues, specific_person_cues = _parse_professional_context(
+        compiler, document.get("professional_context"), name
+    )
+
+    categories: list[ConcernCategory] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(raw_categories, start=1):
+        categories.append(_parse_category(compiler, raw, position, seen, name))
+
+    return ConcernRules(
+        categories=tuple(categories),
+        professional_cues=professional_cues,
+        specific_person_cues=specific_person_cues,
+        version=hashlib.sha256(raw_bytes).hexdigest()[:12],
+        path=rules_path,
+    )
+
+
+def _parse_professional_context(
+    compiler: _Compiler, raw: object, name: str
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    if raw is None:
+        return None, None
+    where = f"{name}: professional_context"
+    if not isinstance(raw, dict) or set(raw) - {"cues", "specific_person"}:
+        raise ConcernRulesError(
+            f"{where}: must have 'cues' and 'specific_person' lists only"
+        )
+    cues = _phrase_list(raw.get("cues"), "cues", where, required=True)
+    specific = _phrase_list(
+        raw.get("specific_person"), "specific_person", where, required=True
+    )
+    return (
+        _compile_list(compiler, cues, "cues", where),
+        _compile_list(compiler, specific, "specific_person", where),
+    )
+
+
+def _parse_category(
+    compiler: _Compiler, raw: object, position: int, seen: set[str], name: str
+) -> ConcernCategory:
+    if not isinstance(raw, dict):
+        raise ConcernRulesError(
+            f"{name}: category #{position}: must be a mapping with "
+            f"{', '.join(_REQUIRED_FIELDS)}"
+        )
+    key = raw.get("key")
+    label = f"category '{key}'" if isinstance(key, str) and key else f"category #{position}"
+    where = f"{name}: {label}"
+    for field in _REQUIRED_FIELDS:
+        if field not in raw or raw[field] in (None, ""):
+            raise ConcernRulesError(f"{where}: missing '{field}'")
+    unknown = sorted(set(map(str, raw)) - set(_CATEGORY_FIELDS))
+    if unknown:
+        raise ConcernRulesError(
+            f"{where}: unknown field '{unknown[0]}' "
+            f"(expected one of: {', '.join(_CATEGORY_FIELDS)})"
+        )
+    if not isinstance(key, str) or not _KEY_RE.match(key):
+        raise ConcernRulesError(f"{where}: key must be lower_snake_case, like 'self_harm'")
+    if key in seen:
+        raise ConcernRulesError(f"{where}: the key is used by an earlier category")
+    seen.add(key)
+    for field in ("name", "description"):
+        if not isinstance(raw[field], str):
+            raise ConcernRulesError(f"{where}: '{field}' must be text")
+    patterns = _phrase_list(raw["patterns"], "patterns", where, required=True)
+    harmless = _phrase_list(raw.get("harmless"), "harmless", where, required=False)
+    terms = _phrase_list(
+        raw.get("professional_terms"), "professional_terms", where, required=False
+    )
+    compiled_patterns = _compile_list(compiler, patterns, "patterns", where)
+    assert compiled_patterns is not None  # patterns are required to be non-empty
+    return ConcernCategory(
+        key=key,
+        name=raw["name"].strip(),
+        description=" ".join(raw["description"].split()),
+        patterns=compiled_patterns,
+        harmless=_compile_list(compiler, harmless, "harmless", where),
+        professional_terms=_compile_list(compiler, terms, "professional_terms", where),
+    )
+
+
+# --------------------------------------------------------------------------
+# Screening
+# --------------------------------------------------------------------------
+
+_default_rules: ConcernRules | None = None
+
+
+def _shipped_rules() -> ConcernRules:
+    global _default_rules
+    if _default_rules is None:
+        _default_rules = load_concern_rules()
+    return _default_rules
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    start, end = span
+    return any(start < other_end and other_start < end for other_start, other_end in spans)
+
+
+def _original_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Map a span of the apostrophe-free text back onto the original text."""
+    kept = 0
+    original_start = None
+    for index, char in enumerate(text):
+        if char in _APOSTROPHES:
+            continue
+        if kept == start and original_start is None:
+            original_start = index
+        kept += 1
+        if kept == end:
+            return (original_start if original_start is not None else index), index + 1
+    return (original_start if original_start is not None else len(text)), len(text)
+
+
+def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
+    """Screen one free-text answer for signs that a child may be at risk.
+
+    Returns a :class:`ConcernResult`: ``flagged`` is true when any category
+    matched; ``categories`` the matching category keys; ``matches`` the words
+    that matched, as written; ``rules_version`` the hash of the rules file used.
+    ``rules`` defaults to the shipped rules (loaded once). Raises
+    :class:`ConcernRulesError` only if the shipped rules file is malformed.
+    """
+    if rules is None:
+        rules = _shipped_rules()
+    if not text or not text.strip():
+        return ConcernResult(False, [], [], rules.version)
+    plain = text.translate(_DROP_APOSTROPHES)
+
+    professional: bool | None = None  # decided lazily: most answers never need it
+    categories: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for category in rules.categories:
+        found = [m.span() for m in category.patterns.finditer(plain)]
+        if category.professional_terms is not None:
+            terms = [m.span() for m in category.professional_terms.finditer(plain)]
+            if terms:
+                if professional is None:
+                    professional = _reads_as_professional(plain, rules)
+                if not professional:
+                    found.extend(terms)
+        if not found:
+            continue
+        if category.harmless is not None:
+            harmless = [m.span() for m in category.harmless.finditer(plain)]
+            if harmless:
+                found = [span for span in found if not _overlaps(span, harmless)]
+        if found:
+            categories.append(category.key)
+            spans.extend(found)
+
+    matches: list[str] = []
+    same_text = len(plain) == len(text)
+    for start, end in sorted(set(spans)):
+        if not same_text:
+            start, end = _original_span(text, start, end)
+        snippet = text[start:end]
+        if snippet not in matches:
+            matches.append(snippet)
+    return ConcernResult(bool(categories), categories, matches, rules.version)
+
+
+def _reads_as_professional(plain: str, rules: ConcernRules) -> bool:
+    """True when the text talks about practice and names no particular person."""
+    if rules.professional_cues is None or not rules.professional_cues.search(plain):
+        return False
+    if rules.specific_person_cues is not None and rules.specific_person_cues.search(plain):
+        return False
+    return True

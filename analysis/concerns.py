@@ -177,8 +177,6 @@ class _Compiler:
         tokens = _split_top_level(cleaned)
         if tokens[0] == "..." or tokens[-1] == "...":
             raise _PatternSyntaxError("'...' must stand between two words")
-        if all(token.startswith("[") for token in tokens):
-            raise _PatternSyntaxError("it has no word that must be present")
         parts: list[str] = []
         gap = False
         for token in tokens:
@@ -190,27 +188,25 @@ class _Compiler:
             joiner = rf"(?:{_SEP}\w+){{0,{GAP_WORDS}}}{_SEP}" if gap else _SEP
             gap = False
             if token.startswith("[") and token.endswith("]"):
-                inner = self.phrase(token[1:-1])
-                if parts:
-                    parts.append(f"(?:{joiner}{inner})?")
-                else:
-                    # An optional first word carries its separator after it.
-                    parts.append(f"(?:{inner}{_SEP})?")
-                    parts.append("")
+                if not parts:
+                    raise _PatternSyntaxError(
+                        "it cannot start with an optional [word]"
+                    )
+                parts.append(f"(?:{joiner}{self.choices(token[1:-1], token)})?")
                 continue
-            body = self.token(token)
-            if parts and parts[-1] != "":
-                parts.append(joiner + body)
-            else:
-                parts.append(body)
+            parts.append((joiner if parts else "") + self.token(token))
         return "".join(parts)
+
+    def choices(self, inner: str, token: str) -> str:
+        """Regex source for "a|b c": one of several phrases."""
+        alternatives = _split_alternatives(inner)
+        if any(not alt.strip() for alt in alternatives):
+            raise _PatternSyntaxError(f"'{token}' has an empty choice")
+        return "(?:" + "|".join(self.phrase(alt) for alt in alternatives) + ")"
 
     def token(self, token: str) -> str:
         if token.startswith("(") and token.endswith(")"):
-            alternatives = _split_alternatives(token[1:-1])
-            if any(not alt.strip() for alt in alternatives):
-                raise _PatternSyntaxError(f"'{token}' has an empty choice")
-            return "(?:" + "|".join(self.phrase(alt) for alt in alternatives) + ")"
+            return self.choices(token[1:-1], token)
         if token == "*":
             return r"\w+"
         if not _WORD_RE.match(token):

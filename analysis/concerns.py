@@ -52,7 +52,7 @@ _CATEGORY_FIELDS = {
 _REQUIRED_FIELDS = ("key", "name", "description", "patterns")
 _TOP_LEVEL_FIELDS = ("version_note", "spellings", "professional_context", "categories")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
-_WORD_RE = re.compile(r"[a-z0-9*]+\Z")
+_WORD_RE = re.compile(r"[a-z0-9]+\Z")
 # Apostrophes are dropped from both answers and patterns, so "don't", "dont"
 # and "don’t" read the same.
 _APOSTROPHES = "'\u2019\u2018`\u02bc"
@@ -71,9 +71,13 @@ class ConcernCategory:
     key: str
     name: str
     description: str
-    patterns: re.Pattern[str]
+    patterns: tuple[str, ...]
+    professional_terms: tuple[str, ...]
+    harmless_phrases: tuple[str, ...]
+    # One pass finds both kinds of match; professional terms land in the
+    # named group "term" so that screen() can tell them apart.
+    scan: re.Pattern[str]
     harmless: re.Pattern[str] | None
-    professional_terms: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,9 @@ class ConcernRules:
     """Compiled screening rules; build with :func:`load_concern_rules`."""
 
     categories: tuple[ConcernCategory, ...]
+    # Every pattern and professional term of every category: an answer this
+    # does not match is clear, and needs no further look (most answers).
+    any_concern: re.Pattern[str]
     professional_cues: re.Pattern[str] | None
     specific_person_cues: re.Pattern[str] | None
     version: str
@@ -118,40 +125,13 @@ class _PatternSyntaxError(Exception):
     pass
 
 
-_PLAIN_WORD_RE = re.compile(r"[a-z0-9]+\Z")
+_GAP = rf"(?:{_SEP}\w+){{0,{GAP_WORDS}}}{_SEP}"
 
 
 def _clean_phrase(phrase: str) -> str:
     """Lower-case, drop apostrophes, and read a hyphen between words as a space."""
     cleaned = phrase.lower().translate(_DROP_APOSTROPHES)
     return re.sub(r"(?<=\w)-(?=\w)", " ", cleaned).strip()
-
-
-def _trie_regex(words: list[str]) -> str:
-    """Regex source matching any of ``words`` (spaces between words match any
-    separator; a trailing * matches any ending), built as a letter tree."""
-    tree: dict = {}
-    for word in words:
-        node = tree
-        for char in word.removesuffix("*"):
-            node = node.setdefault(char, {})
-        node["*" if word.endswith("*") else ""] = {}
-    return _tree_source(tree)
-
-
-def _tree_source(node: dict) -> str:
-    branches = [
-        (_SEP if char == " " else re.escape(char)) + _tree_source(child)
-        for char, child in sorted(node.items())
-        if char not in ("", "*")
-    ]
-    if "*" in node:
-        branches.append(r"\w*")  # any ending, including none
-    elif "" in node:
-        branches.append("")  # the word may end here
-    if not branches:
-        return ""
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def _split_top_level(phrase: str) -> list[str]:
@@ -179,7 +159,7 @@ def _split_top_level(phrase: str) -> list[str]:
     return tokens
 
 
-def _split_alternatives(inner: str) -> list[str]:
+def _split_alternatives(inner: str, token: str) -> list[str]:
     alternatives: list[str] = []
     depth = 0
     current: list[str] = []
@@ -194,116 +174,177 @@ def _split_alternatives(inner: str) -> list[str]:
         else:
             current.append(char)
     alternatives.append("".join(current))
+    if any(not alternative.strip() for alternative in alternatives):
+        raise _PatternSyntaxError(f"'{token}' has an empty choice")
     return alternatives
 
 
+def _is_group(token: str) -> bool:
+    return token.startswith("(") and token.endswith(")")
+
+
+def _is_optional(token: str) -> bool:
+    return token.startswith("[") and token.endswith("]")
+
+
+def _either(sources: list[str]) -> str:
+    """Regex source for any one of ``sources`` (duplicates dropped, an empty
+    source - "nothing more" - tried last)."""
+    unique = list(dict.fromkeys(sources))
+    if "" in unique:
+        unique.remove("")
+        unique.append("")
+    if len(unique) == 1:
+        return unique[0]
+    return "(?:" + "|".join(unique) + ")"
+
+
 class _Compiler:
-    """Turns the staff-readable pattern syntax into regular expressions."""
+    """Turns the staff-readable pattern syntax into regular expressions.
+
+    Speed matters (the screen runs inside the request that stores an answer),
+    so a list of phrases is compiled as a letter tree over the phrases' first
+    words, each leaf followed by what may come after that word:
+    "h(?:it\\w*(?: me| us)|urt\\w* me)" rather than "hit\\w* me|hit\\w* us|hurt\\w* me".
+    Python's regex engine then rejects most words after a letter or two
+    instead of trying every phrase in turn.
+    """
 
     def __init__(self, spellings: dict[str, list[str]]):
         self.spellings = spellings
 
-    def phrase(self, phrase: str) -> str:
-        """Regex source for a whole phrase (no word boundaries added)."""
+    def tokens(self, phrase: str) -> list[str]:
+        """The phrase's top-level tokens, checked for the syntax rules."""
         cleaned = _clean_phrase(phrase)
         if not cleaned:
             raise _PatternSyntaxError("it is empty")
         tokens = _split_top_level(cleaned)
         if tokens[0] == "..." or tokens[-1] == "...":
             raise _PatternSyntaxError("'...' must stand between two words")
+        if _is_optional(tokens[0]):
+            raise _PatternSyntaxError("it cannot start with an optional [word]")
+        for before, after in zip(tokens, tokens[1:]):
+            if before == after == "...":
+                raise _PatternSyntaxError("'... ...' repeats a gap")
+        for token in tokens:
+            if token != "..." and not _is_group(token) and not _is_optional(token):
+                self.check_word(token)
+        return tokens
+
+    def check_word(self, word: str) -> None:
+        if word == "*":
+            return
+        bad = next((c for c in word if not (c.isalnum() or c == "*")), None)
+        if bad is not None:
+            raise _PatternSyntaxError(
+                f"'{word}' has a character patterns cannot use: '{bad}'"
+            )
+        if "*" in word.rstrip("*") or word.count("*") > 1:
+            raise _PatternSyntaxError(f"'{word}' may only end with one '*'")
+
+    def phrase(self, phrase: str) -> str:
+        """Regex source for a whole phrase (no word boundaries added)."""
+        return self.sequence(self.tokens(phrase), leading=False)
+
+    def sequence(self, tokens: list[str], *, leading: bool) -> str:
+        """Regex source for tokens in a row; with ``leading`` the first one is
+        preceded by its separator too (it continues an earlier word)."""
         parts: list[str] = []
         gap = False
         for token in tokens:
             if token == "...":
-                if gap:
-                    raise _PatternSyntaxError("'... ...' repeats a gap")
                 gap = True
                 continue
-            joiner = rf"(?:{_SEP}\w+){{0,{GAP_WORDS}}}{_SEP}" if gap else _SEP
+            joiner = _GAP if gap else _SEP if (parts or leading) else ""
             gap = False
-            if token.startswith("[") and token.endswith("]"):
-                if not parts:
-                    raise _PatternSyntaxError(
-                        "it cannot start with an optional [word]"
-                    )
+            if _is_optional(token):
                 parts.append(f"(?:{joiner}{self.choices(token[1:-1], token)})?")
-                continue
-            parts.append((joiner if parts else "") + self.token(token))
+            else:
+                parts.append(joiner + self.token(token))
         return "".join(parts)
 
     def choices(self, inner: str, token: str) -> str:
         """Regex source for "a|b c": one of several phrases."""
-        alternatives = _split_alternatives(inner)
-        if any(not alt.strip() for alt in alternatives):
-            raise _PatternSyntaxError(f"'{token}' has an empty choice")
-        return self.any_of(alternatives)
-
-    def any_of(self, alternatives: list[str]) -> str:
-        """Regex source matching any of the phrases.
-
-        Plain words and phrases (with their misspellings) are merged into a
-        letter tree, "h(?:it|urt)" rather than "hit|hurt": Python's regex
-        engine then rejects a word after a letter or two instead of trying
-        every choice in turn, which keeps screening fast.
-        """
-        plain: list[str] = []
-        others: list[str] = []
-        for alternative in alternatives:
-            expansions = self.expansions(alternative)
-            if expansions is None:
-                others.append(self.phrase(alternative))
-            else:
-                plain.extend(expansions)
-        branches = ([_trie_regex(plain)] if plain else []) + others
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    def expansions(self, phrase: str) -> list[str] | None:
-        """Every spelling of a phrase made only of words, or None if it has
-        choices, gaps or options (a trailing * is kept on the last word)."""
-        cleaned = _clean_phrase(phrase)
-        tokens = cleaned.split()
-        if not tokens or not all(_PLAIN_WORD_RE.match(t) for t in tokens[:-1]):
-            return None
-        if not _PLAIN_WORD_RE.match(tokens[-1].removesuffix("*")):
-            return None
-        spelled = [""]
-        for token in tokens:
-            stem = token.removesuffix("*")
-            forms = [stem, *self.spellings.get(stem, ())]
-            spelled = [f"{done} {form}".strip() for done in spelled for form in forms]
-        if tokens[-1].endswith("*"):
-            spelled = [form + "*" for form in spelled]
-        return spelled
+        return self.any_of(_split_alternatives(inner, token))
 
     def token(self, token: str) -> str:
-        if token.startswith("(") and token.endswith(")"):
+        if _is_group(token):
             return self.choices(token[1:-1], token)
         if token == "*":
             return r"\w+"
-        if not _WORD_RE.match(token):
-            bad = next(
-                (c for c in token if not (c.isalnum() or c in "*")), token[:1]
-            )
-            raise _PatternSyntaxError(f"'{token}' has a character patterns cannot use: '{bad}'")
-        return self.word(token)
+        stem = token.rstrip("*")
+        ending = r"\w*" if token.endswith("*") else ""
+        return _either(
+            [_SEP.join(map(re.escape, form.split())) + ending for form in self.forms(stem)]
+        )
 
-    def word(self, word: str) -> str:
-        if "*" in word.rstrip("*") or word.count("*") > 1:
-            raise _PatternSyntaxError(f"'{word}' may only end with one '*'")
-        stem = word.rstrip("*")
-        wildcard = r"\w*" if word.endswith("*") else ""
-        variants = [re.escape(stem)]
-        for variant in self.spellings.get(stem, ()):
-            variants.append(_SEP.join(re.escape(part) for part in variant.split()))
-        if len(variants) == 1:
-            return variants[0] + wildcard
-        return "(?:" + "|".join(variants) + ")" + wildcard
+    def forms(self, stem: str) -> list[str]:
+        return [stem, *self.spellings.get(stem, ())]
+
+    def heads(self, tokens: list[str]) -> list[tuple[str, str]] | None:
+        """The phrase as (first word, regex for the rest) pairs, one per way
+        it can start; a first word ending in * matches any ending. None when
+        the phrase starts with "*" (any word), which no tree can index."""
+        rest = self.sequence(tokens[1:], leading=True)
+        first = tokens[0]
+        if _is_group(first):
+            pairs: list[tuple[str, str]] = []
+            for alternative in _split_alternatives(first[1:-1], first):
+                inner = self.heads(self.tokens(alternative))
+                if inner is None:
+                    return None
+                pairs.extend((head, tail + rest) for head, tail in inner)
+            return pairs
+        if first == "*":
+            return None
+        stem = first.rstrip("*")
+        ending = "*" if first.endswith("*") else ""
+        pairs = []
+        for form in self.forms(stem):
+            words = form.split()
+            if len(words) == 1:
+                pairs.append((words[0] + ending, rest))
+            else:
+                tail = "".join(_SEP + re.escape(word) for word in words[1:])
+                pairs.append((words[0], tail + (r"\w*" if ending else "") + rest))
+        return pairs
+
+    def any_of(self, phrases: list[str]) -> str:
+        """Regex source matching any of the phrases (see the class docstring)."""
+        tree: dict = {}
+        unindexed: list[str] = []
+        for phrase in phrases:
+            tokens = self.tokens(phrase)
+            pairs = self.heads(tokens)
+            if pairs is None:
+                unindexed.append(self.sequence(tokens, leading=False))
+                continue
+            for head, tail in pairs:
+                node = tree
+                for char in head.rstrip("*"):
+                    node = node.setdefault(char, {})
+                node.setdefault("*" if head.endswith("*") else "", []).append(tail)
+        branches = [_tree_source(tree)] if tree else []
+        return _either(branches + unindexed)
 
     def alternation(self, phrases: list[str]) -> re.Pattern[str]:
         """One compiled regex matching any of the phrases on whole words."""
         # Answers are lower-cased before matching: a case-sensitive regex is
         # several times faster than re.IGNORECASE.
-        return re.compile(rf"(?<!\w)(?:{self.any_of(phrases)})(?!\w)")
+        return re.compile(rf"(?<!\w){self.any_of(phrases)}(?!\w)")
+
+
+def _tree_source(node: dict) -> str:
+    branches = [
+        re.escape(char) + _tree_source(child)
+        for char, child in sorted(node.items())
+        if char not in ("", "*")
+    ]
+    if "*" in node:
+        branches.append(r"\w*" + _either(node["*"]))  # any ending, then the rest
+    if "" in node:
+        branches.append(_either(node[""]))  # the word ends here, then the rest
+    return _either(branches)
 
 
 # --------------------------------------------------------------------------
@@ -326,11 +367,7 @@ def _phrase_list(
     return value
 
 
-def _compile_list(
-    compiler: _Compiler, phrases: list[str], field: str, where: str
-) -> re.Pattern[str] | None:
-    if not phrases:
-        return None
+def _check_phrases(compiler: _Compiler, phrases: list[str], field: str, where: str) -> None:
     for phrase in phrases:
         try:
             compiler.phrase(phrase)
@@ -338,6 +375,14 @@ def _compile_list(
             raise ConcernRulesError(
                 f"{where}: {field} phrase '{phrase}': {problem}"
             ) from None
+
+
+def _compile_list(
+    compiler: _Compiler, phrases: list[str], field: str, where: str
+) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    _check_phrases(compiler, phrases, field, where)
     return compiler.alternation(phrases)
 
 
@@ -409,8 +454,14 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
     for position, raw in enumerate(raw_categories, start=1):
         categories.append(_parse_category(compiler, raw, position, seen, name))
 
+    every_phrase = [
+        phrase
+        for category in categories
+        for phrase in category.patterns + category.professional_terms
+    ]
     return ConcernRules(
         categories=tuple(categories),
+        any_concern=compiler.alternation(every_phrase),
         professional_cues=professional_cues,
         specific_person_cues=specific_person_cues,
         version=hashlib.sha256(raw_bytes).hexdigest()[:12],
@@ -471,15 +522,21 @@ def _parse_category(
     terms = _phrase_list(
         raw.get("professional_terms"), "professional_terms", where, required=False
     )
-    compiled_patterns = _compile_list(compiler, patterns, "patterns", where)
-    assert compiled_patterns is not None  # patterns are required to be non-empty
+    _check_phrases(compiler, patterns, "patterns", where)
+    _check_phrases(compiler, terms, "professional_terms", where)
+    scan = compiler.any_of(patterns)
+    if terms:
+        # Patterns come first: where both match, the answer stays flagged.
+        scan = f"(?:{scan}|(?P<term>{compiler.any_of(terms)}))"
     return ConcernCategory(
         key=key,
         name=raw["name"].strip(),
         description=" ".join(raw["description"].split()),
-        patterns=compiled_patterns,
+        patterns=tuple(patterns),
+        professional_terms=tuple(terms),
+        harmless_phrases=tuple(harmless),
+        scan=re.compile(rf"(?<!\w){scan}(?!\w)"),
         harmless=_compile_list(compiler, harmless, "harmless", where),
-        professional_terms=_compile_list(compiler, terms, "professional_terms", where),
     )
 
 
@@ -535,18 +592,21 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
         plain = "".join(c.lower() if len(c.lower()) == 1 else c for c in unquoted)
 
+    if not rules.any_concern.search(plain):
+        return ConcernResult(False, [], [], rules.version)
+
     professional: bool | None = None  # decided lazily: most answers never need it
     categories: list[str] = []
     spans: list[tuple[int, int]] = []
     for category in rules.categories:
-        found = [m.span() for m in category.patterns.finditer(plain)]
-        if category.professional_terms is not None:
-            terms = [m.span() for m in category.professional_terms.finditer(plain)]
-            if terms:
+        found = []
+        for match in category.scan.finditer(plain):
+            if match.lastgroup == "term":
                 if professional is None:
                     professional = _reads_as_professional(plain, rules)
-                if not professional:
-                    found.extend(terms)
+                if professional:
+                    continue
+            found.append(match.span())
         if not found:
             continue
         if category.harmless is not None:

@@ -69,6 +69,6 @@ def choice_answers():
     rows = []
     for i, v in enumerate(["yes", "yes", "no", "yes", "partly", "yes", "no", "yes", "yes", "yes"]):
         rows.append((f"a{i}", 1, "Audit 2021", 1, "plan_sufficient", "Police", v, float("nan"), None, []))
-    for i, v in enumerate([["tools", "training"], ["tools"], ["training"], ["tools"], ["tools"], ["supervision"]]):
+    for i, v in enumerate([["tools", "training"], ["tools"], ["training"], ["tools", "tools"], ["tools"], ["tools"], ["supervision"]]):
         rows.append((f"b{i}", 2, "Audit 2022", 2, "support_needed", "Police", json.dumps(v), float("nan"), None, []))
     return _answers(rows)

@@ -1,0 +1,556 @@
+"""Comparison of answers across rounds, always within one question key.
+
+Input to every function is an *answers* frame with one row per answer::
+
+    response_id, round_id, round_label, round_order (int), question_key,
+    agency, value (str), polarity (float), label, themes (list[str])
+
+``themes`` may also hold a JSON list string, a tuple/array or ``None``.
+Outputs are grouped by ``question_key`` first, so answers to different
+questions are never pooled ("What didn't help?" is negative by design).
+
+Small numbers are suppressed so that no child can be identified: a count
+between 1 and ``min_count - 1`` is withheld (``<NA>``) and shown as
+"fewer than N" in the matching ``*_display`` column, and every share,
+difference or test derived from it is withheld too (``NaN``). Zero is shown.
+A round with fewer than ``min_count`` answers is suppressed whole.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .text import content_tokens
+
+__all__ = [
+    "ANSWER_COLUMNS",
+    "suppressed_label",
+    "theme_prevalence",
+    "compare_rounds",
+    "sentiment_by_round",
+    "theme_sentiment",
+    "choice_distribution",
+    "representative_quotes",
+    "lines_of_enquiry",
+]
+
+ANSWER_COLUMNS = (
+    "response_id", "round_id", "round_label", "round_order", "question_key",
+    "agency", "value", "polarity", "label", "themes",
+)
+_ROUND_COLS = ["question_key", "round_id", "round_label", "round_order"]
+ALPHA = 0.05
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+def suppressed_label(min_count: int) -> str:
+    """The text shown instead of a small count: ``"fewer than 5"``."""
+    return f"fewer than {min_count}"
+
+
+def _require(answers: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in answers.columns]
+    if missing:
+        raise ValueError(f"answers frame is missing column(s): {', '.join(missing)}")
+
+
+def _check_min_count(min_count: int) -> None:
+    if not isinstance(min_count, (int, np.integer)) or min_count < 1:
+        raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+
+
+def _has_text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: isinstance(v, str) and bool(v.strip())).astype(bool)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, float) and math.isnan(value):
+        return []
+    if isinstance(value, str):
+        s = value.strip()
+        if not s:
+            return []
+        if s.startswith("["):
+            try:
+                parsed = json.loads(s)
+            except json.JSONDecodeError:
+                return [s]
+            return [str(x) for x in parsed if x is not None and str(x).strip()]
+        return [s]
+    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):
+        return [str(x) for x in value if x is not None and str(x).strip()]
+    return [str(value)]
+
+
+def _is_small(n: int, min_count: int) -> bool:
+    return 0 < n < min_count
+
+
+def _display(n: int | None, suppressed: bool, min_count: int) -> str:
+    if suppressed:
+        return suppressed_label(min_count)
+    return "" if n is None else str(int(n))
+
+
+def _rounds(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (question_key, round) in round order."""
+    return (
+        frame[_ROUND_COLS]
+        .drop_duplicates(subset=["question_key", "round_id"])
+        .sort_values(["question_key", "round_order", "round_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _text_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    frame = answers[_has_text(answers["value"])].copy()
+    frame["themes"] = frame["themes"].map(_as_list) if "themes" in frame else [[] for _ in range(len(frame))]
+    return frame
+
+
+def _nullable_int(values: list[int | None]) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="Int64"))
+
+
+# ---------------------------------------------------------------------------
+# theme prevalence and round-to-round comparison
+
+def theme_prevalence(
+    answers: pd.DataFrame, min_count: int = 5, themes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Share of answers mentioning each theme, per question key, round and theme.
+
+    Returns columns ``question_key, round_id, round_label, round_order, theme,
+    n_responses, n_theme, share, suppressed, n_responses_display,
+    n_theme_display``. ``n_responses`` counts answers with text in that round
+    for that question; ``share`` = n_theme / n_responses. A suppressed row
+    has ``n_theme`` (and, if the round is small, ``n_responses``) as ``<NA>``,
+    ``share`` NaN and the display column "fewer than N". Themes listed in
+    ``themes`` appear even with zero counts; otherwise every theme seen for
+    that question. Raises ``ValueError`` for missing columns or a bad
+    ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value", "themes"])
+    frame = _text_answers(answers)
+    rows: list[dict[str, Any]] = []
+    for question_key, qframe in frame.groupby("question_key", sort=True):
+        seen = sorted({t for ts in qframe["themes"] for t in ts})
+        theme_list = list(dict.fromkeys([*(themes or []), *seen]))
+        for _, rnd in _rounds(qframe).iterrows():
+            in_round = qframe[qframe["round_id"] == rnd["round_id"]]
+            n_resp = int(len(in_round))
+            small_round = n_resp < min_count
+            counts = {t: 0 for t in theme_list}
+            for ts in in_round["themes"]:
+                for t in set(ts):
+                    if t in counts:
+                        counts[t] += 1
+            for t in theme_list:
+                n = counts[t]
+                suppressed = small_round or _is_small(n, min_count)
+                rows.append({
+                    **rnd.to_dict(),
+                    "theme": t,
+                    "n_responses": None if small_round else n_resp,
+                    "n_theme": None if suppressed else n,
+                    "share": float("nan") if suppressed or n_resp == 0 else n / n_resp,
+                    "suppressed": suppressed,
+                    "n_responses_display": _display(n_resp, small_round, min_count),
+                    "n_theme_display": _display(n, suppressed, min_count),
+                })
+    columns = [*_ROUND_COLS, "theme", "n_responses", "n_theme", "share", "suppressed",
+               "n_responses_display", "n_theme_display"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["n_responses"] = _nullable_int(list(out["n_responses"]))
+    out["n_theme"] = _nullable_int(list(out["n_theme"]))
+    out["share"] = out["share"].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def _two_by_two_test(a: int, n1: int, b: int, n2: int) -> tuple[float, str]:
+    """p-value and test name for a difference in two proportions a/n1 vs b/n2:
+    chi-square (with Yates' correction), or Fisher's exact test when any
+    expected count is below 5."""
+    table = np.array([[a, n1 - a], [b, n2 - b]], dtype=float)
+    if table.sum(axis=0).min() == 0 or table.sum(axis=1).min() == 0:
+        return 1.0, "none"
+    expected = stats.contingency.expected_freq(table)
+    if expected.min() < 5:
+        return float(stats.fisher_exact(table.astype(int))[1]), "fisher"
+    chi2, p, _, _ = stats.chi2_contingency(table, correction=True)
+    return float(p), "chi-square"
+
+
+def compare_rounds(
+    answers: pd.DataFrame, min_count: int = 5, themes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Theme shares in each pair of consecutive rounds of the same question.
+
+    Returns columns ``question_key, theme, round_from, round_from_label,
+    round_to, round_to_label, n_from, n_theme_from, share_from, n_to,
+    n_theme_to, share_to, difference, test, p_value, significant, direction,
+    suppressed, n_theme_from_display, n_theme_to_display``. ``difference`` =
+    share_to - share_from; ``test`` is "chi-square" or "fisher" (when any
+    expected count < 5); ``significant`` is p < 0.05; ``direction`` is "rose"
+    or "fell" (significant change), "new" / "gone" (significant, and absent in
+    one of the rounds), "no clear change", or "suppressed" when either round's
+    count is small — then counts, shares, difference and p-value are all
+    withheld. Raises ``ValueError`` for missing columns or a bad ``min_count``.
+    """
+    prevalence = theme_prevalence(answers, min_count=min_count, themes=themes)
+    rows: list[dict[str, Any]] = []
+    for (question_key, theme), grp in prevalence.groupby(["question_key", "theme"], sort=False):
+        grp = grp.sort_values(["round_order", "round_id"], kind="stable")
+        records = grp.to_dict("records")
+        for prev, cur in zip(records, records[1:]):
+            suppressed = bool(prev["suppressed"] or cur["suppressed"])
+            row: dict[str, Any] = {
+                "question_key": question_key,
+                "theme": theme,
+                "round_from": prev["round_id"],
+                "round_from_label": prev["round_label"],
+                "round_to": cur["round_id"],
+                "round_to_label": cur["round_label"],
+                "n_from": prev["n_responses"],
+                "n_theme_from": None if suppressed else prev["n_theme"],
+                "share_from": float("nan") if suppressed else prev["share"],
+                "n_to": cur["n_responses"],
+                "n_theme_to": None if suppressed else cur["n_theme"],
+                "share_to": float("nan") if suppressed else cur["share"],
+                "difference": float("nan"),
+                "test": "",
+                "p_value": float("nan"),
+                "significant": False,
+                "direction": "suppressed" if suppressed else "no clear change",
+                "suppressed": suppressed,
+                "n_theme_from_display": prev["n_theme_display"] if not suppressed or prev["suppressed"] else suppressed_label(min_count),
+                "n_theme_to_display": cur["n_theme_display"] if not suppressed or cur["suppressed"] else suppressed_label(min_count),
+            }
+            if not suppressed:
+                a, n1 = int(prev["n_theme"]), int(prev["n_responses"])
+                b, n2 = int(cur["n_theme"]), int(cur["n_responses"])
+                p, test = _two_by_two_test(a, n1, b, n2)
+                significant = p < ALPHA
+                row.update(difference=b / n2 - a / n1, test=test, p_value=p, significant=significant)
+                if significant:
+                    if a == 0:
+                        row["direction"] = "new"
+                    elif b == 0:
+                        row["direction"] = "gone"
+                    else:
+                        row["direction"] = "rose" if b / n2 > a / n1 else "fell"
+            rows.append(row)
+    columns = ["question_key", "theme", "round_from", "round_from_label", "round_to", "round_to_label",
+               "n_from", "n_theme_from", "share_from", "n_to", "n_theme_to", "share_to", "difference",
+               "test", "p_value", "significant", "direction", "suppressed",
+               "n_theme_from_display", "n_theme_to_display"]
+    out = pd.DataFrame(rows, columns=columns)
+    for c in ("n_from", "n_theme_from", "n_to", "n_theme_to"):
+        out[c] = _nullable_int(list(out[c]))
+    for c in ("share_from", "share_to", "difference", "p_value"):
+        out[c] = out[c].astype("float64")
+    for c in ("significant", "suppressed"):
+        out[c] = out[c].astype(bool)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# sentiment
+
+_LABELS = ("positive", "neutral", "negative")
+
+
+def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% t-interval; the interval collapses to the mean when the
+    spread is zero and is NaN for fewer than two values."""
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n) if sd > 0 else 0.0
+    return mean, mean - half, mean + half
+
+
+def _sentiment_rows(frame: pd.DataFrame, min_count: int) -> dict[str, Any]:
+    labelled = frame[frame["label"].isin(_LABELS)]
+    n = int(len(labelled))
+    small = n < min_count
+    row: dict[str, Any] = {"n_responses": None if small else n,
+                           "n_responses_display": _display(n, small, min_count)}
+    for lab in _LABELS:
+        k = int((labelled["label"] == lab).sum())
+        sup = small or _is_small(k, min_count)
+        row[f"n_{lab}"] = None if sup else k
+        row[f"share_{lab}"] = float("nan") if sup or n == 0 else k / n
+        row[f"n_{lab}_display"] = _display(k, sup, min_count)
+    polarity = pd.to_numeric(labelled["polarity"], errors="coerce").dropna().to_numpy(dtype=float)
+    mean, lo, hi = _mean_interval(polarity) if not small else (float("nan"),) * 3
+    row.update(mean_polarity=mean, ci_low=lo, ci_high=hi, suppressed=small)
+    return row
+
+
+_SENTIMENT_VALUE_COLS = [
+    "n_responses", "n_positive", "n_neutral", "n_negative",
+    "share_positive", "share_neutral", "share_negative",
+    "mean_polarity", "ci_low", "ci_high", "suppressed",
+    "n_responses_display", "n_positive_display", "n_neutral_display", "n_negative_display",
+]
+
+
+def _finish_sentiment(rows: list[dict[str, Any]], key_cols: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=[*key_cols, *_SENTIMENT_VALUE_COLS])
+    for c in ("n_responses", "n_positive", "n_neutral", "n_negative"):
+        out[c] = _nullable_int(list(out[c]))
+    for c in ("share_positive", "share_neutral", "share_negative", "mean_polarity", "ci_low", "ci_high"):
+        out[c] = out[c].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def sentiment_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """Distribution of sentiment labels and mean polarity per question key and round.
+
+    Returns columns ``question_key, round_id, round_label, round_order,
+    n_responses, n_positive, n_neutral, n_negative, share_positive,
+    share_neutral, share_negative, mean_polarity, ci_low, ci_high,
+    suppressed`` and ``*_display`` columns. ``ci_low``/``ci_high`` are a 95%
+    t-interval for the mean polarity. A label count of 1..min_count-1 is
+    withheld with its share; a round with fewer than ``min_count`` labelled
+    answers is suppressed whole (``suppressed`` True, mean and interval NaN).
+    Raises ``ValueError`` for missing columns or a bad ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value", "polarity", "label"])
+    frame = answers[_has_text(answers["value"])]
+    rows = []
+    for _, rnd in _rounds(frame).iterrows():
+        sub = frame[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"])]
+        rows.append({**rnd.to_dict(), **_sentiment_rows(sub, min_count)})
+    return _finish_sentiment(rows, _ROUND_COLS)
+
+
+def theme_sentiment(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """Tone of the answers that mention each theme, per question key, round and theme.
+
+    Same value columns as :func:`sentiment_by_round` plus ``theme``; the
+    same suppression. Raises ``ValueError`` for missing columns or a bad
+    ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value",
+                       "polarity", "label", "themes"])
+    frame = _text_answers(answers)
+    exploded = frame.explode("themes").rename(columns={"themes": "theme"})
+    exploded = exploded[exploded["theme"].notna()]
+    rows = []
+    for _, rnd in _rounds(frame).iterrows():
+        sub = exploded[(exploded["question_key"] == rnd["question_key"]) & (exploded["round_id"] == rnd["round_id"])]
+        for theme in sorted(sub["theme"].unique()):
+            rows.append({**rnd.to_dict(), "theme": theme, **_sentiment_rows(sub[sub["theme"] == theme], min_count)})
+    return _finish_sentiment(rows, [*_ROUND_COLS, "theme"])
+
+
+# ---------------------------------------------------------------------------
+# closed questions
+
+def choice_distribution(
+    answers: pd.DataFrame,
+    min_count: int = 5,
+    options: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """Counts per option per round for closed questions.
+
+    ``value`` holds the chosen option, or for multiple-choice questions a
+    JSON list string (each option counted once per answer). Returns columns
+    ``question_key, round_id, round_label, round_order, option, n_responses,
+    count, share, suppressed, n_responses_display, count_display``; ``share``
+    is count / answers in that round. Options in ``options`` (a list, or a
+    mapping of question key to list) are listed in that order even with zero
+    counts, then any others seen. Small counts are
+    withheld as in :func:`theme_prevalence`. Raises ``ValueError`` for missing
+    columns or a bad ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value"])
+    frame = answers.copy()
+    frame["_choices"] = frame["value"].map(lambda v: list(dict.fromkeys(_as_list(v))))
+    frame = frame[frame["_choices"].map(len) > 0]
+    rows = []
+    for question_key, qframe in frame.groupby("question_key", sort=True):
+        seen = sorted({o for os_ in qframe["_choices"] for o in os_})
+        declared = options.get(question_key, []) if isinstance(options, Mapping) else (options or [])
+        option_list = list(dict.fromkeys([*declared, *seen]))
+        for _, rnd in _rounds(qframe).iterrows():
+            in_round = qframe[qframe["round_id"] == rnd["round_id"]]
+            n_resp = int(len(in_round))
+            small_round = n_resp < min_count
+            counts = {o: 0 for o in option_list}
+            for os_ in in_round["_choices"]:
+                for o in os_:
+                    counts[o] += 1
+            for o in option_list:
+                k = counts[o]
+                sup = small_round or _is_small(k, min_count)
+                rows.append({
+                    **rnd.to_dict(), "option": o,
+                    "n_responses": None if small_round else n_resp,
+                    "count": None if sup else k,
+                    "share": float("nan") if sup else k / n_resp,
+                    "suppressed": sup,
+                    "n_responses_display": _display(n_resp, small_round, min_count),
+                    "count_display": _display(k, sup, min_count),
+                })
+    out = pd.DataFrame(rows, columns=[*_ROUND_COLS, "option", "n_responses", "count", "share", "suppressed",
+                                      "n_responses_display", "count_display"])
+    out["n_responses"] = _nullable_int(list(out["n_responses"]))
+    out["count"] = _nullable_int(list(out["count"]))
+    out["share"] = out["share"].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# quotes
+
+def representative_quotes(
+    answers: pd.DataFrame,
+    theme: str,
+    round_id: Any,
+    n: int = 3,
+    *,
+    question_key: str | None = None,
+    min_count: int = 5,
+) -> pd.DataFrame:
+    """The ``n`` most typical answers mentioning ``theme`` in ``round_id``.
+
+    Typical = highest cosine similarity to the TF-IDF centroid of all the
+    theme's answers in that round (tokens from :func:`analysis.text.content_tokens`),
+    so quotes are chosen by content, never by sentiment. Ties break by
+    ``response_id``; identical texts are quoted once. Returns columns
+    ``response_id, question_key, agency, value, polarity, label, typicality``.
+    Returns an empty frame when fewer than ``min_count`` answers carry the
+    theme (quoting a small group could identify someone). Raises
+    ``ValueError`` when answers from several question keys are passed
+    without ``question_key``, or for missing columns.
+    """
+    _require(answers, ["response_id", "round_id", "question_key", "value", "themes"])
+    frame = _text_answers(answers)
+    if question_key is not None:
+        frame = frame[frame["question_key"] == question_key]
+    elif frame["question_key"].nunique() > 1:
+        raise ValueError("answers hold several question keys; pass question_key to quote within one")
+    frame = frame[(frame["round_id"] == round_id) & frame["themes"].map(lambda ts: theme in ts)]
+    columns = ["response_id", "question_key", "agency", "value", "polarity", "label", "typicality"]
+    if len(frame) < min_count or n < 1:
+        return pd.DataFrame(columns=columns)
+    frame = frame.assign(_key=frame["value"].str.strip().str.lower()).drop_duplicates("_key")
+    docs = [content_tokens(v) for v in frame["value"]]
+    vocab = sorted({t for d in docs for t in d})
+    if not vocab:
+        typicality = np.zeros(len(docs))
+    else:
+        index = {t: i for i, t in enumerate(vocab)}
+        tf = np.zeros((len(docs), len(vocab)))
+        for r, d in enumerate(docs):
+            for t in d:
+                tf[r, index[t]] += 1
+        df_ = (tf > 0).sum(axis=0)
+        idf = np.log((1 + len(docs)) / (1 + df_)) + 1.0
+        tfidf = tf * idf
+        norms = np.linalg.norm(tfidf, axis=1, keepdims=True)
+        unit = np.divide(tfidf, norms, out=np.zeros_like(tfidf), where=norms > 0)
+        centroid = unit.mean(axis=0)
+        c_norm = np.linalg.norm(centroid)
+        typicality = unit @ (centroid / c_norm) if c_norm > 0 else np.zeros(len(docs))
+    out = frame.assign(typicality=np.round(typicality, 12), _rid=frame["response_id"].astype(str))
+    out = out.sort_values(["typicality", "_rid"], ascending=[False, True], kind="stable").head(n)
+    for c in ("agency", "polarity", "label"):
+        if c not in out:
+            out[c] = None
+    return out[columns].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# key lines of enquiry
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def lines_of_enquiry(
+    comparison: pd.DataFrame,
+    sentiment: pd.DataFrame,
+    *,
+    theme_names: Mapping[str, str] | None = None,
+    max_lines: int = 8,
+) -> list[str]:
+    """Draft key lines of enquiry for the scrutiny event, as short sentences.
+
+    From ``comparison`` (:func:`compare_rounds`): themes that rose or appeared
+    significantly between consecutive rounds, smallest p-value first. From
+    ``sentiment``: if it has a ``theme`` column (:func:`theme_sentiment`), the
+    themes whose answers are most often negative in each question's latest
+    round; otherwise (:func:`sentiment_by_round`) the questions whose latest
+    round is most negative. Suppressed rows are never used. ``theme_names``
+    maps keys to display names (e.g. from the codebook). Returns at most
+    ``max_lines`` sentences; ``[]`` when nothing qualifies.
+    """
+    names = dict(theme_names or {})
+    lines: list[str] = []
+    if len(comparison):
+        risen = comparison[
+            comparison["significant"].astype(bool)
+            & ~comparison["suppressed"].astype(bool)
+            & comparison["direction"].isin(["rose", "new"])
+        ].sort_values(["p_value", "difference"], ascending=[True, False], kind="stable")
+        for r in risen.itertuples(index=False):
+            name = names.get(r.theme, str(r.theme).replace("_", " "))
+            verb = "appeared" if r.direction == "new" else "rose"
+            lines.append(
+                f"“{name}” {verb} in answers to {r.question_key} from {_pct(r.share_from)} "
+                f"({r.n_theme_from} of {r.n_from}) in {r.round_from_label} to {_pct(r.share_to)} "
+                f"({r.n_theme_to} of {r.n_to}) in {r.round_to_label} ({_p(r.p_value)}): what lies behind this?"
+            )
+    if len(sentiment):
+        usable = sentiment[~sentiment["suppressed"].astype(bool) & sentiment["share_negative"].notna()]
+        if len(usable):
+            latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
+            latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
+            if "theme" in latest.columns:
+                for r in latest.head(3).itertuples(index=False):
+                    if r.share_negative <= 0:
+                        continue
+                    name = names.get(r.theme, str(r.theme).replace("_", " "))
+                    lines.append(
+                        f"Answers to {r.question_key} about “{name}” carry the most negative tone in "
+                        f"{r.round_label}: {_pct(r.share_negative)} negative ({r.n_negative} of "
+                        f"{r.n_responses}): what are children and families telling us?"
+                    )
+            else:
+                for r in latest.head(2).itertuples(index=False):
+                    if r.share_negative <= 0:
+                        continue
+                    lines.append(
+                        f"Answers to {r.question_key} in {r.round_label} were the most negative: "
+                        f"{_pct(r.share_negative)} negative ({r.n_negative} of {r.n_responses}), mean "
+                        f"polarity {r.mean_polarity:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f})."
+                    )
+    return lines[:max_lines]

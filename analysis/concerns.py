@@ -85,9 +85,11 @@ class ConcernRules:
     """Compiled screening rules; build with :func:`load_concern_rules`."""
 
     categories: tuple[ConcernCategory, ...]
-    # Every pattern and professional term of every category: an answer this
-    # does not match is clear, and needs no further look (most answers).
-    any_concern: re.Pattern[str]
+    # Finds every place where a pattern or professional term of any category
+    # could start (zero-width, so overlapping starts are all found). Most
+    # answers have none and need no further look; for the rest, each category
+    # is tried only at those places.
+    concern_starts: re.Pattern[str]
     professional_cues: re.Pattern[str] | None
     specific_person_cues: re.Pattern[str] | None
     version: str
@@ -461,7 +463,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
     ]
     return ConcernRules(
         categories=tuple(categories),
-        any_concern=compiler.alternation(every_phrase),
+        concern_starts=re.compile(rf"(?<!\w)(?={compiler.any_of(every_phrase)}(?!\w))"),
         professional_cues=professional_cues,
         specific_person_cues=specific_person_cues,
         version=hashlib.sha256(raw_bytes).hexdigest()[:12],
@@ -559,6 +561,16 @@ def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(start < other_end and other_start < end for other_start, other_end in spans)
 
 
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans in text order, leaving out any that lies inside another."""
+    ordered = sorted(set(spans), key=lambda span: (span[0], -span[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in ordered:
+        if not any(k_start <= start and end <= k_end for k_start, k_end in kept):
+            kept.append((start, end))
+    return kept
+
+
 def _original_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Map a span of the apostrophe-free text back onto the original text."""
     kept = 0
@@ -592,7 +604,8 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
         plain = "".join(c.lower() if len(c.lower()) == 1 else c for c in unquoted)
 
-    if not rules.any_concern.search(plain):
+    starts = [match.start() for match in rules.concern_starts.finditer(plain)]
+    if not starts:
         return ConcernResult(False, [], [], rules.version)
 
     professional: bool | None = None  # decided lazily: most answers never need it
@@ -600,7 +613,10 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
     spans: list[tuple[int, int]] = []
     for category in rules.categories:
         found = []
-        for match in category.scan.finditer(plain):
+        for start in starts:
+            match = category.scan.match(plain, start)
+            if match is None:
+                continue
             if match.lastgroup == "term":
                 if professional is None:
                     professional = _reads_as_professional(plain, rules)
@@ -619,7 +635,7 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
 
     matches: list[str] = []
     same_text = len(plain) == len(text)
-    for start, end in sorted(set(spans)):
+    for start, end in _outermost(spans):
         if not same_text:
             start, end = _original_span(text, start, end)
         snippet = text[start:end]

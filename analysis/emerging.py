@@ -1,0 +1,109 @@
+"""Emerging phrases: what is new in this round's answers that no theme covers.
+
+Phrases (noun phrases and two-word sequences of content words) are compared
+between the current round and all earlier rounds *of the same question*
+with the weighted log-odds ratio and an informative Dirichlet prior
+(Monroe, Colaresi & Quinn 2008, "Fightin' Words"), which shrinks rare
+phrases towards the pooled rate so that one-off words do not dominate.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .codebook import Codebook
+from .noun_phrases import noun_phrases
+from .text import content_tokens
+
+__all__ = ["answer_phrases", "log_odds_z", "emerging_phrases"]
+
+
+def answer_phrases(text: object) -> set[str]:
+    """The set of phrases of one answer: its noun phrases plus bigrams of
+    adjacent content words (stopwords removed, plurals singularised)."""
+    phrases = set(noun_phrases(text))
+    toks = content_tokens(text)
+    phrases.update(f"{a} {b}" for a, b in zip(toks, toks[1:]) if a != b)
+    return phrases
+
+
+def log_odds_z(
+    current: Counter[str] | dict[str, int], earlier: Counter[str] | dict[str, int], prior_scale: float = 0.25
+) -> dict[str, float]:
+    """z-scores of the weighted log-odds ratio of each term, current vs earlier,
+    with an informative Dirichlet prior from the pooled counts (times
+    ``prior_scale``: the prior is worth a quarter of the data by default, so
+    a phrase never seen before needs several mentions to stand out). Positive z = over-represented in ``current``. Returns
+    ``{}`` when either side is empty."""
+    n_i, n_j = sum(current.values()), sum(earlier.values())
+    if n_i == 0 or n_j == 0:
+        return {}
+    pooled = Counter(current) + Counter(earlier)
+    a0 = prior_scale * sum(pooled.values())
+    out = {}
+    for w, total in pooled.items():
+        a_w = prior_scale * total
+        y_i, y_j = current.get(w, 0), earlier.get(w, 0)
+        delta = math.log((y_i + a_w) / (n_i + a0 - y_i - a_w)) - math.log((y_j + a_w) / (n_j + a0 - y_j - a_w))
+        var = 1.0 / (y_i + a_w) + 1.0 / (y_j + a_w)
+        out[w] = delta / math.sqrt(var)
+    return out
+
+
+def _phrase_counts(values: Iterable[Any]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            counts.update(answer_phrases(v))
+    return counts
+
+
+def emerging_phrases(
+    answers: pd.DataFrame,
+    current_round_id: Any,
+    codebook: Codebook,
+    min_count: int = 3,
+    top: int = 15,
+    *,
+    question_key: str | None = None,
+    min_z: float = 1.96,
+) -> pd.DataFrame:
+    """Phrases over-represented in ``current_round_id`` versus earlier rounds
+    (lower ``round_order``) of the same question, that no codebook theme covers.
+
+    Each phrase counts once per answer. Returns columns ``phrase, count,
+    earlier_count, z`` (``count`` = answers in the current round using the
+    phrase, at least ``min_count``; ``z`` >= ``min_z``), highest z first, at
+    most ``top`` rows; empty when there is no earlier round. Raises
+    ``ValueError`` if the round is unknown, or if several question keys are
+    present and ``question_key`` is not given.
+    """
+    columns = ["phrase", "count", "earlier_count", "z"]
+    frame = answers
+    if question_key is not None:
+        frame = frame[frame["question_key"] == question_key]
+    elif frame["question_key"].nunique() > 1:
+        raise ValueError("answers hold several question keys; pass question_key to compare within one")
+    current = frame[frame["round_id"] == current_round_id]
+    if current.empty:
+        raise ValueError(f"no answers for round {current_round_id!r}")
+    order = current["round_order"].iloc[0]
+    earlier = frame[frame["round_order"] < order]
+    if earlier.empty:
+        return pd.DataFrame(columns=columns)
+    cur_counts = _phrase_counts(current["value"])
+    old_counts = _phrase_counts(earlier["value"])
+    z = log_odds_z(cur_counts, old_counts)
+    rows = [
+        {"phrase": p, "count": cur_counts[p], "earlier_count": old_counts.get(p, 0), "z": z[p]}
+        for p in cur_counts
+        if cur_counts[p] >= min_count and z.get(p, 0.0) >= min_z and not codebook.covers(p)
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    if out.empty:
+        return out
+    out = out.sort_values(["z", "count", "phrase"], ascending=[False, False, True], kind="stable")
+    return out.head(top).reset_index(drop=True)

@@ -1,0 +1,87 @@
+"""Word clouds as PNG bytes, offline (the wordcloud package's bundled font)."""
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import Counter
+from typing import Iterable
+
+from . import ANALYSER_VERSION
+from .emerging import log_odds_z
+from .text import content_tokens
+
+__all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies"]
+
+_WIDTH, _HEIGHT = 800, 400
+_RANDOM_STATE = 42
+_MAX_WORDS = 100
+
+
+def word_frequencies(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) -> Counter[str]:
+    """Content-word counts over ``texts`` (English and domain stopwords removed)."""
+    extra = frozenset(w.lower() for w in extra_stopwords)
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update(content_tokens(t, extra))
+    return counts
+
+
+def _render(frequencies: dict[str, float], empty_message: str) -> bytes:
+    from wordcloud import WordCloud
+
+    if not frequencies:
+        return _placeholder_png(empty_message)
+    cloud = WordCloud(
+        width=_WIDTH, height=_HEIGHT, background_color="white", random_state=_RANDOM_STATE,
+        max_words=_MAX_WORDS, prefer_horizontal=0.9, colormap="viridis",
+    ).generate_from_frequencies(frequencies)
+    buf = io.BytesIO()
+    cloud.to_image().save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _placeholder_png(message: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+    from wordcloud.wordcloud import FONT_PATH
+
+    img = Image.new("RGB", (_WIDTH, _HEIGHT), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT_PATH, 28)
+    draw.text((_WIDTH // 2, _HEIGHT // 2), message, fill="#555555", font=font, anchor="mm")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def word_cloud_png(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) -> bytes:
+    """A PNG word cloud of the content words in ``texts``. Deterministic for
+    the same input. With no usable words, a PNG saying "Not enough words yet".
+    Never downloads anything."""
+    return _render(dict(word_frequencies(texts, extra_stopwords)), "Not enough words yet")
+
+
+def whats_new_cloud_png(
+    current_texts: Iterable[object], previous_texts: Iterable[object], extra_stopwords: Iterable[str] = ()
+) -> bytes:
+    """A PNG word cloud of words over-represented in ``current_texts`` versus
+    ``previous_texts`` (weighted log-odds z > 1.96 with an informative prior,
+    word used at least twice), sized by z. A placeholder PNG when nothing
+    stands out."""
+    cur = word_frequencies(current_texts, extra_stopwords)
+    old = word_frequencies(previous_texts, extra_stopwords)
+    z = log_odds_z(cur, old)
+    weights = {w: s for w, s in z.items() if s > 1.96 and cur.get(w, 0) >= 2}
+    return _render(weights, "Nothing new stands out")
+
+
+def cache_key(texts: Iterable[object], *parts: object) -> str:
+    """A SHA-256 hex key for ``texts`` (in order) plus any ``parts`` (e.g.
+    "whats_new", the previous texts' key) and the analyser version, for
+    caching rendered images."""
+    h = hashlib.sha256()
+    h.update(f"v{ANALYSER_VERSION}|{_WIDTH}x{_HEIGHT}|{_RANDOM_STATE}".encode())
+    for t in texts:
+        h.update(b"\x1e" + (t if isinstance(t, str) else "").encode("utf-8"))
+    for p in parts:
+        h.update(b"\x1f" + str(p).encode("utf-8"))
+    return h.hexdigest()

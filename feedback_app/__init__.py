@@ -6,7 +6,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from datetime import timedelta
+
+from flask import Flask, redirect, url_for
+from flask_wtf import CSRFProtect
 
 from ._version import __version__
 from .db import db
@@ -19,6 +22,8 @@ from .settings import (
 )
 
 __all__ = ["__version__", "create_app"]
+
+csrf = CSRFProtect()
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -47,16 +52,35 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.sqlite3")
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
 
-    db.init_app(app)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(timedelta(hours=8).total_seconds()))
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
 
-    from . import cli, errors, health
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from . import admin, auth, cli, errors, health, insights, respond
 
     errors.init_app(app)
     health.init_app(app)
     cli.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(insights.bp)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("auth.login"))
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"app_version": __version__}
+        return {
+            "app_version": __version__,
+            "help_name": app.config["LOCAL_HELP_NAME"],
+            "help_number": app.config["LOCAL_HELP_NUMBER"],
+        }
 
     return app

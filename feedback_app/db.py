@@ -102,6 +102,16 @@ class Database:
         """A separate session, for work that must commit on its own (e.g. the audit log)."""
         return self._state().sessions()
 
+    def write_session(self) -> Session:
+        """A separate session for one short write transaction.
+
+        On SQLite its transaction starts with ``BEGIN IMMEDIATE``, taking the write lock
+        first, so concurrent writers wait on the busy timeout instead of failing; on
+        PostgreSQL it is an ordinary session.
+        """
+        engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        return Session(bind=engine, expire_on_commit=False)
+
     @staticmethod
     def _close_session(_exc: BaseException | None = None) -> None:
         session = g.pop("db_session", None)

@@ -119,6 +119,8 @@ def make_app(tmp_path):
             "SECRET_KEY": "test-secret-key",
             "DATABASE_URL": database_url,
             "LOCAL_HELP_NUMBER": "01234 000111",
+            # Forms are tested without CSRF tokens; tests/test_security.py turns it back on.
+            "WTF_CSRF_ENABLED": False,
         }
         settings.update(config)
         app = create_app(settings, instance_path=str(tmp_path / "instance"))
@@ -163,3 +165,98 @@ def synced(app, runner):
     result = runner.invoke(args=["questionnaires", "sync"])
     assert result.exit_code == 0, result.output
     return app
+
+
+# ---------------------------------------------------------------- builders and user actions
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff user: ``make_user("a@example.org", "admin")``."""
+    from feedback_app.db import db
+    from feedback_app.staff import create_user
+
+    def _make(email: str, role: str = "admin", password: str = PASSWORD):
+        with app.app_context():
+            return create_user(db.session, email, password, role)
+
+    return _make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """Sign ``client`` in as a new user of ``role``: ``login("analyst")``."""
+
+    def _login(role: str = "admin", email: str | None = None):
+        user = make_user(email or f"{role}@example.org", role)
+        response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.data
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def make_round(synced):
+    """Create an open round: ``make_round("children", version=2)`` (today within its dates)."""
+    from datetime import date
+
+    from feedback_app.db import db
+    from feedback_app.rounds import create_round, find_version
+
+    def _make(slug: str = "children", version: int | None = None, label: str | None = None,
+              opens_on: date = date(2020, 1, 1), closes_on: date = date(2099, 12, 31)):
+        with synced.app_context():
+            found = find_version(db.session, slug, version)
+            return create_round(db.session, found, label or f"{slug} round", opens_on, closes_on)
+
+    return _make
+
+
+@pytest.fixture
+def make_link(app):
+    """Create a share link for a round: ``make_link(round, "agency", agency="Police")``."""
+    from feedback_app.db import db
+    from feedback_app.definitions import load_agencies
+    from feedback_app.links import create_links
+    from feedback_app.models import Round
+
+    def _make(round_, kind: str = "open", **options):
+        with app.app_context():
+            round_ = db.session.get(Round, round_.id)
+            return create_links(db.session, round_, kind, load_agencies(), **options)[0]
+
+    return _make
+
+
+class Respondent:
+    """Acts like a person answering through a link."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def open_form(self, token: str):
+        """GET the questions page; returns (response, submission_key)."""
+        import re
+
+        page = self.client.get(f"/r/{token}/questions")
+        match = re.search(rb'name="submission_key" type="hidden" value="([^"]+)"', page.data) or re.search(
+            rb'id="submission_key" name="submission_key" type="hidden" value="([^"]+)"', page.data)
+        return page, (match.group(1).decode() if match else None)
+
+    def answer(self, token: str, answers: dict, submission_key: str | None = None, follow: bool = False):
+        """Submit ``answers`` ({question_key: value or list}) through the link ``token``."""
+        if submission_key is None:
+            _page, submission_key = self.open_form(token)
+        data = {f"q_{key}": value for key, value in answers.items()}
+        if submission_key:
+            data["submission_key"] = submission_key
+        return self.client.post(f"/r/{token}/questions", data=data, follow_redirects=follow)
+
+
+@pytest.fixture
+def respondent(client):
+    """A respondent using the test client."""
+    return Respondent(client)

@@ -1,0 +1,7 @@
+"""Partnership staff administration: questionnaires, rounds, links, users, imports and exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,0 +1,146 @@
+"""Share links: open, agency and single-use links that let respondents answer a round."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import LinkKind, Round, RoundStatus, ShareLink, utcnow
+
+TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
+
+
+class LinkError(Exception):
+    """A link cannot be created as asked; the message says why."""
+
+
+def new_token() -> str:
+    """An unguessable URL-safe token carrying 192 random bits."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def create_links(
+    session: Session,
+    round_: Round,
+    kind: LinkKind | str,
+    agencies: list[str],
+    agency: str | None = None,
+    count: int = 1,
+    expires_on: date | None = None,
+    max_responses: int | None = None,
+    label: str | None = None,
+) -> list[ShareLink]:
+    """Create and commit ``count`` links of ``kind`` for ``round_``.
+
+    An agency link needs an ``agency`` from ``agencies``; a single-use link takes one
+    response. Raises LinkError naming what is wrong.
+    """
+    try:
+        kind = LinkKind(kind)
+    except ValueError:
+        raise LinkError(f"Unknown link kind {kind!r}: use open, agency or single-use.") from None
+    if count < 1 or count > 5000:
+        raise LinkError("Make between 1 and 5000 links at a time.")
+    if kind == LinkKind.AGENCY:
+        if not agency:
+            raise LinkError("An agency link needs an agency.")
+    if agency is not None and agency not in agencies:
+        raise LinkError(f"Unknown agency {agency!r}; use one of: {', '.join(agencies)}.")
+    if kind == LinkKind.SINGLE_USE:
+        if max_responses not in (None, 1):
+            raise LinkError("A single-use link takes exactly one response.")
+        max_responses = 1
+    if max_responses is not None and max_responses < 1:
+        raise LinkError("The response cap must be at least 1.")
+    if round_.status == RoundStatus.CLOSED:
+        raise LinkError("This round is closed; re-open it before making links.")
+    expires_at = None
+    if expires_on is not None:
+        if expires_on < utcnow().date():
+            raise LinkError(f"The expiry date {expires_on} has already passed.")
+        expires_at = datetime.combine(expires_on, time.max, tzinfo=timezone.utc)
+    links = [
+        ShareLink(
+            round=round_,
+            token=new_token(),
+            kind=kind,
+            agency=agency,
+            label=(label or None),
+            expires_at=expires_at,
+            max_responses=max_responses,
+        )
+        for _ in range(count)
+    ]
+    session.add_all(links)
+    session.commit()
+    return links
+
+
+def find_link(session: Session, token: str) -> ShareLink | None:
+    """The link with ``token``, or None."""
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(ShareLink).where(ShareLink.token == token))
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """Whether a link takes answers, and if not, what to tell the respondent."""
+
+    accepting: bool
+    reason: str = ""
+    heading: str = ""
+    message: str = ""
+    http_status: int = 200
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def link_state(link: ShareLink | None, now: datetime | None = None) -> LinkState:
+    """Whether ``link`` takes a response now, and the plain words to show when it does not."""
+    now = now or utcnow()
+    ask = "If you think this is a mistake, ask the person who sent you the link for a new one."
+    if link is None:
+        return LinkState(False, "unknown", "We cannot find this questionnaire",
+                         "The link may have been typed or copied wrongly. Check it, or ask the person who sent it to you for a new one.", 404)
+    if link.revoked_at is not None:
+        return LinkState(False, "revoked", "This link has been switched off",
+                         f"The people running this questionnaire have stopped this link. {ask}", 410)
+    round_ = link.round
+    today = now.date()
+    if round_.status == RoundStatus.DRAFT or today < round_.opens_on:
+        return LinkState(False, "not-open", "This questionnaire is not open yet",
+                         f"It opens on {round_.opens_on:%-d %B %Y}. Please come back then.", 404)
+    if round_.status == RoundStatus.CLOSED or today > round_.closes_on:
+        return LinkState(False, "closed", "This questionnaire has closed",
+                         "Thank you for your interest: answers are no longer being collected for this round. "
+                         "There will be another chance to give your views in the next round.", 410)
+    if link.expires_at is not None and now > _aware(link.expires_at):
+        return LinkState(False, "expired", "This link has expired",
+                         f"It could be used until {link.expires_at:%-d %B %Y}. {ask}", 410)
+    if link.max_responses is not None and link.response_count >= link.max_responses:
+        if link.kind == LinkKind.SINGLE_USE:
+            return LinkState(False, "used", "This link has already been used",
+                             "Each of these links can be used once, and answers have already been sent with it. "
+                             f"Thank you if that was you. {ask}", 410)
+        return LinkState(False, "capped", "This questionnaire has all the answers it needs",
+                         f"This link has reached the number of answers it was set up for. {ask}", 410)
+    return LinkState(True)
+
+
+def revoke_link(session: Session, link: ShareLink) -> None:
+    """Switch ``link`` off for good."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        session.commit()
+
+
+def link_url(base_url: str, link: ShareLink) -> str:
+    """The full respondent URL of ``link``."""
+    return f"{base_url.rstrip('/')}/r/{link.token}"

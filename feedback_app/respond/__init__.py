@@ -1,0 +1,7 @@
+"""The respondent journey: ``/r/<token>`` for people answering without an account."""
+
+from flask import Blueprint
+
+bp = Blueprint("respond", __name__, url_prefix="/r")
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

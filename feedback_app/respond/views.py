@@ -1,0 +1,110 @@
+"""Respondent views: the intro page, the questionnaire, the thank-you page, closed links."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+
+from ..db import db
+from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
+from ..links import LinkState, find_link, link_state
+from ..models import LinkKind, ShareLink
+from ..responses import LinkFull, already_stored, store_response
+from . import bp
+from .forms import form_class_for, new_submission_key
+
+
+def _agencies() -> list[str]:
+    return load_agencies(current_app.config.get("QUESTIONNAIRES_DIR"))
+
+
+def _closed(state: LinkState, link: ShareLink | None):
+    version = link.round.version if link is not None else None
+    return (
+        render_template("respond/link_closed.html", state=state, version=version),
+        state.http_status,
+    )
+
+
+def _open_link(token: str) -> tuple[ShareLink | None, LinkState]:
+    link = find_link(db.session, token)
+    return link, link_state(link)
+
+
+@bp.get("/<token>")
+def start(token: str):
+    """The first page: what the questionnaire is for and what happens to the answers."""
+    link, state = _open_link(token)
+    if not state.accepting:
+        return _closed(state, link)
+    version = link.round.version
+    if version.audience not in CHILD_FRIENDLY_AUDIENCES:
+        return redirect(url_for(".questions", token=token))
+    return render_template("respond/intro.html", link=link, version=version)
+
+
+@bp.route("/<token>/questions", methods=["GET", "POST"])
+def questions(token: str):
+    """The questionnaire itself; a valid post stores one response and shows the thank-you page."""
+    link, state = _open_link(token)
+    if request.method == "POST" and link is not None and already_stored(db.session, link.id, request.form.get("submission_key")):
+        # The same form sent again (a double click, a refresh): it is already stored.
+        return redirect(url_for(".thanks", token=token))
+    if not state.accepting:
+        return _closed(state, link)
+    version = link.round.version
+    fixed_agency = link.agency if link.kind == LinkKind.AGENCY else None
+    form = form_class_for(version, _agencies(), fixed_agency)()
+    if request.method == "GET":
+        form.submission_key.data = new_submission_key()
+    elif form.validate_on_submit():
+        answers = form.answers()
+        agency = fixed_agency or link.agency or _agency_answer(version, answers)
+        if fixed_agency:
+            for question in version.questions:
+                if question.type == "agency":
+                    answers[question.key] = fixed_agency
+        db.session.commit()  # end the read transaction: hold one connection at a time
+        with db.write_session() as session:
+            try:
+                store_response(
+                    session,
+                    round_id=link.round_id,
+                    answers=answers,
+                    link_id=link.id,
+                    agency=agency,
+                    submission_key=form.submission_key.data or None,
+                )
+            except LinkFull:
+                db.session.expire_all()  # see the link as the winning response left it
+                return _closed(link_state(find_link(db.session, token)), link)
+        return redirect(url_for(".thanks", token=token))
+    status = 400 if form.errors else 200
+    return render_template(
+        "respond/questions.html",
+        form=form,
+        link=link,
+        version=version,
+        child_friendly=version.audience in CHILD_FRIENDLY_AUDIENCES,
+        fixed_agency=fixed_agency,
+    ), status
+
+
+def _agency_answer(version, answers: dict[str, str]) -> str | None:
+    for question in version.questions:
+        if question.type == "agency" and question.key in answers:
+            return answers[question.key]
+    return None
+
+
+@bp.get("/<token>/thanks")
+def thanks(token: str):
+    """Thank you; children and parents are always shown where to get help."""
+    link = find_link(db.session, token)
+    if link is None:
+        abort(404)
+    version = link.round.version
+    return render_template(
+        "respond/thanks.html",
+        version=version,
+        child_friendly=version.audience in CHILD_FRIENDLY_AUDIENCES,
+    )

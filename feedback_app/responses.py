@@ -1,0 +1,109 @@
+"""Storing responses: one row per question answered, exactly once per submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import Answer, Response, Round, ShareLink, utcnow
+
+
+class LinkFull(Exception):
+    """The link took its last response while this one was being sent."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored response, and whether this post was a repeat of one already stored."""
+
+    response_id: int
+    duplicate: bool
+
+
+def _claim_link(session: Session, link_id: int) -> bool:
+    """Count one response against the link, atomically; False when it is full or revoked."""
+    result = session.execute(
+        update(ShareLink)
+        .where(
+            ShareLink.id == link_id,
+            ShareLink.revoked_at.is_(None),
+            or_(ShareLink.max_responses.is_(None), ShareLink.response_count < ShareLink.max_responses),
+        )
+        .values(response_count=ShareLink.response_count + 1)
+    )
+    return result.rowcount == 1
+
+
+def store_response(
+    session: Session,
+    round_id: int,
+    answers: dict[str, str],
+    link_id: int | None = None,
+    agency: str | None = None,
+    submission_key: str | None = None,
+    source: str = "web",
+    submitted_at: datetime | None = None,
+) -> Submission:
+    """Store one response with its answers in one transaction, and commit.
+
+    ``session`` should be a fresh write session (``db.write_session()``). A repeated
+    ``submission_key`` (a double click, a re-posted form) stores nothing and returns the
+    first response. Raises LinkFull when the link has no room left.
+    """
+    try:
+        if link_id is not None and not _claim_link(session, link_id):
+            session.rollback()
+            # A double click on a single-use link: the first click used the link up.
+            existing = _response_with_key(session, submission_key)
+            if existing is not None:
+                return Submission(existing, duplicate=True)
+            raise LinkFull()
+        response = Response(
+            round_id=round_id,
+            link_id=link_id,
+            agency=agency,
+            source=source,
+            submission_key=submission_key,
+            submitted_at=submitted_at or utcnow(),
+        )
+        response.answers = [
+            Answer(question_key=key, value=value) for key, value in answers.items() if value not in (None, "")
+        ]
+        session.add(response)
+        session.flush()
+        response_id = response.id
+        session.commit()
+        return Submission(response_id, duplicate=False)
+    except IntegrityError:
+        session.rollback()
+        if submission_key is None:
+            raise
+        existing = _response_with_key(session, submission_key)
+        if existing is None:
+            raise
+        return Submission(existing, duplicate=True)
+
+
+def _response_with_key(session: Session, submission_key: str | None) -> int | None:
+    if submission_key is None:
+        return None
+    return session.scalar(select(Response.id).where(Response.submission_key == submission_key))
+
+
+def already_stored(session: Session, link_id: int, submission_key: str | None) -> bool:
+    """Whether a response with ``submission_key`` was already stored through this link."""
+    if not submission_key or len(submission_key) > 64:
+        return False
+    found = session.scalar(
+        select(Response.id).where(Response.submission_key == submission_key, Response.link_id == link_id)
+    )
+    return found is not None
+
+
+def round_of(session: Session, round_id: int) -> Round | None:
+    """The round with ``round_id``, or None."""
+    return session.get(Round, round_id)

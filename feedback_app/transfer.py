@@ -1,0 +1,671 @@
+"""Moving responses in and out of the app: import of paper and interview answers from CSV,
+export of raw responses to CSV and XLSX.
+
+Import
+    :func:`import_responses` reads a CSV file whose header row names question keys of a
+    round's questionnaire version (plus the optional columns ``agency`` and
+    ``submitted_at``). The whole file is checked first; a file with any problem is refused
+    with *every* problem listed (:class:`ImportRefused`) and nothing is stored. A good file
+    is stored in one transaction, all rows or none, with ``source="import"``. Rows are
+    numbered as a spreadsheet numbers them: the header is row 1, the first response row 2.
+
+Export
+    :func:`export_frame` gives one row per response and one column per question key across
+    every version of a questionnaire; :func:`write_csv` and :func:`write_xlsx` turn it into
+    a file in which no cell can run as a spreadsheet formula (:func:`neutralise_cell`).
+
+Answers are stored as text, multiple choice as a JSON list; the helpers that do this
+(:func:`encode_answer`, :func:`decode_answer`, :func:`display_answer`) live in
+``feedback_app.answers`` and are re-exported here, so the web form and the import store
+answers the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .answers import MULTI_SEPARATOR, decode_answer, display_answer, encode_answer
+from .definitions import DEFAULT_MAX_LENGTH, answer_options
+from .models import (
+    Answer,
+    Question,
+    QuestionnaireVersion,
+    Response,
+    Round,
+    RoundStatus,
+    questionnaire_by_slug,
+    utcnow,
+)
+
+__all__ = [
+    "AGENCY_COLUMN",
+    "EXPORT_FORMATS",
+    "IMPORT_SOURCE",
+    "MAX_IMPORT_BYTES",
+    "MAX_IMPORT_ROWS",
+    "META_COLUMNS",
+    "ExportError",
+    "ImportProblem",
+    "ImportRefused",
+    "ImportReport",
+    "SUBMITTED_AT_COLUMN",
+    "check_import",
+    "decode_answer",
+    "display_answer",
+    "encode_answer",
+    "export_filename",
+    "export_frame",
+    "file_too_large",
+    "import_responses",
+    "neutralise_cell",
+    "write_csv",
+    "write_xlsx",
+]
+
+IMPORT_SOURCE = "import"
+AGENCY_COLUMN = "agency"
+SUBMITTED_AT_COLUMN = "submitted_at"
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+MAX_NUMBER = Decimal("1e15")
+MAX_DECIMAL_PLACES = 6
+NOT_UTF8 = "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again"
+# Up to a day ahead is allowed, for clocks and time zones.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+META_COLUMNS = ("response_id", "round_id", "round", "version", "agency", "submitted_at", "source")
+EXPORT_FORMATS = ("csv", "xlsx")
+# OWASP "CSV injection": a cell starting with one of these may be run as a formula by
+# Excel, LibreOffice or Google Sheets. The full-width forms are included because some
+# spreadsheet locales treat them like their ASCII twins.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+# ---------------------------------------------------------------- import: results and errors
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with an import file.
+
+    ``row`` is the spreadsheet row (the header is row 1) and ``column`` the column's name
+    (or its letter, for a column without a name); either is None when the problem is not
+    tied to one.
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class ImportRefused(Exception):
+    """The file was not imported, and nothing was stored; ``errors`` lists every problem."""
+
+    def __init__(self, errors: list[ImportProblem]):
+        self.errors = list(errors)
+        super().__init__(self._text())
+
+    @property
+    def problems(self) -> list[ImportProblem]:
+        """The same list as ``errors``."""
+        return self.errors
+
+    def _text(self) -> str:
+        count = len(self.errors)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"The file was not imported and nothing was stored. Fix {'this' if count == 1 else 'these'} {count} {noun} and import it again:"]
+        lines.extend(f"  {problem}" for problem in self.errors)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import stored: how many responses, and their ids in file order."""
+
+    count: int
+    response_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _ParsedRow:
+    row: int
+    answers: dict[str, str]
+    agency: str | None
+    submitted_at: datetime | None
+
+
+# ---------------------------------------------------------------- import: reading the file
+
+
+def file_too_large(size_bytes: int) -> ImportRefused | None:
+    """The refusal for a file of ``size_bytes`` when that is over the import limit, else None."""
+    if size_bytes <= MAX_IMPORT_BYTES:
+        return None
+    size = math.ceil(size_bytes / (1024 * 1024) * 10) / 10
+    return ImportRefused([ImportProblem(None, None, (
+        f"The file is {size:.1f} MB; the most that can be imported at once is "
+        f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB: split it into smaller files and import each"
+    ))])
+
+
+def _decode(file_bytes: bytes) -> str:
+    too_large = file_too_large(len(file_bytes))
+    if too_large is not None:
+        raise too_large
+    try:
+        return file_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused([ImportProblem(None, None, NOT_UTF8)]) from None
+
+
+def _records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the data records (with their spreadsheet row numbers) of ``text``."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    row_number = 0
+    try:
+        for row_number, cells in enumerate(reader, start=1):
+            if header is None:
+                if not any(cell.strip() for cell in cells):
+                    raise ImportRefused([ImportProblem(row_number, None, (
+                        "the first row must be the header: the question keys, one per column"
+                    ))])
+                header = cells
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank row
+            records.append((row_number, cells))
+            if len(records) > MAX_IMPORT_ROWS:
+                raise ImportRefused([ImportProblem(None, None, (
+                    f"The file has more than {MAX_IMPORT_ROWS:,} responses, the most that can be "
+                    "imported at once: split it into smaller files and import each"
+                ))])
+    except csv.Error as error:
+        raise ImportRefused([ImportProblem(row_number + 1, None, f"cannot be read as CSV ({error})")]) from None
+    if header is None:
+        raise ImportRefused([ImportProblem(None, None, (
+            "The file is empty: it needs a header row of question keys and one row per response"
+        ))])
+    if not records:
+        raise ImportRefused([ImportProblem(None, None, (
+            "The file has a header row but no responses below it"
+        ))])
+    return header, records
+
+
+def _match_option(value: str, options: list[str]) -> str | None:
+    """The option ``value`` names, matched exactly or else ignoring case; None if none."""
+    if value in options:
+        return value
+    folded = value.casefold()
+    return next((option for option in options if option.casefold() == folded), None)
+
+
+def _not_one_of(value: str, options: list[str]) -> str:
+    return f"'{value}' is not one of: {', '.join(options)}"
+
+
+def _format_bound(bound: Any) -> str:
+    return format(Decimal(str(bound)).normalize(), "f")
+
+
+def _check_answer(question: Question, value: str, agencies: list[str]) -> tuple[str | None, list[str]]:
+    """The answer to store for the cell text ``value`` (not blank), or the problems with it."""
+    qtype = question.type
+    if qtype in ("long_text", "short_text"):
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        limit = question.settings.get("max_length", DEFAULT_MAX_LENGTH[qtype])
+        if len(value) > limit:
+            return None, [f"longer than {limit} characters (it has {len(value)})"]
+        return encode_answer(qtype, value), []
+    if qtype == "number":
+        try:
+            number = Decimal(value.replace(" ", ""))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            return None, [f"'{value}' is not a number"]
+        if abs(number) >= MAX_NUMBER or number.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
+            return None, [f"'{value}' is too long a number"]
+        low, high = question.settings.get("min"), question.settings.get("max")
+        if low is not None and number < Decimal(str(low)):
+            return None, [f"{value} is less than the smallest answer allowed, {_format_bound(low)}"]
+        if high is not None and number > Decimal(str(high)):
+            return None, [f"{value} is more than the largest answer allowed, {_format_bound(high)}"]
+        return encode_answer(qtype, number), []
+    options = answer_options(qtype, question.options, agencies)
+    if qtype == "multiple_choice":
+        whole = _match_option(value, options)  # an option that itself contains ";"
+        parts = [whole] if whole is not None else [part.strip() for part in value.split(";") if part.strip()]
+        chosen, problems = set(), []
+        for part in parts:
+            match = _match_option(part, options)
+            if match is None:
+                problems.append(_not_one_of(part, options))
+            else:
+                chosen.add(match)
+        if problems:
+            return None, problems
+        return encode_answer(qtype, [option for option in options if option in chosen]), []
+    match = _match_option(value, options)
+    if match is None:
+        return None, [_not_one_of(value, options)]
+    return encode_answer(qtype, match), []
+
+
+def _parse_submitted_at(value: str, now: datetime) -> tuple[datetime | None, str | None]:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            moment = datetime.combine(date.fromisoformat(value), time(), tzinfo=timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None, (
+            f"'{value}' is not a date written YYYY-MM-DD or a date and time such as "
+            "2021-03-04T10:30 (if a spreadsheet changed the dates, format the column as text)"
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    if moment > now + FUTURE_TOLERANCE:
+        return None, f"{value} is in the future"
+    return moment, None
+
+
+def _column_letter(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+def _check_file(round_: Round, file_bytes: bytes, agencies: list[str]) -> list[_ParsedRow]:
+    """Every row of the file checked against the round's version; raises ImportRefused."""
+    version = round_.version
+    if round_.status == RoundStatus.DRAFT:
+        raise ImportRefused([ImportProblem(None, None, (
+            f"Round {round_.id} ({round_.label}) is a draft: open it before importing answers into it"
+        ))])
+    header, records = _decode_and_read(file_bytes)
+    problems: list[ImportProblem] = []
+    questions = {question.key: question for question in version.questions}
+    described = f"{version.slug} version {version.version}"
+
+    # The header: which column holds what.
+    columns: dict[int, str] = {}  # index -> question key, "agency" or "submitted_at"
+    seen: dict[str, int] = {}
+    unnamed: list[int] = []
+    for index, cell in enumerate(header):
+        name = cell.strip().lower()
+        if not name:
+            unnamed.append(index)
+            continue
+        if name in seen:
+            problems.append(ImportProblem(None, cell.strip(), (
+                f"appears twice (columns {_column_letter(seen[name])} and {_column_letter(index)})"
+            )))
+            continue
+        seen[name] = index
+        if name in questions or name in (AGENCY_COLUMN, SUBMITTED_AT_COLUMN):
+            columns[index] = name
+        else:
+            hint = ""
+            if len(header) == 1 and (";" in name or "\t" in name):
+                hint = " (the columns seem to be separated by ';' or tabs: save the file as 'CSV UTF-8 (Comma delimited)')"
+            problems.append(ImportProblem(None, cell.strip(), f"not a question of {described}{hint}"))
+    for index in unnamed:
+        if any(index < len(cells) and cells[index].strip() for _row, cells in records):
+            problems.append(ImportProblem(None, _column_letter(index), "has answers but no name in the header row"))
+    question_columns = {index: key for index, key in columns.items() if key in questions}
+    for key, question in questions.items():
+        if question.required and key not in question_columns.values():
+            problems.append(ImportProblem(None, key, "missing, but it is a required question"))
+    if not question_columns:
+        problems.append(ImportProblem(1, None, (
+            f"names no question of {described}; its questions are: {', '.join(questions)}"
+        )))
+        raise ImportRefused(problems)
+
+    # The rows.
+    now = utcnow()
+    parsed: list[_ParsedRow] = []
+    for row, cells in records:
+        row_problems: list[ImportProblem] = []
+        if any(cell.strip() for cell in cells[len(header):]):
+            row_problems.append(ImportProblem(row, None, (
+                f"has {len(cells)} cells but the header row has {len(header)} columns"
+            )))
+        values = {key: (cells[index].strip() if index < len(cells) else "") for index, key in columns.items()}
+        answers: dict[str, str] = {}
+        if not any(values.get(key) for key in question_columns.values()):
+            row_problems.append(ImportProblem(row, None, "has no answers"))
+        else:
+            for key in question_columns.values():
+                value, question = values[key], questions[key]
+                if not value:
+                    if question.required:
+                        row_problems.append(ImportProblem(row, key, "empty, but it is a required question"))
+                    continue
+                encoded, messages = _check_answer(question, value, agencies)
+                row_problems.extend(ImportProblem(row, key, message) for message in messages)
+                if encoded is not None:
+                    answers[key] = encoded
+        agency = None
+        if AGENCY_COLUMN in questions:
+            agency = answers.get(AGENCY_COLUMN)
+        elif values.get(AGENCY_COLUMN):
+            agency = _match_option(values[AGENCY_COLUMN], agencies)
+            if agency is None:
+                row_problems.append(ImportProblem(row, AGENCY_COLUMN, _not_one_of(values[AGENCY_COLUMN], agencies)))
+        if agency is None:
+            # As on the web form: the first agency question answered says whose response it is.
+            agency = next((answers[q.key] for q in version.questions if q.type == "agency" and q.key in answers), None)
+        submitted_at = None
+        if SUBMITTED_AT_COLUMN not in questions and values.get(SUBMITTED_AT_COLUMN):
+            submitted_at, message = _parse_submitted_at(values[SUBMITTED_AT_COLUMN], now)
+            if message:
+                row_problems.append(ImportProblem(row, SUBMITTED_AT_COLUMN, message))
+        problems.extend(row_problems)
+        parsed.append(_ParsedRow(row, answers, agency, submitted_at))
+    if problems:
+        raise ImportRefused(problems)
+    return parsed
+
+
+def _decode_and_read(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    text = _decode(file_bytes)
+    if not text.strip():
+        raise ImportRefused([ImportProblem(None, None, (
+            "The file is empty: it needs a header row of question keys and one row per response"
+        ))])
+    return _records(text)
+
+
+def check_import(round_: Round, file_bytes: bytes, agencies: list[str]) -> int:
+    """Check a file as :func:`import_responses` would, storing nothing.
+
+    Returns the number of responses the file holds; raises ImportRefused listing every
+    problem.
+    """
+    return len(_check_file(round_, file_bytes, agencies))
+
+
+def _submission_key(round_id: int, file_hash: str, row: int) -> str:
+    """A key per row of a file, so the same file imported twice into a round is refused."""
+    return hashlib.sha256(f"import:{round_id}:{file_hash}:{row}".encode()).hexdigest()
+
+
+def import_responses(session: Session, round_: Round, file_bytes: bytes, agencies: list[str]) -> ImportReport:
+    """Import the responses in a CSV file into ``round_``, all of them or none; commits.
+
+    The header row names question keys of the round's questionnaire version; the optional
+    columns ``agency`` (one of ``agencies``) and ``submitted_at`` (YYYY-MM-DD or an ISO
+    date and time; default now) describe the response. The whole file is checked before
+    anything is written: a file with problems raises :class:`ImportRefused` listing every
+    one, and nothing is stored. Choices match their options ignoring case; multiple-choice
+    cells separate the options with ";". Closed rounds take imports (paper answers arrive
+    late); draft rounds do not. The same file imported twice into a round is refused.
+
+    ``session`` is used only to write (pass ``db.write_session()``, so SQLite takes its
+    write lock just for the insert); ``round_`` may belong to another session.
+    """
+    parsed = _check_file(round_, file_bytes, agencies)
+    file_hash = hashlib.sha256(file_bytes).hexdigest()
+    keys = [_submission_key(round_.id, file_hash, item.row) for item in parsed]
+    already = ImportRefused([ImportProblem(None, None, (
+        f"This file has already been imported into round {round_.id} ({round_.label})"
+    ))])
+    now = utcnow()
+    try:
+        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
+            session.rollback()
+            raise already
+        response_ids = list(session.scalars(
+            insert(Response).returning(Response.id, sort_by_parameter_order=True),
+            [
+                {
+                    "round_id": round_.id,
+                    "link_id": None,
+                    "agency": item.agency,
+                    "source": IMPORT_SOURCE,
+                    "submission_key": key,
+                    "submitted_at": item.submitted_at or now,
+                }
+                for item, key in zip(parsed, keys)
+            ],
+        ))
+        answer_rows = [
+            {"response_id": response_id, "question_key": key, "value": value}
+            for response_id, item in zip(response_ids, parsed)
+            for key, value in item.answers.items()
+        ]
+        if answer_rows:
+            session.execute(insert(Answer), answer_rows)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
+            raise already from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    return ImportReport(count=len(response_ids), response_ids=response_ids)
+
+
+# ---------------------------------------------------------------- export
+
+
+class ExportError(Exception):
+    """An export cannot be made; the message says why."""
+
+
+def _column_order(versions: list[QuestionnaireVersion]) -> tuple[list[str], dict[str, str]]:
+    """Question keys, newest version's first then keys dropped from older ones, and their types."""
+    keys: list[str] = []
+    types: dict[str, str] = {}
+    for version in sorted(versions, key=lambda v: v.version, reverse=True):
+        for question in version.questions:
+            if question.key not in types:
+                keys.append(question.key)
+                types[question.key] = question.type
+    return keys, types
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _answer_column(key: str) -> str:
+    """The export column of question ``key``; renamed when it would clash with a fixed column."""
+    return f"{key} (answer)" if key in META_COLUMNS else key
+
+
+def export_frame(session: Session, questionnaire_slug: str | None = None, round_id: int | None = None) -> pd.DataFrame:
+    """The raw responses of a questionnaire (every round of every version) or of one round.
+
+    One row per response, ordered by round then time; the columns are ``META_COLUMNS``
+    then one per question key across ALL versions of the questionnaire (the newest
+    version's keys in order, then keys dropped from older versions), whatever is being
+    exported, so exports of different rounds line up. A question key that clashes with a
+    fixed column (e.g. a question keyed ``agency``) is exported as ``"<key> (answer)"``.
+    Multiple-choice answers read ``"a; b"``; ``submitted_at`` is a UTC timestamp.
+
+    No small-count suppression is applied: this is the raw data, for partnership admins
+    only, and must not be published as it stands.
+
+    Raises ExportError when neither a questionnaire nor a round is given, or they do not
+    exist or do not match.
+    """
+    if questionnaire_slug is None and round_id is None:
+        raise ExportError("Say what to export: a questionnaire (--questionnaire SLUG) or a round (--round ID).")
+    round_ = None
+    if round_id is not None:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            raise ExportError(f"There is no round {round_id}.")
+    if questionnaire_slug is not None:
+        questionnaire = questionnaire_by_slug(session, questionnaire_slug)
+        if questionnaire is None:
+            raise ExportError(f"There is no questionnaire '{questionnaire_slug}'.")
+        if round_ is not None and round_.version.questionnaire_id != questionnaire.id:
+            raise ExportError(
+                f"Round {round_.id} ({round_.label}) is a round of '{round_.version.slug}', not '{questionnaire_slug}'."
+            )
+    else:
+        questionnaire = round_.version.questionnaire
+    keys, types = _column_order(questionnaire.versions)
+
+    where = [QuestionnaireVersion.questionnaire_id == questionnaire.id]
+    if round_ is not None:
+        where.append(Round.id == round_.id)
+    response_rows = session.execute(
+        select(
+            Response.id, Response.round_id, Round.label, QuestionnaireVersion.version,
+            Response.agency, Response.submitted_at, Response.source,
+        )
+        .join(Round, Response.round_id == Round.id)
+        .join(QuestionnaireVersion, Round.version_id == QuestionnaireVersion.id)
+        .where(*where)
+        .order_by(Round.opens_on, Round.id, Response.submitted_at, Response.id)
+    ).all()
+    answers: dict[int, dict[str, str]] = {}
+    for response_id, key, value in session.execute(
+        select(Answer.response_id, Answer.question_key, Answer.value)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Round, Response.round_id == Round.id)
+        .join(QuestionnaireVersion, Round.version_id == QuestionnaireVersion.id)
+        .where(*where)
+    ):
+        answers.setdefault(response_id, {})[key] = value
+    # Answers to keys no version has (should not happen) are kept, at the end.
+    strays = sorted({key for given in answers.values() for key in given} - set(types))
+    keys += strays
+    columns = list(META_COLUMNS) + [_answer_column(key) for key in keys]
+    records = []
+    for response_id, rid, label, version, agency, submitted_at, source in response_rows:
+        given = answers.get(response_id, {})
+        record = [response_id, rid, label, version, agency, _as_utc(submitted_at), source]
+        record += [
+            display_answer(types.get(key, "long_text"), given[key]) if key in given else None for key in keys
+        ]
+        records.append(record)
+    frame = pd.DataFrame(records, columns=columns)
+    if frame.empty:
+        frame = frame.astype({"response_id": "int64", "round_id": "int64", "version": "int64"})
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+    return frame
+
+
+def neutralise_cell(value: Any) -> str:
+    """The text of a spreadsheet cell, made safe from formula injection (OWASP).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or a
+    full-width ``=+-@``) gets a single quote in front, so Excel, LibreOffice and Google
+    Sheets show it as text and never run it. This applies to every cell, headers included,
+    and on purpose also to negative numbers: an answer of ``-3`` is exported as ``'-3``
+    (OWASP's advice; a spreadsheet user can strip the quote). None and missing values
+    become empty text.
+    """
+    text = _cell_text(value)
+    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return MULTI_SEPARATOR.join(str(item) for item in value)
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV bytes: UTF-8 with a byte-order mark (so Excel reads the accents
+    right), header row first, every cell neutralised by :func:`neutralise_cell`."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise_cell(name) for name in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([neutralise_cell(value) for value in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_text(value: Any) -> str:
+    # Characters an XLSX file cannot hold are dropped first, so that dropping them cannot
+    # uncover a formula after the cell was neutralised. Line ends become "\n" afterwards,
+    # as XML would read a bare carriage return anyway.
+    text = neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", _cell_text(value)))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_xlsx(frame: pd.DataFrame, sheet_title: str = "Responses") -> bytes:
+    """``frame`` as an XLSX workbook: one sheet, header row in bold and frozen.
+
+    Every cell, headers included, is written as text (data type ``s``) after
+    :func:`neutralise_cell`, so no cell is a formula.
+    """
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title
+    bold = Font(bold=True)
+    for column, name in enumerate(frame.columns, start=1):
+        cell = sheet.cell(row=1, column=column, value=_xlsx_text(name))
+        cell.data_type = "s"
+        cell.font = bold
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(len(str(name)) + 2, 12), 60)
+    for row_number, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+        for column, value in enumerate(row, start=1):
+            text = _xlsx_text(value)
+            if text:
+                cell = sheet.cell(row=row_number, column=column, value=text)
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def export_filename(slug: str | None, round_id: int | None, fmt: str) -> str:
+    """A file name for an export, e.g. ``responses-children.csv`` or
+    ``responses-children-round-3.xlsx``; raises ValueError for a format other than csv or xlsx."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"Unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}.")
+    parts = ["responses"]
+    if slug:
+        parts.append(re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-") or "questionnaire")
+    if round_id is not None:
+        parts.append(f"round-{int(round_id)}")
+    return f"{'-'.join(parts)}.{fmt}"

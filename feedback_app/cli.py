@@ -186,5 +186,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on ``app``."""
-    for command in (db_group, questionnaires_group, serve):
+    from .cli_analysis import analyse, analyse_text
+    from .cli_responses import responses_group
+
+    for command in (db_group, questionnaires_group, responses_group, analyse, analyse_text, serve):
         app.cli.add_command(command)

@@ -49,8 +49,9 @@ TOP_LEVEL_KEYS = {
 GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
 QUESTION_KEYS = {
     "key", "type", "text", "child_text", "help", "required", "options", "scale_labels",
-    "min", "max", "max_length", "comparable",
+    "min", "max", "max_length", "comparable", "nothing_means",
 }
+NOTHING_MEANS = ("positive", "neutral", "negative")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_PATTERN = re.compile(r"^(?P<slug>[a-z][a-z0-9-]*)-v(?P<version>[0-9]+)\.ya?ml$")
@@ -258,6 +259,12 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
         settings["max_length"] = max_length
     elif "max_length" in raw:
         raise DefinitionError(source, "'max_length' belongs to a text question", key)
+    if "nothing_means" in raw:
+        if qtype not in TEXT_TYPES or raw["nothing_means"] not in NOTHING_MEANS:
+            raise DefinitionError(
+                source, f"'nothing_means' belongs to a text question and is one of {', '.join(NOTHING_MEANS)}", key
+            )
+        settings["nothing_means"] = raw["nothing_means"]
     return QuestionDefinition(
         key=key,
         type=qtype,

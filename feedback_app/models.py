@@ -243,3 +243,88 @@ class StaffUser(Base):
 def questionnaire_by_slug(session, slug: str) -> Questionnaire | None:
     """The questionnaire with ``slug``, or None."""
     return session.scalar(select(Questionnaire).where(Questionnaire.slug == slug))
+
+
+class CodebookVersion(Base):
+    """One saved version of the theme codebook; the newest is the one in use."""
+
+    __tablename__ = "codebook_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnswerFeature(Base):
+    """Text features of one free-text answer, computed once and stored with the analyser's version."""
+
+    __tablename__ = "answer_features"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    analyser_version: Mapped[str] = mapped_column(String(20))
+    codebook_hash: Mapped[str] = mapped_column(String(64))
+    polarity: Mapped[float] = mapped_column()
+    subjectivity: Mapped[float] = mapped_column()
+    label: Mapped[str] = mapped_column(String(10))
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    noun_phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FlagStatus(str, enum.Enum):
+    """What staff have done about a flagged answer."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    REFERRED = "referred"
+    NO_ACTION = "no-action"
+
+
+class SafeguardingFlag(Base):
+    """A free-text answer that suggests a child may be at risk, for staff to act on."""
+
+    __tablename__ = "safeguarding_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), unique=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    matches: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[FlagStatus] = mapped_column(_enum(FlagStatus, "flag_status"), default=FlagStatus.NEW)
+    flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action_note: Mapped[str | None] = mapped_column(Text)
+    action_by: Mapped[str | None] = mapped_column(String(254))
+    action_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    answer: Mapped[Answer] = relationship()
+    response: Mapped[Response] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what, when: logins, exports, imports, purges, safeguarding actions."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ThrottleCounter(Base):
+    """Attempts per key (login email, link) per time window, shared by every app process."""
+
+    __tablename__ = "throttle_counters"
+    __table_args__ = (UniqueConstraint("scope", "key", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(128))
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=0)

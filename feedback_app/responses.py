@@ -22,6 +22,7 @@ class Submission:
 
     response_id: int
     duplicate: bool
+    flags: int = 0
 
 
 def _claim_link(session: Session, link_id: int) -> bool:
@@ -47,13 +48,19 @@ def store_response(
     submission_key: str | None = None,
     source: str = "web",
     submitted_at: datetime | None = None,
+    derived: dict | None = None,
 ) -> Submission:
     """Store one response with its answers in one transaction, and commit.
 
     ``session`` should be a fresh write session (``db.write_session()``). A repeated
     ``submission_key`` (a double click, a re-posted form) stores nothing and returns the
-    first response. Raises LinkFull when the link has no room left.
+    first response. ``derived`` (from ``text_analysis.derive``) adds each free-text
+    answer's features and, for a possible disclosure, its safeguarding flag in the same
+    transaction, so a stored answer is never without its flag. Raises LinkFull when the
+    link has no room left.
     """
+    from .text_analysis import store_derived
+
     try:
         if link_id is not None and not _claim_link(session, link_id):
             session.rollback()
@@ -75,9 +82,10 @@ def store_response(
         ]
         session.add(response)
         session.flush()
+        flags = store_derived(session, response.answers, derived) if derived else 0
         response_id = response.id
         session.commit()
-        return Submission(response_id, duplicate=False)
+        return Submission(response_id, duplicate=False, flags=flags)
     except IntegrityError:
         session.rollback()
         if submission_key is None:

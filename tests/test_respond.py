@@ -250,3 +250,17 @@ def test_nothing_about_the_device_or_address_is_stored(app, client, make_round, 
     text = "\n".join(dump)
     for needle in ("UniqueAgent", "203.0.113.77", "198.51.100.23"):
         assert needle not in text
+
+
+def test_a_disclosure_is_in_the_safeguarding_queue_in_the_same_request(app, respondent, make_round, make_link):
+    from feedback_app.models import AnswerFeature, SafeguardingFlag
+
+    link = make_link(make_round("children", 2))
+    page = respondent.answer(link.token, {"what_did_not_help": "grandad smacks me really hard", "what_helped": "my teacher"}, follow=True)
+    assert "0800 1111" in page.get_data(as_text=True)
+    with app.app_context():
+        [flag] = db.session.scalars(select(SafeguardingFlag)).all()
+        assert flag.answer.question_key == "what_did_not_help"
+        assert flag.status.value == "new" and flag.categories
+        features = db.session.scalars(select(AnswerFeature)).all()
+        assert len(features) == 2 and all(f.analyser_version for f in features)

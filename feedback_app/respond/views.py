@@ -9,6 +9,7 @@ from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
 from ..links import LinkState, find_link, link_state
 from ..models import LinkKind, ShareLink
 from ..responses import LinkFull, already_stored, store_response
+from ..text_analysis import current_codebook, derive
 from . import bp
 from .forms import form_class_for, new_submission_key
 
@@ -63,6 +64,8 @@ def questions(token: str):
             for question in version.questions:
                 if question.type == "agency":
                     answers[question.key] = fixed_agency
+        codebook, _saved = current_codebook(db.session)
+        derived = derive({q.key: q for q in version.questions}, answers, codebook)
         db.session.commit()  # end the read transaction: hold one connection at a time
         with db.write_session() as session:
             try:
@@ -73,6 +76,7 @@ def questions(token: str):
                     link_id=link.id,
                     agency=agency,
                     submission_key=form.submission_key.data or None,
+                    derived=derived,
                 )
             except LinkFull:
                 db.session.expire_all()  # see the link as the winning response left it

@@ -1,0 +1,59 @@
+"""Commands for the text analysis: ``analyse`` and ``analyse-text``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from .db import db
+from .text_analysis import analyse_pending, current_codebook, stale_answers, write_features
+
+
+@click.command("analyse")
+@click.option("--recompute", is_flag=True, help="Recompute every answer, not only the stale ones.")
+@click.option("--workers", type=int, default=None, help="Processes to use (default: every core).")
+@with_appcontext
+def analyse(recompute: bool, workers: int | None) -> None:
+    """Compute sentiment, themes and noun phrases of free-text answers.
+
+    Only answers with no features, or features from another analyser or codebook
+    version, are analysed unless --recompute is given.
+    """
+    codebook, _saved = current_codebook(db.session)
+    pending = stale_answers(db.session, codebook.version_hash(), recompute)
+    db.session.commit()
+    if not pending:
+        click.echo("Every answer is up to date.")
+        return
+    workers = workers or os.cpu_count() or 1
+    with click.progressbar(length=len(pending), label=f"Analysing {len(pending)} answers", file=sys.stderr) as bar:
+        for batch in analyse_pending(pending, codebook, workers=workers, progress=bar.update):
+            with db.write_session() as session:
+                write_features(session, batch)
+    click.echo(f"Analysed {len(pending)} answers on {workers} process(es).")
+
+
+@click.command("analyse-text")
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV file to read.")
+@click.option("--column", required=True, help="Column holding the free text.")
+@click.option("--id-column", default=None, help="Column that identifies each row (kept in the output).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+@click.option("--nothing-means", type=click.Choice(["positive", "neutral", "negative"]), default="positive", show_default=True,
+              help="How a bare \"Nothing\" answer reads (negative for \"What helped?\" questions).")
+def analyse_text(input_path: str, column: str, id_column: str | None, output: str, nothing_means: str) -> None:
+    """Add sentiment, polarity, themes, noun phrases and a safeguarding concern column to any CSV.
+
+    For feedback gathered before the app (e.g. the 2019 baseline), so it is analysed the
+    same way. Uses the shipped codebook and screening rules.
+    """
+    from .spreadsheet import SpreadsheetError, analyse_spreadsheet
+
+    try:
+        rows = analyse_spreadsheet(Path(input_path), column, Path(output), id_column=id_column, nothing_means=nothing_means)
+    except SpreadsheetError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Wrote {rows} rows to {output}.")

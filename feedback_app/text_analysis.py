@@ -1,0 +1,217 @@
+"""Text features and safeguarding screening of answers, computed once when they arrive.
+
+The work itself is done by the pure functions in ``analysis/``; this module feeds them
+answers from the database, stores what they return, and keeps the codebook versioned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from analysis import ANALYSER_VERSION
+from analysis.codebook import Codebook, load_codebook
+from analysis.concerns import ConcernResult, ConcernRules, load_concern_rules, screen
+from analysis.features import TextFeatures, text_features
+
+from .definitions import TEXT_TYPES
+from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
+
+
+@dataclass(frozen=True)
+class DerivedAnswer:
+    """What is computed from one free-text answer before it is stored."""
+
+    features: TextFeatures
+    concern: ConcernResult
+
+
+@lru_cache(maxsize=1)
+def concern_rules() -> ConcernRules:
+    """The shipped screening rules, compiled once per process (the file is read-only)."""
+    return load_concern_rules()
+
+
+def _content_hash(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _codebook_from_json(content_json: str) -> Codebook:
+    return Codebook.from_dict(json.loads(content_json))
+
+
+def current_codebook(session: Session) -> tuple[Codebook, CodebookVersion | None]:
+    """The codebook in use: the newest saved version, or the shipped one before any is saved."""
+    saved = session.scalar(select(CodebookVersion).order_by(CodebookVersion.version.desc()).limit(1))
+    if saved is None:
+        return load_codebook(), None
+    return _codebook_from_json(json.dumps(saved.content, sort_keys=True)), saved
+
+
+def save_codebook(session: Session, codebook: Codebook, note: str, actor: str | None) -> CodebookVersion:
+    """Save ``codebook`` as a new version (commits). Answers analysed with an older one become stale."""
+    latest = session.scalar(select(CodebookVersion.version).order_by(CodebookVersion.version.desc()).limit(1))
+    content = codebook.to_dict()
+    version = CodebookVersion(
+        version=(latest or 0) + 1,
+        content=content,
+        content_hash=_content_hash(content),
+        note=note[:500],
+        created_by=actor,
+    )
+    session.add(version)
+    session.commit()
+    return version
+
+
+def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook,
+           rules: ConcernRules | None = None) -> dict[str, DerivedAnswer]:
+    """Features and concern screening of each free-text answer in ``answers`` (keyed by question key)."""
+    rules = rules or concern_rules()
+    derived = {}
+    for key, value in answers.items():
+        question = question_types.get(key)
+        if question is None or question.type not in TEXT_TYPES or not value.strip():
+            continue
+        nothing_means = (question.settings or {}).get("nothing_means", "positive")
+        derived[key] = DerivedAnswer(
+            features=text_features(value, codebook, nothing_means=nothing_means),
+            concern=screen(value, rules),
+        )
+    return derived
+
+
+def feature_row(answer_id: int, features: TextFeatures) -> AnswerFeature:
+    """The database row for ``features`` of one answer."""
+    return AnswerFeature(
+        answer_id=answer_id,
+        analyser_version=features.analyser_version,
+        codebook_hash=features.codebook_hash,
+        polarity=float(features.polarity),
+        subjectivity=float(features.subjectivity),
+        label=features.label,
+        themes=list(features.themes),
+        noun_phrases=list(features.noun_phrases),
+    )
+
+
+def flag_row(answer: Answer, concern: ConcernResult) -> SafeguardingFlag:
+    """The safeguarding-queue row for a flagged answer."""
+    return SafeguardingFlag(
+        answer_id=answer.id,
+        response_id=answer.response_id,
+        categories=list(concern.categories),
+        matches=list(concern.matches),
+        rules_version=concern.rules_version,
+    )
+
+
+def store_derived(session: Session, answers: Iterable[Answer], derived: dict[str, DerivedAnswer]) -> int:
+    """Add feature rows and safeguarding flags for stored ``answers``; returns flags raised."""
+    flags = 0
+    for answer in answers:
+        item = derived.get(answer.question_key)
+        if item is None:
+            continue
+        session.add(feature_row(answer.id, item.features))
+        if item.concern.flagged:
+            session.add(flag_row(answer, item.concern))
+            flags += 1
+    return flags
+
+
+# ---------------------------------------------------------------- bulk (re)analysis
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    """A free-text answer whose features are missing or stale."""
+
+    answer_id: int
+    value: str
+    nothing_means: str
+
+
+def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
+    """Free-text answers with no features, or features from another analyser or codebook version."""
+    query = (
+        select(Answer.id, Answer.value, Question.settings)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
+        .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .where(Question.type.in_(TEXT_TYPES))
+    )
+    if not recompute:
+        query = query.where(
+            or_(
+                AnswerFeature.answer_id.is_(None),
+                AnswerFeature.analyser_version != ANALYSER_VERSION,
+                AnswerFeature.codebook_hash != codebook_hash,
+            )
+        )
+    return [
+        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"))
+        for answer_id, value, settings in session.execute(query.order_by(Answer.id))
+    ]
+
+
+def _features_of(batch: list[tuple[int, str, str]], codebook_dict: dict) -> list[tuple[int, dict]]:
+    """Worker-process entry point: features of a batch of (answer_id, text, nothing_means)."""
+    codebook = _codebook_from_json(json.dumps(codebook_dict, sort_keys=True))
+    return [(answer_id, text_features(text, codebook, nothing_means=nm).to_dict()) for answer_id, text, nm in batch]
+
+
+def analyse_pending(pending: list[PendingAnswer], codebook: Codebook, workers: int = 1,
+                    batch_size: int = 500, progress=None) -> Iterable[list[tuple[int, dict]]]:
+    """Compute features for ``pending`` answers, in batches, on ``workers`` processes.
+
+    Yields each finished batch of (answer_id, features dict); ``progress(n)`` is called
+    with the number done after each batch.
+    """
+    items = [(p.answer_id, p.value, p.nothing_means) for p in pending]
+    batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+    content = codebook.to_dict()
+    if workers <= 1 or len(batches) <= 1:
+        for batch in batches:
+            done = _features_of(batch, content)
+            if progress:
+                progress(len(done))
+            yield done
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork") if hasattr(multiprocessing, "get_context") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for done in pool.map(_features_of, batches, [content] * len(batches)):
+            if progress:
+                progress(len(done))
+            yield done
+
+
+def write_features(session: Session, results: list[tuple[int, dict]]) -> None:
+    """Replace the stored features of the answers in ``results`` (commits)."""
+    ids = [answer_id for answer_id, _ in results]
+    session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
+    session.add_all(
+        AnswerFeature(
+            answer_id=answer_id,
+            analyser_version=data["analyser_version"],
+            codebook_hash=data["codebook_hash"],
+            polarity=float(data["polarity"]),
+            subjectivity=float(data["subjectivity"]),
+            label=data["label"],
+            themes=list(data["themes"]),
+            noun_phrases=list(data["noun_phrases"]),
+        )
+        for answer_id, data in results
+    )
+    session.commit()

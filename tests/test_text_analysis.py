@@ -1,0 +1,55 @@
+"""Text features in the app: computed on arrival, recomputed when stale, and for any CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from sqlalchemy import select, update
+
+from feedback_app.db import db
+from feedback_app.models import AnswerFeature
+
+
+def test_analyse_recomputes_only_stale_answers(app, runner, respondent, make_round, make_link):
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_helped": "My social worker listened to me", "what_could_be_better": "More visits"})
+    result = runner.invoke(args=["analyse"])
+    assert result.exit_code == 0, result.output
+    assert "Every answer is up to date." in result.output
+    with app.app_context():
+        db.session.execute(update(AnswerFeature).values(analyser_version="0.0"))
+        db.session.commit()
+    result = runner.invoke(args=["analyse", "--workers", "1"])
+    assert "Analysed 2 answers" in result.output
+    with app.app_context():
+        versions = set(db.session.scalars(select(AnswerFeature.analyser_version)))
+    from analysis import ANALYSER_VERSION
+
+    assert versions == {ANALYSER_VERSION}
+    result = runner.invoke(args=["analyse", "--recompute", "--workers", "2"])
+    assert "Analysed 2 answers on 2 process(es)." in result.output
+
+
+def test_analyse_text_adds_columns_and_a_concern_flag(runner, tmp_path):
+    source = tmp_path / "baseline.csv"
+    source.write_text(
+        "id,comment\n1,The social worker was kind and listened\n2,grandad smacks me really hard\n3,=HYPERLINK(\"http://x\")\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["analyse-text", "--input", str(source), "--column", "comment", "--id-column", "id", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["id"] for row in rows] == ["1", "2", "3"]
+    assert rows[0]["sentiment_label"] == "positive"
+    assert rows[1]["concern"] == "yes" and rows[0]["concern"] == "no"
+    assert set(rows[0]) >= {"polarity", "themes", "noun_phrases", "concern"}
+
+
+def test_analyse_text_names_a_missing_column(runner, tmp_path):
+    source = tmp_path / "x.csv"
+    source.write_text("id,text\n1,hello\n", encoding="utf-8")
+    result = runner.invoke(args=["analyse-text", "--input", str(source), "--column", "comment", "--output", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert "Error: x.csv has no column 'comment'; its columns are: id, text." in result.output

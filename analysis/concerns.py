@@ -41,14 +41,7 @@ DEFAULT_RULES_PATH = Path(__file__).parent / "concern_rules.yaml"
 # How many words "..." may stand for in a pattern.
 GAP_WORDS = 3
 
-_CATEGORY_FIELDS = {
-    "key": "a short lower_snake_case identifier",
-    "name": "the name staff see",
-    "description": "what the category covers, in plain English",
-    "patterns": "phrases that flag an answer",
-    "harmless": "phrases inside which a match is not a concern",
-    "professional_terms": "words professionals use for the topic",
-}
+_CATEGORY_FIELDS = ("key", "name", "description", "patterns", "harmless", "professional_terms")
 _REQUIRED_FIELDS = ("key", "name", "description", "patterns")
 _TOP_LEVEL_FIELDS = ("version_note", "spellings", "professional_context", "categories")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -86,9 +79,9 @@ class ConcernRules:
 
     categories: tuple[ConcernCategory, ...]
     # Finds every place where a pattern or professional term of any category
-    # could start (zero-width, so overlapping starts are all found). Most
-    # answers have none and need no further look; for the rest, each category
-    # is tried only at those places.
+    # starts (zero-width, so overlapping starts are all found). An answer with
+    # none is clear at once; otherwise each category is tried only at those
+    # places, which is much faster than scanning the answer once per category.
     concern_starts: re.Pattern[str]
     professional_cues: re.Pattern[str] | None
     specific_person_cues: re.Pattern[str] | None
@@ -342,11 +335,19 @@ def _tree_source(node: dict) -> str:
         for char, child in sorted(node.items())
         if char not in ("", "*")
     ]
+    # Python's regex engine takes the first alternative that matches, not the
+    # longest: try longer continuations first, so that "hit me, my stepdad
+    # does" is found whole rather than as "hit me" (which a harmless
+    # "doesnt hit me" would cancel).
     if "*" in node:
-        branches.append(r"\w*" + _either(node["*"]))  # any ending, then the rest
+        branches.append(r"\w*" + _either(_longest_first(node["*"])))
     if "" in node:
-        branches.append(_either(node[""]))  # the word ends here, then the rest
+        branches.append(_either(_longest_first(node[""])))
     return _either(branches)
+
+
+def _longest_first(tails: list[str]) -> list[str]:
+    return sorted(dict.fromkeys(tails), key=len, reverse=True)
 
 
 # --------------------------------------------------------------------------
@@ -400,7 +401,12 @@ def _parse_spellings(raw: object, name: str) -> dict[str, list[str]]:
         where = f"{name}: spellings of '{word}'"
         if not isinstance(word, str) or not _WORD_RE.match(word) or "*" in word:
             raise ConcernRulesError(f"{where}: the word must be letters or digits")
-        variants = _phrase_list(variants, word, where, required=True)
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
+        ):
+            raise ConcernRulesError(f"{where}: must be a non-empty list of misspellings")
         cleaned = [v.lower().translate(_DROP_APOSTROPHES).strip() for v in variants]
         for variant in cleaned:
             if not all(_WORD_RE.match(part) and "*" not in part for part in variant.split()):
@@ -556,9 +562,12 @@ def _shipped_rules() -> ConcernRules:
     return _default_rules
 
 
-def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+def _cancelled(span: tuple[int, int], harmless: list[tuple[int, int]]) -> bool:
+    """True when a harmless phrase overlaps the match and the match does not
+    run on past it: "hit by the ball" cancels "got hit", but "doesnt hit me"
+    does not cancel "hit me, my stepdad does"."""
     start, end = span
-    return any(start < other_end and other_start < end for other_start, other_end in spans)
+    return any(h_start < end and start < h_end and end <= h_end for h_start, h_end in harmless)
 
 
 def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -628,7 +637,7 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
         if category.harmless is not None:
             harmless = [m.span() for m in category.harmless.finditer(plain)]
             if harmless:
-                found = [span for span in found if not _overlaps(span, harmless)]
+                found = [span for span in found if not _cancelled(span, harmless)]
         if found:
             categories.append(category.key)
             spans.extend(found)

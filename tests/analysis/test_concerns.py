@@ -1,0 +1,404 @@
+"""Screening free-text answers for signs that a child may be at risk."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.concerns import (
+    DEFAULT_RULES_PATH,
+    ConcernRules,
+    ConcernRulesError,
+    load_concern_rules,
+    screen,
+)
+
+LABELLED_CSV = Path(__file__).resolve().parents[1] / "data" / "concerns_labelled.csv"
+
+# Measured with bench/evaluate_concerns.py when the rules were frozen; the
+# floors sit just under, so that a rules edit that loses a disclosure fails.
+#   holdout: recall 83/84 = 0.988, precision 83/83 = 1.000
+#   dev:     recall 214/214 = 1.000, precision 214/214 = 1.000 (tuned on it)
+HOLDOUT_RECALL_FLOOR = 0.97
+HOLDOUT_PRECISION_FLOOR = 0.97
+DEV_RECALL_FLOOR = 0.98
+DEV_PRECISION_FLOOR = 0.98
+
+
+@pytest.fixture(scope="module")
+def rules() -> ConcernRules:
+    return load_concern_rules()
+
+
+@pytest.fixture(scope="module")
+def labelled(rules) -> pd.DataFrame:
+    frame = pd.read_csv(LABELLED_CSV, keep_default_na=False)
+    frame["flagged"] = [screen(text, rules).flagged for text in frame["text"]]
+    return frame
+
+
+def write_rules(tmp_path: Path, body: str, name: str = "rules.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------
+# What must flag, and what must not
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("grandad smacks me really hard", "physical_harm"),
+        ("my dad hits me", "physical_harm"),
+        ("mum keeps hitting me", "physical_harm"),
+        ("he smacks me when mum is out", "physical_harm"),
+        ("my brother beats me up", "physical_harm"),
+        ("mums boyfriend hits me", "physical_harm"),
+        ("Mum's boyfriend HITS ME!!", "physical_harm"),
+        ("my uncle touches me", "sexual_harm"),
+        ("I dont feel safe at home", "fear_of_home"),
+        ("i don't feel safe at home", "fear_of_home"),
+        ("I'm scared to go home", "fear_of_home"),
+        ("I used to be scared to go home", "fear_of_home"),
+        ("I want to kill myself", "self_harm"),
+        ("i want to kill my self", "self_harm"),
+        ("kms", "self_harm"),
+        ("i cut myself", "self_harm"),
+        ("there is no food at home", "neglect"),
+        ("we have nothing to eat", "neglect"),
+        ("i get left on my own", "neglect"),
+        ("home alone every night", "neglect"),
+        ("im starving", "neglect"),
+        ("I met someone online", "online_grooming"),
+        ("a man asked for pics of me", "online_grooming"),
+        ("dad hits mum", "domestic_abuse"),
+        ("mum is always drunk", "carer_substance_misuse"),
+        ("mum kicked me out", "homelessness"),
+        ("they make me sell drugs", "exploitation"),
+        ("im scared to go to school because of the bullies", "bullying_fear"),
+        ("dad says im worthless", "emotional_harm"),
+        ("A child told me she has no food at home", "neglect"),
+        ("I got hit by the ball in PE but dad hits me at home", "physical_harm"),
+        ("Mum doesn't hit me, my stepdad does", "physical_harm"),
+        ("nobody hits me except my brother", "physical_harm"),
+    ],
+)
+def test_disclosures_are_flagged_with_their_category(rules, text, category):
+    result = screen(text, rules)
+    assert result.flagged
+    assert category in result.categories
+    assert result.matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got hit by the ball in PE",
+        "my social worker helped me feel safe",
+        "I don't feel scared any more",
+        "I am not scared to go home anymore",
+        "I don't feel unsafe at home",
+        "No one hurts me at home",
+        "nobody hits me",
+        "our football team is killing it",
+        "i fell off my bike and cut my knee",
+        "my mum cuts my hair",
+        "I felt left out at school",
+        "my social worker left and I got a new one",
+        "mums boyfriend takes me to football",
+        "I'd kill for a PS5",
+        "The training on recognising neglect was really useful",
+        "The chronology tool helps us see cumulative harm",
+        "I'd welcome more training on self-harm and suicide prevention",
+        "The county lines briefing from the police was excellent",
+        "we did a project on homelessness at school",
+        "The plan for neglect felt unfair at first but it helped us",
+        "",
+        "   ",
+    ],
+)
+def test_harmless_answers_are_not_flagged(rules, text):
+    result = screen(text, rules)
+    assert not result.flagged
+    assert result.categories == []
+    assert result.matches == []
+
+
+def test_professional_language_is_flagged_when_a_particular_child_is_described(rules):
+    general = "Training on neglect helped me recognise children coming to school hungry"
+    specific = "Training on neglect helped me see that a girl I work with is always hungry"
+    assert not screen(general, rules).flagged
+    result = screen(specific, rules)
+    assert result.flagged
+    assert result.categories == ["neglect"]
+    assert result.matches == ["neglect", "always hungry"]
+
+
+def test_matches_are_quoted_as_the_respondent_wrote_them(rules):
+    result = screen("I DON’T feel safe at home. Mum's boyfriend hits me.", rules)
+    assert result.categories == ["physical_harm", "fear_of_home"]
+    assert result.matches == ["DON’T feel safe at home", "hits me"]
+
+
+def test_an_answer_touching_several_categories_lists_each(rules):
+    result = screen("dad is drunk every night and hits me", rules)
+    assert result.categories == ["physical_harm", "carer_substance_misuse"]
+    assert result.matches == ["is drunk", "hits me"]
+
+
+def test_rules_version_is_the_hash_of_the_rules_file(rules, tmp_path):
+    expected = hashlib.sha256(DEFAULT_RULES_PATH.read_bytes()).hexdigest()[:12]
+    assert rules.version == expected
+    assert screen("my dad hits me", rules).rules_version == expected
+    assert screen("all fine").rules_version == expected  # shipped rules by default
+
+    edited = tmp_path / "edited.yaml"
+    edited.write_bytes(DEFAULT_RULES_PATH.read_bytes() + b"\n# a comment\n")
+    assert load_concern_rules(edited).version != expected
+
+
+def test_shipped_rules_document_the_pattern_syntax_for_staff(rules):
+    header = DEFAULT_RULES_PATH.read_text(encoding="utf-8").split("\ncategories:")[0]
+    for element in ("word*", "...", "(a|b|c d)", "[word]", "harmless", "professional_terms"):
+        assert element in header
+    for category in rules.categories:
+        assert category.name and len(category.description.split()) >= 8
+
+
+# --------------------------------------------------------------------------
+# Quality on the labelled answers
+# --------------------------------------------------------------------------
+
+
+def recall_precision(frame: pd.DataFrame) -> tuple[float, float]:
+    concern = frame["concern"] == 1
+    true_pos = (concern & frame["flagged"]).sum()
+    return true_pos / concern.sum(), true_pos / frame["flagged"].sum()
+
+
+def test_labelled_set_has_both_halves_and_enough_rows(labelled):
+    assert len(labelled) >= 250
+    assert set(labelled["split"]) == {"dev", "holdout"}
+    assert set(labelled["concern"]) == {0, 1}
+    keys = {category.key for category in load_concern_rules().categories}
+    assert set(labelled.loc[labelled["concern"] == 1, "category"]) <= keys
+    assert not labelled["text"].str.lower().duplicated().any()
+
+
+def test_holdout_recall_and_precision_stay_above_the_measured_floor(labelled):
+    recall, precision = recall_precision(labelled[labelled["split"] == "holdout"])
+    assert recall >= HOLDOUT_RECALL_FLOOR, f"holdout recall {recall:.3f}"
+    assert precision >= HOLDOUT_PRECISION_FLOOR, f"holdout precision {precision:.3f}"
+
+
+def test_dev_recall_and_precision_stay_above_the_measured_floor(labelled):
+    recall, precision = recall_precision(labelled[labelled["split"] == "dev"])
+    assert recall >= DEV_RECALL_FLOOR, f"dev recall {recall:.3f}"
+    assert precision >= DEV_PRECISION_FLOOR, f"dev precision {precision:.3f}"
+
+
+# --------------------------------------------------------------------------
+# The pattern language
+# --------------------------------------------------------------------------
+
+ONE_CATEGORY = """\
+spellings:
+  scared: [scard]
+  nobody: [no one]
+categories:
+  - key: test
+    name: Test
+    description: A category for testing one pattern.
+    patterns:
+      - {pattern}
+"""
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "flagged"),
+    [
+        ("hits me", "he HITS me!", True),
+        ("hits me", "he whits me", False),
+        ("hits me", "he hits meat", False),
+        ("hit* me", "he hitting me", True),
+        ("hit* me", "he hitts me", True),
+        ("left * alone", "she left her alone", True),
+        ("left * alone", "she left alone", False),
+        ("scared ... home", "scared to go back home", True),
+        ("scared ... home", "scared home", True),
+        ("scared ... home", "scared to go back to my home", False),
+        ("(mum|my nan) hits me", "my nan hits me", True),
+        ("(mum|my nan) hits me", "nan hits me", False),
+        ("kill [my] self", "kill self", True),
+        ("kill [my] self", "kill my self", True),
+        ("left [me|us] alone", "left us alone", True),
+        ("scared to go home", "im scard to go home", True),
+        ("nobody feeds me", "no one feeds me", True),
+        ("dont feel safe", "I don't feel safe", True),
+        ("self-harm", "i self harm", True),
+        ("self harm", "i self-harm", True),
+    ],
+)
+def test_pattern_syntax(tmp_path, pattern, text, flagged):
+    path = write_rules(tmp_path, ONE_CATEGORY.format(pattern=pattern))
+    assert screen(text, load_concern_rules(path)).flagged is flagged
+
+
+def test_harmless_phrase_cancels_only_the_match_it_overlaps(tmp_path):
+    path = write_rules(
+        tmp_path,
+        """\
+        categories:
+          - key: physical_harm
+            name: Physical harm
+            description: Someone hurting a child.
+            patterns: [hit*]
+            harmless: [hit by the ball]
+        """,
+    )
+    rules = load_concern_rules(path)
+    assert not screen("I got hit by the ball", rules).flagged
+    result = screen("I got hit by the ball and then he hit me", rules)
+    assert result.flagged
+    assert result.matches == ["hit"]
+
+
+# --------------------------------------------------------------------------
+# Malformed rules files
+# --------------------------------------------------------------------------
+
+GOOD_CATEGORY = """\
+  - key: neglect
+    name: Neglect
+    description: Basic needs not met.
+    patterns: [no food]
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("spellings: {}\n", "rules.yaml: the file must have a 'categories' list"),
+        ("categories: []\n", "rules.yaml: 'categories' must be a non-empty list"),
+        (
+            "categories:\n" + GOOD_CATEGORY + "extra: 1\n",
+            "rules.yaml: unknown section 'extra' "
+            "(expected one of: version_note, spellings, professional_context, categories)",
+        ),
+        ("categories:\n  - just text\n", "rules.yaml: category #1: must be a mapping "
+         "with key, name, description, patterns"),
+        (
+            "categories:\n  - key: neglect\n    name: Neglect\n    patterns: [no food]\n",
+            "rules.yaml: category 'neglect': missing 'description'",
+        ),
+        (
+            "categories:\n  - name: Neglect\n    description: d\n    patterns: [no food]\n",
+            "rules.yaml: category #1: missing 'key'",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY + "    notes: x\n",
+            "rules.yaml: category 'neglect': unknown field 'notes' (expected one of: "
+            "key, name, description, patterns, harmless, professional_terms)",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("key: neglect", "key: No Food"),
+            "rules.yaml: category 'No Food': key must be lower_snake_case, like 'self_harm'",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY + GOOD_CATEGORY,
+            "rules.yaml: category 'neglect': the key is used by an earlier category",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "[]"),
+            "rules.yaml: category 'neglect': 'patterns' must be a non-empty list of phrases",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "no food"),
+            "rules.yaml: category 'neglect': 'patterns' must be a non-empty list of phrases",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY + "    harmless: food bank\n",
+            "rules.yaml: category 'neglect': 'harmless' must be a list of phrases",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['no (food']"),
+            "rules.yaml: category 'neglect': patterns phrase 'no (food': a bracket is not closed",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['no food)']"),
+            "rules.yaml: category 'neglect': patterns phrase 'no food)': "
+            "a closing bracket has no opening bracket",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['no food!']"),
+            "rules.yaml: category 'neglect': patterns phrase 'no food!': "
+            "'food!' has a character patterns cannot use: '!'",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['... food']"),
+            "rules.yaml: category 'neglect': patterns phrase '... food': "
+            "'...' must stand between two words",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['[no] food']"),
+            "rules.yaml: category 'neglect': patterns phrase '[no] food': "
+            "it cannot start with an optional [word]",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['(no|) food']"),
+            "rules.yaml: category 'neglect': patterns phrase '(no|) food': "
+            "'(no|)' has an empty choice",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY.replace("[no food]", "['no fo*od']"),
+            "rules.yaml: category 'neglect': patterns phrase 'no fo*od': "
+            "'fo*od' may only end with one '*'",
+        ),
+        (
+            "categories:\n" + GOOD_CATEGORY + "    harmless: ['food (bank']\n",
+            "rules.yaml: category 'neglect': harmless phrase 'food (bank': "
+            "a bracket is not closed",
+        ),
+        (
+            "spellings: [scard]\ncategories:\n" + GOOD_CATEGORY,
+            "rules.yaml: 'spellings' must map a word to a list of its misspellings",
+        ),
+        (
+            "spellings:\n  scared: scard\ncategories:\n" + GOOD_CATEGORY,
+            "rules.yaml: spellings of 'scared': must be a non-empty list of misspellings",
+        ),
+        (
+            "professional_context:\n  cues: [training]\ncategories:\n" + GOOD_CATEGORY,
+            "rules.yaml: professional_context: 'specific_person' must be a non-empty "
+            "list of phrases",
+        ),
+        ("categories:\n  - key: [unclosed\n", "rules.yaml: not valid YAML at line 3"),
+    ],
+)
+def test_malformed_rules_name_the_category_and_the_problem(tmp_path, body, message):
+    path = write_rules(tmp_path, body)
+    with pytest.raises(ConcernRulesError) as raised:
+        load_concern_rules(path)
+    assert str(raised.value) == message
+
+
+def test_missing_rules_file_says_so(tmp_path):
+    with pytest.raises(ConcernRulesError) as raised:
+        load_concern_rules(tmp_path / "missing.yaml")
+    assert str(raised.value) == (
+        "missing.yaml: cannot read the concern rules (No such file or directory)"
+    )
+
+
+def test_load_accepts_a_string_path(tmp_path):
+    path = write_rules(tmp_path, "categories:\n" + GOOD_CATEGORY)
+    rules = load_concern_rules(str(path))
+    assert [category.key for category in rules.categories] == ["neglect"]
+    assert screen("there is no food", rules).categories == ["neglect"]

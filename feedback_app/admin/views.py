@@ -126,24 +126,25 @@ def round_detail(round_id: int):
     return _render_round(_round_or_404(round_id))
 
 
+def _change_round(round_id: int, change, message: str):
+    round_ = _round_or_404(round_id)
+    change(db.session, round_)
+    flash(message.format(label=round_.label), "success")
+    return redirect(url_for(".round_detail", round_id=round_.id))
+
+
 @bp.post("/rounds/<int:round_id>/close")
 @login_required(Role.ADMIN)
 def close(round_id: int):
     """Close the round now: its links stop taking answers."""
-    round_ = _round_or_404(round_id)
-    close_round(db.session, round_)
-    flash(f"Round “{round_.label}” closed. Its links no longer take answers.", "success")
-    return redirect(url_for(".round_detail", round_id=round_.id))
+    return _change_round(round_id, close_round, "Round “{label}” closed. Its links no longer take answers.")
 
 
 @bp.post("/rounds/<int:round_id>/open")
 @login_required(Role.ADMIN)
 def reopen(round_id: int):
     """Open a draft round, or re-open a closed one."""
-    round_ = _round_or_404(round_id)
-    open_round(db.session, round_)
-    flash(f"Round “{round_.label}” is open.", "success")
-    return redirect(url_for(".round_detail", round_id=round_.id))
+    return _change_round(round_id, open_round, "Round “{label}” is open.")
 
 
 @bp.post("/rounds/<int:round_id>/links")

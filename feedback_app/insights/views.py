@@ -1,17 +1,404 @@
-"""Analysis views."""
+"""Analysis views: compare themes and sentiment across rounds, read the quotes behind a
+theme, edit the codebook, download the report.
 
-from flask import render_template
+Every view parses the request, calls ``insights.data`` / ``insights.summary`` (which call
+the pure functions of ``analysis/``) and renders. Pages aggregate the features stored
+with each answer; they never re-analyse text. Changes happen on POST only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..auth import login_required
+from analysis.codebook import CodebookError
+
+from ..auth import current_user, login_required
 from ..db import db
-from ..models import Questionnaire
+from ..models import Questionnaire, questionnaire_by_slug
+from ..text_analysis import current_codebook
 from . import bp
+from .clouds import cloud_cache_folder, whats_new_cloud, whats_new_key, word_cloud, word_cloud_key
+from .codebook_edits import (
+    REANALYSE_NOTICE,
+    apply_edit,
+    codebook_history,
+    save_edit,
+    stale_feature_count,
+    theme_from_phrase,
+)
+from .data import (
+    QuestionSummary,
+    RoundSummary,
+    load_answers,
+    question_catalogue,
+    questionnaire_agencies,
+    questionnaire_rounds,
+    rounds_between,
+)
+from .forms import (
+    AddPatternForm,
+    AddThemeForm,
+    FilterForm,
+    MakeThemeForm,
+    MergeThemesForm,
+    RenameThemeForm,
+    choices,
+    theme_choices,
+)
+from .summary import quotes_for, summarise_closed, summarise_free_text, theme_answers, theme_names
+
+ANSWERS_PER_PAGE = 25
+
+
+def _min_count() -> int:
+    return int(current_app.config.get("SUPPRESSION_THRESHOLD", 5))
+
+
+def _actor() -> str | None:
+    user = current_user()
+    return user.email if user is not None else None
+
+
+def _questionnaire_or_404(slug: str) -> Questionnaire:
+    questionnaire = questionnaire_by_slug(db.session, slug)
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
+def _question_or_404(questionnaire: Questionnaire, key: str) -> QuestionSummary:
+    question = next((q for q in question_catalogue(db.session, questionnaire.id) if q.key == key), None)
+    if question is None:
+        abort(404)
+    return question
+
+
+@dataclass
+class Filters:
+    """The comparison filters of this request: an agency and a range of rounds."""
+
+    form: FilterForm
+    agency: str | None
+    rounds: list[RoundSummary]
+    selected: list[RoundSummary]
+
+    @property
+    def round_ids(self) -> list[int]:
+        """Ids of the selected rounds."""
+        return [r.id for r in self.selected]
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The filters as query arguments, for links that keep them."""
+        values = {"agency": self.agency or "", "round_from": self.form.round_from.data or "",
+                  "round_to": self.form.round_to.data or ""}
+        return {name: value for name, value in values.items() if value}
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def _filters(questionnaire: Questionnaire) -> Filters:
+    rounds = questionnaire_rounds(db.session, questionnaire.id)
+    form = FilterForm(request.args)
+    agencies = questionnaire_agencies(db.session, questionnaire.id)
+    form.agency.choices = choices([("", "All agencies")] + [(a, a) for a in agencies])
+    round_choices = [(str(r.id), r.label) for r in rounds]
+    form.round_from.choices = choices([("", "The first round")] + round_choices)
+    form.round_to.choices = choices([("", "The latest round")] + round_choices)
+    agency = request.args.get("agency") or None
+    if agency is not None and agency not in agencies:
+        agency = None
+        form.agency.data = ""
+    selected = rounds_between(rounds, _int_or_none(request.args.get("round_from")),
+                              _int_or_none(request.args.get("round_to")))
+    return Filters(form=form, agency=agency, rounds=rounds, selected=selected)
+
+
+# ---------------------------------------------------------------- questionnaires
 
 
 @bp.get("/")
 @login_required()
 def index():
-    """The questionnaires whose rounds can be compared."""
+    """The questionnaires, their rounds and how many responses each round has."""
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.slug)).all()
-    return render_template("insights/index.html", questionnaires=questionnaires)
+    overview = [(q, questionnaire_rounds(db.session, q.id)) for q in questionnaires]
+    return render_template("insights/index.html", overview=overview)
+
+
+@bp.get("/<slug>")
+@login_required()
+def questionnaire(slug: str):
+    """Pick a question of ``slug`` to compare, and the filters to apply."""
+    found = _questionnaire_or_404(slug)
+    questions = question_catalogue(db.session, found.id)
+    filters = _filters(found)
+    return render_template(
+        "insights/questionnaire.html",
+        questionnaire=found,
+        free_text=[q for q in questions if q.free_text],
+        closed=[q for q in questions if not q.free_text],
+        filters=filters,
+    )
+
+
+@bp.get("/<slug>/report.html")
+@login_required()
+def report(slug: str):
+    """The printable report of ``slug`` for the selected rounds, as a download."""
+    from ..report import build_report, report_filename
+
+    found = _questionnaire_or_404(slug)
+    filters = _filters(found)
+    html = build_report(
+        db.session, found.slug, round_ids=filters.round_ids, min_count=_min_count(),
+        cache_folder=cloud_cache_folder(current_app.instance_path),
+    )
+    filename = report_filename(found.slug)
+    return Response(html, mimetype="text/html",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------- one question
+
+
+@bp.get("/<slug>/<question_key>")
+@login_required()
+def compare(slug: str, question_key: str):
+    """A question's answers compared across the selected rounds."""
+    found = _questionnaire_or_404(slug)
+    question = _question_or_404(found, question_key)
+    filters = _filters(found)
+    frame = load_answers(db.session, found.slug, question.key, agency=filters.agency, round_ids=filters.round_ids)
+    codebook, _saved = current_codebook(db.session)
+    min_count = _min_count()
+    if question.free_text:
+        summary = summarise_free_text(frame, question, codebook, min_count)
+        stale = stale_feature_count(db.session, codebook)
+        template = "insights/compare_text.html"
+    else:
+        summary = summarise_closed(frame, question, min_count)
+        stale = 0
+        template = "insights/compare_closed.html"
+    return render_template(
+        template,
+        questionnaire=found,
+        question=question,
+        summary=summary,
+        filters=filters,
+        stale=stale,
+        make_theme_form=MakeThemeForm(),
+        min_count=min_count,
+        reanalyse_notice=REANALYSE_NOTICE,
+    )
+
+
+@bp.post("/<slug>/<question_key>/themes")
+@login_required()
+def make_theme(slug: str, question_key: str):
+    """Make an emerging phrase a theme: a new codebook version whose new theme's pattern is the phrase."""
+    found = _questionnaire_or_404(slug)
+    question = _question_or_404(found, question_key)
+    form = MakeThemeForm()
+    back = url_for(".compare", slug=found.slug, question_key=question.key, **_kept_args())
+    if not form.validate_on_submit():
+        flash("The phrase could not be made a theme: the form was incomplete or had expired. Please try again.",
+              "error")
+        return redirect(back)
+    codebook, _saved = current_codebook(db.session)
+    try:
+        edited, key = theme_from_phrase(codebook, form.phrase.data, f"answers to {question.key} ({found.slug})")
+    except CodebookError as error:
+        flash(f"“{form.phrase.data}” could not be made a theme: {error}", "error")
+        return redirect(back)
+    version = save_edit(db.session, edited, f"Made the emerging phrase “{form.phrase.data}” theme {key}", _actor())
+    flash(f"“{form.phrase.data}” is now the theme {key} (codebook version {version.version}). {REANALYSE_NOTICE}",
+          "success")
+    return redirect(back)
+
+
+def _kept_args() -> dict[str, str]:
+    return {name: request.args[name] for name in ("agency", "round_from", "round_to") if request.args.get(name)}
+
+
+def _png(key: str, png: bytes | None) -> Response:
+    """The PNG with its cache key as ETag, or 304 when the browser already has it (``png`` None)."""
+    response = Response(png or b"", mimetype="image/png", status=200 if png is not None else 304)
+    response.set_etag(key)
+    return response
+
+
+def _round_texts(slug: str, question: QuestionSummary, agency: str | None) -> dict[int, list[str]]:
+    frame = load_answers(db.session, slug, question.key, agency=agency)
+    texts: dict[int, list[str]] = {}
+    for round_id, value in zip(frame["round_id"], frame["value"]):
+        texts.setdefault(int(round_id), []).append(str(value))
+    return texts
+
+
+def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str], list[str]]:
+    """This round's texts and the previous round's (under the agency filter); 404 when the
+    question is not free text or the round has too few answers to show."""
+    found = _questionnaire_or_404(slug)
+    question = _question_or_404(found, question_key)
+    if not question.free_text:
+        abort(404)
+    agency = request.args.get("agency") or None
+    texts = _round_texts(found.slug, question, agency)
+    if len(texts.get(round_id, [])) < _min_count():
+        abort(404)
+    order = list(texts)
+    position = order.index(round_id)
+    previous = texts[order[position - 1]] if position > 0 else []
+    return texts[round_id], previous
+
+
+@bp.get("/<slug>/<question_key>/cloud/<int:round_id>.png")
+@login_required()
+def cloud(slug: str, question_key: str, round_id: int):
+    """The word cloud of one round's answers (PNG, cached in the instance folder, with an ETag)."""
+    texts, _previous = _cloud_texts(slug, question_key, round_id)
+    key = word_cloud_key(texts)
+    if request.if_none_match.contains(key):
+        return _png(key, None)
+    return _png(*word_cloud(cloud_cache_folder(current_app.instance_path), texts))
+
+
+@bp.get("/<slug>/<question_key>/whats-new/<int:round_id>.png")
+@login_required()
+def whats_new(slug: str, question_key: str, round_id: int):
+    """Words more common in this round than in the previous one (PNG, cached like the cloud)."""
+    texts, previous = _cloud_texts(slug, question_key, round_id)
+    if not previous:
+        abort(404)
+    key = whats_new_key(texts, previous)
+    if request.if_none_match.contains(key):
+        return _png(key, None)
+    return _png(*whats_new_cloud(cloud_cache_folder(current_app.instance_path), texts, previous))
+
+
+# ---------------------------------------------------------------- one theme
+
+
+def _theme_context(slug: str, question_key: str, theme: str):
+    found = _questionnaire_or_404(slug)
+    question = _question_or_404(found, question_key)
+    if not question.free_text:
+        abort(404)
+    codebook, _saved = current_codebook(db.session)
+    names = theme_names(codebook)
+    if theme not in names:
+        abort(404)
+    theme = codebook.canonical_key(theme)
+    filters = _filters(found)
+    round_id = _int_or_none(request.args.get("round"))
+    if round_id is None or round_id not in {r.id for r in filters.rounds}:
+        with_answers = [r for r in filters.selected if r.responses] or filters.rounds
+        if not with_answers:
+            abort(404)
+        round_id = with_answers[-1].id
+    round_ = next(r for r in filters.rounds if r.id == round_id)
+    frame = load_answers(db.session, found.slug, question.key, agency=filters.agency, round_ids=[round_id])
+    return found, question, codebook, names, theme, filters, round_, frame
+
+
+@bp.get("/<slug>/<question_key>/themes/<theme>")
+@login_required()
+def theme(slug: str, question_key: str, theme: str):
+    """The answers most typical of a theme in one round, unless the group is too small to quote."""
+    found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
+    result = quotes_for(frame, theme, round_.id, codebook, _min_count())
+    return render_template(
+        "insights/theme.html", questionnaire=found, question=question, theme=theme, theme_name=names[theme],
+        round=round_, filters=filters, result=result, min_count=_min_count(),
+    )
+
+
+@bp.get("/<slug>/<question_key>/themes/<theme>/answers")
+@login_required()
+def theme_answer_list(slug: str, question_key: str, theme: str):
+    """Every answer of a theme in one round, a page at a time (withheld for a small group)."""
+    found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
+    min_count = _min_count()
+    answers = theme_answers(frame[frame["label"].notna()], theme, round_.id, codebook)
+    withheld = len(frame) < min_count or len(answers) < min_count
+    page = max(_int_or_none(request.args.get("page")) or 1, 1)
+    pages = max((len(answers) + ANSWERS_PER_PAGE - 1) // ANSWERS_PER_PAGE, 1)
+    page = min(page, pages)
+    shown = [] if withheld else list(
+        answers.iloc[(page - 1) * ANSWERS_PER_PAGE: page * ANSWERS_PER_PAGE].itertuples(index=False))
+    return render_template(
+        "insights/theme_answers.html", questionnaire=found, question=question, theme=theme,
+        theme_name=names[theme], round=round_, filters=filters, answers=shown, total=len(answers),
+        withheld=withheld, page=page, pages=pages, min_count=min_count,
+    )
+
+
+# ---------------------------------------------------------------- codebook
+
+
+def _codebook_forms(codebook, **bound):
+    choices = theme_choices(codebook)
+    forms = {
+        "add_theme": bound.get("add_theme") or AddThemeForm(formdata=None),
+        "rename": bound.get("rename") or RenameThemeForm(formdata=None),
+        "merge": bound.get("merge") or MergeThemesForm(formdata=None),
+        "add_pattern": bound.get("add_pattern") or AddPatternForm(formdata=None),
+    }
+    forms["rename"].key.choices = choices
+    forms["merge"].into.choices = choices
+    forms["merge"].merged.choices = choices
+    forms["add_pattern"].key.choices = choices
+    return forms
+
+
+def _codebook_page(codebook, saved, forms, errors=(), status=200):
+    return render_template(
+        "insights/codebook.html", codebook=codebook, saved=saved, forms=forms, errors=list(errors),
+        history=codebook_history(db.session), stale=stale_feature_count(db.session, codebook),
+        reanalyse_notice=REANALYSE_NOTICE,
+    ), status
+
+
+@bp.get("/codebook")
+@login_required()
+def codebook():
+    """The themes in use, the forms that edit them, and the versions saved so far."""
+    current, saved = current_codebook(db.session)
+    return _codebook_page(current, saved, _codebook_forms(current))
+
+
+_EDIT_FORMS = {
+    "add_theme": (AddThemeForm, ("key", "name", "description", "pattern")),
+    "rename": (RenameThemeForm, ("key", "name")),
+    "merge": (MergeThemesForm, ("into", "merged")),
+    "add_pattern": (AddPatternForm, ("key", "pattern", "kind")),
+}
+
+
+@bp.post("/codebook/<any(add_theme, rename, merge, add_pattern):edit>")
+@login_required()
+def edit_codebook(edit: str):
+    """Apply one codebook edit and save it as a new version; errors are shown in the summary."""
+    current, saved = current_codebook(db.session)
+    form_class, fields = _EDIT_FORMS[edit]
+    form = form_class()
+    forms = _codebook_forms(current, **{edit: form})
+    if not form.validate_on_submit():
+        return _codebook_page(current, saved, forms, status=400)
+    values = {name: getattr(form, name).data or "" for name in fields}
+    try:
+        version = apply_edit(db.session, edit, _actor(), note=form.note.data or "", **values)
+    except CodebookError as error:
+        db.session.rollback()
+        return _codebook_page(current, saved, forms, errors=[str(error)], status=400)
+    flash(f"Saved codebook version {version.version}: {version.note}. {REANALYSE_NOTICE}", "success")
+    return redirect(url_for(".codebook"))

@@ -61,8 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     db.init_app(app)
     csrf.init_app(app)
 
-    from . import admin, auth, cli, errors, health, insights, respond
+    from . import admin, auth, cli, errors, health, insights, respond, safeguarding, security
 
+    security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
     cli.init_app(app)
@@ -70,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(respond.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(insights.bp)
+    app.register_blueprint(safeguarding.bp)
 
     @app.get("/")
     def home():

@@ -186,8 +186,12 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on ``app``."""
+    from .cli_admin import links_group, rounds_group, users_group
     from .cli_analysis import analyse, analyse_text
     from .cli_responses import responses_group
 
-    for command in (db_group, questionnaires_group, responses_group, analyse, analyse_text, serve):
+    for command in (
+        db_group, questionnaires_group, users_group, rounds_group, links_group,
+        responses_group, analyse, analyse_text, serve,
+    ):
         app.cli.add_command(command)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 # Named constraints keep Alembic's autogenerate and SQLite batch migrations predictable.
 NAMING_CONVENTION = {
@@ -34,6 +35,9 @@ def make_engine(url: str, sqlite_busy_timeout_ms: int = 15000) -> Engine:
     options: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
+        # A SQLite connection is a file handle: opening one is cheap, and not pooling means a
+        # request never waits for a pooled connection that another request holds.
+        options["poolclass"] = NullPool
     else:
         options["pool_pre_ping"] = True
     engine = create_engine(url, **options)

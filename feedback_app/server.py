@@ -22,6 +22,12 @@ class FeedbackServer(BaseApplication):
         return create_app()
 
 
+def _warm_worker(_worker) -> None:
+    from .text_analysis import warm_up
+
+    warm_up()
+
+
 def run_server(host: str, port: int, workers: int = 2) -> None:
     """Serve on ``host:port`` until stopped. No access log: it would hold respondents' IPs."""
     FeedbackServer(
@@ -32,5 +38,6 @@ def run_server(host: str, port: int, workers: int = 2) -> None:
             "errorlog": "-",
             "timeout": 60,
             "graceful_timeout": 10,
+            "post_worker_init": _warm_worker,
         }
     ).run()

@@ -92,6 +92,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Unset: the URL of the request, or `http://localhost:8000` on the command line.",
     ),
     Setting(
+        "LOGIN_ATTEMPTS_LIMIT",
+        5,
+        "Failed sign-ins allowed for one email address in 15 minutes before sign-in is refused "
+        "for the rest of that window (counted in the database, so shared by every process).",
+    ),
+    Setting(
+        "LINK_SUBMISSIONS_PER_MINUTE",
+        600,
+        "Responses one share link accepts per minute (shared by every process); further posts "
+        "are asked to wait and try again, and what was typed is kept.",
+    ),
+    Setting(
         "SESSION_COOKIE_SECURE",
         False,
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -30,6 +31,24 @@ class DerivedAnswer:
 
     features: TextFeatures
     concern: ConcernResult
+
+
+_warm_lock = threading.Lock()
+_warm = False
+
+
+def warm_up() -> None:
+    """Load the sentiment lexicon and screening rules once per process (about 1.5 s).
+
+    Called before the first request a worker serves; the lock stops concurrent first
+    requests from each loading their own copy.
+    """
+    global _warm
+    with _warm_lock:
+        if not _warm:
+            text_features("warm up", load_codebook())
+            concern_rules()
+            _warm = True
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +93,8 @@ def save_codebook(session: Session, codebook: Codebook, note: str, actor: str | 
 def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook,
            rules: ConcernRules | None = None) -> dict[str, DerivedAnswer]:
     """Features and concern screening of each free-text answer in ``answers`` (keyed by question key)."""
+    if not _warm:
+        warm_up()
     rules = rules or concern_rules()
     derived = {}
     for key, value in answers.items():

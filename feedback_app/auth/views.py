@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 
 from ..db import db
 from ..models import Role
+from ..security import attempts, audit, hit
 from ..staff import authenticate
+
+LOGIN_WINDOW = timedelta(minutes=15)
 from . import bp, current_user
 from .forms import LoginForm
 
@@ -34,10 +39,18 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        email = form.email.data.strip().lower()
+        limit = current_app.config["LOGIN_ATTEMPTS_LIMIT"]
+        if attempts(db.session, "login", email, LOGIN_WINDOW) >= limit:
+            audit(email, "login-throttled")
+            abort(429)
+        user = authenticate(db.session, email, form.password.data)
         if user is None:
+            hit("login", email, LOGIN_WINDOW)
+            audit(email, "login-failed")
             error = "The email address or password is not right"
         else:
+            audit(user.email, "login")
             next_page = _safe_next(request.args.get("next"))
             session.clear()
             session["user_id"] = user.id
@@ -50,6 +63,9 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out."""
+    user = current_user()
+    if user is not None:
+        audit(user.email, "logout")
     session.clear()
     return redirect(url_for("auth.login"))
 

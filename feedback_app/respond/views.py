@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from ..db import db
@@ -9,6 +11,7 @@ from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
 from ..links import LinkState, find_link, link_state
 from ..models import LinkKind, ShareLink
 from ..responses import LinkFull, already_stored, store_response
+from ..security import hit
 from ..text_analysis import current_codebook, derive
 from . import bp
 from .forms import form_class_for, new_submission_key
@@ -58,6 +61,13 @@ def questions(token: str):
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():
+        db.session.commit()  # end the read transaction before writing: one connection at a time
+        if hit("link", str(link.id), timedelta(minutes=1)) > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]:
+            # Too many posts through this link at once: ask to retry; what was typed is kept.
+            return render_template(
+                "respond/questions.html", form=form, link=link, version=version, busy=True,
+                child_friendly=version.audience in CHILD_FRIENDLY_AUDIENCES, fixed_agency=fixed_agency,
+            ), 429
         answers = form.answers()
         agency = fixed_agency or link.agency or _agency_answer(version, answers)
         if fixed_agency:

@@ -40,6 +40,14 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         template_folder=str(resource_path("templates")),
     )
     app.config.from_mapping({setting.name: setting.default for setting in SETTINGS})
+    app.config.update(
+        WTF_CSRF_TIME_LIMIT=int(timedelta(hours=8).total_seconds()),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),  # staff sign-in ends after 30 idle minutes
+        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,  # a CSV import of up to 10 MB, with room for the form
+    )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping(settings_from_environment(os.environ))
     if test_config:
@@ -51,12 +59,6 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.sqlite3")
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
-
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(timedelta(hours=8).total_seconds()))
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
 
     db.init_app(app)
     csrf.init_app(app)

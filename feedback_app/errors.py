@@ -1,6 +1,7 @@
 """One handler per error status, each rendering ``templates/errors/<code>.html``."""
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .db import db
@@ -19,8 +20,13 @@ def _internal_error(_error: Exception):
     return render_template("errors/500.html"), 500
 
 
+def _csrf_error(error: CSRFError):
+    return render_template("errors/csrf.html", error=error), 400
+
+
 def init_app(app: Flask) -> None:
     """Register the error pages."""
+    app.register_error_handler(CSRFError, _csrf_error)
     for code in HANDLED:
         if code == 500:
             app.register_error_handler(500, _internal_error)

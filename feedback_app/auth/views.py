@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
+from .. import csrf
 from ..db import db
 from ..models import Role
 from ..security import attempts, audit, hit
@@ -34,6 +35,7 @@ def home_for(role: Role) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # LoginForm checks its own CSRF token and shows the error on the page
 def login():
     """Sign in; the session is started afresh so no earlier session survives."""
     form = LoginForm()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
+from .. import csrf
 from ..db import db
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
 from ..links import LinkState, find_link, link_state
@@ -47,6 +48,7 @@ def start(token: str):
 
 
 @bp.route("/<token>/questions", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own CSRF token, so a stale page keeps what was typed
 def questions(token: str):
     """The questionnaire itself; a valid post stores one response and shows the thank-you page."""
     link, state = _open_link(token)

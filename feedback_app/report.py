@@ -144,7 +144,7 @@ def build_report(
     else:
         rounds = all_rounds
     codebook, saved = current_codebook(session)
-    answers = load_answers(session, slug, round_ids=[r.id for r in rounds])
+    answers = load_answers(session, slug, round_ids=[r.id for r in rounds], noun_phrases=True)
     by_key = {key: group for key, group in answers.groupby("question_key", sort=False)}
 
     free_text, closed = [], []

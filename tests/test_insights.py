@@ -299,3 +299,34 @@ def test_load_answers_is_one_query_in_the_compare_shape(app, two_rounds):
         only_second = load_answers(db.session, "children", "what_did_not_help", round_ids=[second.id])
         assert set(only_second["round_id"]) == {second.id} and len(only_second) == 20
         assert load_answers(db.session, "nope").empty
+
+
+def test_emerging_phrases_from_stored_features_match_the_pure_function(app, make_round):
+    from analysis.emerging import emerging_phrases
+    from feedback_app.insights.data import load_answers
+    from feedback_app.insights.summary import emerging_from_features
+    from feedback_app.text_analysis import current_codebook
+
+    first = make_round("children", 1, label="Round A", opens_on=date(2023, 1, 1), closes_on=date(2023, 3, 31))
+    second = make_round("children", 1, label="Round B", opens_on=date(2024, 1, 1), closes_on=date(2099, 3, 31))
+    store_answers(app, first, [{"what_could_be_better": f"More visits from the nurse {n}"} for n in range(10)])
+    store_answers(app, second, [{"what_could_be_better": f"A free bus pass {n}"} for n in range(8)]
+                  + [{"what_could_be_better": f"The youth club {n}"} for n in range(8)]
+                  + [{"what_could_be_better": "More visits from the nurse"}] * 3)
+    with app.app_context():
+        codebook, _saved = current_codebook(db.session)
+        frame = load_answers(db.session, "children", "what_could_be_better", noun_phrases=True)
+        expected = emerging_phrases(frame, second.id, codebook)
+        found = emerging_from_features(frame, second.id, codebook)
+    assert {"bus pass", "youth club"} <= set(expected["phrase"])
+    assert found.to_dict("records") == expected.to_dict("records")
+
+
+def test_unknown_questions_and_empty_ones_are_handled(client, login, two_rounds):
+    login("analyst")
+    assert client.get("/analysis/nope").status_code == 404
+    assert client.get("/analysis/children/no_such_question").status_code == 404
+    assert client.get("/analysis/children/what_did_not_help/themes/no_such_theme").status_code == 404
+    page = client.get("/analysis/children/what_helped")
+    assert page.status_code == 200
+    assert "No analysed answers to this question match these filters yet." in page.get_data(as_text=True)

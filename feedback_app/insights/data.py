@@ -7,12 +7,13 @@ directly, so even 100,000 answers load in a fraction of a second.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Collection, Sequence
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from analysis.compare import ANSWER_COLUMNS
@@ -128,6 +129,13 @@ def questionnaire_agencies(session: Session, questionnaire_id: int) -> list[str]
     )
 
 
+def _json_list(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    value = json.loads(raw)
+    return [str(t) for t in value] if isinstance(value, list) else []
+
+
 def load_answers(
     session: Session,
     slug: str,
@@ -135,13 +143,17 @@ def load_answers(
     *,
     agency: str | None = None,
     round_ids: Collection[int] | None = None,
+    noun_phrases: bool = False,
 ) -> pd.DataFrame:
     """The answers to questionnaire ``slug`` as a frame with ``analysis.compare.ANSWER_COLUMNS``.
 
-    One row per answer, ordered by round then answer, optionally only for ``question_key``,
+    One row per answer, ordered by round then response, optionally only for ``question_key``,
     one ``agency`` and the rounds in ``round_ids``. ``round_order`` is the round's place
-    by (opening date, id). Free-text answers carry their stored ``polarity``, ``label``
-    and ``themes`` (NaN / None / [] when not analysed yet, and for closed questions).
+    by (opening date, id) among the rounds in the result. Free-text answers carry their
+    stored ``polarity``, ``label`` and ``themes`` (NaN / None / [] when not analysed yet,
+    and for closed questions; answers with the same themes share one list, which callers
+    must not change). With ``noun_phrases`` a further column holds each answer's stored
+    noun phrases (for emerging phrases without re-analysing the text).
     Runs one query; an unknown slug gives an empty frame.
     """
     query = (
@@ -149,13 +161,16 @@ def load_answers(
             Answer.response_id,
             Response.round_id,
             Round.label,
-            Round.opens_on,
+            # As the driver returns it (no per-row date parsing): only compared with itself.
+            type_coerce(Round.opens_on, String),
             Answer.question_key,
             Response.agency,
             Answer.value,
             AnswerFeature.polarity,
             AnswerFeature.label,
-            AnswerFeature.themes,
+            # JSON as text (every driver): there are few distinct theme lists, each parsed once.
+            cast(AnswerFeature.themes, Text),
+            *([cast(AnswerFeature.noun_phrases, Text)] if noun_phrases else []),
         )
         .join(Response, Response.id == Answer.response_id)
         .join(Round, Round.id == Response.round_id)
@@ -163,7 +178,6 @@ def load_answers(
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
         .where(Questionnaire.slug == slug)
-        .order_by(Round.opens_on, Round.id, Answer.id)
     )
     if question_key is not None:
         query = query.where(Answer.question_key == question_key)
@@ -171,16 +185,21 @@ def load_answers(
         query = query.where(Response.agency == agency)
     if round_ids is not None:
         query = query.where(Round.id.in_(list(round_ids)))
-    rows = session.execute(query).all()
-    frame = pd.DataFrame.from_records(
-        rows,
-        columns=["response_id", "round_id", "round_label", "opens_on", "question_key", "agency",
-                 "value", "polarity", "label", "themes"],
-    )
-    # Rows arrive in round order, so a round's first row gives its place.
-    round_ids_in_order = frame["round_id"].drop_duplicates()
-    order = pd.Series(range(len(round_ids_in_order)), index=round_ids_in_order.to_numpy())
+    # Core rather than ORM rows, plain tuples, sorting in pandas rather than in SQL:
+    # the frame is built without per-row work in Python beyond one tuple() each.
+    rows = [tuple(row) for row in session.connection().execute(query)]
+    names = ["response_id", "round_id", "round_label", "opens_on", "question_key", "agency",
+             "value", "polarity", "label", "themes"] + (["noun_phrases"] if noun_phrases else [])
+    parsed: dict[str | None, list[str]] = {}
+    themes = [parsed[row[9]] if row[9] in parsed else parsed.setdefault(row[9], _json_list(row[9]))
+              for row in rows]
+    frame = pd.DataFrame(rows, columns=names)
+    frame["themes"] = pd.Series(themes, index=frame.index, dtype="object")
+    if noun_phrases:
+        frame["noun_phrases"] = pd.Series([_json_list(row[10]) for row in rows], index=frame.index, dtype="object")
+    frame["polarity"] = pd.to_numeric(frame["polarity"]).astype("float64")
+    rounds = frame[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])
+    order = pd.Series(range(len(rounds)), index=rounds["round_id"].to_numpy(), dtype="int64")
     frame["round_order"] = frame["round_id"].map(order).astype("int64")
-    frame["polarity"] = frame["polarity"].astype("float64")
-    frame["themes"] = [t if isinstance(t, list) else [] for t in frame["themes"]]
-    return frame[list(ANSWER_COLUMNS)]
+    frame = frame.sort_values(["round_order", "response_id"], kind="stable", ignore_index=True)
+    return frame[list(ANSWER_COLUMNS) + (["noun_phrases"] if noun_phrases else [])]

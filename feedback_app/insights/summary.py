@@ -10,6 +10,7 @@ and every share derived from it is withheld.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -28,7 +29,8 @@ from analysis.compare import (
     theme_prevalence,
     theme_sentiment,
 )
-from analysis.emerging import emerging_phrases
+from analysis.emerging import emerging_phrases, log_odds_z
+from analysis.text import content_tokens
 
 from .data import QuestionSummary
 
@@ -310,12 +312,55 @@ def _theme_rows(prevalence: pd.DataFrame, rounds: list[RoundColumn], names: Mapp
     return rows
 
 
+def stored_phrases(noun_phrases: Any, value: Any) -> set[str]:
+    """The phrases of one answer as :func:`analysis.emerging.answer_phrases` defines them, but
+    from its stored noun phrases: only the cheap content-word bigrams are worked out here."""
+    phrases = set(noun_phrases) if isinstance(noun_phrases, list) else set()
+    tokens = content_tokens(value)
+    phrases.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b)
+    return phrases
+
+
+def emerging_from_features(frame: pd.DataFrame, round_id: int, codebook: Codebook, *, min_count: int = 3,
+                           top: int = 15, min_z: float = 1.96) -> pd.DataFrame:
+    """:func:`analysis.emerging.emerging_phrases` of ``round_id`` over one question's answers,
+    counting phrases from the stored ``noun_phrases`` column instead of chunking the text
+    again (which takes about a millisecond an answer). Same columns and order."""
+    current = frame[frame["round_id"] == round_id]
+    earlier = frame[frame["round_order"] < current["round_order"].iloc[0]] if len(current) else current
+    columns = ["phrase", "count", "earlier_count", "z"]
+    if current.empty or earlier.empty:
+        return pd.DataFrame(columns=columns)
+
+    def counts(part: pd.DataFrame) -> Counter:
+        found: Counter = Counter()
+        for phrases, value in zip(part["noun_phrases"], part["value"]):
+            found.update(stored_phrases(phrases, value))
+        return found
+
+    now, before = counts(current), counts(earlier)
+    z = log_odds_z(now, before)
+    rows = [
+        {"phrase": p, "count": now[p], "earlier_count": before.get(p, 0), "z": z[p]}
+        for p in now
+        if now[p] >= min_count and z.get(p, 0.0) >= min_z and not codebook.covers(p)
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    if out.empty:
+        return out
+    out = out.sort_values(["z", "count", "phrase"], ascending=[False, False, True], kind="stable")
+    return out.head(top).reset_index(drop=True)
+
+
 def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codebook,
               min_count: int) -> list[EmergingPhrase]:
     """Emerging phrases of the latest round; none when that round is too small to report."""
     if latest is None or latest.suppressed or frame["round_id"].nunique() < 2:
         return []
-    found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0])
+    if "noun_phrases" in frame.columns:
+        found = emerging_from_features(frame, latest.round_id, codebook)
+    else:
+        found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0])
     return [
         EmergingPhrase(
             phrase=str(r.phrase),

@@ -177,7 +177,8 @@ def compare(slug: str, question_key: str):
     found = _questionnaire_or_404(slug)
     question = _question_or_404(found, question_key)
     filters = _filters(found)
-    frame = load_answers(db.session, found.slug, question.key, agency=filters.agency, round_ids=filters.round_ids)
+    frame = load_answers(db.session, found.slug, question.key, agency=filters.agency, round_ids=filters.round_ids,
+                         noun_phrases=question.free_text)
     codebook, _saved = current_codebook(db.session)
     min_count = _min_count()
     if question.free_text:
@@ -258,7 +259,7 @@ def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str]
     order = list(texts)
     position = order.index(round_id)
     previous = texts[order[position - 1]] if position > 0 else []
-    return texts[round_id], previous
+    return texts[round_id], previous if len(previous) >= _min_count() else []
 
 
 @bp.get("/<slug>/<question_key>/cloud/<int:round_id>.png")

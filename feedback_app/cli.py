@@ -189,10 +189,11 @@ def init_app(app: Flask) -> None:
     from .cli_admin import links_group, rounds_group, users_group
     from .cli_analysis import analyse, analyse_text
     from .cli_privacy import purge_command
+    from .cli_report import report_command
     from .cli_responses import responses_group
 
     for command in (
         db_group, questionnaires_group, users_group, rounds_group, links_group,
-        responses_group, analyse, analyse_text, purge_command, serve,
+        responses_group, analyse, analyse_text, report_command, purge_command, serve,
     ):
         app.cli.add_command(command)

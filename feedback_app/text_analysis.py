@@ -236,3 +236,25 @@ def write_features(session: Session, results: list[tuple[int, dict]]) -> None:
         for answer_id, data in results
     )
     session.commit()
+
+
+INLINE_REANALYSIS_LIMIT = 5000
+
+
+def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMIT) -> tuple[int, int]:
+    """Re-analyse stale answers now when there are at most ``limit`` of them (a few seconds).
+
+    Returns (re-analysed, still stale); above the limit nothing is done here and
+    ``feedback-app analyse`` (on every core) is the way.
+    """
+    codebook, _saved = current_codebook(session)
+    pending = stale_answers(session, codebook.version_hash())
+    session.commit()
+    if not pending or len(pending) > limit:
+        return 0, len(pending)
+    from .db import db
+
+    for batch in analyse_pending(pending, codebook, workers=1):
+        with db.write_session() as write:
+            write_features(write, batch)
+    return len(pending), 0

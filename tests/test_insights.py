@@ -163,7 +163,7 @@ def test_emerging_phrase_can_be_made_a_theme(app, client, login, make_round):
     response = client.post("/analysis/children/what_could_be_better/themes", data={"phrase": "bus pass"}, follow_redirects=True)
     text = response.get_data(as_text=True)
     assert "“bus pass” is now the theme bus_pass (codebook version 1)" in text
-    assert "Run `feedback-app analyse` to re-analyse" in text
+    assert "answers were re-analysed with it." in text
     with app.app_context():
         saved = db.session.scalars(select(CodebookVersion)).all()
         assert [v.version for v in saved] == [1]
@@ -171,8 +171,12 @@ def test_emerging_phrase_can_be_made_a_theme(app, client, login, make_round):
         assert any(t["key"] == "bus_pass" and t["patterns"] == ["bus pass"] for t in saved[0].content["themes"])
     codebook = client.get("/analysis/codebook").get_data(as_text=True)
     assert "Bus pass" in codebook and "Made the emerging phrase “bus pass” theme bus_pass" in codebook
-    # the stored answers predate the theme until they are re-analysed
-    assert "were analysed with another codebook version" in codebook
+    # the stored answers were re-analysed at once, so none is stale and the phrase is now themed
+    assert "were analysed with another codebook version" not in codebook
+    with app.app_context():
+        from feedback_app.models import AnswerFeature
+
+        assert any("bus_pass" in themes for themes in db.session.scalars(select(AnswerFeature.themes)))
 
 
 def test_closed_question_distribution_per_round(app, client, login, make_round):

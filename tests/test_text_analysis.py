@@ -53,3 +53,19 @@ def test_analyse_text_names_a_missing_column(runner, tmp_path):
     result = runner.invoke(args=["analyse-text", "--input", str(source), "--column", "comment", "--output", str(tmp_path / "o.csv")])
     assert result.exit_code == 1
     assert "Error: x.csv has no column 'comment'; its columns are: id, text." in result.output
+
+
+def test_a_codebook_change_re_analyses_stale_answers_at_once(app, respondent, make_round, make_link):
+    from analysis.codebook import add_theme
+
+    from feedback_app.text_analysis import current_codebook, refresh_stale_features, save_codebook
+
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_did_not_help": "the trampoline was broken"})
+    with app.app_context():
+        codebook, _ = current_codebook(db.session)
+        edited = add_theme(codebook, {"key": "play_equipment", "name": "Play equipment", "description": "Toys and equipment", "patterns": ["trampoline"]})
+        save_codebook(db.session, edited, "new theme", "analyst@example.org")
+        assert refresh_stale_features(db.session) == (1, 0)
+        themes = db.session.scalar(select(AnswerFeature.themes))
+    assert "play_equipment" in themes

@@ -48,9 +48,18 @@ from .forms import (
     choices,
     theme_choices,
 )
+from ..text_analysis import refresh_stale_features
 from .summary import quotes_for, summarise_closed, summarise_free_text, theme_answers, theme_names
 
 ANSWERS_PER_PAGE = 25
+
+
+def _reanalyse() -> str:
+    """Re-analyse the answers a codebook change made stale, when few enough to do it now."""
+    done, remaining = refresh_stale_features(db.session)
+    if remaining:
+        return REANALYSE_NOTICE
+    return f"{done} answers were re-analysed with it." if done else "No answers needed re-analysing."
 
 
 def _min_count() -> int:
@@ -221,7 +230,7 @@ def make_theme(slug: str, question_key: str):
         flash(f"“{form.phrase.data}” could not be made a theme: {error}", "error")
         return redirect(back)
     version = save_edit(db.session, edited, f"Made the emerging phrase “{form.phrase.data}” theme {key}", _actor())
-    flash(f"“{form.phrase.data}” is now the theme {key} (codebook version {version.version}). {REANALYSE_NOTICE}",
+    flash(f"“{form.phrase.data}” is now the theme {key} (codebook version {version.version}). {_reanalyse()}",
           "success")
     return redirect(back)
 
@@ -401,5 +410,5 @@ def edit_codebook(edit: str):
     except CodebookError as error:
         db.session.rollback()
         return _codebook_page(current, saved, forms, errors=[str(error)], status=400)
-    flash(f"Saved codebook version {version.version}: {version.note}. {REANALYSE_NOTICE}", "success")
+    flash(f"Saved codebook version {version.version}: {version.note}. {_reanalyse()}", "success")
     return redirect(url_for(".codebook"))

@@ -12,6 +12,8 @@ from flask.cli import with_appcontext
 from .db import db
 from .definitions import DefinitionError, load_agencies
 from .models import Round, RoundStatus
+from .security import audit
+from .text_analysis import analyse_stored_responses
 from .transfer import (
     EXPORT_FORMATS,
     ExportError,
@@ -74,6 +76,11 @@ def responses_import(round_id: int, file: str, check: bool) -> None:
             report = import_responses(session, round_, file_bytes, agencies)
     except ImportRefused as refused:
         raise click.ClickException(str(refused)) from None
+    with db.write_session() as session:
+        flags = analyse_stored_responses(session, report.response_ids)
+    audit("command line", "import", round_id=round_.id, responses=report.count, flagged=flags)
+    if flags:
+        click.echo(f"{flags} answer(s) were flagged to the safeguarding queue: please read them.")
     note = " The round is closed; the answers were added to it anyway." if round_.status == RoundStatus.CLOSED else ""
     click.echo(f"Imported {report.count} responses into round {round_.id} ({round_.label}).{note}")
 
@@ -107,4 +114,5 @@ def responses_export(slug: str | None, round_id: int | None, fmt: str | None, ou
         target.write_bytes(data)
     except OSError as error:
         raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
+    audit("command line", "export", questionnaire=slug, round_id=round_id, responses=len(frame), format=fmt)
     click.echo(f"Exported {len(frame)} responses to {target}. It holds raw answers: keep it on partnership systems.")

@@ -258,3 +258,27 @@ def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMI
         with db.write_session() as write:
             write_features(write, batch)
     return len(pending), 0
+
+
+def analyse_stored_responses(session: Session, response_ids: list[int]) -> int:
+    """Features and safeguarding screening for responses stored without them (e.g. imported).
+
+    Returns the number of answers flagged. Commits.
+    """
+    if not response_ids:
+        return 0
+    codebook, _saved = current_codebook(session)
+    rows = session.execute(
+        select(Answer, Question)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
+        .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .where(Answer.response_id.in_(response_ids), Question.type.in_(TEXT_TYPES), AnswerFeature.answer_id.is_(None))
+    ).all()
+    flags = 0
+    for answer, question in rows:
+        derived = derive({question.key: question}, {answer.question_key: answer.value}, codebook)
+        flags += store_derived(session, [answer], derived)
+    session.commit()
+    return flags

@@ -35,6 +35,8 @@ def test_a_childs_disclosure_reaches_the_queue_and_an_action_is_recorded(app, cl
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert "safeguarding-action" in actions and "login" in actions
     assert 'aria-label="0 waiting">0</span>' in client.get("/admin/").get_data(as_text=True)
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert "safeguarding-action" in log and "status: referred" in log and "admin@example.org" in log
 
 
 def test_harmless_answers_are_not_flagged(app, respondent, make_round, make_link):

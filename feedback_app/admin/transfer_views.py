@@ -8,7 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 
 from ..auth import current_user, login_required
 from ..db import db
-from ..models import Role
+from sqlalchemy import select
+
+from ..models import Questionnaire, Role
 from ..security import audit
 from ..text_analysis import analyse_stored_responses
 from ..transfer import (
@@ -74,6 +76,9 @@ def export_responses():
     slug = request.args.get("questionnaire") or None
     round_id = request.args.get("round", type=int)
     fmt = request.args.get("format", "csv")
+    if slug is None and round_id is None:
+        questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.slug)).all()
+        return render_template("admin/export.html", questionnaires=questionnaires)
     if fmt not in CONTENT_TYPES:
         abort(400)
     try:

@@ -128,7 +128,8 @@ class _CompiledPattern:
         """All (start, end) token spans where this pattern matches."""
         spans = []
         first = self.parts[0]
-        assert first is not None
+        if first is None:  # a pattern never starts with a gap (checked when it is compiled)
+            return spans
         for i, tok in enumerate(words):
             if first.matches(tok):
                 end = self._match_from(words, 1, i + 1)

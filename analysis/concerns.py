@@ -222,7 +222,7 @@ class _Compiler:
             if before == after == "...":
                 raise _PatternSyntaxError("'... ...' repeats a gap")
         for token in tokens:
-            if token != "..." and not _is_group(token) and not _is_optional(token):
+            if token != "..." and not _is_group(token) and not _is_optional(token):  # nosec B105 - a pattern token, not a password
                 self.check_word(token)
         return tokens
 
@@ -247,7 +247,7 @@ class _Compiler:
         parts: list[str] = []
         gap = False
         for token in tokens:
-            if token == "...":
+            if token == "...":  # nosec B105 - a pattern token, not a password
                 gap = True
                 continue
             joiner = _GAP if gap else _SEP if (parts or leading) else ""
@@ -265,7 +265,7 @@ class _Compiler:
     def token(self, token: str) -> str:
         if _is_group(token):
             return self.choices(token[1:-1], token)
-        if token == "*":
+        if token == "*":  # nosec B105 - a pattern token, not a password
             return r"\w+"
         stem = token.rstrip("*")
         ending = r"\w*" if token.endswith("*") else ""

@@ -94,15 +94,25 @@ def emerging_phrases(
     earlier = frame[frame["round_order"] < order]
     if earlier.empty:
         return pd.DataFrame(columns=columns)
-    cur_counts = _phrase_counts(current["value"])
-    old_counts = _phrase_counts(earlier["value"])
-    z = log_odds_z(cur_counts, old_counts)
+    return rank_emerging(_phrase_counts(current["value"]), _phrase_counts(earlier["value"]), codebook,
+                         min_count=min_count, top=top, min_z=min_z)
+
+
+def rank_emerging(current: Counter[str], earlier: Counter[str], codebook: Codebook, *, min_count: int = 3,
+                  top: int = 15, min_z: float = 1.96) -> pd.DataFrame:
+    """Rank phrases by weighted log-odds of ``current`` counts against ``earlier`` ones.
+
+    Keeps phrases used in at least ``min_count`` current answers, with ``z`` >= ``min_z``
+    and no codebook theme covering them. Returns columns ``phrase, count,
+    earlier_count, z``, highest z first, at most ``top`` rows.
+    """
+    z = log_odds_z(current, earlier)
     rows = [
-        {"phrase": p, "count": cur_counts[p], "earlier_count": old_counts.get(p, 0), "z": z[p]}
-        for p in cur_counts
-        if cur_counts[p] >= min_count and z.get(p, 0.0) >= min_z and not codebook.covers(p)
+        {"phrase": p, "count": current[p], "earlier_count": earlier.get(p, 0), "z": z[p]}
+        for p in current
+        if current[p] >= min_count and z.get(p, 0.0) >= min_z and not codebook.covers(p)
     ]
-    out = pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=["phrase", "count", "earlier_count", "z"])
     if out.empty:
         return out
     out = out.sort_values(["z", "count", "phrase"], ascending=[False, False, True], kind="stable")

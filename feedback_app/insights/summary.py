@@ -29,7 +29,7 @@ from analysis.compare import (
     theme_prevalence,
     theme_sentiment,
 )
-from analysis.emerging import emerging_phrases, log_odds_z
+from analysis.emerging import emerging_phrases, rank_emerging
 from analysis.text import content_tokens
 
 from .data import QuestionSummary
@@ -338,18 +338,7 @@ def emerging_from_features(frame: pd.DataFrame, round_id: int, codebook: Codeboo
             found.update(stored_phrases(phrases, value))
         return found
 
-    now, before = counts(current), counts(earlier)
-    z = log_odds_z(now, before)
-    rows = [
-        {"phrase": p, "count": now[p], "earlier_count": before.get(p, 0), "z": z[p]}
-        for p in now
-        if now[p] >= min_count and z.get(p, 0.0) >= min_z and not codebook.covers(p)
-    ]
-    out = pd.DataFrame(rows, columns=columns)
-    if out.empty:
-        return out
-    out = out.sort_values(["z", "count", "phrase"], ascending=[False, False, True], kind="stable")
-    return out.head(top).reset_index(drop=True)
+    return rank_emerging(counts(current), counts(earlier), codebook, min_count=min_count, top=top, min_z=min_z)
 
 
 def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codebook,

@@ -47,6 +47,13 @@ TOP_LEVEL_KEYS = {
     "previous_version", "governance", "questions",
 }
 GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
+# How each governance field is labelled on pages and in reports (framework appendix 1).
+GOVERNANCE_LABELS = {
+    "capture_point": "Capture point",
+    "reviewed_by": "Reviewed by",
+    "escalated_to": "Concerns escalated to",
+    "frequency": "How often",
+}
 QUESTION_KEYS = {
     "key", "type", "text", "child_text", "help", "required", "options", "scale_labels",
     "min", "max", "max_length", "comparable", "nothing_means",

@@ -22,18 +22,13 @@ from sqlalchemy.orm import Session
 from analysis.compare import suppressed_label
 from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
+from .definitions import GOVERNANCE_LABELS
 from .insights.clouds import whats_new_cloud, word_cloud
 from .insights.data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
 from .insights.summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
 from .models import questionnaire_by_slug
 from .text_analysis import current_codebook
 
-GOVERNANCE_LABELS = {
-    "capture_point": "Capture point",
-    "reviewed_by": "Reviewed by",
-    "escalated_to": "Concerns escalated to",
-    "frequency": "How often",
-}
 QUOTED_THEMES = 3
 QUOTES_PER_THEME = 2
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..auth import login_required
 from ..db import db
-from ..definitions import GOVERNANCE_KEYS, load_agencies
+from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
 from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink, StaffUser
 from ..rounds import RoundError, accepts_responses, close_round, create_round, open_round, response_counts
@@ -23,12 +23,6 @@ from . import bp
 from .forms import LinkForm, RoundForm, UserForm
 from .monitoring import daily_chart_svg, links_csv, round_links, round_monitoring
 
-GOVERNANCE_LABELS = {
-    "reviewed_by": "Reviewed by",
-    "escalated_to": "Concerns escalated to",
-    "frequency": "How often",
-    "capture_point": "Capture point",
-}
 
 
 @bp.after_request

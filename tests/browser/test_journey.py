@@ -8,7 +8,7 @@ import io
 import re
 from pathlib import Path
 
-from conftest import PASSWORD
+PASSWORD = "correct horse battery staple"  # the shared make_user fixture's default
 
 AGENCY = "Police"
 

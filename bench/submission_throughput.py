@@ -1,0 +1,301 @@
+"""Throughput and latency of the real respondent POST against a bare insert on the same server.
+
+One gunicorn server (the same options as ``feedback-app serve``: sync workers, warm-up
+in every worker) serves an app built by ``create_app()`` with one extra route added
+here, ``POST /bench/bare``, which inserts one row into ``responses`` in one write
+transaction (``db.write_session()``, i.e. BEGIN IMMEDIATE on SQLite) and answers 204.
+The route exists only in this script, never in the product.
+
+The real POST is what a respondent sends: the children v2 form with three free-text
+answers (FFT comments) and two choices, CSRF token and submission key taken from a
+form fetched beforehand (the GETs are not timed). Clients are threads in this process
+on the same machine, so both sides pay the same client overhead.
+
+    python bench/submission_throughput.py                 # SQLite and PostgreSQL
+    python bench/submission_throughput.py --db sqlite --posts 600
+
+Target: real >= 0.5 x bare throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import random
+import secrets
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+
+
+# ---------------------------------------------------------------- what-if patches (bench only)
+
+WHAT_IFS = {
+    "cached-codebook": "current_codebook() reuses one parsed shipped codebook instead of re-reading the YAML",
+    "lemma-cache": "lemmatise() memoised, so theme matching stops re-lemmatising every token for every term",
+}
+
+
+def apply_what_ifs(names: str) -> None:
+    """Monkeypatch the product in this process to measure a proposed change (never in the product)."""
+    import functools
+
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        if name == "cached-codebook":
+            from feedback_app import text_analysis
+
+            text_analysis.load_codebook = functools.lru_cache(maxsize=1)(text_analysis.load_codebook)
+        elif name == "lemma-cache":
+            import analysis.codebook
+
+            analysis.codebook.lemmatise = functools.lru_cache(maxsize=65536)(analysis.codebook.lemmatise)
+        else:
+            raise SystemExit(f"unknown --what-if {name!r}; known: {', '.join(WHAT_IFS)}")
+
+
+# ---------------------------------------------------------------- the server side (subprocess)
+
+
+def bench_app():
+    """The product app plus ``POST /bench/bare`` (one row into the same database)."""
+    from feedback_app import create_app, csrf
+    from feedback_app.db import db
+    from feedback_app.models import Response
+
+    apply_what_ifs(os.environ.get("BENCH_WHAT_IF", ""))
+    app = create_app()
+    round_id = int(os.environ["BENCH_ROUND_ID"])
+
+    @app.post("/bench/bare")
+    @csrf.exempt
+    def bench_bare():
+        with db.write_session() as session:
+            session.add(Response(round_id=round_id, source="bench", submission_key=secrets.token_urlsafe(24)))
+            session.commit()
+        return "", 204
+
+    return app
+
+
+def serve(port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from feedback_app.server import _warm_worker
+
+    class BenchServer(BaseApplication):
+        def __init__(self, options):
+            self.options = options
+            super().__init__()
+
+        def load_config(self):
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return bench_app()
+
+    # The options of feedback_app.server.run_server.
+    BenchServer({
+        "bind": f"127.0.0.1:{port}", "workers": workers, "accesslog": None, "errorlog": "-",
+        "timeout": 60, "graceful_timeout": 10, "post_worker_init": _warm_worker,
+    }).run()
+
+
+# ---------------------------------------------------------------- the client side
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def line(self) -> str:
+        ms = [1000 * x for x in self.latencies]
+        return (f"{self.name:<5} {len(ms):>5} posts in {self.elapsed:6.1f} s  {self.throughput:7.1f}/s  "
+                f"p50 {harness.percentile(ms, 0.5):6.1f} ms  p95 {harness.percentile(ms, 0.95):6.1f} ms  "
+                f"statuses {dict(sorted(self.statuses.items()))}")
+
+
+def drive(name: str, jobs: list, clients: int, send) -> Run:
+    """``clients`` threads send every job in ``jobs`` with ``send(job) -> status``; timed from first to last."""
+    run = Run(name)
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    lock = threading.Lock()
+    deadline = time.monotonic() + 600
+
+    def client() -> None:
+        while time.monotonic() < deadline:
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            started = time.perf_counter()
+            try:
+                status = send(job)
+            except OSError:
+                status = -1
+            took = time.perf_counter() - started
+            with lock:
+                run.latencies.append(took)
+                run.statuses[status] = run.statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(deadline - time.monotonic(), 1))
+    run.elapsed = time.perf_counter() - started
+    return run
+
+
+def fetch_forms(port: int, token: str, count: int, clients: int) -> list[harness.Form]:
+    forms: list[harness.Form] = []
+    lock = threading.Lock()
+
+    def fetch(_job) -> int:
+        form = harness.open_form(port, token)
+        with lock:
+            forms.append(form)
+        return 200
+
+    drive("get", list(range(count)), clients, fetch)
+    return forms
+
+
+def bench_database(kind: str, args) -> tuple[Run, Run, Run]:
+    texts = harness.fft_texts()
+    rng = random.Random(6)
+    with harness.throwaway_database(kind) as (url, folder):
+        round_id = harness.prepare(url, folder)[0]
+        token = harness.make_link(url, folder, round_id)
+        port = harness.free_port()
+        env = {"DATABASE_URL": url, "SECRET_KEY": harness.SECRET, "BENCH_ROUND_ID": str(round_id),
+               # The benchmark posts far more through one link than a real round would.
+               "LINK_SUBMISSIONS_PER_MINUTE": "100000000", "BENCH_WHAT_IF": args.what_if}
+        command = [sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)]
+        with harness.Subprocess(command, env, folder, port) as server:
+            def real(pair) -> int:
+                form, answers = pair
+                body, headers = harness.form_body(form, answers)
+                return harness.request(port, "POST", f"/r/{token}/questions", body, headers)[0]
+
+            def bare(_job) -> int:
+                return harness.request(port, "POST", "/bench/bare", b"", {"Content-Length": "0"})[0]
+
+            def jobs(count: int):
+                forms = fetch_forms(port, token, count, args.clients)
+                return [(form, {
+                    "what_helped": rng.choice(texts), "what_did_not_help": rng.choice(texts),
+                    "what_could_be_better": rng.choice(texts),
+                    "knew_about_cp_plan": rng.choice(["Yes", "No", "I'm not sure"]),
+                    "part_of_safety_planning": rng.choice(["Yes", "A bit", "No", "I'm not sure"]),
+                }) for form in forms]
+
+            drive("warm", jobs(args.clients * 2), args.clients, real)  # first requests of each worker
+            drive("warm", list(range(args.clients * 2)), args.clients, bare)
+            bare_1 = drive("bare", list(range(args.bare_posts)), args.clients, bare)
+            real_run = drive("real", jobs(args.posts), args.clients, real)
+            bare_2 = drive("bare", list(range(args.bare_posts)), args.clients, bare)
+            log = server.log()
+        for phrase in ("database is locked", "Traceback"):
+            if phrase in log:
+                print(f"  !! server log contains {phrase!r}")
+    return bare_1, real_run, bare_2
+
+
+def profile(posts: int, what_if: str) -> None:
+    """cProfile of the real POST in this process (Flask test client, SQLite), where its time goes."""
+    import cProfile
+    import io
+    import pstats
+    import re
+
+    from feedback_app.text_analysis import warm_up
+
+    apply_what_ifs(what_if)
+    texts = harness.fft_texts()
+    rng = random.Random(6)
+    with harness.throwaway_database("sqlite") as (url, folder):
+        round_id = harness.prepare(url, folder)[0]
+        token = harness.make_link(url, folder, round_id)
+        app = harness.make_app(url, folder, LINK_SUBMISSIONS_PER_MINUTE=100000000)
+        warm_up()
+        client = app.test_client()
+
+        def one() -> None:
+            page = client.get(f"/r/{token}/questions").get_data(as_text=True)
+            fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+                      for name in ("csrf_token", "submission_key")}
+            fields.update(q_what_helped=rng.choice(texts), q_what_did_not_help=rng.choice(texts),
+                          q_what_could_be_better=rng.choice(texts), q_knew_about_cp_plan="No")
+            assert client.post(f"/r/{token}/questions", data=fields).status_code == 302
+
+        for _ in range(5):
+            one()
+        started = time.perf_counter()
+        for _ in range(posts):
+            one()
+        print(f"in-process GET + POST: {1000 * (time.perf_counter() - started) / posts:.1f} ms each (no profiler)")
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [one() for _ in range(posts)])
+        app.extensions["feedback_db"].engine.dispose()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"feedback_app|analysis/|textblob|yaml/__init__|sqlalchemy/orm/session.py:.*\(commit\)", 40)
+    print(out.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite,postgresql", help="Databases to run: sqlite, postgresql or both.")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (as `serve --workers`).")
+    parser.add_argument("--clients", type=int, default=16, help="Concurrent client threads.")
+    parser.add_argument("--posts", type=int, default=400, help="Real respondent posts.")
+    parser.add_argument("--bare-posts", type=int, default=1000, help="Bare posts, in each of the two bare runs.")
+    parser.add_argument("--what-if", default="", help="Comma-separated bench-only patches of proposed changes: "
+                        + "; ".join(f"{k}: {v}" for k, v in WHAT_IFS.items()))
+    parser.add_argument("--profile", action="store_true", help="Profile the real POST in-process instead.")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.profile:
+        profile(min(args.posts, 100), args.what_if)
+        return
+    if args.serve:
+        serve(args.serve, args.workers)
+        return
+    print(f"submission throughput: {args.workers} workers, {args.clients} clients; {harness.machine()}")
+    if args.what_if:
+        print(f"WHAT-IF (bench-only patches, not the product as shipped): {args.what_if}")
+    for kind in args.db.split(","):
+        print(f"\n{kind}")
+        bare_1, real_run, bare_2 = bench_database(kind.strip(), args)
+        for run in (bare_1, real_run, bare_2):
+            print("  " + run.line())
+        bare_throughput = (bare_1.throughput + bare_2.throughput) / 2
+        ratio = real_run.throughput / bare_throughput
+        p50_ratio = harness.percentile(real_run.latencies, 0.5) / harness.percentile(
+            bare_1.latencies + bare_2.latencies, 0.5)
+        verdict = "meets" if ratio >= 0.5 else "MISSES"
+        print(f"  real / bare throughput: {ratio:.2f}x ({verdict} the 0.5x target); "
+              f"p50 latency real / bare: {p50_ratio:.1f}x")
+        print(f"  {harness.machine()}")
+
+
+if __name__ == "__main__":
+    main()

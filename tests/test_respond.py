@@ -73,7 +73,7 @@ def test_required_questions_show_a_summary_and_keep_what_was_typed(app, responde
     text = page.get_data(as_text=True)
     assert page.status_code == 400
     assert "There is a problem" in text
-    assert re.search(r'<a href="#q_agency-0">Select an answer to this question</a>', text)
+    assert re.search(r'<a href="#q_agency-0">Select an answer to: Which agency do you work for</a>', text)
     assert "Time to read the model" in text, "what the respondent typed is kept"
     assert _responses(app) == []
 

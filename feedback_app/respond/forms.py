@@ -43,10 +43,12 @@ class QuestionnaireForm(FlaskForm):
         return out
 
 
-def _required_message(question: Question, child_friendly: bool) -> str:
+def _required_message(question: Question, child_friendly: bool, label: str) -> str:
+    # Name the question, so a list of errors is not a list of identical links.
+    subject = label.rstrip("?:. ")
     if question.type in ("long_text", "short_text", "number"):
-        return "Please answer this question" if child_friendly else "Enter an answer to this question"
-    return "Please choose an answer" if child_friendly else "Select an answer to this question"
+        return f"Please answer: {subject}" if child_friendly else f"Enter an answer to: {subject}"
+    return f"Please choose an answer to: {subject}" if child_friendly else f"Select an answer to: {subject}"
 
 
 def _not_blank(message: str):
@@ -59,7 +61,7 @@ def _not_blank(message: str):
 def _field_for(question: Question, agencies: list[str], audience: str) -> Field:
     child_friendly = audience in CHILD_FRIENDLY_AUDIENCES
     label = question.child_text if child_friendly and question.child_text else question.text
-    required_message = _required_message(question, child_friendly)
+    required_message = _required_message(question, child_friendly, label)
     validators: list = []
     if question.required and question.type in ("long_text", "short_text"):
         validators.append(_not_blank(required_message))

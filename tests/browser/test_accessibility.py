@@ -12,7 +12,7 @@ def test_children_intro_and_form(page, live_server, make_round, make_link, axe):
     assert page.locator("h1").inner_text() == "Your views about the help you got"
     axe(page, "the children's intro page")
 
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("link", name="Start").click()
     page.wait_for_url("**/questions")
     assert page.get_by_label("What did grown-ups do that helped you feel safe and looked after?").is_visible()
     axe(page, "the children's questions (children v2)")
@@ -35,13 +35,13 @@ def test_error_state_is_accessible_focused_and_links_to_the_field(page, live_ser
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
     assert page.title().startswith("Error:")
-    assert "Select an answer to this question" in summary.inner_text()
+    assert "Select an answer to: Which agency do you work for" in summary.inner_text()
     # The summary takes focus, so a screen reader announces the problems first.
     assert page.evaluate("document.activeElement === document.querySelector('[data-error-summary]')")
     axe(page, "the practitioners' form with an error (agency missing)")
 
     # Its link moves focus to the question: the first radio button of the agency group.
-    summary.get_by_role("link", name="Select an answer to this question").click()
+    summary.get_by_role("link", name="Select an answer to: Which agency do you work for").click()
     focused = page.evaluate("""() => {
         const el = document.activeElement;
         return {tag: el.tagName, type: el.type || null, name: el.name || null, id: el.id};

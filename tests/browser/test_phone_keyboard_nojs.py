@@ -81,7 +81,7 @@ def test_the_form_works_without_javascript(browser, live_server, live_app, make_
     try:
         page = context.new_page()
         page.goto(live_server(f"/r/{link.token}"))
-        page.get_by_role("button", name="Start").click()
+        page.get_by_role("link", name="Start").click()
         page.wait_for_url("**/questions")
         page.get_by_label("What did grown-ups do that helped you feel safe and looked after?").fill(
             "My teacher checked I had lunch")
@@ -106,7 +106,7 @@ def test_an_error_without_javascript_still_lists_the_problem(browser, live_serve
         page.goto(live_server(f"/r/{link.token}/questions"))
         page.get_by_role("button", name="Send answers").click()
         page.wait_for_load_state()
-        assert "Select an answer to this question" in page.locator("[data-error-summary]").inner_text()
+        assert "Select an answer to: Which agency do you work for" in page.locator("[data-error-summary]").inner_text()
         page.get_by_role("group", name="Which agency do you work for?").get_by_role("radio").first.check()
         page.get_by_role("button", name="Send answers").click()
         page.wait_for_url("**/thanks")

@@ -35,31 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 
-# ---------------------------------------------------------------- what-if patches (bench only)
-
-WHAT_IFS = {
-    "cached-codebook": "current_codebook() reuses one parsed shipped codebook instead of re-reading the YAML",
-    "lemma-cache": "lemmatise() memoised, so theme matching stops re-lemmatising every token for every term",
-}
-
-
-def apply_what_ifs(names: str) -> None:
-    """Monkeypatch the product in this process to measure a proposed change (never in the product)."""
-    import functools
-
-    for name in filter(None, (n.strip() for n in names.split(","))):
-        if name == "cached-codebook":
-            from feedback_app import text_analysis
-
-            text_analysis.load_codebook = functools.lru_cache(maxsize=1)(text_analysis.load_codebook)
-        elif name == "lemma-cache":
-            import analysis.codebook
-
-            analysis.codebook.lemmatise = functools.lru_cache(maxsize=65536)(analysis.codebook.lemmatise)
-        else:
-            raise SystemExit(f"unknown --what-if {name!r}; known: {', '.join(WHAT_IFS)}")
-
-
 # ---------------------------------------------------------------- the server side (subprocess)
 
 
@@ -69,7 +44,7 @@ def bench_app():
     from feedback_app.db import db
     from feedback_app.models import Response
 
-    apply_what_ifs(os.environ.get("BENCH_WHAT_IF", ""))
+    harness.apply_what_ifs(os.environ.get("BENCH_WHAT_IF", ""))
     app = create_app()
     round_id = int(os.environ["BENCH_ROUND_ID"])
 
@@ -228,7 +203,7 @@ def profile(posts: int, what_if: str) -> None:
 
     from feedback_app.text_analysis import warm_up
 
-    apply_what_ifs(what_if)
+    harness.apply_what_ifs(what_if)
     texts = harness.fft_texts()
     rng = random.Random(6)
     with harness.throwaway_database("sqlite") as (url, folder):
@@ -269,7 +244,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=400, help="Real respondent posts.")
     parser.add_argument("--bare-posts", type=int, default=1000, help="Bare posts, in each of the two bare runs.")
     parser.add_argument("--what-if", default="", help="Comma-separated bench-only patches of proposed changes: "
-                        + "; ".join(f"{k}: {v}" for k, v in WHAT_IFS.items()))
+                        + "; ".join(f"{k}: {v}" for k, v in harness.WHAT_IFS.items()))
     parser.add_argument("--profile", action="store_true", help="Profile the real POST in-process instead.")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()

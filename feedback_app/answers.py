@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MULTI_SEPARATOR = "; "
+# Control characters (but tab and line ends) and the non-characters U+FFFE/U+FFFF carry no
+# meaning in an answer, PostgreSQL refuses NUL, and XML (XLSX) refuses all of them.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the characters no answer needs and databases or exports refuse."""
+    return _UNSTORABLE.sub("", text)
 
 
 def encode_answer(question_type: str, value: Any) -> str | None:
@@ -16,14 +25,14 @@ def encode_answer(question_type: str, value: Any) -> str | None:
     if value is None:
         return None
     if question_type == "multiple_choice":
-        chosen = [str(item) for item in value if str(item).strip()]
+        chosen = [clean_text(str(item)) for item in value if clean_text(str(item)).strip()]
         return json.dumps(chosen, ensure_ascii=False) if chosen else None
     if question_type == "number":
-        text = format(value, "f") if not isinstance(value, str) else value.strip()
+        text = format(value, "f") if not isinstance(value, str) else clean_text(value).strip()
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return text or None
-    text = str(value).strip()
+    text = clean_text(str(value)).strip()
     return text or None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,15 @@ def load_agencies(directory: str | Path | None = None) -> list[str]:
     if not path.exists():
         path = default_questionnaires_dir() / AGENCIES_FILE
     try:
+        return list(_agencies_in(path, path.stat().st_mtime_ns))
+    except OSError as error:
+        raise DefinitionError(path.name, f"cannot be read: {error}") from None
+
+
+@lru_cache(maxsize=8)
+def _agencies_in(path: Path, _mtime_ns: int) -> tuple[str, ...]:
+    """The agencies in ``path``, read again only when the file changes (its mtime is the key)."""
+    try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise DefinitionError(path.name, f"cannot be read: {error}") from None
@@ -185,7 +195,7 @@ def load_agencies(directory: str | Path | None = None) -> list[str]:
         isinstance(name, str) and name.strip() for name in agencies
     ):
         raise DefinitionError(path.name, "must have an 'agencies:' list of agency names")
-    return [name.strip() for name in agencies]
+    return tuple(name.strip() for name in agencies)
 
 
 def _text(value: Any, source: str, what: str, key: str | None = None, required: bool = True):

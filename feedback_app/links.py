@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -16,6 +17,14 @@ TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
 
 class LinkError(Exception):
     """A link cannot be created as asked; the message says why."""
+
+
+_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_token_text(text: str | None) -> bool:
+    """Whether ``text`` could be a token or submission key (URL-safe, at most 64 characters)."""
+    return bool(text) and _TOKEN_TEXT.fullmatch(text) is not None
 
 
 def new_token() -> str:
@@ -82,7 +91,7 @@ def create_links(
 
 def find_link(session: Session, token: str) -> ShareLink | None:
     """The link with ``token``, or None."""
-    if not token or len(token) > 64:
+    if not is_token_text(token):
         return None
     return session.scalar(select(ShareLink).where(ShareLink.token == token))
 

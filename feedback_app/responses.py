@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .links import is_token_text
 from .models import Answer, Response, Round, ShareLink, utcnow
 
 
@@ -104,7 +105,7 @@ def _response_with_key(session: Session, submission_key: str | None) -> int | No
 
 def already_stored(session: Session, link_id: int, submission_key: str | None) -> bool:
     """Whether a response with ``submission_key`` was already stored through this link."""
-    if not submission_key or len(submission_key) > 64:
+    if not is_token_text(submission_key):
         return False
     found = session.scalar(
         select(Response.id).where(Response.submission_key == submission_key, Response.link_id == link_id)

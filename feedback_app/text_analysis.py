@@ -66,11 +66,17 @@ def _codebook_from_json(content_json: str) -> Codebook:
     return Codebook.from_dict(json.loads(content_json))
 
 
+@lru_cache(maxsize=1)
+def shipped_codebook() -> Codebook:
+    """The codebook shipped with the app, parsed once per process (the file is read-only)."""
+    return load_codebook()
+
+
 def current_codebook(session: Session) -> tuple[Codebook, CodebookVersion | None]:
     """The codebook in use: the newest saved version, or the shipped one before any is saved."""
     saved = session.scalar(select(CodebookVersion).order_by(CodebookVersion.version.desc()).limit(1))
     if saved is None:
-        return load_codebook(), None
+        return shipped_codebook(), None
     return _codebook_from_json(json.dumps(saved.content, sort_keys=True)), saved
 
 

@@ -41,7 +41,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .answers import MULTI_SEPARATOR, decode_answer, display_answer, encode_answer
+from .answers import MULTI_SEPARATOR, clean_text, decode_answer, display_answer, encode_answer
 from .definitions import DEFAULT_MAX_LENGTH, answer_options
 from .models import (
     Answer,
@@ -591,7 +591,7 @@ def neutralise_cell(value: Any) -> str:
     (OWASP's advice; a spreadsheet user can strip the quote). None and missing values
     become empty text.
     """
-    text = _cell_text(value)
+    text = clean_text(_cell_text(value))  # a leading NUL must not hide a formula
     return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
 
 
@@ -627,7 +627,7 @@ def _xlsx_text(value: Any) -> str:
     # Characters an XLSX file cannot hold are dropped first, so that dropping them cannot
     # uncover a formula after the cell was neutralised. Line ends become "\n" afterwards,
     # as XML would read a bare carriage return anyway.
-    text = neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", _cell_text(value)))
+    text = neutralise_cell(clean_text(ILLEGAL_CHARACTERS_RE.sub("", _cell_text(value))))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

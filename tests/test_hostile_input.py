@@ -35,7 +35,8 @@ from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from feedback_app import create_app, text_analysis
+from feedback_app.answers import clean_text
+from feedback_app import create_app
 from feedback_app.db import db
 from feedback_app.definitions import load_agencies
 from feedback_app.links import create_links
@@ -486,12 +487,8 @@ def hostile(databases, tmp_path_factory):
                     tokens[slug] = create_links(db.session, round_, "open", agencies)[0].token
         create_user(db.session, "admin@example.org", PASSWORD, "admin")
     state = Hostile(app, app.test_client(), rounds, tokens, folder)
-    # Every stored answer re-reads the shipped codebook (YAML, ~80 ms): read it once here.
-    shipped = text_analysis.load_codebook()
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(text_analysis, "load_codebook", lambda: shipped)
-            yield state
+        yield state
     finally:
         app.extensions["feedback_db"].engine.dispose()
         databases.drop(url)
@@ -714,36 +711,10 @@ def pages(imported):
 
 # ---------------------------------------------------------------- known defects
 
-NUL_ON_POSTGRES = (
-    "PostgreSQL refuses NUL (0x00) in text, and nothing takes it out or refuses it first: psycopg "
-    "raises DataError ('PostgreSQL text fields cannot contain NUL (0x00) bytes') at the insert, a 500 "
-    "from POST /r/<token>/questions (responses.store_response) and from POST /admin/rounds/<id>/import, "
-    "and a traceback from `responses import` (transfer.import_responses). Fix: refuse it in the form "
-    "(a validator on text fields: 'Your answer has a character that cannot be saved') and in "
-    "transfer._check_answer (a row problem), or drop NUL in answers.encode_answer"
-)
-NUL_KEY_ON_POSTGRES = (
-    "A NUL (0x00) in the link token or the hidden submission_key reaches a PostgreSQL query: DataError, "
-    "a 500 (links.find_link, responses.already_stored). Fix: treat a token or key that is not "
-    "[A-Za-z0-9_-] as unknown before querying"
-)
-LONG_KEY_ON_POSTGRES = (
-    "A hidden submission_key longer than 64 characters is inserted into responses.submission_key "
-    "VARCHAR(64): PostgreSQL raises StringDataRightTruncation, a 500 from POST /r/<token>/questions "
-    "(responses.store_response; SQLite stores it whole). Fix: in respond.views.questions use the key "
-    "only when it matches [A-Za-z0-9_-]{1,64}, else store with submission_key=None"
-)
 
 
-def _defects(payload) -> list:
-    if ON_POSTGRES and ("\x00" in payload if isinstance(payload, str) else b"\x00" in payload):
-        return [pytest.mark.xfail(strict=True, reason=NUL_ON_POSTGRES)]
-    return []
-
-
-def _cases(defects=_defects):
-    return [pytest.param(index, payload, id=payload_id(payload), marks=defects(payload))
-            for index, payload in enumerate(PAYLOADS)]
+def _cases():
+    return [pytest.param(index, payload, id=payload_id(payload)) for index, payload in enumerate(PAYLOADS)]
 
 
 # ---------------------------------------------------------------- the form posts
@@ -765,26 +736,16 @@ def test_every_question_type_takes_the_payload_without_a_500_or_live_markup(post
 
 
 def _raw_cases():
-    return [pytest.param(i, raw, id=raw_id(raw), marks=_defects(raw)) for i, raw in enumerate(RAW_BYTES)]
+    return [pytest.param(i, raw, id=raw_id(raw)) for i, raw in enumerate(RAW_BYTES)]
 
 
-def _hidden_defects(value: str) -> list:
-    if ON_POSTGRES and "\x00" in value:
-        return [pytest.mark.xfail(strict=True, reason=NUL_KEY_ON_POSTGRES)]
-    return []
-
-
-@pytest.mark.parametrize("value", [pytest.param(v, id=payload_id(v), marks=_hidden_defects(v)) for v in HIDDEN_VALUES])
+@pytest.mark.parametrize("value", [pytest.param(v, id=payload_id(v)) for v in HIDDEN_VALUES])
 def test_a_hostile_link_token_is_not_found_never_a_500(posted, value):
     outcome = posted.hidden[value, "link-token"]
     assert outcome.error is None and outcome.status in (308, 404) and not outcome.problems, outcome
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param(v, id=payload_id(v), marks=(
-        [pytest.mark.xfail(strict=True, reason=LONG_KEY_ON_POSTGRES)] if ON_POSTGRES and len(v) > 64
-        else _hidden_defects(v)))
-    for v in HIDDEN_VALUES])
+@pytest.mark.parametrize("value", [pytest.param(v, id=payload_id(v)) for v in HIDDEN_VALUES])
 def test_a_hostile_submission_key_is_no_500(posted, value):
     outcome = posted.hidden[value, "submission-key"]
     assert outcome.error is None and outcome.status in (302, 400, 413) and not outcome.problems, outcome
@@ -816,8 +777,7 @@ def test_an_import_of_invalid_utf8_is_refused_with_a_message(imported, index, ra
     assert cli.error is None and cli.status == 1 and not cli.problems, cli
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=_defects("\x00" if name == "nul-in-cell" else name))
-                                  for name in BAD_FILES])
+@pytest.mark.parametrize("name", BAD_FILES)
 def test_an_odd_file_is_imported_or_refused_with_a_message_never_a_500(imported, name):
     for way, allowed in (("upload", (302, 400, 413)), ("cli", (0, 1))):
         outcome = imported.files[name, way]
@@ -848,13 +808,13 @@ def test_no_page_that_shows_answers_has_live_markup(pages):
     assert not found, found
 
 
-@pytest.mark.parametrize(("index", "payload"), _cases(lambda _payload: []))
+@pytest.mark.parametrize(("index", "payload"), _cases())
 def test_a_stored_payload_is_shown_escaped(pages, index, payload):
     found = {url: raw for url, html in pages.pages.items() if (raw := unescaped(html, payload))}
     assert not found, found
     stored = pages.web[index, "children-text"].status == 302
     if stored and "<" in payload and len(payload) <= SUFFIXED_UP_TO:
-        shown = str(escape(payload.strip()))
+        shown = str(escape(clean_text(payload).strip()))  # control characters are dropped on arrival
         assert any(shown in html for html in pages.pages.values()), "the stored payload is shown nowhere"
 
 
@@ -929,18 +889,12 @@ def test_the_exports_hold_the_stored_payloads(exports, pages):
     for index, payload in enumerate(FORMULAS):
         index = PAYLOADS.index(payload)
         if pages.web[index, "children-text"].status == 302:
-            text = payload.strip().replace("\r\n", "\n")
+            text = clean_text(payload).strip().replace("\r\n", "\n")
             assert any(cell.replace("\r\n", "\n") in (f"'{text}", text) for cell in cells), payload_id(payload)
 
 
-XLSX_NON_CHARACTERS = (
-    "write_xlsx drops the characters in openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls) but not "
-    "U+FFFE and U+FFFF, which XML 1.0 does not allow either: an answer holding one makes the whole "
-    "XLSX export a file that openpyxl cannot read and Excel offers to 'repair' (transfer._xlsx_text)"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=XLSX_NON_CHARACTERS)
 def test_every_xlsx_export_opens(exports):
     assert "non-characters \ufffe\uffff" in PAYLOADS
     broken = {name: why for name, _rows, _cells, why in exports if why}
@@ -948,7 +902,6 @@ def test_every_xlsx_export_opens(exports):
 
 
 @pytest.mark.parametrize("character", ["\ufffe", "\uffff"], ids=["U+FFFE", "U+FFFF"])
-@pytest.mark.xfail(strict=True, reason=XLSX_NON_CHARACTERS)
 def test_write_xlsx_drops_what_xml_cannot_hold(character):
     frame = pd.DataFrame([[f"=1+1{character}"]], columns=["what_helped"])
     sheet = load_workbook(io.BytesIO(write_xlsx(frame))).active

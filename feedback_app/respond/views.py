@@ -9,7 +9,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from .. import csrf
 from ..db import db
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
-from ..links import LinkState, find_link, link_state
+from ..links import LinkState, find_link, is_token_text, link_state
 from ..models import LinkKind, ShareLink
 from ..responses import LinkFull, already_stored, store_response
 from ..security import hit
@@ -87,7 +87,7 @@ def questions(token: str):
                     answers=answers,
                     link_id=link.id,
                     agency=agency,
-                    submission_key=form.submission_key.data or None,
+                    submission_key=form.submission_key.data if is_token_text(form.submission_key.data) else None,
                     derived=derived,
                 )
             except LinkFull:

@@ -39,5 +39,8 @@ def run_server(host: str, port: int, workers: int = 2) -> None:
             "timeout": 60,
             "graceful_timeout": 10,
             "post_worker_init": _warm_worker,
+            # gunicorn's control socket sits at one path per user: two servers on a host
+            # (or two test runs) would share it. The app does not use it.
+            "control_socket_disable": True,
         }
     ).run()

@@ -110,12 +110,20 @@ class _Term:
     text: str
     regex: re.Pattern[str] | None
 
+    @cached_property
+    def lemma(self) -> str:
+        return lemmatise(self.text)
+
     def matches(self, tok: str) -> bool:
         if tok == _BOUNDARY:
             return False
         if self.regex is not None:
             return bool(self.regex.match(tok))
-        return tok == self.text or lemmatise(tok) == lemmatise(self.text)
+        return tok == self.text or lemmatise(tok) == self.lemma
+
+    def absent_from(self, vocabulary: frozenset[str]) -> bool:
+        """True when no word of an answer (``vocabulary``: its words and their lemmas) can match."""
+        return self.regex is None and self.text not in vocabulary and self.lemma not in vocabulary
 
 
 @dataclass(frozen=True)
@@ -124,11 +132,17 @@ class _CompiledPattern:
     # each element: a _Term, or None for a gap of up to _MAX_GAP words
     parts: tuple[_Term | None, ...]
 
-    def find(self, words: list[str]) -> list[tuple[int, int]]:
-        """All (start, end) token spans where this pattern matches."""
+    def find(self, words: list[str], vocabulary: frozenset[str] | None = None) -> list[tuple[int, int]]:
+        """All (start, end) token spans where this pattern matches.
+
+        ``vocabulary`` (the answer's words and their lemmas) lets a pattern whose first
+        word the answer lacks be skipped without scanning it.
+        """
         spans = []
         first = self.parts[0]
         if first is None:  # a pattern never starts with a gap (checked when it is compiled)
+            return spans
+        if vocabulary is not None and first.absent_from(vocabulary):
             return spans
         for i, tok in enumerate(words):
             if first.matches(tok):
@@ -380,12 +394,13 @@ class Codebook:
         words = _words(text)
         if not words:
             return []
+        vocabulary = frozenset(words) | frozenset(lemmatise(word) for word in words)
         out: list[ThemeMatch] = []
         for theme, patterns, excludes in self._compiled:
-            excluded = [span for ex in excludes for span in ex.find(words)]
+            excluded = [span for ex in excludes for span in ex.find(words, vocabulary)]
             seen_spans: set[tuple[int, int]] = set()
             for pat in patterns:
-                for start, end in pat.find(words):
+                for start, end in pat.find(words, vocabulary):
                     if (start, end) in seen_spans:
                         continue
                     if any(start < e_end and e_start < end for e_start, e_end in excluded):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "normalise",
@@ -112,6 +113,7 @@ def tokenise(text: object) -> list[str]:
     return _TOKEN_RE.findall(normalise(text))
 
 
+@lru_cache(maxsize=65536)
 def lemmatise(word: str) -> str:
     """Reduce a simple English plural to its singular (``workers`` -> ``worker``,
     ``families`` -> ``family``, ``boxes`` -> ``box``); other words are returned unchanged."""

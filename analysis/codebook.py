@@ -361,6 +361,11 @@ class Codebook:
     def version_hash(self) -> str:
         """A 16-hex-digit SHA-256 of the canonical JSON of :meth:`to_dict`; changes
         whenever a theme, pattern or name changes (store it with the matches)."""
+        return self._version_hash
+
+    @cached_property
+    def _version_hash(self) -> str:
+        # A codebook never changes (edits return a new one), so the hash is worked out once.
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 

@@ -56,25 +56,22 @@ def hit(scope: str, key: str, window: timedelta, now: datetime | None = None) ->
 
 def _hit(session: Session, scope: str, key: str, start: datetime) -> int:
     for _attempt in range(3):
-        result = session.execute(
+        count = session.scalar(
             update(ThrottleCounter)
             .where(ThrottleCounter.scope == scope, ThrottleCounter.key == key, ThrottleCounter.window_start == start)
             .values(count=ThrottleCounter.count + 1)
+            .returning(ThrottleCounter.count)
         )
-        if result.rowcount:
+        if count is not None:
             session.commit()
-            break
+            return count
         try:
             session.add(ThrottleCounter(scope=scope, key=key, window_start=start, count=1))
             session.commit()
-            break
+            return 1
         except IntegrityError:  # another process created the row first: count on it
             session.rollback()
-    return session.scalar(
-        select(ThrottleCounter.count).where(
-            ThrottleCounter.scope == scope, ThrottleCounter.key == key, ThrottleCounter.window_start == start
-        )
-    ) or 0
+    raise RuntimeError(f"could not count an attempt for {scope} {key}")  # pragma: no cover
 
 
 def attempts(session: Session, scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:

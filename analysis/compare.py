@@ -67,7 +67,9 @@ def _check_min_count(min_count: int) -> None:
 
 
 def _has_text(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: isinstance(v, str) and bool(v.strip())).astype(bool)
+    items = values.to_numpy(dtype=object)
+    has = np.fromiter((isinstance(v, str) and bool(v.strip()) for v in items), dtype=bool, count=len(items))
+    return pd.Series(has, index=values.index, dtype=bool)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -111,10 +113,55 @@ def _rounds(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _theme_codes(themes: pd.Series) -> tuple[np.ndarray, list[list[str]]]:
+    """Each row's theme list as a code into the distinct lists (each as :func:`_as_list`
+    reads it). Every distinct object is read once: loaded frames share one list object
+    per distinct theme list, so this costs per distinct list, not per row."""
+    values = themes.to_numpy(dtype=object)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp), []
+    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    unique_ids, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    by_content: dict[tuple[str, ...], int] = {}
+    distinct: list[list[str]] = []
+    code_of_object = np.empty(len(unique_ids), dtype=np.intp)
+    for k, position in enumerate(first):
+        parsed = _as_list(values[position])
+        code = by_content.setdefault(tuple(parsed), len(distinct))
+        if code == len(distinct):
+            distinct.append(parsed)
+        code_of_object[k] = code
+    return code_of_object[inverse.reshape(-1)], distinct
+
+
+def _object_array(items: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
+
+
 def _text_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    """Answers with text, ``themes`` read as lists (rows with the same themes share one list)."""
     frame = answers[_has_text(answers["value"])].copy()
-    frame["themes"] = frame["themes"].map(_as_list) if "themes" in frame else [[] for _ in range(len(frame))]
+    if "themes" in frame:
+        codes, distinct = _theme_codes(frame["themes"])
+        frame["themes"] = pd.Series(_object_array(distinct)[codes], index=frame.index, dtype="object")
+    else:
+        frame["themes"] = [[] for _ in range(len(frame))]
     return frame
+
+
+def _round_index(frame: pd.DataFrame, rounds: pd.DataFrame) -> np.ndarray:
+    """Each row's position in ``rounds`` (from :func:`_rounds`), matched on question key and
+    round id; -1 when either is missing."""
+    if len(frame) == 0:
+        return np.zeros(0, dtype=np.intp)
+    keys = pd.MultiIndex.from_frame(rounds[["question_key", "round_id"]])
+    index = keys.get_indexer(pd.MultiIndex.from_frame(frame[["question_key", "round_id"]]))
+    missing = (frame["question_key"].isna() | frame["round_id"].isna()).to_numpy()
+    index[missing] = -1
+    return index
 
 
 def _nullable_int(values: list[int | None]) -> pd.Series:
@@ -141,22 +188,39 @@ def theme_prevalence(
     """
     _check_min_count(min_count)
     _require(answers, ["round_id", "round_label", "round_order", "question_key", "value", "themes"])
-    frame = _text_answers(answers)
+    frame = answers[_has_text(answers["value"])]
+    codes, distinct = _theme_codes(frame["themes"])
+    unique_sets = [set(ts) for ts in distinct]
+    rounds_all = _rounds(frame)
+    round_of_row = _round_index(frame, rounds_all)
+    question_codes, question_keys = pd.factorize(frame["question_key"], sort=True)
     rows: list[dict[str, Any]] = []
-    for question_key, qframe in frame.groupby("question_key", sort=True):
-        seen = sorted({t for ts in qframe["themes"] for t in ts})
+    for q, question_key in enumerate(question_keys):
+        in_question = question_codes == q
+        q_codes = codes[in_question]
+        present = np.bincount(q_codes, minlength=len(distinct)) > 0
+        seen = sorted({t for s, ts in enumerate(unique_sets) if present[s] for t in ts})
         theme_list = list(dict.fromkeys([*(themes or []), *seen]))
-        for _, rnd in _rounds(qframe).iterrows():
-            in_round = qframe[qframe["round_id"] == rnd["round_id"]]
-            n_resp = int(len(in_round))
+        position = {t: i for i, t in enumerate(theme_list)}
+        incidence = np.zeros((len(distinct), len(theme_list)), dtype=np.int64)
+        for s, ts in enumerate(unique_sets):
+            for t in ts:
+                if t in position:
+                    incidence[s, position[t]] = 1
+        rounds = rounds_all[rounds_all["question_key"] == question_key].reset_index(drop=True)
+        first_round = int(np.flatnonzero((rounds_all["question_key"] == question_key).to_numpy())[0]) if len(rounds) else 0
+        q_round = round_of_row[in_question]
+        matched = q_round >= 0
+        local = q_round[matched] - first_round
+        per_round = np.bincount(local, minlength=len(rounds))
+        by_set = np.bincount(local * len(distinct) + q_codes[matched],
+                             minlength=len(rounds) * len(distinct)).reshape(len(rounds), len(distinct))
+        theme_counts = by_set @ incidence
+        for r, (_, rnd) in enumerate(rounds.iterrows()):
+            n_resp = int(per_round[r])
             small_round = n_resp < min_count
-            counts = {t: 0 for t in theme_list}
-            for ts in in_round["themes"]:
-                for t in set(ts):
-                    if t in counts:
-                        counts[t] += 1
-            for t in theme_list:
-                n = counts[t]
+            for i, t in enumerate(theme_list):
+                n = int(theme_counts[r, i])
                 suppressed = small_round or _is_small(n, min_count)
                 rows.append({
                     **rnd.to_dict(),
@@ -285,22 +349,44 @@ def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _sentiment_rows(frame: pd.DataFrame, min_count: int) -> dict[str, Any]:
-    labelled = frame[frame["label"].isin(_LABELS)]
-    n = int(len(labelled))
+def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, min_count: int) -> dict[str, Any]:
+    """The sentiment values of one group: ``n`` labelled answers, their counts per label
+    (in ``_LABELS`` order) and their known polarities in answer order."""
     small = n < min_count
     row: dict[str, Any] = {"n_responses": None if small else n,
                            "n_responses_display": _display(n, small, min_count)}
-    for lab in _LABELS:
-        k = int((labelled["label"] == lab).sum())
+    for lab, k in zip(_LABELS, label_counts):
+        k = int(k)
         sup = small or _is_small(k, min_count)
         row[f"n_{lab}"] = None if sup else k
         row[f"share_{lab}"] = float("nan") if sup or n == 0 else k / n
         row[f"n_{lab}_display"] = _display(k, sup, min_count)
-    polarity = pd.to_numeric(labelled["polarity"], errors="coerce").dropna().to_numpy(dtype=float)
     mean, lo, hi = _mean_interval(polarity) if not small else (float("nan"),) * 3
     row.update(mean_polarity=mean, ci_low=lo, ci_high=hi, suppressed=small)
     return row
+
+
+def _sentiment_groups(frame: pd.DataFrame, group: np.ndarray, rows: np.ndarray, n_groups: int,
+                      min_count: int) -> dict[int, dict[str, Any]]:
+    """Sentiment values per group: entry ``j`` is answer ``rows[j]`` of ``frame`` in group
+    ``group[j]`` (-1 for none); entries keep their order within a group."""
+    label_codes = pd.Index(_LABELS).get_indexer(frame["label"]).astype(np.intp)[rows]
+    polarity = pd.to_numeric(frame["polarity"], errors="coerce").to_numpy(dtype=float)[rows]
+    labelled = (label_codes >= 0) & (group >= 0)
+    group, label_codes, polarity = group[labelled], label_codes[labelled], polarity[labelled]
+    n = np.bincount(group, minlength=n_groups)
+    per_label = np.bincount(group * len(_LABELS) + label_codes,
+                            minlength=n_groups * len(_LABELS)).reshape(n_groups, len(_LABELS))
+    known = ~np.isnan(polarity)
+    group, polarity = group[known], polarity[known]
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(n_groups + 1))
+    sorted_polarity = polarity[order]
+    return {
+        g: _sentiment_row(int(n[g]), per_label[g], np.ascontiguousarray(sorted_polarity[bounds[g]:bounds[g + 1]]),
+                          min_count)
+        for g in range(n_groups)
+    }
 
 
 _SENTIMENT_VALUE_COLS = [
@@ -336,10 +422,10 @@ def sentiment_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFram
     _check_min_count(min_count)
     _require(answers, ["round_id", "round_label", "round_order", "question_key", "value", "polarity", "label"])
     frame = answers[_has_text(answers["value"])]
-    rows = []
-    for _, rnd in _rounds(frame).iterrows():
-        sub = frame[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"])]
-        rows.append({**rnd.to_dict(), **_sentiment_rows(sub, min_count)})
+    rounds = _rounds(frame)
+    round_of_row = _round_index(frame, rounds)
+    values = _sentiment_groups(frame, round_of_row, np.arange(len(frame)), len(rounds), min_count)
+    rows = [{**rnd.to_dict(), **values[r]} for r, (_, rnd) in enumerate(rounds.iterrows())]
     return _finish_sentiment(rows, _ROUND_COLS)
 
 
@@ -353,14 +439,32 @@ def theme_sentiment(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     _check_min_count(min_count)
     _require(answers, ["round_id", "round_label", "round_order", "question_key", "value",
                        "polarity", "label", "themes"])
-    frame = _text_answers(answers)
-    exploded = frame.explode("themes").rename(columns={"themes": "theme"})
-    exploded = exploded[exploded["theme"].notna()]
-    rows = []
-    for _, rnd in _rounds(frame).iterrows():
-        sub = exploded[(exploded["question_key"] == rnd["question_key"]) & (exploded["round_id"] == rnd["round_id"])]
-        for theme in sorted(sub["theme"].unique()):
-            rows.append({**rnd.to_dict(), "theme": theme, **_sentiment_rows(sub[sub["theme"] == theme], min_count)})
+    frame = answers[_has_text(answers["value"])]
+    codes, distinct = _theme_codes(frame["themes"])
+    theme_names = sorted({t for ts in distinct for t in ts})
+    theme_id = {t: i for i, t in enumerate(theme_names)}
+    # Explode the distinct theme lists once: long entry j is answer rows[j] with theme themes_long[j]
+    # (an answer listing a theme twice counts twice, in its own place, as frame.explode gives it).
+    lengths = np.array([len(ts) for ts in distinct], dtype=np.intp)
+    flat = np.array([theme_id[t] for ts in distinct for t in ts], dtype=np.intp)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp) if len(distinct) else lengths
+    row_lengths = lengths[codes]
+    rows_long = np.repeat(np.arange(len(frame)), row_lengths)
+    offsets = np.arange(len(rows_long)) - np.repeat(np.cumsum(row_lengths) - row_lengths, row_lengths)
+    themes_long = flat[starts[codes][rows_long] + offsets] if len(rows_long) else rows_long
+    rounds = _rounds(frame)
+    round_long = _round_index(frame, rounds)[rows_long]
+    n_themes = max(len(theme_names), 1)
+    matched = round_long >= 0
+    present = np.unique(round_long[matched] * n_themes + themes_long[matched])
+    group = np.full(len(rows_long), -1, dtype=np.intp)
+    group[matched] = np.searchsorted(present, round_long[matched] * n_themes + themes_long[matched])
+    values = _sentiment_groups(frame, group, rows_long, len(present), min_count)
+    round_rows = [rnd.to_dict() for _, rnd in rounds.iterrows()]
+    rows = [
+        {**round_rows[int(key) // n_themes], "theme": theme_names[int(key) % n_themes], **values[g]}
+        for g, key in enumerate(present)
+    ]
     return _finish_sentiment(rows, [*_ROUND_COLS, "theme"])
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Collection, Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import String, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -129,11 +130,28 @@ def questionnaire_agencies(session: Session, questionnaire_id: int) -> list[str]
     )
 
 
-def _json_list(raw: str | None) -> list[str]:
-    if not raw:
-        return []
-    value = json.loads(raw)
-    return [str(t) for t in value] if isinstance(value, list) else []
+def _json_lists(raws: list[str | None]) -> np.ndarray:
+    """Each JSON text as a list of strings, in an object array (``[]`` for no text or a JSON
+    value that is not a list); items with the same text share one list. The distinct texts
+    are parsed by one ``json.loads`` call (as one JSON array) rather than one call each."""
+    items = np.empty(len(raws), dtype=object)
+    items[:] = raws
+    codes, uniques = pd.factorize(items, use_na_sentinel=False)
+    distinct = [raw if isinstance(raw, str) else None for raw in uniques]  # factorize reads None as NaN
+    texts = [raw for raw in distinct if raw]
+    try:
+        parsed = json.loads("[" + ",".join(texts) + "]")
+        if len(parsed) != len(texts):
+            raise ValueError("not one JSON value per text")
+    except ValueError:
+        # Some text is not exactly one JSON value: parse them one at a time (raising as before).
+        parsed = [json.loads(raw) for raw in texts]
+    values = iter(parsed)
+    lists = np.empty(len(distinct), dtype=object)
+    for i, raw in enumerate(distinct):
+        value = next(values) if raw else None
+        lists[i] = list(map(str, value)) if isinstance(value, list) else []
+    return lists[codes]
 
 
 def load_answers(
@@ -153,7 +171,8 @@ def load_answers(
     stored ``polarity``, ``label`` and ``themes`` (NaN / None / [] when not analysed yet,
     and for closed questions; answers with the same themes share one list, which callers
     must not change). With ``noun_phrases`` a further column holds each answer's stored
-    noun phrases (for emerging phrases without re-analysing the text).
+    noun phrases (for emerging phrases without re-analysing the text; answers with the same
+    stored phrases share one list too).
     Runs one query; an unknown slug gives an empty frame.
     """
     query = (
@@ -187,16 +206,14 @@ def load_answers(
         query = query.where(Round.id.in_(list(round_ids)))
     # Core rather than ORM rows, plain tuples, sorting in pandas rather than in SQL:
     # the frame is built without per-row work in Python beyond one tuple() each.
-    rows = [tuple(row) for row in session.connection().execute(query)]
+    rows = [tuple(row) for row in session.connection().execute(query).all()]
     names = ["response_id", "round_id", "round_label", "opens_on", "question_key", "agency",
              "value", "polarity", "label", "themes"] + (["noun_phrases"] if noun_phrases else [])
-    parsed: dict[str | None, list[str]] = {}
-    themes = [parsed[row[9]] if row[9] in parsed else parsed.setdefault(row[9], _json_list(row[9]))
-              for row in rows]
     frame = pd.DataFrame(rows, columns=names)
-    frame["themes"] = pd.Series(themes, index=frame.index, dtype="object")
+    frame["themes"] = pd.Series(_json_lists([row[9] for row in rows]), index=frame.index, dtype="object")
     if noun_phrases:
-        frame["noun_phrases"] = pd.Series([_json_list(row[10]) for row in rows], index=frame.index, dtype="object")
+        frame["noun_phrases"] = pd.Series(_json_lists([row[10] for row in rows]), index=frame.index,
+                                          dtype="object")
     frame["polarity"] = pd.to_numeric(frame["polarity"]).astype("float64")
     rounds = frame[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])
     order = pd.Series(range(len(rounds)), index=rounds["round_id"].to_numpy(), dtype="int64")

@@ -63,8 +63,12 @@ def canonical_themes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     if not codebook.merged or frame.empty:
         return frame
     frame = frame.copy()
+    # Loaded frames share one list per distinct theme list: map each list object once.
+    mapped: dict[int, list[str]] = {}
     frame["themes"] = [
-        list(dict.fromkeys(codebook.canonical_key(t) for t in themes)) for themes in frame["themes"]
+        mapped[id(themes)] if id(themes) in mapped
+        else mapped.setdefault(id(themes), list(dict.fromkeys(codebook.canonical_key(t) for t in themes)))
+        for themes in frame["themes"]
     ]
     return frame
 
@@ -321,21 +325,42 @@ def stored_phrases(noun_phrases: Any, value: Any) -> set[str]:
     return phrases
 
 
+def _bigrams(value: Any) -> frozenset[str]:
+    tokens = content_tokens(value)
+    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b)
+
+
 def emerging_from_features(frame: pd.DataFrame, round_id: int, codebook: Codebook, *, min_count: int = 3,
                            top: int = 15, min_z: float = 1.96) -> pd.DataFrame:
     """:func:`analysis.emerging.emerging_phrases` of ``round_id`` over one question's answers,
     counting phrases from the stored ``noun_phrases`` column instead of chunking the text
-    again (which takes about a millisecond an answer). Same columns and order."""
+    again (which takes about a millisecond an answer). Same columns and order.
+
+    Each distinct text is tokenised once for its content-word bigrams, and each distinct
+    (text, noun-phrase list) pair's phrases are counted once, weighted by how many answers
+    share it."""
     current = frame[frame["round_id"] == round_id]
     earlier = frame[frame["round_order"] < current["round_order"].iloc[0]] if len(current) else current
     columns = ["phrase", "count", "earlier_count", "z"]
     if current.empty or earlier.empty:
         return pd.DataFrame(columns=columns)
+    bigrams: dict[Any, frozenset[str]] = {}
 
     def counts(part: pd.DataFrame) -> Counter:
+        stored = part["noun_phrases"].tolist()
+        objects = {id(phrases): phrases for phrases in stored}
         found: Counter = Counter()
-        for phrases, value in zip(part["noun_phrases"], part["value"]):
-            found.update(stored_phrases(phrases, value))
+        for (value, phrases_id), weight in Counter(zip(part["value"].tolist(), map(id, stored))).items():
+            text_bigrams = bigrams.get(value)
+            if text_bigrams is None:
+                text_bigrams = bigrams[value] = _bigrams(value)
+            phrases = objects[phrases_id]
+            union = text_bigrams.union(phrases) if isinstance(phrases, list) else text_bigrams
+            if weight == 1:
+                found.update(union)
+            else:
+                for phrase in union:
+                    found[phrase] += weight
         return found
 
     return rank_emerging(counts(current), counts(earlier), codebook, min_count=min_count, top=top, min_z=min_z)

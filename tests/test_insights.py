@@ -334,3 +334,25 @@ def test_unknown_questions_and_empty_ones_are_handled(client, login, two_rounds)
     page = client.get("/analysis/children/what_helped")
     assert page.status_code == 200
     assert "No analysed answers to this question match these filters yet." in page.get_data(as_text=True)
+
+
+def test_a_reworded_question_declared_not_comparable_is_flagged_on_its_page(app, runner, client, login, tmp_path):
+    import shutil
+
+    from feedback_app.definitions import default_questionnaires_dir
+
+    folder = tmp_path / "q"
+    shutil.copytree(default_questionnaires_dir(), folder)
+    v2 = (folder / "children-v2.yaml").read_text(encoding="utf-8")
+    v3 = v2.replace("version: 2", "version: 3").replace("previous_version: 1", "previous_version: 2")
+    head, _, tail = v3.partition("key: what_could_be_better")
+    tail = tail.replace("text: ", "comparable: false\n    text: \"What would you change?\"\n    old_text: ", 1)
+    tail = tail.replace("    old_text: ", "    # was: ", 1)
+    (folder / "children-v3.yaml").write_text(head + "key: what_could_be_better" + tail, encoding="utf-8")
+    result = runner.invoke(args=["questionnaires", "sync", "--path", str(folder)])
+    assert result.exit_code == 0, result.output
+    login("analyst")
+    page = client.get("/analysis/children/what_could_be_better").get_data(as_text=True)
+    assert "changed in version 3, and the change was declared <strong>not comparable</strong>" in page
+    other = client.get("/analysis/children/what_helped").get_data(as_text=True)
+    assert "not comparable" not in other

@@ -54,6 +54,8 @@ class QuestionSummary:
     type: str
     options: tuple[str, ...] = ()
     versions: tuple[int, ...] = field(default_factory=tuple)
+    # Versions whose re-wording was declared not comparable with the version before.
+    breaks: tuple[int, ...] = field(default_factory=tuple)
 
     @property
     def free_text(self) -> bool:
@@ -99,19 +101,23 @@ def question_catalogue(session: Session, questionnaire_id: int) -> list[Question
     """Every question key asked in any version, ordered as in the newest version that asks it."""
     rows = session.execute(
         select(Question.key, Question.text, Question.type, Question.options, Question.position,
-               QuestionnaireVersion.version)
+               QuestionnaireVersion.version, Question.comparable_with_previous)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
         .order_by(QuestionnaireVersion.version.desc(), Question.position)
     ).all()
     newest: dict[str, tuple] = {}
     versions: dict[str, list[int]] = {}
-    for key, text, qtype, options, position, version in rows:
+    breaks: dict[str, list[int]] = {}
+    for key, text, qtype, options, position, version, comparable in rows:
         newest.setdefault(key, (text, qtype, tuple(options or ()), version, position))
         versions.setdefault(key, []).append(version)
+        if not comparable:
+            breaks.setdefault(key, []).append(version)
     ordered = sorted(newest.items(), key=lambda item: (-item[1][3], item[1][4]))
     return [
-        QuestionSummary(key=key, text=text, type=qtype, options=options, versions=tuple(sorted(versions[key])))
+        QuestionSummary(key=key, text=text, type=qtype, options=options, versions=tuple(sorted(versions[key])),
+                        breaks=tuple(sorted(breaks.get(key, ()))))
         for key, (text, qtype, options, _version, _position) in ordered
     ]
 

@@ -7,22 +7,17 @@ root (``python bench/<name>.py``); see bench/README.md.
 from __future__ import annotations
 
 import csv
-import http.client
 import os
-import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +25,8 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.live_http import Form, form_body, free_port, open_form, request  # noqa: E402,F401
 
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:54330/postgres")
 FFT_CSV = Path(os.environ.get("FFT_CSV", ROOT.parent / "shared" / "data" / "fft-feedback-dev.csv"))
@@ -138,55 +135,6 @@ def make_link(url: str, folder: Path, round_id: int, kind: str = "open") -> str:
 
 
 # ---------------------------------------------------------------- servers and respondents
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-            timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
-    """One request on a fresh connection (gunicorn's sync workers close after each)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-    finally:
-        connection.close()
-
-
-@dataclass
-class Form:
-    cookie: str
-    csrf: str
-    submission_key: str
-
-
-def _hidden(page: str, name: str) -> str:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    if not match:
-        raise RuntimeError(f"no {name} in the page")
-    return match.group(1)
-
-
-def open_form(port: int, token: str) -> Form:
-    status, headers, body = request(port, "GET", f"/r/{token}/questions")
-    if status != 200:
-        raise RuntimeError(f"GET form: {status}")
-    page = body.decode("utf-8")
-    return Form(headers.get("set-cookie", "").split(";", 1)[0], _hidden(page, "csrf_token"),
-                _hidden(page, "submission_key"))
-
-
-def form_body(form: Form, answers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    fields = {f"q_{key}": value for key, value in answers.items()}
-    fields.update(csrf_token=form.csrf, submission_key=form.submission_key)
-    return urllib.parse.urlencode(fields).encode(), {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie}
 
 
 class Subprocess:

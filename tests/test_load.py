@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +41,7 @@ from feedback_app.definitions import load_agencies, sync_questionnaires
 from feedback_app.links import create_links
 from feedback_app.models import Answer, AnswerFeature, Response, ShareLink
 from feedback_app.rounds import create_round, find_version
+from tests.live_http import Form, form_body, free_port, open_form, request
 
 pytestmark = pytest.mark.slow
 
@@ -73,11 +72,6 @@ ANSWERS = [
 # ---------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _children(pid: int) -> list[int]:
     """Pids whose parent is ``pid`` (from /proc)."""
@@ -103,7 +97,7 @@ class Server:
         self.database_url = database_url
         self.folder = folder
         self.workers = workers
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = folder / "server.log"
         self.process: subprocess.Popen | None = None
         self._log = None
@@ -166,48 +160,10 @@ class Server:
 # ---------------------------------------------------------------- a respondent over HTTP
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-            timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
-    """One request on a fresh connection (gunicorn's sync workers close after each)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-    finally:
-        connection.close()
-
-
-@dataclass
-class Form:
-    cookie: str
-    csrf: str
-    submission_key: str
-
-
-def _hidden(page: str, name: str) -> str:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    assert match, f"no {name} in the page"
-    return match.group(1)
-
-
-def open_form(port: int, token: str) -> Form:
-    status, headers, body = request(port, "GET", f"/r/{token}/questions")
-    assert status == 200, (status, body[:300])
-    cookie = headers.get("set-cookie", "").split(";", 1)[0]
-    page = body.decode("utf-8")
-    return Form(cookie=cookie, csrf=_hidden(page, "csrf_token"), submission_key=_hidden(page, "submission_key"))
-
-
 def post_form(port: int, token: str, form: Form, answers: dict[str, str]) -> tuple[int, str]:
-    fields = {f"q_{key}": value for key, value in answers.items()}
-    fields.update(csrf_token=form.csrf, submission_key=form.submission_key)
-    body = urllib.parse.urlencode(fields).encode()
-    status, headers, _body = request(port, "POST", f"/r/{token}/questions", body, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie,
-    })
-    return status, headers.get("location", "")
+    body, headers = form_body(form, answers)
+    status, response_headers, _body = request(port, "POST", f"/r/{token}/questions", body, headers)
+    return status, response_headers.get("location", "")
 
 
 @dataclass

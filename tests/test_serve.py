@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_http import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.slow
 def test_serve_creates_the_database_syncs_and_answers(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}", SECRET_KEY="serve-test",
                PYTHONPATH=str(ROOT))
     env.pop("TEST_DATABASE_URL", None)

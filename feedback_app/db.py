@@ -34,6 +34,7 @@ def make_engine(url: str, sqlite_busy_timeout_ms: int = 15000) -> Engine:
     """Return an engine for ``url``; SQLite connections get WAL, a busy timeout and foreign keys."""
     options: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
+        # The driver's timeout is SQLite's busy timeout (PRAGMA busy_timeout), per connection.
         options["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
         # A SQLite connection is a file handle: opening one is cheap, and not pooling means a
         # request never waits for a pooled connection that another request holds.
@@ -42,18 +43,22 @@ def make_engine(url: str, sqlite_busy_timeout_ms: int = 15000) -> Engine:
         options["pool_pre_ping"] = True
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        _configure_sqlite(engine)
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine) -> None:
+    wal_set = False
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        nonlocal wal_set
         # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions are unreliable).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if not wal_set:  # WAL is kept in the database file: once per engine is enough
+            cursor.execute("PRAGMA journal_mode=WAL")
+            wal_set = True
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -257,9 +257,13 @@ def _two_by_two_test(a: int, n1: int, b: int, n2: int) -> tuple[float, str]:
 
 
 def compare_rounds(
-    answers: pd.DataFrame, min_count: int = 5, themes: Sequence[str] | None = None
+    answers: pd.DataFrame, min_count: int = 5, themes: Sequence[str] | None = None,
+    *, prevalence: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Theme shares in each pair of consecutive rounds of the same question.
+
+    ``prevalence``, when the caller already has it, is ``theme_prevalence(answers,
+    min_count, themes)`` and is not worked out again.
 
     Returns columns ``question_key, theme, round_from, round_from_label,
     round_to, round_to_label, n_from, n_theme_from, share_from, n_to,
@@ -272,7 +276,8 @@ def compare_rounds(
     count is small — then counts, shares, difference and p-value are all
     withheld. Raises ``ValueError`` for missing columns or a bad ``min_count``.
     """
-    prevalence = theme_prevalence(answers, min_count=min_count, themes=themes)
+    if prevalence is None:
+        prevalence = theme_prevalence(answers, min_count=min_count, themes=themes)
     rows: list[dict[str, Any]] = []
     for (question_key, theme), grp in prevalence.groupby(["question_key", "theme"], sort=False):
         grp = grp.sort_values(["round_order", "round_id"], kind="stable")

@@ -219,7 +219,7 @@ def summarise_free_text(
         return FreeTextSummary(question, [], [], [], [], [], None, [])
 
     prevalence = theme_prevalence(frame, min_count=min_count)
-    comparison = compare_rounds(frame, min_count=min_count)
+    comparison = compare_rounds(frame, min_count=min_count, prevalence=prevalence)
     sentiment = sentiment_by_round(frame, min_count=min_count)
 
     round_frame = sentiment[["round_id", "round_label", "round_order", "n_responses", "n_responses_display",

@@ -209,6 +209,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups on ``app``."""
     from .cli_admin import links_group, rounds_group, users_group
     from .cli_analysis import analyse, analyse_text
+    from .cli_demo import demo_command
     from .cli_privacy import purge_command
     from .cli_report import report_command
     from .cli_responses import responses_group
@@ -216,5 +217,6 @@ def init_app(app: Flask) -> None:
     for command in (
         db_group, questionnaires_group, users_group, rounds_group, links_group,
         responses_group, analyse, analyse_text, report_command, purge_command, backup, serve,
+        demo_command,
     ):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +27,32 @@ __all__ = ["__version__", "create_app"]
 csrf = CSRFProtect()
 
 
+def default_instance_path() -> str | None:
+    """The instance folder (SQLite file, secret key) when none is given.
+
+    In a virtual environment it is ``<venv>/var/feedback_app-instance``, whichever copy of
+    the code was imported: ``feedback-app`` imports the installed package while
+    ``flask --app feedback_app`` run in the checkout imports the checkout's, and Flask's
+    own default would give those two different folders and so different databases.
+    Outside a virtual environment: None (Flask's default).
+    """
+    if sys.prefix != sys.base_prefix:
+        return os.path.join(sys.prefix, "var", "feedback_app-instance")
+    return None
+
+
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the Flask app.
 
     Configuration comes from the defaults in ``settings.py``, then ``instance/config.py``,
     then environment variables of the same names, then ``test_config``. ``instance_path``
-    overrides Flask's default instance folder (where the SQLite file and secret key live).
+    overrides the instance folder (where the SQLite file and secret key live; default:
+    :func:`default_instance_path`).
     """
     app = Flask(
         __name__,
         instance_relative_config=True,
-        instance_path=instance_path,
+        instance_path=instance_path or default_instance_path(),
         template_folder=str(resource_path("templates")),
     )
     app.config.from_mapping({setting.name: setting.default for setting in SETTINGS})
@@ -64,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.init_app(app)
 
     from . import admin, auth, cli, errors, health, insights, respond, safeguarding, security
+    from .rounds import displayed_status
 
     security.init_app(app)
     errors.init_app(app)
@@ -85,6 +102,8 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
             "app_version": __version__,
             "help_name": app.config["LOCAL_HELP_NAME"],
             "help_number": app.config["LOCAL_HELP_NUMBER"],
+            "partnership_name": app.config["PARTNERSHIP_NAME"],
+            "round_status": displayed_status,
         }
 
     return app

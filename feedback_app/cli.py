@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import migrate
 from .db import db
@@ -18,7 +18,7 @@ from .definitions import (
     read_definitions,
     sync_questionnaires,
 )
-from .models import Questionnaire, QuestionnaireVersion
+from .models import Questionnaire, QuestionnaireVersion, StaffUser
 
 
 def _create_app() -> Flask:
@@ -184,13 +184,16 @@ def backup(file: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+@click.option("--demo", is_flag=True, help="Load the demo data first (see `feedback-app demo`; never beside real responses).")
 @with_appcontext
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Run the app on gunicorn (a production WSGI server).
 
     First brings the database schema up to date and publishes the shipped
-    questionnaires, so a fresh machine needs nothing else.
+    questionnaires, so a fresh machine needs nothing else. Says how to create the
+    first staff account when there is none, and warns when LOCAL_HELP_NUMBER is unset.
     """
+    from .cli_demo import load_demo
     from .server import run_server
 
     migrate.upgrade(db.engine)
@@ -200,9 +203,29 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.ClickException(str(error)) from None
     if report.published:
         click.echo(f"Published {', '.join(report.published)}.")
+    if demo:
+        load_demo()
+    for line in first_run_notes(db.session, current_app.config):
+        click.echo(line, err=True)
     click.echo(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl+C stops).")
     sys.stdout.flush()
     run_server(host=host, port=port, workers=workers)
+
+
+FIRST_ADMIN_COMMAND = "feedback-app users create YOUR-EMAIL --role admin"
+
+
+def first_run_notes(session, config) -> list[str]:
+    """What ``serve`` tells whoever starts it: how to make the first staff account, missing settings."""
+    notes = []
+    if not session.scalar(select(func.count()).select_from(StaffUser)):
+        notes.append(f"No staff account yet. Create the first admin (it asks for a password), then sign in at /auth/login:\n"
+                     f"    {FIRST_ADMIN_COMMAND}")
+    if not (config.get("LOCAL_HELP_NUMBER") or "").strip():
+        notes.append("Warning: LOCAL_HELP_NUMBER is not set, so no children's or parents' round can open. "
+                     "Set it to the local front door's telephone number in instance/config.py or the environment.")
+    session.commit()
+    return notes
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,18 @@ from .db import db
 from .definitions import load_agencies
 from .links import LinkError, create_links, find_link, link_url, revoke_link
 from .models import LinkKind, Role, Round, RoundStatus, StaffUser
-from .rounds import RoundError, close_round, create_round, find_version, open_round, parse_day, response_counts, schedule_rounds
+from .rounds import (
+    RoundError,
+    close_round,
+    create_round,
+    displayed_status,
+    find_version,
+    open_round,
+    parse_day,
+    response_counts,
+    rounds_to_schedule,
+    schedule_rounds,
+)
 from .staff import StaffError, create_user
 
 DEFAULT_BASE_URL = "http://localhost:8000"
@@ -113,7 +124,10 @@ def rounds_create(slug: str, label: str, opens: str, closes: str, version: int |
 @rounds_group.command("list")
 @with_appcontext
 def rounds_list() -> None:
-    """One line per round: id, label, questionnaire version, dates, status, responses so far."""
+    """One line per round: id, label, questionnaire version, dates, status, responses so far.
+
+    The status is as of today: an open round past its closing date reads "closed".
+    """
     rounds = db.session.scalars(select(Round).order_by(Round.opens_on, Round.id)).all()
     if not rounds:
         click.echo("No rounds. Create one with `feedback-app rounds create SLUG ...`.")
@@ -123,7 +137,7 @@ def rounds_list() -> None:
         questionnaire = f"{round_.version.slug} v{round_.version.version}"
         click.echo(
             f"{round_.id:>4}  {round_.label:<45} {questionnaire:<26} "
-            f"{round_.opens_on} to {round_.closes_on}  {round_.status.value:<6} {counts.get(round_.id, 0):>5} responses"
+            f"{round_.opens_on} to {round_.closes_on}  {displayed_status(round_):<9} {counts.get(round_.id, 0):>5} responses"
         )
 
 
@@ -143,7 +157,10 @@ def rounds_close(round_id: int) -> None:
 def rounds_open(round_id: int) -> None:
     """Open draft round ID, or re-open it after closing."""
     round_ = _round(round_id)
-    open_round(db.session, round_)
+    try:
+        open_round(db.session, round_)
+    except RoundError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Opened round {round_.id} ({round_.label}).")
 
 
@@ -152,21 +169,29 @@ def rounds_open(round_id: int) -> None:
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="Schedule rounds from this day.")
 @click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Schedule rounds up to this day.")
 @click.option("--version", "version", type=int, help="Questionnaire version (default: the newest published).")
+@click.option("--yes", is_flag=True, help="Create them without asking.")
 @with_appcontext
-def rounds_schedule(slug: str, start: str, end: str, version: int | None) -> None:
+def rounds_schedule(slug: str, start: str, end: str, version: int | None, yes: bool) -> None:
     """Create the rounds SLUG's cadence implies between two dates (practitioners: two a year).
 
-    Prints the id and label of each round created; rounds whose label exists are skipped.
+    Lists the rounds it will create and asks before creating them (unless --yes), then
+    prints the id and label of each; rounds whose label exists are skipped.
     """
     start_on, end_on = _day(start, "--from date"), _day(end, "--to date")
     try:
         found = find_version(db.session, slug, version)
-        created = schedule_rounds(db.session, found, start_on, end_on)
+        planned = rounds_to_schedule(db.session, found, start_on, end_on)
     except RoundError as error:
         raise click.ClickException(str(error)) from None
-    if not created:
+    if not planned:
         click.echo("No new rounds: every round in those dates already exists.", err=True)
-    for round_ in created:
+        return
+    click.echo(f"{len(planned)} open round{'s' if len(planned) != 1 else ''} of {found.slug} v{found.version} ({found.cadence.value}):", err=True)
+    for plan in planned:
+        click.echo(f"  {plan.label:<45} {plan.opens_on} to {plan.closes_on}", err=True)
+    if not yes:
+        click.confirm("Create them?", abort=True, err=True)
+    for round_ in schedule_rounds(db.session, found, planned):
         click.echo(f"{round_.id}\t{round_.label}")
 
 

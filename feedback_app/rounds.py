@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .definitions import published_version
+from .definitions import CHILD_FRIENDLY_AUDIENCES, published_version
 from .models import Questionnaire, QuestionnaireVersion, Response, Round, RoundStatus, utcnow
 
 # Months between rounds for each cadence.
@@ -35,6 +36,26 @@ def find_version(session: Session, slug: str, version: int | None = None) -> Que
     return questionnaire.latest_version()
 
 
+def check_help_number(version: QuestionnaireVersion, help_number: str | None = None) -> None:
+    """Raise RoundError when ``version`` is for children or parents and no local help number is set.
+
+    Every children's and parents' page that ends a journey signposts the local front door,
+    so such a round cannot open on the placeholder. ``help_number`` defaults to the app's
+    ``LOCAL_HELP_NUMBER`` setting.
+    """
+    if version.audience not in CHILD_FRIENDLY_AUDIENCES:
+        return
+    if help_number is None and has_app_context():
+        help_number = current_app.config.get("LOCAL_HELP_NUMBER")
+    if not (help_number or "").strip():
+        whose = {"children": "children's", "parents": "parents'"}[version.audience]
+        raise RoundError(
+            f"A {whose} round cannot open until LOCAL_HELP_NUMBER is set: every {whose} "
+            "thank-you page gives the local front door's telephone number. Set it in instance/config.py "
+            "or the environment (see the README), then open the round again."
+        )
+
+
 def create_round(
     session: Session,
     version: QuestionnaireVersion,
@@ -49,6 +70,8 @@ def create_round(
         raise RoundError("A round needs a label, such as \"Practitioner consultation 2021 H1\".")
     if closes_on < opens_on:
         raise RoundError(f"The round closes ({closes_on}) before it opens ({opens_on}).")
+    if status == RoundStatus.OPEN:
+        check_help_number(version)
     round_ = Round(version=version, label=label, opens_on=opens_on, closes_on=closes_on, status=status)
     session.add(round_)
     session.commit()
@@ -63,7 +86,8 @@ def close_round(session: Session, round_: Round) -> None:
 
 
 def open_round(session: Session, round_: Round) -> None:
-    """Open a draft (or re-open a closed) round."""
+    """Open a draft (or re-open a closed) round; raises RoundError when it needs the local help number."""
+    check_help_number(round_.version)
     round_.status = RoundStatus.OPEN
     round_.closed_at = None
     session.commit()
@@ -117,17 +141,25 @@ def plan_rounds(title: str, cadence: str, start: date, end: date) -> list[Planne
     return planned
 
 
-def schedule_rounds(session: Session, version: QuestionnaireVersion, start: date, end: date) -> list[Round]:
-    """Create the rounds ``version``'s cadence implies between two dates (skipping labels that exist)."""
+def rounds_to_schedule(session: Session, version: QuestionnaireVersion, start: date, end: date) -> list[PlannedRound]:
+    """The rounds ``version``'s cadence implies between two dates that do not exist yet (by label).
+
+    Raises RoundError for bad dates, or when the rounds would open without the local help number.
+    """
     existing = set(session.scalars(select(Round.label).where(Round.version_id == version.id)))
-    created = []
-    for plan in plan_rounds(version.title, version.cadence.value, start, end):
-        if plan.label in existing:
-            continue
-        status = RoundStatus.OPEN
-        round_ = Round(version=version, label=plan.label, opens_on=plan.opens_on, closes_on=plan.closes_on, status=status)
-        session.add(round_)
-        created.append(round_)
+    planned = [plan for plan in plan_rounds(version.title, version.cadence.value, start, end) if plan.label not in existing]
+    if planned:
+        check_help_number(version)
+    return planned
+
+
+def schedule_rounds(session: Session, version: QuestionnaireVersion, planned: list[PlannedRound]) -> list[Round]:
+    """Create (and commit) open rounds of ``version`` for ``planned`` (from :func:`rounds_to_schedule`)."""
+    created = [
+        Round(version=version, label=plan.label, opens_on=plan.opens_on, closes_on=plan.closes_on, status=RoundStatus.OPEN)
+        for plan in planned
+    ]
+    session.add_all(created)
     session.commit()
     return created
 
@@ -136,6 +168,21 @@ def accepts_responses(round_: Round, today: date | None = None) -> bool:
     """Whether ``round_`` takes answers today: open, and within its dates."""
     today = today or utcnow().date()
     return round_.status == RoundStatus.OPEN and round_.opens_on <= today <= round_.closes_on
+
+
+def displayed_status(round_: Round, today: date | None = None) -> str:
+    """The round's status as staff should read it today.
+
+    An open round whose closing date has passed takes no answers, so it reads "closed";
+    one whose opening date has not come yet reads "scheduled".
+    """
+    today = today or utcnow().date()
+    if round_.status == RoundStatus.OPEN:
+        if today > round_.closes_on:
+            return RoundStatus.CLOSED.value
+        if today < round_.opens_on:
+            return "scheduled"
+    return round_.status.value
 
 
 def response_counts(session: Session, round_ids: list[int]) -> dict[int, int]:

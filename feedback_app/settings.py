@@ -75,9 +75,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "LOCAL_HELP_NUMBER",
-        "01234 567890",
+        None,
         "Telephone number of the local front door shown on every children's and parents' "
-        "thank-you page (set it to your partnership's number).",
+        "thank-you page. Unset: no children's or parents' round can open, and `serve` warns.",
+    ),
+    Setting(
+        "PARTNERSHIP_NAME",
+        "Safeguarding Children Partnership",
+        "The partnership's name, shown at the top of every page respondents see (children "
+        "and parents see who is asking, not the word \"neglect\").",
     ),
     Setting(
         "QUESTIONNAIRES_DIR",

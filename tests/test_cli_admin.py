@@ -75,7 +75,7 @@ def test_rounds_create_as_a_draft(app, cli):
 
 
 def test_rounds_schedule_follows_the_cadence(app, cli):
-    result = _ok(cli.invoke(rounds_group, ["schedule", "practitioners", "--from", "2021-01-01", "--to", "2021-12-31"]))
+    result = _ok(cli.invoke(rounds_group, ["schedule", "practitioners", "--from", "2021-01-01", "--to", "2021-12-31", "--yes"]))
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
     labels = [line.split("\t")[1] for line in lines]
@@ -85,9 +85,60 @@ def test_rounds_schedule_follows_the_cadence(app, cli):
         assert [(r.id, r.label) for r in rounds] == [(int(line.split("\t")[0]), line.split("\t")[1]) for line in lines]
         assert [(r.opens_on, r.closes_on) for r in rounds] == [
             (date(2021, 1, 1), date(2021, 6, 30)), (date(2021, 7, 1), date(2021, 12, 31))]
-    again = _ok(cli.invoke(rounds_group, ["schedule", "practitioners", "--from", "2021-01-01", "--to", "2021-12-31"]))
+    again = _ok(cli.invoke(rounds_group, ["schedule", "practitioners", "--from", "2021-01-01", "--to", "2021-12-31", "--yes"]))
     assert again.stdout == ""
     assert "No new rounds: every round in those dates already exists." in again.stderr
+
+
+def test_rounds_schedule_lists_the_rounds_and_asks_first(app, cli):
+    args = ["schedule", "champions", "--from", "2021-01-01", "--to", "2021-06-30"]
+    declined = cli.invoke(rounds_group, args, input="n\n")
+    assert declined.exit_code == 1
+    assert "3 open rounds of champions v1 (bimonthly):" in declined.stderr
+    assert "Neglect Champion feedback 2021 Jan–Feb" in declined.stderr and "2021-01-01 to 2021-02-28" in declined.stderr
+    assert "Create them? [y/N]" in declined.stderr and "Aborted!" in declined.stderr
+    with app.app_context():
+        assert db.session.scalar(select(Round.id)) is None, "nothing is created when the answer is no"
+    accepted = _ok(cli.invoke(rounds_group, args, input="y\n"))
+    assert [line.split("\t")[1] for line in accepted.stdout.splitlines()] == [
+        "Neglect Champion feedback 2021 Jan–Feb", "Neglect Champion feedback 2021 Mar–Apr", "Neglect Champion feedback 2021 May–Jun"]
+
+
+def test_rounds_list_says_closed_once_the_closing_date_has_passed(cli):
+    _ok(cli.invoke(rounds_group, ["create", "practitioners", "--label", "Past", "--opens", "2020-01-01", "--closes", "2020-06-30"]))
+    _ok(cli.invoke(rounds_group, ["create", "practitioners", "--label", "Future", "--opens", "2098-01-01", "--closes", "2098-06-30"]))
+    past, current, future = None, None, None
+    _round_id(cli)
+    for line in _ok(cli.invoke(rounds_group, ["list"])).stdout.splitlines():
+        if " Past " in line:
+            past = line
+        elif " Future " in line:
+            future = line
+        else:
+            current = line
+    assert " closed " in past and " open " not in past
+    assert " scheduled " in future
+    assert " open " in current
+
+
+@pytest.mark.parametrize("slug", ["children", "parents"])
+def test_a_children_or_parents_round_cannot_open_without_the_local_help_number(make_app, database_url, slug):
+    app = make_app(database_url, LOCAL_HELP_NUMBER=None)
+    cli = app.test_cli_runner()
+    _ok(cli.invoke(args=["questionnaires", "sync"]))
+    whose = {"children": "children's", "parents": "parents'"}[slug]
+    for args in (["create", slug, "--label", "R", "--opens", "2021-01-01", "--closes", "2099-12-31"],
+                 ["schedule", slug, "--from", "2021-01-01", "--to", "2021-12-31", "--yes"]):
+        result = cli.invoke(rounds_group, args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: A {whose} round cannot open until LOCAL_HELP_NUMBER is set")
+    # A draft can be prepared, but not opened until the number is set.
+    draft = int(_ok(cli.invoke(rounds_group, ["create", slug, "--label", "R", "--opens", "2021-01-01",
+                                              "--closes", "2099-12-31", "--draft"])).stdout)
+    refused = cli.invoke(rounds_group, ["open", str(draft)])
+    assert refused.exit_code == 1 and "LOCAL_HELP_NUMBER" in refused.stderr
+    # Practitioners' rounds do not signpost help, so they open.
+    _ok(cli.invoke(rounds_group, ["create", "practitioners", "--label", "P", "--opens", "2021-01-01", "--closes", "2099-12-31"]))
 
 
 def test_rounds_list_and_close(app, cli, respondent):

@@ -62,9 +62,45 @@ def test_an_answer_is_stored_one_row_per_question_and_help_is_signposted(app, re
 
 def test_every_question_is_optional_unless_the_definition_says_so(app, respondent, make_round, make_link):
     link = make_link(make_round("children", 2))
-    page = respondent.answer(link.token, {})
+    page = respondent.answer(link.token, {"age_band": "8 to 11"})
     assert page.status_code == 302
     assert len(_responses(app)) == 1
+
+
+@pytest.mark.parametrize("slug, kind, blank", [
+    ("children", "open", {}),
+    ("children", "single-use", {"what_helped": "   ", "what_could_be_better": "\n"}),
+    ("parents", "open", {}),
+    ("practitioners", "agency", {}),  # the link supplies the agency, which is not an answer
+])
+def test_a_form_with_no_answer_is_not_stored_and_is_told_kindly(app, respondent, make_round, make_link, slug, kind, blank):
+    options = {"agency": "Police"} if kind == "agency" else {}
+    link = make_link(make_round(slug), kind, **options)
+    page = respondent.answer(link.token, blank)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert "You haven't answered anything yet" in text.replace("&#39;", "'")
+    assert "Nothing has been sent." in text
+    assert _responses(app) == []
+    # The link is not used up: the same person can still answer through it.
+    answer = {"what_helped": "My teacher"} if slug == "children" else {"what_did_not_work": "Waiting"} if slug == "parents" else {"howe_model_barriers": "Time"}
+    assert respondent.answer(link.token, answer).status_code == 302
+    assert len(_responses(app)) == 1
+
+
+def test_respondent_pages_carry_the_partnership_name_not_neglect(make_app, database_url, make_link, synced):
+    from feedback_app.db import db as _db
+    from feedback_app.rounds import create_round, find_version
+
+    named = make_app(database_url, PARTNERSHIP_NAME="West Sussex Safeguarding Children Partnership")
+    with named.app_context():
+        round_ = create_round(_db.session, find_version(_db.session, "children", 2), "Children", date(2020, 1, 1), date(2099, 1, 1))
+    link = make_link(round_)
+    client = named.test_client()
+    for path in (f"/r/{link.token}", f"/r/{link.token}/questions", f"/r/{link.token}/thanks"):
+        text = client.get(path).get_data(as_text=True)
+        assert "West Sussex Safeguarding Children Partnership" in text, path
+        assert "neglect" not in text.lower(), path
 
 
 def test_required_questions_show_a_summary_and_keep_what_was_typed(app, respondent, make_round, make_link):
@@ -110,7 +146,7 @@ def test_agency_link_stamps_its_agency_and_cannot_be_overridden(app, respondent,
     link = make_link(make_round("practitioners"), "agency", agency="Police")
     page, _key = respondent.open_form(link.token)
     assert 'name="q_agency"' not in page.get_data(as_text=True)
-    respondent.answer(link.token, {"agency": "Schools", "role": None} if False else {"agency": "Schools"})
+    respondent.answer(link.token, {"agency": "Schools", "role": "Other"})
     [response] = _responses(app)
     assert response.agency == "Police"
     assert _answers(app, response.id)["agency"] == "Police"

@@ -122,8 +122,13 @@ def round_detail(round_id: int):
 
 def _change_round(round_id: int, change, message: str):
     round_ = _round_or_404(round_id)
-    change(db.session, round_)
-    flash(message.format(label=round_.label), "success")
+    try:
+        change(db.session, round_)
+    except RoundError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(message.format(label=round_.label), "success")
     return redirect(url_for(".round_detail", round_id=round_.id))
 
 

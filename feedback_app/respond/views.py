@@ -63,6 +63,10 @@ def questions(token: str):
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():
+        if not form.answers():
+            # A form with nothing in it is not a response: say so kindly, store nothing,
+            # and leave a single-use link unused.
+            return _questions_page(form, link, version, fixed_agency, nothing_answered=True), 400
         db.session.commit()  # end the read transaction before writing: one connection at a time
         if hit("link", str(link.id), timedelta(minutes=1)) > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]:
             # Too many posts through this link at once: ask to retry; what was typed is kept.
@@ -94,7 +98,10 @@ def questions(token: str):
                 db.session.expire_all()  # see the link as the winning response left it
                 return _closed(link_state(find_link(db.session, token)), link)
         return redirect(url_for(".thanks", token=token))
-    status = 400 if form.errors else 200
+    return _questions_page(form, link, version, fixed_agency), 400 if form.errors else 200
+
+
+def _questions_page(form, link: ShareLink, version, fixed_agency: str | None, **notices) -> str:
     return render_template(
         "respond/questions.html",
         form=form,
@@ -102,7 +109,8 @@ def questions(token: str):
         version=version,
         child_friendly=version.audience in CHILD_FRIENDLY_AUDIENCES,
         fixed_agency=fixed_agency,
-    ), status
+        **notices,
+    )
 
 
 def _agency_answer(version, answers: dict[str, str]) -> str | None:

@@ -18,4 +18,18 @@
       if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // issue-10b: a table wider than the page scrolls inside its own box, never the page. Tables
+  // the templates have not wrapped get the same focusable, labelled box (without JavaScript,
+  // app.css makes them their own scroll box on narrow screens).
+  document.querySelectorAll("main table").forEach(function (table) {
+    if (table.closest(".table-scroll")) { return; }
+    var box = document.createElement("div");
+    box.className = "table-scroll";
+    box.setAttribute("role", "region");
+    box.setAttribute("tabindex", "0");
+    var caption = table.querySelector("caption");
+    box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+  });
 })();

@@ -63,24 +63,31 @@ def _overflow(page) -> dict:
     })""")
 
 
-def test_every_staff_page_fits_a_360px_phone(demo_app, live_server, phone_page):
-    page = phone_page
-    page.goto(live_server("/auth/login"))
-    page.get_by_label("Email").fill(DEMO_ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
-    too_wide = {}
-    paths = _staff_paths(demo_app)
-    for path in paths:
-        response = page.goto(live_server(path))
-        assert response.status == 200, path
-        overflow = _overflow(page)
-        if overflow["scrollWidth"] > PHONE_WIDTH:
-            too_wide[path] = overflow
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-            page.screenshot(path=str(Path(SHOTS) / f"staff-{name}-360.png"), full_page=True)
-    assert not too_wide, f"staff pages wider than {PHONE_WIDTH}px (they scroll sideways): {too_wide}"
+@pytest.mark.parametrize("width, javascript", [(PHONE_WIDTH, True), (PHONE_WIDTH, False), (1280, True)])
+def test_every_staff_page_fits_the_screen_without_sideways_scroll(demo_app, live_server, browser, width, javascript):
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=javascript,
+                                  is_mobile=width == PHONE_WIDTH)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server("/auth/login"))
+        page.get_by_label("Email").fill(DEMO_ADMIN)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/admin/")
+        too_wide = {}
+        paths = _staff_paths(demo_app)
+        for path in paths:
+            response = page.goto(live_server(path))
+            assert response.status == 200, path
+            overflow = _overflow(page)
+            if overflow["scrollWidth"] > width:
+                too_wide[path] = overflow
+            if SHOTS:
+                Path(SHOTS).mkdir(parents=True, exist_ok=True)
+                name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+                page.screenshot(path=str(Path(SHOTS) / f"staff-{name}-{width}{'' if javascript else '-nojs'}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not too_wide, f"staff pages wider than {width}px (they scroll sideways): {too_wide}"
     assert len(paths) >= 20

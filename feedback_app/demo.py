@@ -208,14 +208,14 @@ PLANS: tuple[FeedbackPlan, ...] = (
     FeedbackPlan("practitioners", {"Schools": 22, "Children's Social Care": 20, "Early Help": 14, "Police": 12,
                                    "SCFT": 12, "WHSFT": 10, "SPFT": 9, "CCG": 9,
                                    "Community and Voluntary Sector": 9}, False, skip_text=0.25),
-    FeedbackPlan("champions", {agency: 7 for agency in ("CCG", "SPFT", "SCFT", "WHSFT", "Schools", "Police",
+    FeedbackPlan("champions", {agency: 10 for agency in ("CCG", "SPFT", "SCFT", "WHSFT", "Schools", "Police",
                                                         "Children's Social Care", "Early Help")}, False,
                  skip_text=0.2),
     FeedbackPlan("action-plan-summary", {agency: 1 for agency in ("CCG", "SPFT", "SCFT", "WHSFT", "Schools",
                                                                   "Police", "Children's Social Care",
                                                                   "Early Help")}, True, skip_text=0.0),
-    FeedbackPlan("multi-agency-audit", {"Children's Social Care": 8, "Schools": 7, "Police": 7, "SCFT": 7,
-                                        "Early Help": 7}, False, skip_text=0.35),
+    FeedbackPlan("multi-agency-audit", {agency: 8 for agency in ("Children's Social Care", "Schools", "Police",
+                                                                 "SCFT", "Early Help")}, False, skip_text=0.35),
 )
 
 
@@ -401,8 +401,21 @@ def analyse_texts(context: DemoContext, items: Iterable[tuple[int, int, str, str
     context.flags += len(flags)
 
 
-def _allocate(per_agency: dict[str, int], scale_count: Callable[[int], int]) -> list[str]:
-    return [agency for agency, base in per_agency.items() for _ in range(scale_count(base))]
+# Answers per agency, round and question that the demo always leaves: comfortably above the
+# suppression threshold (5), so no main page of the demo shows "fewer than 5".
+MIN_ANSWERS = 8
+
+
+def _skipped(rng: random.Random, plan: FeedbackPlan, question: Question, group_size: int) -> set[int]:
+    """Which of one agency's respondents in a round leave ``question`` blank.
+
+    Some do, as people skip questions, but never so many that fewer than MIN_ANSWERS answer.
+    """
+    if question.required or question.type == "agency":
+        return set()
+    share = plan.skip_text if question.type in TEXT_TYPES else 0.05
+    count = min(round(group_size * share), max(0, group_size - MIN_ANSWERS))
+    return set(rng.sample(range(group_size), count))
 
 
 def _version_for(questionnaire: Questionnaire, plan: FeedbackPlan, opens_on: date) -> QuestionnaireVersion:
@@ -430,27 +443,31 @@ def seed_feedback(context: DemoContext, plan: FeedbackPlan) -> str:
         round_ = Round(version=version, label=planned.label, opens_on=planned.opens_on, closes_on=planned.closes_on,
                        status=RoundStatus.CLOSED, closed_at=closed_at, created_at=closed_at - timedelta(days=40))
         session.add(round_)
-        respondents = _allocate(plan.per_agency, context.count)
+        groups = {agency: context.count(base) for agency, base in plan.per_agency.items()}
         links: dict[str | None, ShareLink] = {}
-        for agency in (sorted(set(respondents)) if plan.agency_links else [None]):
+        for agency in (groups if plan.agency_links else [None]):
             links[agency] = ShareLink(round=round_, token=new_token(), kind=LinkKind.AGENCY if agency else LinkKind.OPEN,
                                       agency=agency, label="Demo link", created_at=round_.created_at,
-                                      response_count=respondents.count(agency) if agency else len(respondents))
+                                      response_count=groups[agency] if agency else sum(groups.values()))
             session.add(links[agency])
         session.flush()
         moment = Moment(position / max(1, len(schedule) - 1), planned.opens_on, position == len(schedule) - 1)
         days = (planned.closes_on - planned.opens_on).days + 1
-        for index, agency in enumerate(respondents):
-            submitted = datetime.combine(planned.opens_on + timedelta(days=rng.randrange(days)),
-                                         clock(rng.randrange(8, 21), rng.randrange(60)), tzinfo=timezone.utc)
+        index = 0
+        for agency, size in groups.items():
+            skips = {question.key: _skipped(rng, plan, question, size) for question in version.questions}
             link = links[agency if plan.agency_links else None]
-            response_index = len(responses)
-            responses.append({"round_id": round_.id, "link_id": link.id, "agency": agency, "source": DEMO_SOURCE,
-                              "submitted_at": submitted})
-            for question in version.questions:
-                value = _answer(rng, plan, question, agencies, agency, moment, index)
-                if value is not None:
-                    answer_rows.append((response_index, question.key, value, question))
+            for member in range(size):
+                submitted = datetime.combine(planned.opens_on + timedelta(days=rng.randrange(days)),
+                                             clock(rng.randrange(8, 21), rng.randrange(60)), tzinfo=timezone.utc)
+                response_index = len(responses)
+                responses.append({"round_id": round_.id, "link_id": link.id, "agency": agency, "source": DEMO_SOURCE,
+                                  "submitted_at": submitted})
+                for question in version.questions:
+                    value = None if member in skips[question.key] else _answer(rng, plan, question, agencies, agency, moment, index)
+                    if value is not None:
+                        answer_rows.append((response_index, question.key, value, question))
+                index += 1
     response_ids = _insert_returning_ids(session, Response.__table__, responses)
     answer_ids = _insert_returning_ids(
         session, Answer.__table__,
@@ -474,13 +491,9 @@ def _answer(rng: random.Random, plan: FeedbackPlan, question: Question, agencies
     if question.type == "agency":
         return agency
     if question.type == "long_text":
-        if rng.random() < plan.skip_text and not question.required:
-            return None
         if question.key.endswith("_evidence"):
             return rng.choice(AUDIT_EVIDENCE[rng.choice(list(AUDIT_EVIDENCE))])
         return free_text(rng, plan.slug, question.key, moment, plan.child_voice)
-    if not question.required and rng.random() < 0.05:
-        return None
     return closed_answer(rng, question, answer_options(question.type, question.options, agencies), moment, index)
 
 

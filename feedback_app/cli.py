@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -205,7 +206,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         click.echo(f"Published {', '.join(report.published)}.")
     if demo:
         load_demo()
-    for line in first_run_notes(db.session, current_app.config):
+    for line in first_run_notes(db.session, current_app.config, current_app.instance_path):
         click.echo(line, err=True)
     click.echo(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl+C stops).")
     sys.stdout.flush()
@@ -215,7 +216,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
 FIRST_ADMIN_COMMAND = "feedback-app users create YOUR-EMAIL --role admin"
 
 
-def first_run_notes(session, config) -> list[str]:
+def first_run_notes(session, config, instance_path: str) -> list[str]:
     """What ``serve`` tells whoever starts it: how to make the first staff account, missing settings."""
     notes = []
     if not session.scalar(select(func.count()).select_from(StaffUser)):
@@ -223,7 +224,8 @@ def first_run_notes(session, config) -> list[str]:
                      f"    {FIRST_ADMIN_COMMAND}")
     if not (config.get("LOCAL_HELP_NUMBER") or "").strip():
         notes.append("Warning: LOCAL_HELP_NUMBER is not set, so no children's or parents' round can open. "
-                     "Set it to the local front door's telephone number in instance/config.py or the environment.")
+                     "Set it to the local front door's telephone number in the environment or in "
+                     f"{os.path.join(instance_path, 'config.py')}.")
     session.commit()
     return notes
 

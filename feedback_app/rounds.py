@@ -51,8 +51,8 @@ def check_help_number(version: QuestionnaireVersion, help_number: str | None = N
         whose = {"children": "children's", "parents": "parents'"}[version.audience]
         raise RoundError(
             f"A {whose} round cannot open until LOCAL_HELP_NUMBER is set: every {whose} "
-            "thank-you page gives the local front door's telephone number. Set it in instance/config.py "
-            "or the environment (see the README), then open the round again."
+            "thank-you page gives the local front door's telephone number. Set it in config.py in the "
+            "instance folder or in the environment (see the README), then open the round again."
         )
 
 

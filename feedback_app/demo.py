@@ -124,12 +124,9 @@ class DemoReport:
 
 def demo_state(session: Session) -> tuple[int, int]:
     """(demo responses, other responses) in the database."""
-    rows = dict(
-        session.execute(
-            select(Response.source == DEMO_SOURCE, func.count()).group_by(Response.source == DEMO_SOURCE)
-        ).all()
-    )
-    return int(rows.get(True, 0)), int(rows.get(False, 0))
+    counts = dict(session.execute(select(Response.source, func.count()).group_by(Response.source)).all())
+    demo = counts.pop(DEMO_SOURCE, 0)
+    return demo, sum(counts.values())
 
 
 def check_demo_allowed(session: Session) -> None:

@@ -92,7 +92,7 @@ def throwaway_database(kind: str) -> Iterator[tuple[str, Path]]:
 def make_app(url: str, folder: Path, **config):
     from feedback_app import create_app
 
-    settings = {"DATABASE_URL": url, "SECRET_KEY": SECRET}
+    settings = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "LOCAL_HELP_NUMBER": "01234 000111"}
     settings.update(config)
     return create_app(settings, instance_path=str(folder / "instance"))
 

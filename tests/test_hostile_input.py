@@ -467,6 +467,7 @@ def hostile(databases, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "SUPPRESSION_THRESHOLD": 1,  # show every answer, so every stored payload is rendered
         "LINK_SUBMISSIONS_PER_MINUTE": 1_000_000,
+        "LOCAL_HELP_NUMBER": "01234 000111",  # children's rounds open only with it
     }, instance_path=str(folder / "instance"))
     runner = app.test_cli_runner()
     (folder / "defs").mkdir()

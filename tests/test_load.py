@@ -310,7 +310,7 @@ class LoadDatabase:
 
 
 def _app(url: str, folder: Path):
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True},
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True, "LOCAL_HELP_NUMBER": "01234 000111"},
                       instance_path=str(folder / "instance"))
 
 

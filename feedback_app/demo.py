@@ -157,7 +157,7 @@ def seed_demo(session: Session, *, scale: int | None = None, seed: int = 2019,
     started = time.perf_counter()
     context = DemoContext(
         session=session,
-        rng=random.Random(seed),
+        rng=random.Random(seed),  # nosec B311: made-up demo answers, repeatable by design; not a secret
         scale=(scale / default_size(questionnaires_dir)) if scale else 1.0,
         password=password or f"demo-{secrets.token_urlsafe(9)}",
         questionnaires_dir=questionnaires_dir,

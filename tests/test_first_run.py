@@ -6,7 +6,6 @@ import os
 import sys
 
 import pytest
-from sqlalchemy import select
 
 from feedback_app import create_app, default_instance_path
 from feedback_app.cli import FIRST_ADMIN_COMMAND

@@ -272,10 +272,11 @@ def free_text(rng: random.Random, slug: str, key: str, moment: Moment, child_voi
         return None
     first = rng.choices(range(len(topics)), weights)[0]
     parts = [rng.choice(topics[first][2])]
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and len(parts[0]) > 25:  # a bare "nothing" stands alone
         second = rng.choices(range(len(topics)), weights)[0]
-        if second != first:
-            parts.append(rng.choice(topics[second][2]))
+        extra = rng.choice(topics[second][2])
+        if second != first and len(extra) > 25:
+            parts.append(extra)
     openers, closers = (CHILD_OPENERS, CHILD_CLOSERS) if child_voice else (ADULT_OPENERS, ADULT_CLOSERS)
     opener = rng.choice(openers)
     first_part = opener + (parts[0][0].lower() + parts[0][1:] if opener else parts[0][0].upper() + parts[0][1:])

@@ -17,8 +17,8 @@ Topic = tuple[str, float, tuple[str, ...]]
 
 CHILD_OPENERS = ("", "", "", "I think ", "Honestly ", "Um ", "To be honest ")
 CHILD_CLOSERS = ("", "", "", "", " Thats all.", " Thank you for asking me.", " I dont know what else to say.")
-ADULT_OPENERS = ("", "", "", "In my experience ", "On the whole ", "Overall ")
-ADULT_CLOSERS = ("", "", "", "", " This has been raised before.", " Happy to discuss further.")
+ADULT_OPENERS = ("",)  # adults' answers start with the point (many are suggestions)
+ADULT_CLOSERS = ("", "", "", "", " Happy to discuss further.", " Thank you.")
 
 TEXT_BANK: dict[tuple[str, str], tuple[Topic, ...]] = {
     # ------------------------------------------------------------ children

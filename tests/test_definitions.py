@@ -69,7 +69,7 @@ def test_agencies_live_in_one_place():
     [
         (("type: long_text", "type: essay"),
          "demo-v1.yaml: question 'what_helped': unknown type 'essay'; use one of long_text, short_text, "
-         "single_choice, multiple_choice, scale_1_5, yes_partly_no, rag, number, agency"),
+         "single_choice, multiple_choice, scale_1_5, yes_partly_no, rag, number, agency, yes_no_not_known"),
         (("key: colour", "key: what_helped"),
          "demo-v1.yaml: question 'what_helped': is a duplicate key: each key may appear once"),
         (("    text: What helped?\n", ""),

@@ -79,6 +79,7 @@ SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_PATTERN = re.compile(r"^(?P<slug>[a-z][a-z0-9-]*)-v(?P<version>[0-9]+)\.ya?ml$")
 AGENCIES_FILE = "agencies.yaml"
+INDICATORS_FILE = "indicators.yaml"  # the partnership dataset's indicators (feedback_app/evidence)
 
 
 class DefinitionError(Exception):
@@ -442,7 +443,7 @@ def read_definitions(directory: str | Path | None = None) -> list[Definition]:
     load_agencies(folder)  # a broken agencies file stops the sync before anything is read
     definitions = []
     for path in sorted(folder.glob("*.y*ml")):
-        if path.name == AGENCIES_FILE:
+        if path.name in (AGENCIES_FILE, INDICATORS_FILE):
             continue
         if not FILE_PATTERN.match(path.name):
             raise DefinitionError(path.name, "is not named <slug>-v<version>.yaml")

@@ -536,14 +536,17 @@ def rag_lines(grid: RagGrid, capture_point: str = "Agency action plans") -> list
     return lines
 
 
-def indicator_lines(trends: Sequence[IndicatorTrend], capture_point: str = "Indicators") -> list[LineOfEnquiry]:
-    """Lines from indicators whose latest figure is off target."""
+def indicator_lines(trends: Sequence[IndicatorTrend], capture_point: str = "Indicators",
+                    since: str | None = None) -> list[LineOfEnquiry]:
+    """Lines from indicators whose latest figure is off target (and, with ``since``, from
+    that period on: a baseline years old is not news)."""
+    floor = period_sort_key(since) if since else (0, 0)
     return [
         LineOfEnquiry("indicator", capture_point,
                       f"{t.summary[:-1]}; off target: what lies behind this, and what would bring it back on target?",
                       f"{t.indicator.key}: {t.indicator.format(t.latest[1])} in {t.latest[0]}, target "
                       f"{t.indicator.format(t.indicator.target)}")
-        for t in trends if t.on_target is False and t.latest is not None
+        for t in trends if t.on_target is False and t.latest is not None and period_sort_key(t.latest[0]) >= floor
     ]
 
 

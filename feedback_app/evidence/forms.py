@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from analysis.evidence import ACTION_STATUSES
@@ -16,11 +17,11 @@ from analysis.evidence import ACTION_STATUSES
 from ..admin.forms import DayField
 
 SOURCE_KINDS = [
-    ("line-of-enquiry", "A line of enquiry"),
-    ("audit-lesson", "An audit lesson"),
-    ("red-area", "A Red area of an action plan"),
-    ("indicator", "An indicator off target"),
-    ("other", "Other evidence"),
+    SelectChoice("line-of-enquiry", "A line of enquiry"),
+    SelectChoice("audit-lesson", "An audit lesson"),
+    SelectChoice("red-area", "A Red area of an action plan"),
+    SelectChoice("indicator", "An indicator off target"),
+    SelectChoice("other", "Other evidence"),
 ]
 
 
@@ -53,7 +54,8 @@ class ActionForm(FlaskForm):
 class ActionUpdateForm(FlaskForm):
     """A new status (and note) for an action."""
 
-    status = SelectField("Status", choices=[(s, s.replace("-", " ").capitalize()) for s in ACTION_STATUSES])
+    status = SelectField("Status", choices=[SelectChoice(s, s.replace("-", " ").capitalize())
+                                           for s in ACTION_STATUSES])
     note = StringField("Note", validators=[Length(max=2000)])
 
 

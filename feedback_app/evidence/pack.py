@@ -115,7 +115,7 @@ def gather_pack(session: Session, start: date, end: date, min_count: int, today:
     grid = agency_rag_grid(session, today, start, end)
     lines.extend(rag_lines(grid))
     trends = indicator_trends(session, load_indicators(), up_to=period_of(end))
-    lines.extend(indicator_lines(trends))
+    lines.extend(indicator_lines(trends, since=period_of(start)))
     audits = audit_evidence(session, start, end)
     digest = audit_digest(audits.answers, audits.questions)
     lines.extend(audit_lines(digest))

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from analysis.evidence import audit_digest, check_indicator_rows, is_overdue
 from analysis.evidence_charts import trend_chart_svg
@@ -80,8 +81,9 @@ def return_detail(response_id: int):
 
 def _indicator_form(indicators) -> IndicatorValueForm:
     form = IndicatorValueForm()
-    form.indicator.choices = [(i.key, f"{i.name} ({i.period})") for i in indicators]
-    form.agency.choices = [("", "All agencies (partnership figure)")] + [(a, a) for a in load_agencies()]
+    form.indicator.choices = [SelectChoice(i.key, f"{i.name} ({i.period})") for i in indicators]
+    form.agency.choices = [SelectChoice("", "All agencies (partnership figure)")] + \
+        [SelectChoice(a, a) for a in load_agencies()]
     return form
 
 
@@ -148,8 +150,8 @@ def audits():
 
 def _action_form() -> ActionForm:
     form = ActionForm()
-    form.owner_agency.choices = [("", "Choose an agency")] + [(a, a) for a in load_agencies()] + \
-        [("Partnership", "Partnership (WSSCP)")]
+    form.owner_agency.choices = [SelectChoice("", "Choose an agency")] + \
+        [SelectChoice(a, a) for a in load_agencies()] + [SelectChoice("Partnership", "Partnership (WSSCP)")]
     return form
 
 

@@ -9,7 +9,7 @@ from html import escape
 
 from .evidence import IndicatorTrend
 
-WIDTH, HEIGHT = 560, 220
+WIDTH, HEIGHT = 440, 220
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
 
 

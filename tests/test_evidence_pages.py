@@ -238,3 +238,14 @@ def test_admin_downloads_the_pack_and_analysts_cannot(client, login, demo):
     assert "Agency action plans (RAG tracker)" in response.get_data(as_text=True)
     bad = client.post("/evidence/pack", data={"start": "2025-03-01", "end": "2025-01-01"})
     assert bad.status_code == 400 and "before it starts" in bad.get_data(as_text=True)
+
+
+def test_lines_of_enquiry_page_starts_an_action_from_a_line(client, login, demo):
+    login("analyst")
+    page = unescape(client.get("/evidence/lines").get_data(as_text=True))
+    assert "audited cases had “Yes”" in page and "off target" in page
+    first_line = re.search(r'<ol class="evidence-lines">\s*<li>([^<]+?) <span', page).group(1)
+    link = re.search(r'href="(/evidence/actions\?kind=line-of-enquiry&evidence=[^"]+)"', page).group(1)
+    form = unescape(client.get(link).get_data(as_text=True))
+    assert '<option selected value="line-of-enquiry">' in form
+    assert first_line in form.split('id="source_evidence"')[1]

@@ -41,7 +41,7 @@ from .data import (
     update_action,
 )
 from .forms import ActionForm, ActionUpdateForm, IndicatorImportForm, IndicatorValueForm, PackForm
-from .pack import PackError, build_pack
+from .pack import PackError, build_pack, gather_pack
 
 STAFF = (Role.ADMIN, Role.ANALYST)
 
@@ -136,6 +136,22 @@ def import_indicators():
     return render_template("evidence/indicators.html", trends=trends, charts=charts, form=_indicator_form(definitions),
                            problems=[], import_problems=problems, import_form=form,
                            recent=recent_values(db.session, 10), is_admin=True), 400
+
+
+@bp.get("/lines")
+@login_required(*STAFF)
+def lines():
+    """Draft lines of enquiry from every kind of evidence of a period, each with its
+    evidence and a link that starts an action from it."""
+    today = date.today()
+    start = _period_arg("from") or today - timedelta(days=365)
+    end = _period_arg("to") or today
+    try:
+        gathered = gather_pack(db.session, start, end, int(current_app.config.get("SUPPRESSION_THRESHOLD", 5)), today)
+    except PackError as error:
+        flash(str(error), "error")
+        gathered = gather_pack(db.session, end, end, int(current_app.config.get("SUPPRESSION_THRESHOLD", 5)), today)
+    return render_template("evidence/lines.html", lines=gathered.lines, start=start, end=end)
 
 
 @bp.get("/audits")

@@ -70,7 +70,7 @@ def test_evidence_pages_are_accessible(browser, live_server, synced, make_user, 
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/admin/")
         for path, name in (("/evidence/", "rag"), ("/evidence/indicators", "indicators"),
-                           ("/evidence/audits", "audits"), ("/evidence/actions", "actions"),
+                           ("/evidence/audits", "audits"), ("/evidence/lines", "lines"), ("/evidence/actions", "actions"),
                            ("/evidence/pack", "pack-form")):
             page.goto(live_server(path))
             page.screenshot(path=str(artifacts / f"evidence-{name}-{width}.png"), full_page=True)

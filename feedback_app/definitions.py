@@ -60,7 +60,7 @@ AUDIENCES = ("children", "parents", "practitioners", "champions", "agency-leads"
 CHILD_FRIENDLY_AUDIENCES = ("children", "parents")
 TOP_LEVEL_KEYS = {
     "slug", "version", "title", "audience", "anonymous", "cadence", "intro",
-    "previous_version", "governance", "questions", "respondent",
+    "previous_version", "governance", "questions", "respondent", "cadence_note",
 }
 GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
 # How each governance field is labelled on pages and in reports (framework appendix 1).
@@ -153,6 +153,8 @@ class Definition:
     questions: tuple[QuestionDefinition, ...]
     # As written in the file; None when the file does not say (see ``respondent``).
     declared_respondent: str | None = None
+    # Why the cadence is what it is, in the seed's words (optional).
+    cadence_note: str | None = None
 
     @property
     def respondent(self) -> str:
@@ -179,6 +181,8 @@ class Definition:
         }
         if self.declared_respondent is not None:
             data["respondent"] = self.declared_respondent
+        if self.cadence_note is not None:
+            data["cadence_note"] = self.cadence_note
         return data
 
     @property
@@ -429,6 +433,7 @@ def parse_definition(content: str, source: str) -> Definition:
         governance=governance,
         questions=tuple(questions),
         declared_respondent=respondent,
+        cadence_note=_text(raw.get("cadence_note"), source, "cadence_note", required=False),
     )
 
 
@@ -587,6 +592,7 @@ def definition_from_version(version: QuestionnaireVersion) -> Definition:
         governance=data["governance"],
         questions=questions,
         declared_respondent=data.get("respondent"),
+        cadence_note=data.get("cadence_note"),
     )
 
 

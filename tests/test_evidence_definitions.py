@@ -131,3 +131,28 @@ def test_yes_no_not_known_has_its_fixed_options():
     with pytest.raises(DefinitionError, match="takes no options"):
         parse_definition(BASE.replace("type: yes_no_not_known", "type: yes_no_not_known\n    options: [A, B]"),
                          "demo-v1.yaml")
+
+
+def test_audit_version_2_settles_cadence_types_and_adds_the_committee_areas():
+    audits = {d.version: d for d in read_definitions() if d.slug == "multi-agency-audit"}
+    v2 = audits[2]
+    assert (v2.respondent, v2.cadence) == ("organisation", "bi-annual")
+    assert "Twice a year (framework 8.1" in v2.cadence_note
+    assert v2.question("case_reference").settings.get("identifier") is True
+    assert v2.question("individual_needs_known").options == ("Yes", "No", "Not known")
+    assert v2.question("individual_needs_description").type == "long_text"
+    assert v2.question("individual_needs") is None
+    for key in ("historical_information_used", "neglect_impact_analysed", "mandatory_tools_used",
+                "management_oversight"):
+        assert v2.question(key).type == "yes_partly_no" and v2.question(f"{key}_evidence") is not None
+    check_against_previous(v2, audits[1])
+
+
+def test_childrens_version_3_asks_what_the_seed_asks_and_says_it_is_not_comparable():
+    children = {d.version: d for d in read_definitions() if d.slug == "children"}
+    v3 = children[3]
+    knew, planning = v3.question("knew_about_cp_plan"), v3.question("part_of_safety_planning")
+    assert knew.child_text == "Did you know that you had a child protection plan?" and knew.comparable is False
+    assert planning.child_text == "Did you help to make the plans to keep you safe?" and planning.comparable is False
+    assert knew.text == children[2].question("knew_about_cp_plan").text  # the seed's question is unchanged
+    check_against_previous(v3, children[2])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from analysis.evidence import RAG_ORDER, ValueRow
 
 from ..definitions import published_version
-from ..models import Action, ActionStatus, Answer, Response, Round, RoundStatus
+from ..models import Action, ActionStatus, Answer, Response, Round, RoundStatus, questionnaire_by_slug
 from .data import ACTION_PLAN_SLUG, AUDIT_SLUG, load_indicators, reporting_agencies, save_indicator_values
 
 QUARTERS = 12
@@ -94,10 +94,11 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
     Needs the shipped questionnaires published (``questionnaires sync``). Commits.
     """
     today = today or date.today()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - made-up demo figures, nothing secret
     agencies = reporting_agencies()
     plan_version = published_version(session, ACTION_PLAN_SLUG, 1)
-    audit_version = published_version(session, AUDIT_SLUG, 1)
+    audit_questionnaire = questionnaire_by_slug(session, AUDIT_SLUG)
+    audit_version = audit_questionnaire.latest_version() if audit_questionnaire else None
     if plan_version is None or audit_version is None:
         raise RuntimeError("Publish the shipped questionnaires first (feedback-app questionnaires sync).")
     last_start = _add_months(_quarter_start(today), -3)
@@ -150,8 +151,10 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
                 "age_band": rng.choice(("1 to 4", "5 to 9", "10 to 15")),
                 "sample_group": SAMPLE_GROUPS[case % 3],
             }
+            if audit_version.question("individual_needs_known") is not None:
+                answers["individual_needs_known"] = rng.choice(("Yes", "No", "No", "Not known"))
             for question in audit_questions:
-                weights = (2, 2, 3) if question.key == "child_involved" else (6, 3, 1)
+                weights = (2, 2, 3) if question.key in ("child_involved", "management_oversight") else (6, 3, 1)
                 answers[question.key] = rng.choices(("Yes", "Partly", "No"), weights=weights)[0]
                 answers[f"{question.key}_evidence"] = "Seen in the case record and the plan."
             if case % 4 == 0:

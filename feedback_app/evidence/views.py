@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from analysis.evidence import audit_digest, check_indicator_rows, is_overdue
-from analysis.evidence_charts import trend_chart_svg
 
 from ..auth import current_user, login_required
 from ..db import db
@@ -41,7 +39,7 @@ from .data import (
     update_action,
 )
 from .forms import ActionForm, ActionUpdateForm, IndicatorImportForm, IndicatorValueForm, PackForm
-from .pack import PackError, build_pack, gather_pack
+from .pack import PackError, build_pack, gather_pack, trend_charts
 
 STAFF = (Role.ADMIN, Role.ANALYST)
 
@@ -107,7 +105,7 @@ def indicators():
                 flash(f"Saved {clean[0].indicator} for {clean[0].period}.", "success")
                 return redirect(url_for("evidence.indicators"))
     trends = indicator_trends(db.session, definitions)
-    charts = {t.indicator.key: Markup(trend_chart_svg(t, f"chart-{t.indicator.key}")) for t in trends}
+    charts = trend_charts(trends)
     return render_template("evidence/indicators.html", trends=trends, charts=charts, form=form, problems=problems,
                            import_form=IndicatorImportForm(), recent=recent_values(db.session, 10),
                            is_admin=current_user().role == Role.ADMIN)
@@ -132,7 +130,7 @@ def import_indicators():
         problems = [error for errors in form.errors.values() for error in errors]
     definitions = load_indicators()
     trends = indicator_trends(db.session, definitions)
-    charts = {t.indicator.key: Markup(trend_chart_svg(t, f"chart-{t.indicator.key}")) for t in trends}
+    charts = trend_charts(trends)
     return render_template("evidence/indicators.html", trends=trends, charts=charts, form=_indicator_form(definitions),
                            problems=[], import_problems=problems, import_form=form,
                            recent=recent_values(db.session, 10), is_admin=True), 400

@@ -118,11 +118,14 @@ def plan_rounds(title: str, cadence: str, start: date, end: date) -> list[Planne
 
 
 def schedule_rounds(session: Session, version: QuestionnaireVersion, start: date, end: date) -> list[Round]:
-    """Create the rounds ``version``'s cadence implies between two dates (skipping labels that exist)."""
+    """Create the rounds ``version``'s cadence implies between two dates, skipping labels that
+    exist and periods that already have a round of the questionnaire (any version)."""
+    from .cadence import rounds_in_period
+
     existing = set(session.scalars(select(Round.label).where(Round.version_id == version.id)))
     created = []
     for plan in plan_rounds(version.title, version.cadence.value, start, end):
-        if plan.label in existing:
+        if plan.label in existing or rounds_in_period(session, version, plan.opens_on):
             continue
         status = RoundStatus.OPEN
         round_ = Round(version=version, label=plan.label, opens_on=plan.opens_on, closes_on=plan.closes_on, status=status)

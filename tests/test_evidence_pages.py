@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from feedback_app.db import db
-from feedback_app.definitions import published_version
 from feedback_app.evidence.data import reporting_agencies
 from feedback_app.evidence.demo import seed_evidence_demo
-from feedback_app.models import (
-    Action,
-    Answer,
-    IndicatorValue,
-    Questionnaire,
-    QuestionnaireVersion,
-    Response,
-    Round,
-    RoundStatus,
-)
+from feedback_app.models import Action, IndicatorValue, Questionnaire, QuestionnaireVersion, Response, Round
+from tests.evidence_builders import children_round
 
 TODAY = date.today()
 
@@ -32,22 +23,6 @@ def demo(synced):
     """The app with the shipped questionnaires and the demo evidence."""
     with synced.app_context():
         return seed_evidence_demo(db.session, today=TODAY)
-
-
-def _children_round(app, label: str, opens_on: date, answers: list[str]) -> int:
-    """A children v2 round where each child answered ``knew_about_cp_plan``."""
-    with app.app_context():
-        version = published_version(db.session, "children", 2)
-        round_ = Round(version=version, label=label, opens_on=opens_on, closes_on=opens_on + timedelta(days=60),
-                       status=RoundStatus.CLOSED)
-        db.session.add(round_)
-        for value in answers:
-            response = Response(round=round_, source="test",
-                                submitted_at=datetime.combine(opens_on, datetime.min.time(), tzinfo=timezone.utc))
-            response.answers = [Answer(question_key="knew_about_cp_plan", value=value)]
-            db.session.add(response)
-        db.session.commit()
-        return round_.id
 
 
 def _first_return(app, slug: str) -> int:
@@ -79,7 +54,7 @@ def test_a_return_opens_from_the_grid_and_case_references_are_for_admins_only(cl
 
 
 def test_a_persons_anonymous_answer_is_never_shown_as_a_return(client, login, synced):
-    round_id = _children_round(synced, "Children 2024", date(2024, 1, 1), ["No"])
+    round_id = children_round(synced, "Children 2024", date(2024, 1, 1), ["No"])
     with synced.app_context():
         response_id = db.session.scalar(select(Response.id).where(Response.round_id == round_id))
     login("admin")
@@ -189,7 +164,7 @@ def test_action_form_is_prefilled_from_a_lesson(client, login, synced):
 
 
 def test_pack_command_holds_every_source_offline(runner, demo, synced, tmp_path):
-    _children_round(synced, "Children 2025", TODAY - timedelta(days=200), ["No"] * 13 + ["Yes"] * 22)
+    children_round(synced, "Children 2025", TODAY - timedelta(days=200), ["No"] * 13 + ["Yes"] * 22)
     out = tmp_path / "pack.html"
     start = (TODAY - timedelta(days=3 * 365)).isoformat()
     result = runner.invoke(args=["pack", "--from", start, "--to", TODAY.isoformat(), "--output", str(out)])
@@ -212,12 +187,13 @@ def test_pack_command_holds_every_source_offline(runner, demo, synced, tmp_path)
 
 
 def test_pack_suppresses_small_counts_of_peoples_answers(runner, synced, tmp_path):
-    _children_round(synced, "Children 2025", TODAY - timedelta(days=100), ["No", "No", "Yes"])
+    children_round(synced, "Children 2025", TODAY - timedelta(days=100), ["No", "No", "Yes"])
     out = tmp_path / "pack.html"
     runner.invoke(args=["pack", "--from", (TODAY - timedelta(days=365)).isoformat(), "--to", TODAY.isoformat(),
                         "--output", str(out)])
     html = out.read_text(encoding="utf-8")
-    assert "fewer than 5 answers in all" in html and "Children 2025 (fewer than 5 responses)" in html
+    assert "fewer than 5 answers in all: the counts are withheld." in html and "Children 2025 (fewer than 5 responses)" in html
+    assert "Nobody answered this question." in html  # the questions these children skipped
     assert "2 of 3" not in html
     assert "Nothing stands out" in html
 

@@ -387,7 +387,14 @@ class ClosedAnswers:
     governance: dict[str, str]
     rounds: list[tuple[str, int]]  # (label, responses) of every round in the period
     latest_label: str | None
-    rows: list[dict]  # question_key, question_text, option, count, total
+    rows: list[dict]  # question_key, question_text, shown_text, option, count, total
+
+    def questions(self) -> list[list[dict]]:
+        """The rows grouped by question, in the questionnaire's order."""
+        grouped: dict[str, list[dict]] = {}
+        for row in self.rows:
+            grouped.setdefault(row["question_key"], []).append(row)
+        return list(grouped.values())
 
 
 def closed_answers(session: Session, slug: str, start: date | None, end: date | None) -> ClosedAnswers | None:

@@ -11,6 +11,7 @@ from feedback_app.db import db
 from feedback_app.evidence.data import reporting_agencies
 from feedback_app.evidence.demo import seed_evidence_demo
 from feedback_app.evidence.pack import build_pack
+from tests.evidence_builders import children_round
 
 PASSWORD = "correct horse battery staple"  # the shared make_user fixture's default
 VIEWPORTS = (1280, 360)
@@ -20,6 +21,7 @@ VIEWPORTS = (1280, 360)
 def demo_pack(synced, tmp_path):
     """The demo evidence and its scrutiny pack written to a file."""
     today = date.today()
+    children_round(synced, "Children's views 2025", today - timedelta(days=200), ["No"] * 13 + ["Yes"] * 22)
     with synced.app_context():
         seed_evidence_demo(db.session, today=today)
         html = build_pack(db.session, today - timedelta(days=3 * 365), today, 5, today=today)

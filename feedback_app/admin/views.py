@@ -17,7 +17,7 @@ from ..db import db
 from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
 from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink, StaffUser
-from ..cadence import create_round_in_cadence
+from ..cadence import OutsideCadence, create_round_in_cadence
 from ..rounds import RoundError, accepts_responses, close_round, open_round, response_counts
 from ..staff import StaffError, create_user
 from . import bp
@@ -89,6 +89,9 @@ def new_round():
                 db.session, version, form.label.data, form.opens.day, form.closes.day, RoundStatus(form.status.data),
                 form.reason.data, current_user().email,
             )
+        except OutsideCadence as error:
+            db.session.rollback()
+            form.reason.errors = [str(error)]  # the summary links to the reason box
         except RoundError as error:
             db.session.rollback()
             problems.append(str(error))

@@ -5,6 +5,9 @@ takes. The business rules live in ``analysis.evidence``; transactions are owned 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +25,7 @@ from analysis.evidence import (
     RagGrid,
     ReturnRound,
     ValueRow,
+    check_indicator_rows,
     indicator_trend,
     parse_indicators,
     period_sort_key,
@@ -344,11 +348,6 @@ def import_indicator_csv(session: Session, content: bytes, actor: str, source: s
     Raises IndicatorImportRefused listing every problem; then nothing is stored.
     Returns the number of figures stored.
     """
-    import csv
-    import io
-
-    from analysis.evidence import check_indicator_rows
-
     if len(content) > MAX_INDICATOR_FILE_BYTES:
         raise IndicatorImportRefused([f"the file is larger than {MAX_INDICATOR_FILE_BYTES // (1024 * 1024)} MB"])
     try:
@@ -401,8 +400,6 @@ def closed_answers(session: Session, slug: str, start: date | None, end: date | 
     """Counts of each option of each closed question in the latest round of ``slug`` in the
     period (None when the questionnaire is not published). Raw counts: the caller applies
     the disclosure control for people's answers."""
-    import json
-
     questionnaire = session.scalar(select(Questionnaire).where(Questionnaire.slug == slug))
     if questionnaire is None or not questionnaire.versions:
         return None

@@ -233,3 +233,22 @@ def test_lines_of_enquiry_page_starts_an_action_from_a_line(client, login, demo)
     form = unescape(client.get(link).get_data(as_text=True))
     assert '<option selected value="line-of-enquiry">' in form
     assert first_line in form.split('id="source_evidence"')[1]
+
+
+@pytest.mark.parametrize("path", ["/evidence/?from=2024-13-01", "/evidence/audits?to=yesterday",
+                                  "/evidence/lines?from=2025-01-01&to=2024-01-01"])
+def test_bad_dates_on_the_evidence_pages_get_a_message_not_an_error(client, login, synced, path):
+    login("analyst")
+    response = client.get(path, follow_redirects=True)
+    assert response.status_code == 200
+    text = unescape(response.get_data(as_text=True))
+    assert "must be a date written YYYY-MM-DD" in text or "before it starts" in text
+
+
+def test_rag_tracker_period_filter_shows_only_those_quarters(client, login, demo):
+    login("analyst")
+    last_year = TODAY.year - 1
+    page = client.get(f"/evidence/?from={last_year}-01-01&to={last_year}-12-31").get_data(as_text=True)
+    thead = page.split('<table class="rag-table">')[1].split("</thead>")[0]
+    headers = re.findall(r'<th scope="col">(?:<span class="visually-hidden">[^<]*</span>)?([^<]+)</th>', thead)
+    assert headers[1:] == [f"{last_year}-Q{q}" for q in range(1, 5)]

@@ -80,13 +80,14 @@ def reporting_agencies(directory: str | Path | None = None) -> list[str]:
 
 
 def _rounds_of(session: Session, slug: str, start: date | None = None, end: date | None = None) -> list[Round]:
+    """The rounds of ``slug`` (any version) opening from ``start`` to ``end``, in time order."""
     query = (
         select(Round).join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .where(Questionnaire.slug == slug)
     )
-    if start is not None:
-        query = query.where(Round.closes_on >= start)
+    if start is not None:  # a round belongs to the period it opens in
+        query = query.where(Round.opens_on >= start)
     if end is not None:
         query = query.where(Round.opens_on <= end)
     return list(session.scalars(query.order_by(Round.opens_on, Round.id)))
@@ -113,7 +114,7 @@ def _responses(session: Session, round_ids: Sequence[int]) -> list[Response]:
 
 def agency_rag_grid(session: Session, today: date, start: date | None = None, end: date | None = None,
                     directory: str | Path | None = None) -> RagGrid:
-    """The agency RAG tracker of the action-plan summaries whose rounds overlap ``start``..``end``.
+    """The agency RAG tracker of the action-plan summaries whose rounds open from ``start`` to ``end``.
 
     The agency of a return is the link's agency, else the agency answer. Never suppressed.
     """
@@ -185,7 +186,7 @@ class AuditEvidence:
 
 
 def audit_evidence(session: Session, start: date | None = None, end: date | None = None) -> AuditEvidence:
-    """The multi-agency audit returns of rounds overlapping ``start``..``end``.
+    """The multi-agency audit returns of rounds opening from ``start`` to ``end``.
 
     Case references (identifiers) are never loaded.
     """

@@ -328,3 +328,53 @@ class ThrottleCounter(Base):
     key: Mapped[str] = mapped_column(String(128))
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------- framework evidence (issue 16)
+
+
+class IndicatorValue(Base):
+    """One figure of one indicator of ``questionnaires/indicators.yaml`` for one period.
+
+    ``agency`` is ``""`` for a partnership-wide figure, so that (indicator, period, agency)
+    is unique on every database.
+    """
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (UniqueConstraint("indicator", "period", "agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(80), index=True)
+    period: Mapped[str] = mapped_column(String(10))
+    agency: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[float] = mapped_column()
+    entered_by: Mapped[str] = mapped_column(String(254))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ActionStatus(str, enum.Enum):
+    """Where an action of the action log is."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Action(Base):
+    """An action arising from the evidence (a line of enquiry, an audit lesson, a Red area),
+    owned by an agency, listed and updated by the Working Group (framework 8.1, 11.4)."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    what: Mapped[str] = mapped_column(Text)
+    owner_agency: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus, "action_status"), default=ActionStatus.OPEN)
+    source_kind: Mapped[str] = mapped_column(String(30))
+    source_evidence: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -21,7 +21,7 @@ from analysis.codebook import Codebook, load_codebook
 from analysis.concerns import ConcernResult, ConcernRules, load_concern_rules, screen
 from analysis.features import TextFeatures, text_features
 
-from .definitions import TEXT_TYPES
+from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
 
 
@@ -107,6 +107,8 @@ def derive(question_types: dict[str, Question], answers: dict[str, str], codeboo
         question = question_types.get(key)
         if question is None or question.type not in TEXT_TYPES or not value.strip():
             continue
+        if is_identifier(question.key, question.settings):  # a case reference is not text to analyse
+            continue
         nothing_means = (question.settings or {}).get("nothing_means", "positive")
         derived[key] = DerivedAnswer(
             features=text_features(value, codebook, nothing_means=nothing_means),
@@ -169,7 +171,7 @@ class PendingAnswer:
 def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
     """Free-text answers with no features, or features from another analyser or codebook version."""
     query = (
-        select(Answer.id, Answer.value, Question.settings)
+        select(Answer.id, Answer.value, Question.settings, Question.key)
         .join(Response, Response.id == Answer.response_id)
         .join(Round, Round.id == Response.round_id)
         .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
@@ -186,7 +188,8 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
         )
     return [
         PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"))
-        for answer_id, value, settings in session.execute(query.order_by(Answer.id))
+        for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
+        if not is_identifier(key, settings)
     ]
 
 

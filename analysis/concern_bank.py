@@ -51,7 +51,9 @@ NOT_CONCERN = "not_concern"
 # (embedding) margin. Chosen on the development half of the labelled
 # statements; see bench/evaluate_concerns.py.
 SPELLING_WEIGHT = 0.5
-# Pieces of an answer compared by spelling: sentences, at most this many.
+# Pieces of an answer compared by spelling: runs of sentences of about this
+# many characters, at most MAX_PIECES of them.
+PIECE_CHARS = 120
 MAX_PIECES = 40
 # Words whose trigrams are remembered (children's vocabulary repeats a lot).
 WORD_CACHE_SIZE = 50_000
@@ -134,7 +136,7 @@ class ConcernBank:
         positive = np.zeros(self.spelling_positive.shape[1], dtype=np.float32)
         negative = 0.0
         unseen_weight = float(self.trigram_idf.max()) ** 2
-        for piece in _PIECE_SPLIT.split(_plain(text))[:MAX_PIECES]:
+        for piece in _pieces(_plain(text)):
             found = [self._word_rows(word) for word in _WORDS.findall(piece)]
             if not found:
                 continue
@@ -161,6 +163,17 @@ class ConcernBank:
                 self.word_cache.clear()
             self.word_cache[word] = found
         return found
+
+
+def _pieces(text: str) -> list[str]:
+    """Runs of whole sentences of about ``PIECE_CHARS`` characters (at most ``MAX_PIECES``)."""
+    pieces: list[str] = []
+    for sentence in _PIECE_SPLIT.split(text):
+        if pieces and len(pieces[-1]) + len(sentence) < PIECE_CHARS:
+            pieces[-1] += " " + sentence
+        else:
+            pieces.append(sentence)
+    return pieces[:MAX_PIECES]
 
 
 def _product(rows: np.ndarray, examples: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ def upgrade() -> None:
     with op.batch_alter_table('safeguarding_flags', schema=None) as batch_op:
         batch_op.add_column(sa.Column('model_version', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('signals', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('score', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('score', sa.Double(), nullable=True))
 
 
 def downgrade() -> None:

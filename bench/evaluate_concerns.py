@@ -10,7 +10,7 @@ Prints, for the dev and holdout halves of tests/data/concerns_labelled.csv,
 recall and precision per audience (each answer screened as its audience, with
 a 95% bootstrap interval), the share of practitioners' professional sentences
 that are flagged, recall and precision overall and per labelled category, and
-recall on tests/data/concerns_unseen.csv (statements written after the example
+recall on tests/data/concerns_unseen*.csv (statements written after the example
 bank was frozen). Then the time the screen takes for an answer of about 220
 characters against a bare ``re.search`` of one word over the same texts.
 If the shared NHS Friends and Family Test file is beside the project
@@ -37,7 +37,13 @@ sys.path.insert(0, str(ROOT))
 from analysis.concerns import ConcernRules, load_concern_rules, screen  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "concerns_labelled.csv"
-UNSEEN = ROOT / "tests" / "data" / "concerns_unseen.csv"
+# Statements written after the example bank was frozen, newest last. Batch 1
+# was written after bank version 1; bank version 2 was extended after batch 1's
+# misses had been seen, so only batch 2 is unseen wording for the shipped bank.
+UNSEEN = [
+    (ROOT / "tests" / "data" / "concerns_unseen.csv", "batch 1: unseen by bank v1, seen before bank v2"),
+    (ROOT / "tests" / "data" / "concerns_unseen_2.csv", "batch 2: written after bank v2 was frozen"),
+]
 BOOTSTRAP_SAMPLES = 2000
 FFT = ROOT.parent / "shared" / "data" / "fft-feedback-dev.csv"
 
@@ -238,9 +244,11 @@ def main(argv: list[str] | None = None) -> int:
             print_errors(part)
         print()
 
-    if UNSEEN.exists() and not args.dev_only:
-        unseen = add_predictions(load_labelled(UNSEEN), rules)
-        print(f"unseen wording (written after the bank was frozen), {UNSEEN.name}:")
+    for path, note in UNSEEN if not args.dev_only else []:
+        if not path.exists():
+            continue
+        unseen = add_predictions(load_labelled(path), rules)
+        print(f"wording written after the bank was frozen, {path.name} ({note}):")
         print("\n".join(audience_report(unseen)))
         if args.holdout_errors:
             print_errors(unseen)

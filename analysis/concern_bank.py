@@ -219,7 +219,7 @@ def _group_examples(groups: object, where: str) -> list[str]:
     texts: list[str] = []
     for group in groups:
         examples = group.get("examples") if isinstance(group, dict) else None
-        if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        if not isinstance(examples, list) or not examples or not all(isinstance(e, str) and e.strip() for e in examples):
             raise BankError(f"{where}: each group needs a non-empty 'examples' list of statements")
         texts.extend(e.strip() for e in examples)
     return texts

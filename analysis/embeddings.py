@@ -11,6 +11,8 @@ Pure functions and one lazily loaded, thread-safe model per process; no Flask.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -53,10 +55,11 @@ class EmbeddingModel:
         An empty text gets a zero vector.
         """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids = self.tokens(text)
+        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        for row, encoding in enumerate(encoded):
+            ids = np.clip(np.asarray(encoding.ids[:MAX_TOKENS], dtype=np.int64), 0, self.vectors.shape[0] - 1)
             if len(ids):
-                out[row] = self.vectors[ids].mean(axis=0)
+                out[row] = self.vectors[ids].sum(axis=0)
         return _unit_rows(out)
 
     def windows(self, text: str) -> np.ndarray:
@@ -95,7 +98,7 @@ def load_model(cache_dir: str | Path | None = None) -> EmbeddingModel:
     """Load the 256-dimension model shipped in the ``wordllama`` wheel (about 0.2 s).
 
     ``cache_dir`` is a writable folder for the loader's links to the package's
-    files; by default a fresh temporary folder. Raises :class:`EmbeddingUnavailable`
+    files; by default one in the system's temporary folder. Raises :class:`EmbeddingUnavailable`
     when the package or its files are missing; nothing is ever downloaded.
     """
     try:
@@ -104,15 +107,13 @@ def load_model(cache_dir: str | Path | None = None) -> EmbeddingModel:
     except ImportError as problem:  # pragma: no cover - a declared dependency
         raise EmbeddingUnavailable(f"the wordllama package is not installed ({problem})") from None
     package = Path(wordllama.__file__).parent
-    folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.mkdtemp(prefix="wordllama-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("tokenizers", "weights"):
-        link = folder / name
-        if not link.exists():
-            try:
-                link.symlink_to(package / name, target_is_directory=True)
-            except FileExistsError:  # another process made it first
-                pass
+    folder = Path(cache_dir) if cache_dir is not None else _default_cache_dir(package)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("tokenizers", "weights"):
+            _link(folder / name, package / name)
+    except OSError as problem:
+        raise EmbeddingUnavailable(f"cannot prepare the model folder {folder} ({problem.strerror})") from None
     try:
         loaded = WordLlama.load(cache_dir=folder, disable_download=True, dim=DIMENSIONS)
     except Exception as problem:  # the loader raises several kinds
@@ -123,6 +124,25 @@ def load_model(cache_dir: str | Path | None = None) -> EmbeddingModel:
     version = f"wordllama-{getattr(wordllama, '__version__', 'unknown')}-l2_supercat_{DIMENSIONS}"
     return EmbeddingModel(tokenizer=tokenizer, vectors=np.ascontiguousarray(loaded.embedding, dtype=np.float32),
                           version=version)
+
+
+def _default_cache_dir(package: Path) -> Path:
+    """A folder in the system's temporary folder for this user and this installation of
+    the package, reused by every process."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    installation = hashlib.sha256(str(package).encode()).hexdigest()[:10]
+    return Path(tempfile.gettempdir()) / f"neglect-feedback-wordllama-{user}-{installation}"
+
+
+def _link(link: Path, target: Path) -> None:
+    """Make ``link`` point at ``target``, replacing a link left by another installation."""
+    if link.is_symlink() and Path(os.readlink(link)) != target:
+        link.unlink()
+    if not link.exists():
+        try:
+            link.symlink_to(target, target_is_directory=True)
+        except FileExistsError:  # another process made it first
+            pass
 
 
 _lock = threading.Lock()

@@ -449,3 +449,43 @@ def test_load_accepts_a_string_path(tmp_path):
     rules = load_concern_rules(str(path))
     assert [category.key for category in rules.categories] == ["neglect"]
     assert screen("there is no food", rules, bank=False).categories == ["neglect"]
+
+
+def test_the_model_loads_offline_from_a_folder_of_links(tmp_path):
+    from analysis.embeddings import load_model
+
+    model = load_model(tmp_path / "model")
+    assert (tmp_path / "model" / "tokenizers").is_symlink()
+    vectors = model.embed(["nobody feeds me", ""])
+    assert vectors.shape == (2, 256)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4 and not vectors[1].any()
+
+
+def test_a_malformed_bank_names_the_problem(tmp_path, rules):
+    from analysis.concern_bank import BankError, load_concern_bank
+
+    path = tmp_path / "bank.yaml"
+    path.write_text("categories:\n  made_up:\n    - examples: [a]\nnot_concern:\n  - examples: [b]\n", encoding="utf-8")
+    with pytest.raises(BankError, match="'made_up' is not a category of the concern rules"):
+        load_concern_bank(path, known_categories={c.key for c in rules.categories})
+    path.write_text("categories:\n  neglect:\n    - examples: []\nnot_concern:\n  - examples: [b]\n", encoding="utf-8")
+    with pytest.raises(BankError, match="category 'neglect'"):
+        load_concern_bank(path)
+
+
+def test_bank_examples_are_never_the_statements_it_is_measured_on():
+    import yaml
+
+    from analysis.concern_bank import DEFAULT_BANK_PATH
+
+    document = yaml.safe_load(DEFAULT_BANK_PATH.read_text(encoding="utf-8"))
+    bank = {
+        example.lower().strip()
+        for groups in [*document["categories"].values(), document["not_concern"]]
+        for group in groups
+        for example in group["examples"]
+    }
+    data = Path(__file__).resolve().parents[1] / "data"
+    for name in ("concerns_labelled.csv", "concerns_unseen.csv", "concerns_unseen_2.csv"):
+        measured = set(pd.read_csv(data / name, keep_default_na=False)["text"].str.lower().str.strip())
+        assert not bank & measured, f"{name} shares statements with the bank: {sorted(bank & measured)[:3]}"

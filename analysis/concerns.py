@@ -1,20 +1,27 @@
 """Screening of free-text answers for signs that a child may be at risk.
 
 Every free-text answer is screened when it arrives; a flagged answer goes to
-the safeguarding queue, whatever the rest of the analysis says. The rules are
-data, in ``concern_rules.yaml`` beside this module, written so that staff can
-read them: each category has plain-English patterns with simple wildcards and
-``harmless`` exceptions (the pattern syntax is documented at the top of that
-file).
+the safeguarding queue, whatever the rest of the analysis says. Two signals
+are combined in :func:`screen`:
+
+- the rules, data in ``concern_rules.yaml`` beside this module, written so that
+  staff can read them: each category has plain-English patterns with simple
+  wildcards and ``harmless`` exceptions (the pattern syntax is documented at
+  the top of that file). They catch clear cases and explain a flag;
+- a learned signal (:mod:`analysis.concern_bank`): closeness by meaning and by
+  spelling to example statements per category, so that wordings and
+  misspellings nobody listed are caught too.
 
 The screen leans towards flagging: missing a disclosure is worse than a false
-alarm. A match is only dropped when it sits inside one of its category's
+alarm. A rules match is only dropped when it sits inside one of its category's
 harmless phrases ("hit by the ball", "nobody hits me"), or when it is a
 category's professional term ("neglect", "self-harm") used in text that reads
-as professional commentary and names no particular child.
+as professional commentary and names no particular child. Answers from
+professional audiences (practitioners, champions, agency leads, auditors)
+are flagged only when they describe a specific child or family.
 
 Pure functions, no Flask and no database: ``load_concern_rules()`` compiles the
-rules once; ``screen()`` runs them over one answer.
+rules once; ``screen()`` runs both signals over one answer.
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ __all__ = [
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "concern_rules.yaml"
 
+# At most this many matched phrases are kept to show staff.
+MAX_MATCHES = 50
 # How many words "..." may stand for in a pattern.
 GAP_WORDS = 3
 
@@ -734,25 +736,26 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans in text order, leaving out any that lies inside another."""
     ordered = sorted(set(spans), key=lambda span: (span[0], -span[1]))
     kept: list[tuple[int, int]] = []
+    furthest = -1
     for start, end in ordered:
-        if not any(k_start <= start and end <= k_end for k_start, k_end in kept):
+        # Sorted by start: a span lies inside an earlier one exactly when it
+        # ends no later than the furthest end seen so far.
+        if end > furthest:
             kept.append((start, end))
+            furthest = end
     return kept
 
 
-def _original_span(text: str, start: int, end: int) -> tuple[int, int]:
+def _original_positions(text: str) -> list[int]:
+    """For each character of the apostrophe-free text, its index in ``text``."""
+    return [index for index, char in enumerate(text) if char not in _APOSTROPHES]
+
+
+def _original_span(positions: list[int], length: int, start: int, end: int) -> tuple[int, int]:
     """Map a span of the apostrophe-free text back onto the original text."""
-    kept = 0
-    original_start = None
-    for index, char in enumerate(text):
-        if char in _APOSTROPHES:
-            continue
-        if kept == start and original_start is None:
-            original_start = index
-        kept += 1
-        if kept == end:
-            return (original_start if original_start is not None else index), index + 1
-    return (original_start if original_start is not None else len(text)), len(text)
+    if start >= len(positions):
+        return length, length
+    return positions[start], positions[min(end, len(positions)) - 1] + 1
 
 
 def _rule_screen(text: str, rules: ConcernRules) -> tuple[list[str], list[str], str]:
@@ -790,15 +793,15 @@ def _rule_screen(text: str, rules: ConcernRules) -> tuple[list[str], list[str], 
             categories.append(category.key)
             spans.extend(found)
 
-    matches: list[str] = []
-    same_text = len(plain) == len(text)
+    matches: dict[str, None] = {}
+    positions = None if len(plain) == len(text) else _original_positions(text)
     for start, end in _outermost(spans):
-        if not same_text:
-            start, end = _original_span(text, start, end)
-        snippet = text[start:end]
-        if snippet not in matches:
-            matches.append(snippet)
-    return categories, matches, plain
+        if positions is not None:
+            start, end = _original_span(positions, len(text), start, end)
+        matches.setdefault(text[start:end])
+        if len(matches) >= MAX_MATCHES:
+            break
+    return categories, list(matches), plain
 
 
 def _reads_as_professional(plain: str, rules: ConcernRules) -> bool:

@@ -236,6 +236,14 @@ def test_odd_answers_are_screened_without_error(rules, text):
     assert isinstance(result.flagged, bool)
 
 
+def test_a_very_long_answer_full_of_disclosures_keeps_a_short_list_of_words(rules):
+    # Regression: each match used to be mapped back to the original text by a
+    # scan from its start (11 s for this answer); now once per answer.
+    result = screen(("my dad hits me and I don't get fed. " * 3000)[:100_000], rules)
+    assert result.flagged and "physical_harm" in result.categories
+    assert 1 <= len(result.matches) <= 50
+
+
 def test_an_answer_in_another_script_is_flagged_could_not_screen(rules):
     assert screen("Мой папа бьёт меня каждый день", rules).categories == ["could_not_screen"]
 

@@ -141,8 +141,9 @@ class ConcernBank:
             if not found:
                 continue
             unseen = sum(missing for _rows, missing in found)
-            rows, counts = np.unique(np.concatenate([rows for rows, _missing in found]), return_counts=True)
-            weights = counts * self.trigram_idf[rows]
+            counts = np.bincount(np.concatenate([rows for rows, _missing in found]), minlength=len(self.trigram_idf))
+            rows = np.flatnonzero(counts)
+            weights = counts[rows] * self.trigram_idf[rows]
             norm = math.sqrt(float(weights @ weights) + unseen * unseen_weight)
             if not len(rows) or not norm:
                 continue

@@ -145,3 +145,17 @@ def test_analyse_text_keeps_every_column_writes_numbers_and_screens_by_audience(
         float(rows[1]["polarity"]) and float(rows[0]["concern_score"])
         if expected:
             assert rows[0]["concern"] == expected
+
+
+def test_when_the_model_cannot_load_answers_are_flagged_not_passed(app, client, login, respondent, make_round,
+                                                                   make_link, monkeypatch):
+    from feedback_app import text_analysis
+
+    monkeypatch.setitem(text_analysis._bank, "bank", text_analysis._BrokenBank())
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_did_not_help": "we had a nice day at the park"})
+    with app.app_context():
+        flag = db.session.scalars(select(SafeguardingFlag)).one()
+        assert flag.categories == ["could_not_screen"]
+    login("admin")
+    assert "Could not screen: read it yourself" in client.get("/safeguarding/").get_data(as_text=True)

@@ -46,6 +46,10 @@ def test_from_the_admin_bar_count_to_an_action_and_back(browser, page, live_serv
         small.goto(live_server("/safeguarding/"))
         small.screenshot(path=str(SHOTS / "queue-360.png"), full_page=True)
         assert small.evaluate("document.documentElement.scrollWidth") <= 360 + 1, "no sideways scroll on a phone"
+        small.get_by_role("link", name="i want to kill myself").click()
+        small.wait_for_url(re.compile(r"/safeguarding/\d+"))
+        small.screenshot(path=str(SHOTS / "flag-360.png"), full_page=True)
+        assert small.evaluate("document.documentElement.scrollWidth") <= 360 + 1
     finally:
         phone.close()
 

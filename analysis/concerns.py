@@ -100,6 +100,9 @@ class ConcernRules:
     concern_starts: re.Pattern[str]
     professional_cues: re.Pattern[str] | None
     specific_person_cues: re.Pattern[str] | None
+    # For professional audiences: phrases showing that a particular child or
+    # family is described as at risk (tighter than specific_person).
+    child_at_risk_cues: re.Pattern[str] | None
     version: str
     path: Path
 
@@ -476,7 +479,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
         raise ConcernRulesError(f"{name}: 'categories' must be a non-empty list")
 
     compiler = _Compiler(_parse_spellings(document.get("spellings"), name))
-    professional_cues, specific_person_cues = _parse_professional_context(
+    professional_cues, specific_person_cues, child_at_risk_cues = _parse_professional_context(
         compiler, document.get("professional_context"), name
     )
 
@@ -495,6 +498,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
         concern_starts=re.compile(rf"(?<!\w)(?={compiler.any_of(every_phrase)}(?!\w))"),
         professional_cues=professional_cues,
         specific_person_cues=specific_person_cues,
+        child_at_risk_cues=child_at_risk_cues,
         version=hashlib.sha256(raw_bytes).hexdigest()[:12],
         path=rules_path,
     )
@@ -502,21 +506,24 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
 
 def _parse_professional_context(
     compiler: _Compiler, raw: object, name: str
-) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]:
     if raw is None:
-        return None, None
+        return None, None, None
     where = f"{name}: professional_context"
-    if not isinstance(raw, dict) or set(raw) - {"cues", "specific_person"}:
+    if not isinstance(raw, dict) or set(raw) - {"cues", "specific_person", "child_at_risk"}:
         raise ConcernRulesError(
-            f"{where}: must have 'cues' and 'specific_person' lists only"
+            f"{where}: must have 'cues' and 'specific_person' lists "
+            "(and optionally 'child_at_risk') only"
         )
     cues = _phrase_list(raw.get("cues"), "cues", where, required=True)
     specific = _phrase_list(
         raw.get("specific_person"), "specific_person", where, required=True
     )
+    at_risk = _phrase_list(raw.get("child_at_risk"), "child_at_risk", where, required=False)
     return (
         _compile_list(compiler, cues, "cues", where),
         _compile_list(compiler, specific, "specific_person", where),
+        _compile_list(compiler, at_risk, "child_at_risk", where),
     )
 
 
@@ -668,8 +675,9 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     ``LEARNED_THRESHOLD`` with a meaning similarity of at least
     ``MEANING_FLOOR``. For practitioners, champions, agency leads and
     auditors the same signals count only when the answer also describes a
-    specific child or family (the rules' ``specific_person`` phrases), so
-    commentary on neglect as a topic is not flagged. An answer the screen
+    specific child or family at risk (the rules' ``child_at_risk`` phrases),
+    and a professional term alone ("neglect") never counts, so commentary on
+    neglect as a topic is not flagged. An answer the screen
     cannot read (the model failed to load, or another script) is flagged
     ``could_not_screen``, never passed silently.
 
@@ -681,11 +689,12 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
         rules = _shipped_rules()
     if not text or not text.strip():
         return ConcernResult(False, [], [], rules.version, audience=audience)
-    rule_categories, matches, plain = _rule_screen(text, rules)
     professional = is_professional(audience)
-    specific = not professional or bool(
-        rules.specific_person_cues is not None and rules.specific_person_cues.search(plain)
-    )
+    # Professionals name neglect as their topic: a professional term alone
+    # ("neglect") never flags their answers; only a described child does.
+    rule_categories, matches, plain = _rule_screen(text, rules, terms=not professional)
+    cues = rules.child_at_risk_cues or rules.specific_person_cues
+    specific = not professional or bool(cues is not None and cues.search(plain))
     signals: dict = {"rules": list(rule_categories), "specific_person": specific}
     if professional and not specific:
         rule_categories, matches = [], []
@@ -758,8 +767,11 @@ def _original_span(positions: list[int], length: int, start: int, end: int) -> t
     return positions[start], positions[min(end, len(positions)) - 1] + 1
 
 
-def _rule_screen(text: str, rules: ConcernRules) -> tuple[list[str], list[str], str]:
-    """The rules' verdict: (category keys, matched words as written, lower-cased text)."""
+def _rule_screen(text: str, rules: ConcernRules, *, terms: bool = True) -> tuple[list[str], list[str], str]:
+    """The rules' verdict: (category keys, matched words as written, lower-cased text).
+
+    With ``terms`` false, professional terms never count (professional audiences).
+    """
     unquoted = text.translate(_DROP_APOSTROPHES)
     plain = unquoted.lower()
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
@@ -778,6 +790,8 @@ def _rule_screen(text: str, rules: ConcernRules) -> tuple[list[str], list[str], 
             if match is None:
                 continue
             if match.lastgroup == "term":
+                if not terms:
+                    continue
                 if professional is None:
                     professional = _reads_as_professional(plain, rules)
                 if professional:

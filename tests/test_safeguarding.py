@@ -18,7 +18,7 @@ def test_a_childs_disclosure_reaches_the_queue_and_an_action_is_recorded(app, cl
     assert 'aria-label="1 waiting">1</span>' in page, "the queue count is on every staff page"
     queue = client.get("/safeguarding/").get_data(as_text=True)
     assert "Children 2026" in queue and "grandad smacks me really hard" in queue
-    assert "<td>Physical harm" in queue and "<td>physical_harm" not in queue, "categories in plain English"
+    assert 'data-label="Why flagged">Physical harm' in queue and ">physical_harm" not in queue, "categories in plain English"
     with app.app_context():
         flag_id = db.session.scalar(select(SafeguardingFlag.id))
     detail = client.get(f"/safeguarding/{flag_id}").get_data(as_text=True)

@@ -601,7 +601,10 @@ COULD_NOT_SCREEN_NAME = "Could not screen: read it yourself"
 LEARNED_THRESHOLD = 0.0
 # ... and the answer's meaning is at least this similar (cosine) to one of the
 # category's examples, so short answers near nothing ("None.") are not flagged.
+# Children's wording strays furthest from any example, so their floor is lower;
+# adults' ordinary feedback (the NHS FFT comments) needs the higher one.
 MEANING_FLOOR = 0.4
+MEANING_FLOORS = {"children": 0.3}
 # Besides the closest category, the learned signal names any other category
 # within this margin of it.
 LEARNED_RUNNERS_UP = 0.05
@@ -673,7 +676,7 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     For children and parents (and any audience not listed as professional) an
     answer is flagged when the rules match or the learned margin reaches
     ``LEARNED_THRESHOLD`` with a meaning similarity of at least
-    ``MEANING_FLOOR``. For practitioners, champions, agency leads and
+    ``MEANING_FLOORS[audience]`` (else ``MEANING_FLOOR``). For practitioners, champions, agency leads and
     auditors the same signals count only when the answer also describes a
     specific child or family at risk (the rules' ``child_at_risk`` phrases),
     and a professional term alone ("neglect") never counts, so commentary on
@@ -717,8 +720,9 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
                            closest=scores.best, margin=round(scores.score, 4))
             ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
             floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
+            meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
             learned = [key for key, margin in ranked
-                       if margin >= floor and scores.similarity[key] >= MEANING_FLOOR]
+                       if margin >= floor and scores.similarity[key] >= meaning_floor]
             signals["learned"] = list(learned)
             score += scores.score
             if not specific:

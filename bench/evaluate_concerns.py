@@ -268,10 +268,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if FFT.exists():
         fft = pd.read_csv(FFT, usecols=["FFT answer"]).dropna()
-        verdicts = [screen(text, rules) for text in fft["FFT answer"]]
+        verdicts = [screen(text, rules, audience="parents") for text in fft["FFT answer"]]
         flagged = [(t, v) for t, v in zip(fft["FFT answer"], verdicts) if v.flagged]
         print(
-            f"\nNHS FFT adult patient comments: {len(flagged)} of {len(fft)} flagged "
+            f"\nNHS FFT adult patient comments, screened as parents' answers: {len(flagged)} of {len(fft)} flagged "
             f"({len(flagged) / len(fft):.1%})"
         )
         timings = speed(rules, fft["FFT answer"].tolist(), repeat=3)

@@ -22,9 +22,9 @@ LABELLED_CSV = Path(__file__).resolve().parents[1] / "data" / "concerns_labelled
 # Measured with bench/evaluate_concerns.py (rules + learned signal, each answer
 # screened as its audience) when the example bank was frozen; the floors are
 # issue 9's targets, so that an edit that loses disclosures fails.
-#   holdout children: recall 105/108 = 0.972, precision 0.847
-#   dev children:     recall 0.987, precision 0.882 (tuned on it)
-#   practitioners' professional sentences flagged: 0/36 holdout, 0/58 dev
+#   holdout children: recall 107/108 = 0.991, precision 0.849
+#   dev children:     recall 0.991, precision 0.872 (tuned on it)
+#   practitioners' professional sentences flagged: 0/36 holdout, 0/98 dev
 HOLDOUT_RECALL_FLOOR = 0.95
 HOLDOUT_PRECISION_FLOOR = 0.80
 DEV_RECALL_FLOOR = 0.97

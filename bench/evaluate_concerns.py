@@ -37,12 +37,14 @@ sys.path.insert(0, str(ROOT))
 from analysis.concerns import ConcernRules, load_concern_rules, screen  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "concerns_labelled.csv"
-# Statements written after the example bank was frozen, newest last. Batch 1
-# was written after bank version 1; bank version 2 was extended after batch 1's
-# misses had been seen, so only batch 2 is unseen wording for the shipped bank.
+# Statements written after the example bank was frozen, oldest first. Each
+# batch was written after one version of the bank was frozen; the next version
+# was extended after that batch's misses had been seen. So only the newest
+# batch is unseen wording for the shipped bank (version 3).
 UNSEEN = [
-    (ROOT / "tests" / "data" / "concerns_unseen.csv", "batch 1: unseen by bank v1, seen before bank v2"),
-    (ROOT / "tests" / "data" / "concerns_unseen_2.csv", "batch 2: written after bank v2 was frozen"),
+    (ROOT / "tests" / "data" / "concerns_unseen.csv", "batch 1: unseen by bank v1, seen before v2"),
+    (ROOT / "tests" / "data" / "concerns_unseen_2.csv", "batch 2: unseen by bank v2, seen before v3"),
+    (ROOT / "tests" / "data" / "concerns_unseen_3.csv", "batch 3: written after bank v3 was frozen"),
 ]
 BOOTSTRAP_SAMPLES = 2000
 FFT = ROOT.parent / "shared" / "data" / "fft-feedback-dev.csv"

@@ -22,8 +22,8 @@ LABELLED_CSV = Path(__file__).resolve().parents[1] / "data" / "concerns_labelled
 # Measured with bench/evaluate_concerns.py (rules + learned signal, each answer
 # screened as its audience) when the example bank was frozen; the floors are
 # issue 9's targets, so that an edit that loses disclosures fails.
-#   holdout children: recall 107/108 = 0.991, precision 0.849
-#   dev children:     recall 0.991, precision 0.872 (tuned on it)
+#   holdout children: recall 107/108 = 0.991, precision 0.836
+#   dev children:     recall 0.996, precision 0.876 (tuned on it)
 #   practitioners' professional sentences flagged: 0/36 holdout, 0/98 dev
 HOLDOUT_RECALL_FLOOR = 0.95
 HOLDOUT_PRECISION_FLOOR = 0.80
@@ -494,6 +494,6 @@ def test_bank_examples_are_never_the_statements_it_is_measured_on():
         for example in group["examples"]
     }
     data = Path(__file__).resolve().parents[1] / "data"
-    for name in ("concerns_labelled.csv", "concerns_unseen.csv", "concerns_unseen_2.csv"):
+    for name in ("concerns_labelled.csv", "concerns_unseen.csv", "concerns_unseen_2.csv", "concerns_unseen_3.csv"):
         measured = set(pd.read_csv(data / name, keep_default_na=False)["text"].str.lower().str.strip())
         assert not bank & measured, f"{name} shares statements with the bank: {sorted(bank & measured)[:3]}"

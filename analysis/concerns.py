@@ -608,6 +608,10 @@ MEANING_FLOORS = {"children": 0.3}
 # Besides the closest category, the learned signal names any other category
 # within this margin of it.
 LEARNED_RUNNERS_UP = 0.05
+# Answers of fewer words than this are left to the rules: one or two words
+# ("school", "mum", "clothes") carry too little meaning to compare.
+MIN_LEARNED_WORDS = 3
+_WORDS_RE = re.compile(r"[^\W\d_]+")
 # A rules match adds this to the score that orders the queue.
 RULES_SCORE = 0.5
 # Answers with at least this many letters, most of them outside English's
@@ -676,7 +680,8 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     For children and parents (and any audience not listed as professional) an
     answer is flagged when the rules match or the learned margin reaches
     ``LEARNED_THRESHOLD`` with a meaning similarity of at least
-    ``MEANING_FLOORS[audience]`` (else ``MEANING_FLOOR``). For practitioners, champions, agency leads and
+    ``MEANING_FLOORS[audience]`` (else ``MEANING_FLOOR``); answers of fewer
+    than ``MIN_LEARNED_WORDS`` words are left to the rules. For practitioners, champions, agency leads and
     auditors the same signals count only when the answer also describes a
     specific child or family at risk (the rules' ``child_at_risk`` phrases),
     and a professional term alone ("neglect") never counts, so commentary on
@@ -708,6 +713,8 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     problem = None
     if _unreadable_script(text):
         problem = "not in a script the screen can read"
+    elif bank is not False and len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
+        signals["learned"] = "too short"
     elif bank is not False:
         try:
             bank = bank if bank is not None else _shipped_bank(rules)

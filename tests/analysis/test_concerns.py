@@ -497,3 +497,13 @@ def test_bank_examples_are_never_the_statements_it_is_measured_on():
     for name in ("concerns_labelled.csv", "concerns_unseen.csv", "concerns_unseen_2.csv", "concerns_unseen_3.csv"):
         measured = set(pd.read_csv(data / name, keep_default_na=False)["text"].str.lower().str.strip())
         assert not bank & measured, f"{name} shares statements with the bank: {sorted(bank & measured)[:3]}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["school", "mum", "dad", "clothes", "bed", "nobody", "my teacher", "talking to someone",
+     "someone to talk to", "my worker helped me"],
+)
+def test_short_everyday_answers_to_what_helped_are_not_flagged(rules, text):
+    # Regression: the learned signal flagged "school" and "talking to someone".
+    assert not screen(text, rules).flagged

@@ -295,6 +295,11 @@ class SafeguardingFlag(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     matches: Mapped[list[str]] = mapped_column(JSON, default=list)
     rules_version: Mapped[str] = mapped_column(String(64))
+    # The learned signal (issue 9): embedding model and example bank version,
+    # what each signal said, and the score that orders the queue.
+    model_version: Mapped[str | None] = mapped_column(String(120))
+    signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column()
     status: Mapped[FlagStatus] = mapped_column(_enum(FlagStatus, "flag_status"), default=FlagStatus.NEW)
     flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     action_note: Mapped[str | None] = mapped_column(Text)

@@ -110,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
         "are asked to wait and try again, and what was typed is kept.",
     ),
     Setting(
+        "SAFEGUARDING_OVERDUE_WORKING_DAYS",
+        2,
+        "Working days (Monday to Friday) a new safeguarding flag may wait before the queue "
+        "marks it overdue and counts it in the admin bar.",
+    ),
+    Setting(
         "SESSION_COOKIE_SECURE",
         False,
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "

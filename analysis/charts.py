@@ -8,14 +8,16 @@ Suppressed points (small numbers) are never plotted.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from contextlib import contextmanager
 from html import escape
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pandas as pd
 
-__all__ = ["theme_share_chart_svg", "sentiment_chart_svg"]
+__all__ = ["theme_share_chart_svg", "sentiment_chart_svg", "choice_chart_svg", "csp_safe_svg"]
 
 _SENTIMENT_COLOURS = {"positive": "#1b7837", "neutral": "#bdbdbd", "negative": "#b2182b"}
 
@@ -38,18 +40,63 @@ def _figure(width: float = 8.0, height: float = 4.5):
     return Figure(figsize=(width, height))
 
 
-def _svg(fig, title: str) -> str:
+@contextmanager
+def _plain_text():
+    """Every label drawn inside is plain text: ``$...$`` from an analyst's theme name is
+    never read as mathematics (which fails on bad input)."""
     import matplotlib
 
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "neglect-feedback"}):
-        fig.savefig(buf, format="svg", metadata={"Title": title, "Date": None}, bbox_inches="tight")
-    svg = buf.getvalue()
+    with matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none",
+                                "svg.hashsalt": "neglect-feedback"}):
+        yield
+
+
+def _legend_label(text: str) -> str:
+    # matplotlib leaves labels starting with "_" out of the legend.
+    return "\u2009" + text if text.startswith("_") else text
+
+
+_PRESENTATION = re.compile(r'\sstyle="([^"]*)"')
+_PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>|\s*<style\b[^>]*>.*?</style>", re.S)
+_IDS = re.compile(r'(\sid="|url\(#|xlink:href="#)([^")]+)')
+
+
+def _attributes(style: str) -> str:
+    """``fill: #fff; stroke: none`` as presentation attributes (` fill="#fff" stroke="none"`):
+    a page's Content-Security-Policy refuses inline ``style``, but not these."""
+    out = []
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if name and value:
+            out.append(f' {name}="{escape(value, quote=True)}"')
+    return "".join(out)
+
+
+def csp_safe_svg(svg: str, title: str) -> str:
+    """matplotlib's SVG made fit to inline under ``style-src 'self'``: no XML prolog, no
+    ``<style>`` element, every ``style=`` turned into presentation attributes, ids made
+    unique to this chart (several charts share a page), and an accessible title
+    (``role="img"``, ``aria-label`` and one ``<title>``)."""
+    svg = _METADATA.sub("", _PROLOG.sub("", svg, count=1))
+    svg = _PRESENTATION.sub(lambda m: _attributes(m.group(1)), svg)
+    prefix = "c" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-"
+    svg = _IDS.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
     label = escape(title, quote=True)
-    svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{label}"', svg, count=1)
-    return re.sub(r"(<svg\b[^>]*>)", rf"\1\n <title>{label}</title>", svg, count=1)
+    svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{label}" class="chart-svg" '
+                 'stroke-linejoin="round" stroke-linecap="butt"', svg, count=1)
+    return re.sub(r"(<svg\b[^>]*>)", lambda m: f"{m.group(1)}\n <title>{label}</title>", svg, count=1)
 
 
+def _svg(fig, title: str) -> str:
+    buf = io.StringIO()
+    with _plain_text():
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return csp_safe_svg(buf.getvalue(), title)
+
+
+@_plain_text()
 def theme_share_chart_svg(
     prevalence: pd.DataFrame,
     *,
@@ -84,7 +131,7 @@ def theme_share_chart_svg(
         series = pd.Series(float("nan"), index=range(len(x_of)), dtype="float64")
         for rid, share in zip(pts["round_id"], pts["share"]):
             series[x_of[rid]] = 100.0 * float(share)
-        ax.plot(series.index, series.values, marker="o", label=names.get(theme, theme))
+        ax.plot(series.index, series.values, marker="o", label=_legend_label(str(names.get(theme, theme))))
     ax.set_xticks(range(len(x_of)), [str(l) for l in rounds["round_label"]])
     ax.set_ylabel("% of answers")
     ax.set_ylim(0, 100)
@@ -97,6 +144,7 @@ def theme_share_chart_svg(
     return _svg(fig, title)
 
 
+@_plain_text()
 def sentiment_chart_svg(
     sentiment_by_round: pd.DataFrame, *, question_key: str | None = None, title: str | None = None
 ) -> str:
@@ -131,3 +179,54 @@ def sentiment_chart_svg(
     ax.set_title(title, fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return _svg(fig, title)
+
+
+@_plain_text()
+def choice_chart_svg(
+    distribution: pd.DataFrame,
+    round_id: object,
+    *,
+    question_key: str | None = None,
+    option_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> str:
+    """SVG horizontal bar chart of the share of answers choosing each option in one round,
+    from :func:`analysis.compare.choice_distribution` output.
+
+    A withheld count has no bar and reads "fewer than N" at its place; a round that is
+    suppressed whole draws no bars and says so. ``option_labels`` gives the words shown
+    for an option (a scale point's label). Returns the SVG text with an accessible
+    title. Raises ``ValueError`` when several question keys are present without
+    ``question_key``, or when the round is not in the frame.
+    """
+    frame, qkey = _one_question(distribution, question_key)
+    frame = frame[frame["round_id"] == round_id]
+    if frame.empty:
+        raise ValueError(f"no answers for round {round_id!r}")
+    labels = dict(option_labels or {})
+    round_label = str(frame["round_label"].iloc[0])
+    title = title or f"Answers to {qkey or 'this question'} in {round_label}"
+    options = [str(o) for o in frame["option"]]
+    names = [labels.get(o, o) for o in options]
+    fig = _figure(7.0, 0.5 + 0.42 * max(len(options), 2))
+    ax = fig.add_subplot()
+    ys = list(range(len(options)))[::-1]
+    shares = [100.0 * float(v) if pd.notna(v) else 0.0 for v in frame["share"]]
+    ax.barh(ys, shares, color="#1d4ed8", height=0.6)
+    round_suppressed = frame["n_responses"].isna().all()
+    for y, share, withheld, shown in zip(ys, shares, frame["suppressed"], frame["count_display"]):
+        text = str(shown) if bool(withheld) else f"{share:.0f}% ({shown})"
+        ax.text(share + 1.0, y, text, va="center", fontsize=9, color="#0b0c0c")
+    ax.set_yticks(ys, names)
+    ax.set_xlim(0, 115)
+    ax.set_xlabel("% of answers")
+    ax.set_title(title + (" (too few answers to show)" if round_suppressed else ""), fontsize=11)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _svg(fig, title)
+
+
+def scale_labels_text(labels: Mapping[str, str], points: Sequence[str] = ("1", "2", "3", "4", "5")) -> dict[str, str]:
+    """Scale points with their words where the questionnaire gives them:
+    ``{"1": "1 (Not at all confident)", "2": "2", …}``."""
+    return {p: f"{p} ({labels[p]})" if labels.get(p) else p for p in points}

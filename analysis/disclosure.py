@@ -33,7 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-__all__ = ["DisclosurePolicy", "AgencyFilterRefused", "RoundGroup", "suppressed_label"]
+import pandas as pd
+
+__all__ = ["DisclosurePolicy", "AgencyFilterRefused", "RoundGroup", "round_groups", "suppressed_label"]
 
 #: ``respondent`` values of a questionnaire whose answers describe an organisation.
 ORGANISATIONAL_RESPONDENTS = frozenset({"organisation", "organization"})
@@ -78,6 +80,11 @@ class DisclosurePolicy:
         """The policy for a questionnaire answered by ``respondent`` (``person`` or
         ``organisation``; None reads as ``person``)."""
         return cls(int(threshold), organisational=(respondent or "person").lower() in ORGANISATIONAL_RESPONDENTS)
+
+    @classmethod
+    def of(cls, value: "DisclosurePolicy | int") -> "DisclosurePolicy":
+        """``value`` if it is a policy; a threshold (int) as a policy for people's answers."""
+        return value if isinstance(value, DisclosurePolicy) else cls(int(value))
 
     # ------------------------------------------------------------ single counts
 
@@ -178,3 +185,16 @@ class DisclosurePolicy:
                     f"other agencies, so comparing the filtered and unfiltered figures could identify them. "
                     f"The figures below are for all agencies."
                 )
+
+
+def round_groups(answers: pd.DataFrame, agency: str) -> list[RoundGroup]:
+    """Per round of an answers frame (``round_id``, ``round_label``, ``round_order``,
+    ``agency``, ``response_id``): the responses from ``agency`` and from everyone, for
+    :meth:`DisclosurePolicy.check_agency_filter`. Rounds in time order."""
+    if answers.empty:
+        return []
+    frame = answers.drop_duplicates(["round_id", "response_id"])
+    out = []
+    for (_order, _rid, label), part in frame.groupby(["round_order", "round_id", "round_label"], sort=True):
+        out.append(RoundGroup(str(label), int((part["agency"] == agency).sum()), len(part)))
+    return out

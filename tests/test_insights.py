@@ -181,12 +181,20 @@ def test_emerging_phrase_can_be_made_a_theme(app, client, login, make_round):
 
 def test_closed_question_distribution_per_round(app, client, login, make_round):
     round_ = make_round("children", 1, label="Round A")
-    store_answers(app, round_, [{"age_band": "8 to 11"}] * 6 + [{"age_band": "12 to 15"}] * 2)
+    store_answers(app, round_, [{"age_band": "8 to 11"}] * 6 + [{"age_band": "12 to 15"}] * 2
+                  + [{"age_band": "16 or over"}] * 5)
     login("analyst")
     page = client.get("/analysis/children/age_band").get_data(as_text=True)
-    assert "6 (75%)" in _row(page, "8 to 11")
+    assert "13 answers" in page
     assert "fewer than 5" in _row(page, "12 to 15") and "%" not in _row(page, "12 to 15")
-    assert "0" in _row(page, "16 or over")
+    # Regression (issue 10): "16 or over 5" and "8 to 11 6" beside 13 answers gave "12 to 15" = 2
+    # away; the next-smallest count is withheld too (secondary suppression).
+    assert "fewer than 5" in _row(page, "16 or over") and "%" not in _row(page, "16 or over")
+    assert "6 (46%)" in _row(page, "8 to 11")
+    assert _row(page, "7 or under") == '<td class="num">0 (0%)</td>'
+    # a bar chart per round, drawn without inline styles
+    charts = page.split('id="charts"')[1]
+    assert charts.count("<svg") == 1 and "style=" not in charts.split("</figure>")[0]
 
 
 def test_answer_text_is_escaped(app, client, login, respondent, make_round, make_link):

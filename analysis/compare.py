@@ -38,6 +38,7 @@ __all__ = [
     "choice_distribution",
     "choice_change",
     "scale_by_round",
+    "scale_change",
     "representative_quotes",
     "lines_of_enquiry",
 ]
@@ -641,6 +642,50 @@ def scale_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     out["n_responses"] = _nullable_int(list(out["n_responses"]))
     for c in ("mean", "ci_low", "ci_high"):
         out[c] = out[c].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def scale_change(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """Did answers on a 1-5 scale move between consecutive rounds of a question?
+
+    A Mann-Whitney U test (two-sided) of the numeric answers of each pair of consecutive
+    rounds: a rank test fits an ordinal scale and uses no single cell of the table, so
+    withheld counts stay withheld. Returns columns ``question_key, round_from,
+    round_from_label, round_to, round_to_label, test, p_value, significant, direction,
+    suppressed``; ``direction`` is "rose" / "fell" (significant, by the means) or "no
+    clear change"; a pair with a round of fewer than ``min_count`` answers is
+    ``suppressed``. Raises ``ValueError`` for missing columns or a bad ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value"])
+    frame = answers.assign(_number=pd.to_numeric(answers["value"], errors="coerce"))
+    frame = frame[frame["_number"].notna()]
+    rows: list[dict[str, Any]] = []
+    for question_key, qframe in frame.groupby("question_key", sort=True):
+        records = _rounds(qframe).to_dict("records")
+        for prev, cur in zip(records, records[1:]):
+            before = qframe.loc[qframe["round_id"] == prev["round_id"], "_number"].to_numpy(dtype=float)
+            after = qframe.loc[qframe["round_id"] == cur["round_id"], "_number"].to_numpy(dtype=float)
+            row = {"question_key": question_key, "round_from": prev["round_id"],
+                   "round_from_label": prev["round_label"], "round_to": cur["round_id"],
+                   "round_to_label": cur["round_label"], "test": "", "p_value": float("nan"),
+                   "significant": False, "direction": "suppressed", "suppressed": True}
+            if len(before) >= min_count and len(after) >= min_count:
+                if np.ptp(np.concatenate([before, after])) == 0:
+                    p = 1.0
+                else:
+                    p = float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+                significant = p < ALPHA
+                direction = ("rose" if after.mean() > before.mean() else "fell") if significant else "no clear change"
+                row.update(test="Mann-Whitney", p_value=p, significant=significant, direction=direction,
+                           suppressed=False)
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=["question_key", "round_from", "round_from_label", "round_to",
+                                      "round_to_label", "test", "p_value", "significant", "direction",
+                                      "suppressed"])
+    out["p_value"] = out["p_value"].astype("float64")
+    out["significant"] = out["significant"].astype(bool)
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
 

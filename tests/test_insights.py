@@ -448,5 +448,5 @@ def test_scale_question_shows_mean_interval_labels_and_a_change_test(app, client
     assert "1 (I know nothing about it)" in page and "5 (I know it well)" in page
     assert re.search(r"2021 H1</th><td class=\"num\">20</td><td class=\"num\">2\.00 \(1\.\d\d to 2\.\d\d\)</td>", page)
     change = page.split('id="change-strategy_knowledge"')[1]
-    assert "<strong>changed</strong>" in change and "p &lt; 0.001" in change
+    assert "<strong>rose</strong>" in change and "p &lt; 0.001 (Mann-Whitney)" in change
     assert page.split('id="charts"')[1].count("<svg") == 2

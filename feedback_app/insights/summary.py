@@ -27,6 +27,7 @@ from analysis.compare import (
     lines_of_enquiry,
     representative_quotes,
     scale_by_round,
+    scale_change,
     sentiment_by_round,
     theme_prevalence,
     theme_sentiment,
@@ -564,14 +565,19 @@ def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, policy: Dis
         for option, by_round in cells.items()
     ]
     summary = ClosedSummary(question, rounds, rows, scale_labels=labels)
+    if is_scale:
+        tests = scale_change(frame, min_count=min_count)
+        directions = list(tests["direction"])
+    else:
+        tests = choice_change(table, min_count=min_count)
+        directions = ["changed" if c else "no clear change" for c in tests["significant"]]
     summary.changes = [
         ChoiceChange(
             round_from=str(c.round_from_label), round_to=str(c.round_to_label),
             test="" if c.suppressed else str(c.test), p_value=p_value_text(c.p_value),
-            direction=(f"withheld ({policy.label} answers in a round)" if c.suppressed
-                       else "changed" if c.significant else "no clear change"),
+            direction=f"withheld ({policy.label} answers in a round)" if c.suppressed else direction,
         )
-        for c in choice_change(table, min_count=min_count).itertuples(index=False)
+        for c, direction in zip(tests.itertuples(index=False), directions)
     ]
     if is_scale:
         summary.scale = [

@@ -12,6 +12,7 @@ from analysis.compare import (
     lines_of_enquiry,
     representative_quotes,
     scale_by_round,
+    scale_change,
     sentiment_by_round,
     theme_prevalence,
     theme_sentiment,
@@ -189,3 +190,8 @@ def test_scale_mean_and_interval_per_round(make_answers):
     scale = scale_by_round(frame).set_index("round_id")
     assert scale.loc[1, "mean"] == pytest.approx(14 / 6) and scale.loc[1, "ci_low"] < 14 / 6 < scale.loc[1, "ci_high"]
     assert scale.loc[2, "suppressed"] and math.isnan(scale.loc[2, "mean"])
+    assert scale_change(frame).iloc[0].suppressed
+    rising = make_answers([(1, str(v), float("nan"), None, []) for v in [1, 2, 2, 3] * 5]
+                          + [(2, str(v), float("nan"), None, []) for v in [3, 4, 4, 5] * 5], question_key="c")
+    change = scale_change(rising).iloc[0]
+    assert change.direction == "rose" and change.p_value < 0.001 and change.test == "Mann-Whitney"

@@ -31,6 +31,9 @@ def _one_question(frame: pd.DataFrame, question_key: str | None) -> tuple[pd.Dat
     return frame, (str(keys[0]) if len(keys) else "")
 
 
+PLOT_BACKGROUND = "#f3f2f1"
+
+
 def _figure(width: float = 8.0, height: float = 4.5):
     import matplotlib
 
@@ -38,6 +41,13 @@ def _figure(width: float = 8.0, height: float = 4.5):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))
+
+
+def _axes(fig):
+    """The chart's one plot, on a light grey ground so that the data stand out from the page."""
+    ax = fig.add_subplot()
+    ax.set_facecolor(PLOT_BACKGROUND)
+    return ax
 
 
 @contextmanager
@@ -125,7 +135,7 @@ def theme_share_chart_svg(
         peak = reportable.groupby("theme")["share"].max().sort_values(ascending=False, kind="stable")
         themes = [t for t in peak.index if peak[t] > 0][:8]
     fig = _figure()
-    ax = fig.add_subplot()
+    ax = _axes(fig)
     for theme in themes:
         pts = reportable[reportable["theme"] == theme]
         series = pd.Series(float("nan"), index=range(len(x_of)), dtype="float64")
@@ -140,7 +150,8 @@ def theme_share_chart_svg(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     else:
         ax.text(0.5, 0.5, "No reportable theme shares", ha="center", va="center", transform=ax.transAxes)
-    ax.grid(axis="y", alpha=0.3)
+    ax.grid(axis="y", color="#ffffff", linewidth=1.2)
+    ax.set_axisbelow(True)
     return _svg(fig, title)
 
 
@@ -160,7 +171,7 @@ def sentiment_chart_svg(
     frame = frame.sort_values(["round_order", "round_id"], kind="stable").reset_index(drop=True)
     title = title or f"Tone of answers to {qkey or 'this question'}, by round"
     fig = _figure()
-    ax = fig.add_subplot()
+    ax = _axes(fig)
     xs = list(range(len(frame)))
     bottoms = [0.0] * len(frame)
     for label, colour in _SENTIMENT_COLOURS.items():
@@ -209,7 +220,7 @@ def choice_chart_svg(
     options = [str(o) for o in frame["option"]]
     names = [labels.get(o, o) for o in options]
     fig = _figure(7.0, 0.5 + 0.42 * max(len(options), 2))
-    ax = fig.add_subplot()
+    ax = _axes(fig)
     ys = list(range(len(options)))[::-1]
     shares = [100.0 * float(v) if pd.notna(v) else 0.0 for v in frame["share"]]
     ax.barh(ys, shares, color="#1d4ed8", height=0.6)

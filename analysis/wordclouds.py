@@ -11,7 +11,8 @@ from . import ANALYSER_VERSION
 from .emerging import log_odds_z
 from .text import content_tokens, content_words
 
-__all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies", "cloud_words"]
+__all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies", "cloud_words",
+           "cloud_weights", "whats_new_weights"]
 
 _WIDTH, _HEIGHT = 800, 400
 _RANDOM_STATE = 42
@@ -46,12 +47,13 @@ def cloud_words(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) ->
     """Count the content words of ``texts`` by lemma, remembering their written forms."""
     extra = frozenset(w.lower() for w in extra_stopwords)
     found = CloudWords()
-    for t in texts:
+    for t, times in Counter(t if isinstance(t, str) else "" for t in texts).items():
         pairs = content_words(t, extra)
         for word, lemma in pairs:
-            found.uses[lemma] += 1
-            found.written.setdefault(lemma, Counter())[word] += 1
-        found.answers.update({lemma for _word, lemma in pairs})
+            found.uses[lemma] += times
+            found.written.setdefault(lemma, Counter())[word] += times
+        for lemma in {lemma for _word, lemma in pairs}:
+            found.answers[lemma] += times
     return found
 
 
@@ -88,28 +90,40 @@ def _placeholder_png(message: str) -> bytes:
     return buf.getvalue()
 
 
-def word_cloud_png(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> bytes:
-    """A PNG word cloud of the content words in ``texts``, each shown as people wrote it
-    and only if used in at least ``min_answers`` answers (the disclosure threshold).
-    Deterministic for the same input. With no usable words, a PNG saying "Not enough
-    words yet". Never downloads anything."""
+def cloud_weights(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *,
+                  min_answers: int = 1) -> dict[str, float]:
+    """The words of a word cloud of ``texts`` and their sizes (uses), each written as
+    people wrote it and used in at least ``min_answers`` answers. ``{}`` when none."""
     words = cloud_words(texts, extra_stopwords)
-    return _render(_shown(words, dict(words.uses), min_answers), "Not enough words yet")
+    return _shown(words, dict(words.uses), min_answers)
+
+
+def whats_new_weights(current_texts: Iterable[object], previous_texts: Iterable[object],
+                      extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> dict[str, float]:
+    """The words over-represented in ``current_texts`` versus ``previous_texts``
+    (weighted log-odds z > 1.96 with an informative prior, used at least twice and in
+    at least ``min_answers`` answers), sized by z. ``{}`` when nothing stands out."""
+    cur = cloud_words(current_texts, extra_stopwords)
+    old = word_frequencies(previous_texts, extra_stopwords)
+    z = log_odds_z(cur.uses, old)
+    weights = {w: s for w, s in z.items() if s > 1.96 and cur.uses.get(w, 0) >= 2}
+    return _shown(cur, weights, min_answers)
+
+
+def word_cloud_png(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> bytes:
+    """A PNG word cloud of :func:`cloud_weights`. Deterministic for the same input. With
+    no usable words, a PNG saying "Not enough words yet". Never downloads anything."""
+    return _render(cloud_weights(texts, extra_stopwords, min_answers=min_answers), "Not enough words yet")
 
 
 def whats_new_cloud_png(
     current_texts: Iterable[object], previous_texts: Iterable[object], extra_stopwords: Iterable[str] = (),
     *, min_answers: int = 1,
 ) -> bytes:
-    """A PNG word cloud of words over-represented in ``current_texts`` versus
-    ``previous_texts`` (weighted log-odds z > 1.96 with an informative prior,
-    word used at least twice and in at least ``min_answers`` answers), sized by z.
-    A placeholder PNG when nothing stands out."""
-    cur = cloud_words(current_texts, extra_stopwords)
-    old = word_frequencies(previous_texts, extra_stopwords)
-    z = log_odds_z(cur.uses, old)
-    weights = {w: s for w, s in z.items() if s > 1.96 and cur.uses.get(w, 0) >= 2}
-    return _render(_shown(cur, weights, min_answers), "Nothing new stands out")
+    """A PNG word cloud of :func:`whats_new_weights`. A placeholder PNG when nothing
+    stands out."""
+    return _render(whats_new_weights(current_texts, previous_texts, extra_stopwords, min_answers=min_answers),
+                   "Nothing new stands out")
 
 
 def cache_key(texts: Iterable[object], *parts: object) -> str:

@@ -75,7 +75,8 @@ def parse_round_ids(text: str | None) -> list[int] | None:
 
 
 def _clouds(section_texts: dict[int, list[str]], rounds: Sequence, cache_folder: Path | None,
-            policy: DisclosurePolicy) -> list[Image]:
+            policy: DisclosurePolicy, states: dict) -> list[Image]:
+    """The word clouds worth drawing: none for a suppressed round or one without words."""
     images = []
     previous = None
     for column in rounds:
@@ -84,11 +85,13 @@ def _clouds(section_texts: dict[int, list[str]], rounds: Sequence, cache_folder:
             previous = None
             continue
         words = policy.min_count
-        png = (word_cloud(cache_folder, texts, words)[1] if cache_folder
-               else word_cloud_png(texts, min_answers=words))
-        images.append(Image(data_uri(png, "image/png"), f"Word cloud of the words used most in {column.label}",
-                            f"Words used most in {column.label}"))
-        if previous is not None:
+        state = states.get(column.round_id)
+        if state is not None and state.words:
+            png = (word_cloud(cache_folder, texts, words)[1] if cache_folder
+                   else word_cloud_png(texts, min_answers=words))
+            images.append(Image(data_uri(png, "image/png"), f"Word cloud of the words used most in {column.label}",
+                                f"Words used most in {column.label}"))
+        if previous is not None and state is not None and state.new_words:
             prev_label, prev_texts = previous
             png = (whats_new_cloud(cache_folder, texts, prev_texts, words)[1] if cache_folder
                    else whats_new_cloud_png(texts, prev_texts, min_answers=words))
@@ -192,7 +195,7 @@ def _free_text_section(frame, question, codebook, policy: DisclosurePolicy,
     texts: dict[int, list[str]] = {}
     for round_id, value in zip(analysed["round_id"], analysed["value"]):
         texts.setdefault(int(round_id), []).append(str(value))
-    section.clouds = _clouds(texts, summary.rounds, cache_folder, policy)
+    section.clouds = _clouds(texts, summary.rounds, cache_folder, policy, summary.clouds)
     latest = summary.latest_round
     for row in summary.themes[:QUOTED_THEMES]:
         if latest is None:

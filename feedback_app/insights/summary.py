@@ -35,6 +35,7 @@ from analysis.compare import (
 from analysis.disclosure import DisclosurePolicy
 from analysis.emerging import emerging_phrases, rank_emerging
 from analysis.text import content_tokens
+from analysis.wordclouds import cloud_weights, whats_new_weights
 
 from .data import QuestionSummary
 
@@ -114,6 +115,14 @@ class RoundColumn:
 
 
 @dataclass(frozen=True)
+class CloudState:
+    """Whether a round's word clouds have anything to draw (else the page says so in words)."""
+
+    words: bool
+    new_words: bool
+
+
+@dataclass(frozen=True)
 class ShareCell:
     """A theme in one round: the count as shown and the share, or None when withheld."""
 
@@ -189,6 +198,7 @@ class FreeTextSummary:
     theme_chart_svg: str = ""
     sentiment_chart_svg: str = ""
     previous_round: dict[int, int] = field(default_factory=dict)
+    clouds: dict[int, CloudState] = field(default_factory=dict)
 
     @property
     def theme_chart(self) -> Markup:
@@ -288,12 +298,31 @@ def summarise_free_text(
     summary = FreeTextSummary(question, rounds, themes, changes, sentiment_rows, emerging, latest, lines,
                               previous_round=previous_round)
     if charts:
+        summary.clouds = cloud_states(frame, rounds, policy)
         summary.theme_chart_svg = theme_share_chart_svg(
             prevalence, question_key=question.key, theme_names=names,
             title=f"Share of answers mentioning each theme, by round: {question.key}")
         summary.sentiment_chart_svg = sentiment_chart_svg(
             sentiment, question_key=question.key, title=f"Tone of answers by round: {question.key}")
     return summary
+
+
+def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: DisclosurePolicy) -> dict[int, CloudState]:
+    """For each round that may be shown, whether its word cloud and its "what's new"
+    cloud (against the round before, when that may be shown too) have any word to draw."""
+    texts = {rid: [str(v) for v in part["value"]] for rid, part in frame.groupby("round_id", sort=False)}
+    states = {}
+    for i, column in enumerate(rounds):
+        if column.suppressed:
+            continue
+        mine = texts.get(column.round_id, [])
+        before = rounds[i - 1] if i > 0 and not rounds[i - 1].suppressed else None
+        states[column.round_id] = CloudState(
+            words=bool(cloud_weights(mine, min_answers=policy.min_count)),
+            new_words=before is not None and bool(
+                whats_new_weights(mine, texts.get(before.round_id, []), min_answers=policy.min_count)),
+        )
+    return states
 
 
 def _n_text(n: Any, min_count: int) -> str:

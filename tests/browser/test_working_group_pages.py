@@ -92,7 +92,7 @@ def test_every_working_group_page_draws_its_charts_under_the_csp(browser, live_s
     problems: list[str] = []
     folder = artifacts / "working-group"
     folder.mkdir(exist_ok=True)
-    charts_seen = 0
+    charts_seen = csp_errors = pages_seen = 0
     try:
         _sign_in(page, live_server)
         for what, path in _pages(seeded):
@@ -110,13 +110,16 @@ def test_every_working_group_page_draws_its_charts_under_the_csp(browser, live_s
                 charts_seen += 1
                 chart.scroll_into_view_if_needed()
                 share = _one_colour_share(chart.screenshot())
-                print(f"{size} {what}: chart {number + 1} one colour {share:.1%}")
                 if share > ONE_COLOUR_LIMIT:
                     problems.append(f"{what} ({path}): chart {number + 1} is {share:.0%} one colour")
             violations = [line for line in console if "Content Security Policy" in line or line.startswith("error")]
             problems += [f"{what} ({path}): console {line[:200]}" for line in violations]
+            csp_errors += sum("Content Security Policy" in line for line in console)
+            pages_seen += 1
             axe(page, f"{what} at {size} width")
     finally:
         context.close()
+    print(f"{size}: {pages_seen} pages, {charts_seen} charts, {csp_errors} CSP violations, "
+          f"{len(problems)} problems")
     assert charts_seen >= 20, f"only {charts_seen} charts were found: the pages did not show the seeded data"
     assert not problems, "\n".join(problems)

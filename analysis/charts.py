@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import textwrap
 from contextlib import contextmanager
 from html import escape
 from typing import Mapping, Sequence
@@ -34,7 +35,7 @@ def _one_question(frame: pd.DataFrame, question_key: str | None) -> tuple[pd.Dat
 PLOT_BACKGROUND = "#f3f2f1"
 
 
-def _figure(width: float = 8.0, height: float = 4.5):
+def _figure(width: float = 6.4, height: float = 4.0):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -59,6 +60,11 @@ def _plain_text():
     with matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none",
                                 "svg.hashsalt": "neglect-feedback"}):
         yield
+
+
+def _tick(label: object) -> str:
+    """A round's label wrapped onto short lines, so neighbouring labels never overlap."""
+    return "\n".join(textwrap.wrap(str(label), 14)) or str(label)
 
 
 def _legend_label(text: str) -> str:
@@ -142,12 +148,12 @@ def theme_share_chart_svg(
         for rid, share in zip(pts["round_id"], pts["share"]):
             series[x_of[rid]] = 100.0 * float(share)
         ax.plot(series.index, series.values, marker="o", label=_legend_label(str(names.get(theme, theme))))
-    ax.set_xticks(range(len(x_of)), [str(l) for l in rounds["round_label"]])
+    ax.set_xticks(range(len(x_of)), [_tick(l) for l in rounds["round_label"]])
     ax.set_ylabel("% of answers")
     ax.set_ylim(0, 100)
     ax.set_title(title, fontsize=11)
     if themes:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), fontsize=9, frameon=False)
     else:
         ax.text(0.5, 0.5, "No reportable theme shares", ha="center", va="center", transform=ax.transAxes)
     ax.grid(axis="y", color="#ffffff", linewidth=1.2)
@@ -184,11 +190,11 @@ def sentiment_chart_svg(
         if bool(row["suppressed"]):
             ax.text(i, 50, str(row.get("n_responses_display", "few answers")) + " answers",
                     ha="center", va="center", fontsize=9, rotation=90)
-    ax.set_xticks(xs, [str(l) for l in frame["round_label"]])
+    ax.set_xticks(xs, [_tick(l) for l in frame["round_label"]])
     ax.set_ylabel("% of answers")
     ax.set_ylim(0, 100)
     ax.set_title(title, fontsize=11)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), fontsize=9, frameon=False, ncols=3)
     return _svg(fig, title)
 
 
@@ -219,7 +225,7 @@ def choice_chart_svg(
     title = title or f"Answers to {qkey or 'this question'} in {round_label}"
     options = [str(o) for o in frame["option"]]
     names = [labels.get(o, o) for o in options]
-    fig = _figure(7.0, 0.5 + 0.42 * max(len(options), 2))
+    fig = _figure(6.4, 0.5 + 0.42 * max(len(options), 2))
     ax = _axes(fig)
     ys = list(range(len(options)))[::-1]
     shares = [100.0 * float(v) if pd.notna(v) else 0.0 for v in frame["share"]]

@@ -12,7 +12,7 @@ from .emerging import log_odds_z
 from .text import content_tokens, content_words
 
 __all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies", "cloud_words",
-           "cloud_weights", "whats_new_weights"]
+           "cloud_weights", "whats_new_weights", "has_cloud_words"]
 
 _WIDTH, _HEIGHT = 800, 400
 _RANDOM_STATE = 42
@@ -96,6 +96,20 @@ def cloud_weights(texts: Iterable[object], extra_stopwords: Iterable[str] = (), 
     people wrote it and used in at least ``min_answers`` answers. ``{}`` when none."""
     words = cloud_words(texts, extra_stopwords)
     return _shown(words, dict(words.uses), min_answers)
+
+
+def has_cloud_words(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> bool:
+    """True when some content word of ``texts`` is used in at least ``min_answers``
+    answers (the cloud has something to draw). Stops at the first such word, so a large
+    round costs a few dozen answers, not all of them."""
+    extra = frozenset(w.lower() for w in extra_stopwords)
+    answers: Counter[str] = Counter()
+    for t in texts:
+        for lemma in {lemma for _word, lemma in content_words(t, extra)}:
+            answers[lemma] += 1
+            if answers[lemma] >= min_answers:
+                return True
+    return False
 
 
 def whats_new_weights(current_texts: Iterable[object], previous_texts: Iterable[object],

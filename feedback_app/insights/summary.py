@@ -35,13 +35,16 @@ from analysis.compare import (
 from analysis.disclosure import DisclosurePolicy
 from analysis.emerging import emerging_phrases, rank_emerging
 from analysis.text import content_tokens
-from analysis.wordclouds import cloud_weights, whats_new_weights
+from analysis.wordclouds import has_cloud_words, whats_new_weights
 
 from .data import QuestionSummary
 
 QUOTES_PER_THEME = 3
 # Emerging phrases need this many answers even where nothing is suppressed (organisations).
 EMERGING_MIN_ANSWERS = 3
+# Above this many answers in two rounds, the page does not weigh every word to learn
+# whether the "what's new" cloud is empty (the picture then says so itself).
+WHATS_NEW_CHECK_LIMIT = 4000
 
 
 # ---------------------------------------------------------------- formatting
@@ -309,7 +312,11 @@ def summarise_free_text(
 
 def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: DisclosurePolicy) -> dict[int, CloudState]:
     """For each round that may be shown, whether its word cloud and its "what's new"
-    cloud (against the round before, when that may be shown too) have any word to draw."""
+    cloud (against the round before, when that may be shown too) have any word to draw.
+
+    The "what's new" check weighs every word of both rounds; above
+    ``WHATS_NEW_CHECK_LIMIT`` answers it is skipped (so a large page stays fast) and the
+    picture itself says when nothing stands out."""
     texts = {rid: [str(v) for v in part["value"]] for rid, part in frame.groupby("round_id", sort=False)}
     states = {}
     for i, column in enumerate(rounds):
@@ -317,10 +324,12 @@ def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: Disclos
             continue
         mine = texts.get(column.round_id, [])
         before = rounds[i - 1] if i > 0 and not rounds[i - 1].suppressed else None
+        previous = texts.get(before.round_id, []) if before is not None else []
         states[column.round_id] = CloudState(
-            words=bool(cloud_weights(mine, min_answers=policy.min_count)),
-            new_words=before is not None and bool(
-                whats_new_weights(mine, texts.get(before.round_id, []), min_answers=policy.min_count)),
+            words=has_cloud_words(mine, min_answers=policy.min_count),
+            new_words=before is not None and (
+                len(mine) + len(previous) > WHATS_NEW_CHECK_LIMIT
+                or bool(whats_new_weights(mine, previous, min_answers=policy.min_count))),
         )
     return states
 

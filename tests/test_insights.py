@@ -450,3 +450,27 @@ def test_scale_question_shows_mean_interval_labels_and_a_change_test(app, client
     change = page.split('id="change-strategy_knowledge"')[1]
     assert "<strong>rose</strong>" in change and "p &lt; 0.001 (Mann-Whitney)" in change
     assert page.split('id="charts"')[1].count("<svg") == 2
+
+
+def test_organisational_returns_are_never_suppressed(app, client, login, make_round, monkeypatch):
+    """Named agencies' RAG returns describe organisations: counts, quotes and agencies are shown.
+    (Questionnaires gain ``respondent: organisation``; the pages pass it to the policy.)"""
+    from feedback_app.insights import policy
+
+    monkeypatch.setattr(policy, "respondent_of",
+                        lambda q: "organisation" if getattr(q, "slug", "") == "action-plan-summary" else None)
+    round_ = make_round("action-plan-summary", 1, label="Quarter 1")
+    store_answers(app, round_, [{"agency": "Police", "overall_rag": "Amber",
+                                 "progress_against_plan": "Training for all response officers is under way"}],
+                  agency="Police")
+    store_answers(app, round_, [{"agency": "Schools", "overall_rag": "Green",
+                                 "progress_against_plan": "Every school has a neglect lead"}], agency="Schools")
+    login("analyst")
+    rag = client.get("/analysis/action-plan-summary/overall_rag").get_data(as_text=True)
+    assert "1 (50%)" in _row(rag, "Amber") and "1 (50%)" in _row(rag, "Green") and "no count is withheld" in rag
+    index = client.get("/analysis/").get_data(as_text=True)
+    assert re.search(r"Quarter 1</td>.*?<td class=\"num\">2</td>", index, re.S)
+    themes = client.get("/analysis/action-plan-summary/progress_against_plan").get_data(as_text=True)
+    assert "fewer than" not in themes.split("<main")[1]
+    children = client.get("/analysis/children").get_data(as_text=True)  # people's answers stay suppressed
+    assert "no count is withheld" not in children

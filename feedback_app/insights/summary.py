@@ -44,7 +44,7 @@ QUOTES_PER_THEME = 3
 EMERGING_MIN_ANSWERS = 3
 # Above this many answers in two rounds, the page does not weigh every word to learn
 # whether the "what's new" cloud is empty (the picture then says so itself).
-WHATS_NEW_CHECK_LIMIT = 4000
+WHATS_NEW_CHECK_LIMIT = 1000
 
 
 # ---------------------------------------------------------------- formatting

@@ -198,7 +198,20 @@ def sentiment_chart_svg(
     return _svg(fig, title)
 
 
-@_plain_text()
+_BAR_COLOUR = "#1d4ed8"
+_INK = "#0b0c0c"
+
+
+def _wrapped_label(text: str, x: float, y: float, width: int = 24) -> str:
+    """An option's label as SVG text on at most two lines, right-aligned at ``x``."""
+    lines = textwrap.wrap(text, width) or [text]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    first = y - 7 * (len(lines) - 1)
+    spans = "".join(f'<tspan x="{x}" y="{first + 14 * i:.0f}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+    return f'<text text-anchor="end" dominant-baseline="middle">{spans}</text>'
+
+
 def choice_chart_svg(
     distribution: pd.DataFrame,
     round_id: object,
@@ -210,11 +223,12 @@ def choice_chart_svg(
     """SVG horizontal bar chart of the share of answers choosing each option in one round,
     from :func:`analysis.compare.choice_distribution` output.
 
-    A withheld count has no bar and reads "fewer than N" at its place; a round that is
-    suppressed whole draws no bars and says so. ``option_labels`` gives the words shown
-    for an option (a scale point's label). Returns the SVG text with an accessible
-    title. Raises ``ValueError`` when several question keys are present without
-    ``question_key``, or when the round is not in the frame.
+    Drawn directly as SVG with presentation attributes (no matplotlib: a report draws one
+    per round and question). A withheld count has no bar and reads "fewer than N" at its
+    place; a round that is suppressed whole draws no bars and says so. ``option_labels``
+    gives the words shown for an option (a scale point's label). Returns the SVG text
+    with an accessible title. Raises ``ValueError`` when several question keys are
+    present without ``question_key``, or when the round is not in the frame.
     """
     frame, qkey = _one_question(distribution, question_key)
     frame = frame[frame["round_id"] == round_id]
@@ -223,24 +237,40 @@ def choice_chart_svg(
     labels = dict(option_labels or {})
     round_label = str(frame["round_label"].iloc[0])
     title = title or f"Answers to {qkey or 'this question'} in {round_label}"
-    options = [str(o) for o in frame["option"]]
-    names = [labels.get(o, o) for o in options]
-    fig = _figure(6.4, 0.5 + 0.42 * max(len(options), 2))
-    ax = _axes(fig)
-    ys = list(range(len(options)))[::-1]
-    shares = [100.0 * float(v) if pd.notna(v) else 0.0 for v in frame["share"]]
-    ax.barh(ys, shares, color="#1d4ed8", height=0.6)
-    round_suppressed = frame["n_responses"].isna().all()
-    for y, share, withheld, shown in zip(ys, shares, frame["suppressed"], frame["count_display"]):
-        text = str(shown) if bool(withheld) else f"{share:.0f}% ({shown})"
-        ax.text(share + 1.0, y, text, va="center", fontsize=9, color="#0b0c0c")
-    ax.set_yticks(ys, names)
-    ax.set_xlim(0, 115)
-    ax.set_xlabel("% of answers")
-    ax.set_title(title + (" (too few answers to show)" if round_suppressed else ""), fontsize=11)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return _svg(fig, title)
+    if frame["n_responses"].isna().all():
+        title += " (too few answers to show)"
+    label_width, bar_width, value_width, row, top = 200, 250, 100, 36, 34
+    width = label_width + bar_width + value_width
+    height = top + row * len(frame) + 30
+    left = label_width + 10
+    label = escape(title, quote=True)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" class="chart-svg" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="DejaVu Sans, sans-serif" '
+        f'font-size="13" fill="{_INK}">',
+        f"<title>{label}</title>",
+        f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" font-size="14">{escape(title)}</text>',
+        f'<rect x="{left}" y="{top - 4}" width="{bar_width}" height="{row * len(frame) + 8}" fill="{PLOT_BACKGROUND}"/>',
+    ]
+    for tick in (0, 25, 50, 75, 100):
+        x = left + bar_width * tick / 100
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{top + row * len(frame) + 4}" '
+                     f'stroke="#ffffff" stroke-width="1.5"/>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="11">{tick}%</text>')
+    for i, r in enumerate(frame.itertuples(index=False)):
+        y = top + row * i + row / 2
+        option = str(r.option)
+        parts.append(_wrapped_label(labels.get(option, option), label_width, y))
+        if bool(r.suppressed) or pd.isna(r.share):
+            parts.append(f'<text x="{left + 6}" y="{y:.0f}" dominant-baseline="middle">{escape(str(r.count_display))}</text>')
+            continue
+        share = 100.0 * float(r.share)
+        bar = bar_width * share / 100
+        parts.append(f'<rect x="{left}" y="{y - 10:.0f}" width="{bar:.1f}" height="20" fill="{_BAR_COLOUR}"/>')
+        parts.append(f'<text x="{left + bar + 6:.1f}" y="{y:.0f}" dominant-baseline="middle">'
+                     f'{share:.0f}% ({escape(str(r.count_display))})</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
 
 
 def scale_labels_text(labels: Mapping[str, str], points: Sequence[str] = ("1", "2", "3", "4", "5")) -> dict[str, str]:

@@ -97,7 +97,7 @@ def csp_safe_svg(svg: str, title: str) -> str:
     (``role="img"``, ``aria-label`` and one ``<title>``)."""
     svg = _METADATA.sub("", _PROLOG.sub("", svg, count=1))
     svg = _PRESENTATION.sub(lambda m: _attributes(m.group(1)), svg)
-    prefix = "c" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-"
+    prefix = "c" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:8] + "-"
     svg = _IDS.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
     label = escape(title, quote=True)
     svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{label}" class="chart-svg" '

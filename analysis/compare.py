@@ -13,7 +13,10 @@ Small numbers are suppressed so that no child can be identified: a count
 between 1 and ``min_count - 1`` is withheld (``<NA>``) and shown as
 "fewer than N" in the matching ``*_display`` column, and every share,
 difference or test derived from it is withheld too (``NaN``). Zero is shown.
-A round with fewer than ``min_count`` answers is suppressed whole.
+A round with fewer than ``min_count`` answers is suppressed whole. Where counts
+add up to a shown total (sentiment labels, single-choice options) the next-smallest
+count is withheld as well (secondary suppression). The rules are those of
+:mod:`analysis.disclosure`.
 """
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
 from .definitions import GOVERNANCE_LABELS
 from .insights.clouds import whats_new_cloud, word_cloud
-from .insights.policy import disclosure_policy
 from .insights.data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
+from .insights.policy import disclosure_policy
 from .insights.summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
 from .models import questionnaire_by_slug
 from .text_analysis import current_codebook

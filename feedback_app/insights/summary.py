@@ -2,9 +2,9 @@
 
 Each function takes an answers frame from :func:`feedback_app.insights.data.load_answers`
 (one question key), calls the pure functions of ``analysis/`` and turns their frames
-into rows of display text. Suppression is applied here once, so the pages, the
-report and the CLI cannot disagree: a count under the threshold reads "fewer than N"
-and every share derived from it is withheld.
+into rows of display text. Suppression follows one ``analysis.disclosure.DisclosurePolicy``
+handed in by the caller, so the pages, the report and the CLI cannot disagree: a count
+under the threshold reads "fewer than N" and every share derived from it is withheld.
 """
 
 from __future__ import annotations

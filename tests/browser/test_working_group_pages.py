@@ -62,7 +62,9 @@ def _pages(made) -> list[tuple[str, str]]:
     theme = "/analysis/children/what_did_not_help/themes/practical_needs"
     pages += [("theme quotes", f"{theme}?round={children_2023}"),
               ("theme answers", f"{theme}/answers?round={children_2023}"),
-              ("filtered comparison", "/analysis/practitioners/tools_barriers?agency=Schools")]
+              ("filtered comparison", "/analysis/practitioners/tools_barriers?agency=Schools"),
+              # 33 of the 36 answers of 2023 are Children's Social Care's: the filter is refused.
+              ("refused filter", "/analysis/children/what_did_not_help?agency=Children%27s+Social+Care")]
     return pages
 
 
@@ -112,6 +114,8 @@ def test_every_working_group_page_draws_its_charts_under_the_csp(browser, live_s
                 share = _one_colour_share(chart.screenshot())
                 if share > ONE_COLOUR_LIMIT:
                     problems.append(f"{what} ({path}): chart {number + 1} is {share:.0%} one colour")
+            if what == "refused filter":
+                assert page.get_by_role("alert").filter(has_text="is not applied").is_visible()
             violations = [line for line in console if "Content Security Policy" in line or line.startswith("error")]
             problems += [f"{what} ({path}): console {line[:200]}" for line in violations]
             csp_errors += sum("Content Security Policy" in line for line in console)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .disclosure import DisclosurePolicy, suppressed_label
+from .disclosure import SECONDARY_LABEL, DisclosurePolicy, suppressed_label
 from .text import content_tokens
 
 __all__ = [
@@ -105,9 +105,11 @@ def _partition_hidden(counts: Sequence[int], min_count: int) -> list[bool]:
     return DisclosurePolicy(int(min_count)).suppress_partition([int(k) for k in counts])
 
 
-def _display(n: int | None, suppressed: bool, min_count: int) -> str:
+def _display(n: int | None, suppressed: bool, min_count: int, secondary: bool = False) -> str:
+    """A count as shown: the count, "fewer than N", or "withheld" for a count that is not
+    small but is hidden so that a small one beside it cannot be worked out."""
     if suppressed:
-        return suppressed_label(min_count)
+        return SECONDARY_LABEL if secondary else suppressed_label(min_count)
     return "" if n is None else str(int(n))
 
 
@@ -375,7 +377,7 @@ def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, mi
         sup = small or hide
         row[f"n_{lab}"] = None if sup else k
         row[f"share_{lab}"] = float("nan") if sup or n == 0 else k / n
-        row[f"n_{lab}_display"] = _display(k, sup, min_count)
+        row[f"n_{lab}_display"] = _display(k, sup, min_count, secondary=not small and not _is_small(k, min_count))
     mean, lo, hi = _mean_interval(polarity) if not small else (float("nan"),) * 3
     row.update(mean_polarity=mean, ci_low=lo, ci_high=hi, suppressed=small)
     return row
@@ -536,7 +538,8 @@ def choice_distribution(
                     "share": float("nan") if sup else k / n_resp,
                     "suppressed": sup,
                     "n_responses_display": _display(n_resp, small_round, min_count),
-                    "count_display": _display(k, sup, min_count),
+                    "count_display": _display(k, sup, min_count,
+                                              secondary=not small_round and not _is_small(k, min_count)),
                 })
     out = pd.DataFrame(rows, columns=[*_ROUND_COLS, "option", "n_responses", "count", "share", "suppressed",
                                       "n_responses_display", "count_display"])

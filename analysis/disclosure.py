@@ -12,7 +12,8 @@ practice of UK official statistics:
   is shown (options of a single-choice question, the positive / neutral / negative
   split of a round), one withheld cell could be recovered as the total minus the
   others. So the next-smallest non-zero cell is withheld as well, and further cells
-  until the withheld cells add up to at least the threshold.
+  until the withheld cells add up to at least the threshold. Such a cell reads
+  "withheld" (it is not small itself).
 * **Small groups are not quoted.** Verbatim answers are shown only when at least
   ``threshold`` answers match, and an answer's agency is named only when that agency
   gave at least ``threshold`` answers in the round.
@@ -35,7 +36,10 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-__all__ = ["DisclosurePolicy", "AgencyFilterRefused", "RoundGroup", "round_groups", "suppressed_label"]
+__all__ = ["SECONDARY_LABEL", "DisclosurePolicy", "AgencyFilterRefused", "RoundGroup", "round_groups", "suppressed_label"]
+
+#: What a count withheld by secondary suppression reads (it is not small itself).
+SECONDARY_LABEL = "withheld"
 
 #: ``respondent`` values of a questionnaire whose answers describe an organisation.
 ORGANISATIONAL_RESPONDENTS = frozenset({"organisation", "organization"})

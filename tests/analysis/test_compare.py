@@ -101,7 +101,7 @@ def test_sentiment_by_round(make_answers):
     assert pd.isna(r1.n_negative) and math.isnan(r1.share_negative) and r1.n_negative_display == "fewer than 5"
     # Regression (issue 10): "10 positive" beside 13 answers would give negative = 3 away,
     # so the next-smallest cell is withheld too (secondary suppression).
-    assert pd.isna(r1.n_positive) and math.isnan(r1.share_positive) and r1.n_positive_display == "fewer than 5"
+    assert pd.isna(r1.n_positive) and math.isnan(r1.share_positive) and r1.n_positive_display == "withheld"
     assert r1.ci_low < r1.mean_polarity < r1.ci_high
     r2 = s[s.round_id == 2].iloc[0]
     assert r2.suppressed and math.isnan(r2.mean_polarity) and r2.n_responses_display == "fewer than 5"
@@ -168,7 +168,7 @@ def test_secondary_suppression_hides_the_next_smallest_cell_of_a_single_choice_q
     frame = make_answers([(1, "Schools", float("nan"), None, []) for _ in range(10)]
                          + [(1, "Police", float("nan"), None, []) for _ in range(3)], question_key="agency")
     table = choice_distribution(frame, options=["Schools", "Police", "Health"]).set_index("option")
-    assert list(table["count_display"]) == ["fewer than 5", "fewer than 5", "0"]
+    assert list(table["count_display"]) == ["withheld", "fewer than 5", "0"]
     assert table["share"].isna().tolist() == [True, True, False]
     assert table.iloc[0].n_responses_display == "13"
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from analysis.compare import ANSWER_COLUMNS
 from analysis.disclosure import RoundGroup
 
-from ..definitions import TEXT_TYPES
+from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
     Answer,
     AnswerFeature,
@@ -101,7 +101,8 @@ def rounds_between(rounds: Sequence[RoundSummary], from_id: int | None, to_id: i
 
 
 def question_catalogue(session: Session, questionnaire_id: int) -> list[QuestionSummary]:
-    """Every question key asked in any version, ordered as in the newest version that asks it."""
+    """Every question key asked in any version, ordered as in the newest version that asks it
+    (identifier questions such as a case reference left out)."""
     rows = session.execute(
         select(Question.key, Question.text, Question.type, Question.options, Question.position,
                QuestionnaireVersion.version, Question.comparable_with_previous, Question.settings)
@@ -113,6 +114,8 @@ def question_catalogue(session: Session, questionnaire_id: int) -> list[Question
     versions: dict[str, list[int]] = {}
     breaks: dict[str, list[int]] = {}
     for key, text, qtype, options, position, version, comparable, settings in rows:
+        if is_identifier(key, settings):
+            continue  # a case reference identifies a case: never analysed, charted or quoted
         newest.setdefault(key, (text, qtype, tuple(options or ()), version, position,
                                 dict((settings or {}).get("scale_labels") or {})))
         versions.setdefault(key, []).append(version)

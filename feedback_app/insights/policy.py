@@ -13,6 +13,8 @@ from flask import current_app
 
 from analysis.disclosure import DisclosurePolicy
 
+from .. import definitions
+
 
 def threshold_setting() -> int:
     """The ``SUPPRESSION_THRESHOLD`` setting of the running app."""
@@ -20,14 +22,12 @@ def threshold_setting() -> int:
 
 
 def respondent_of(questionnaire: Any) -> str | None:
-    """Who answers ``questionnaire`` (``person`` or ``organisation``), as its definition
-    says; None when the definition does not say (read as people)."""
+    """Who answers ``questionnaire`` (``person`` or ``organisation``), as its newest version's
+    definition says or the default for its slug; None for no questionnaire (read as people)."""
     if questionnaire is None:
         return None
-    found = getattr(questionnaire, "respondent", None)
-    if found is None and hasattr(questionnaire, "latest_version"):
-        found = getattr(questionnaire.latest_version(), "respondent", None)
-    return getattr(found, "value", found)
+    version = questionnaire.latest_version()
+    return definitions.respondent_of(version) if version is not None else definitions.default_respondent(questionnaire.slug)
 
 
 def disclosure_policy(questionnaire: Any = None, threshold: int | None = None) -> DisclosurePolicy:

@@ -97,3 +97,93 @@ def test_route_inventory_every_staff_route_refuses_the_wrong_visitor(app, client
                 assert response.status_code == 403, (method, url, response.status_code)
             checked += 1
     assert checked >= 10
+
+
+# ---------------------------------------------------------------- finding 1: patterns that cannot backtrack
+
+import signal
+import time
+from contextlib import contextmanager
+
+from analysis.codebook import Codebook, add_pattern, load_codebook
+
+ADVERSARIAL_PATTERNS = ["aa*a*a*a*b", "ab*ab*ab*ab*ab*c", "aa*a .. aa*a .. aa*a .. aa*b", "aa .. aa .. aa .. aa*b"]
+ADVERSARIAL_ANSWERS = {
+    "one long word": lambda n: "a" * n,
+    "many short words": lambda n: "aa " * (n // 3),
+    "long words": lambda n: ("a" * 999 + " ") * (n // 1000),
+    "ab repeated": lambda n: "ab" * (n // 2),
+    "excluded over and over": lambda n: "school holidays " * (n // 16),
+}
+
+
+class TooSlow(Exception):
+    """Raised by the alarm when a measurement runs far past its budget."""
+
+
+@contextmanager
+def alarm_after(seconds: float):
+    """Stop a runaway measurement (an exponential matcher would never return) with TooSlow."""
+    def _raise(_signum, _frame):
+        raise TooSlow()
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _best_of(repeats: int, action) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def growth(action, make, n: int = 10_000, factor: int = 10) -> float:
+    """How many times longer ``action`` takes on an input ``factor`` times longer (linear: about
+    ``factor``). A run that takes over 100 times the small one's time counts as 100 x factor."""
+    small, large = make(n), make(n * factor)
+    try:
+        with alarm_after(20):  # only a guard against a hang: the old matcher never returned here
+            action(small)  # warm caches (lemmas, compiled patterns)
+            t_small = max(_best_of(3, lambda: action(small)), 1e-4)
+    except TooSlow:
+        return 100.0 * factor
+    try:
+        with alarm_after(max(1.0, 100 * factor * t_small)):
+            t_large = _best_of(2, lambda: action(large))
+    except TooSlow:
+        return 100.0 * factor
+    return t_large / t_small
+
+
+def adversarial_codebook() -> Codebook:
+    codebook = load_codebook()
+    for pattern in ADVERSARIAL_PATTERNS:
+        codebook = add_pattern(codebook, codebook.keys[0], pattern)
+    return codebook
+
+
+@pytest.mark.parametrize("shape", ADVERSARIAL_ANSWERS)
+def test_codebook_matching_time_is_linear_in_answer_length_on_adversarial_patterns(shape):
+    codebook = adversarial_codebook()
+    ratio = growth(codebook.matches, ADVERSARIAL_ANSWERS[shape])  # 10k and 100k characters
+    # Linear time gives about 10; quadratic about 100; the old regex never finished.
+    assert ratio < 35, f"{shape}: 10x longer answer took {ratio:.1f}x as long"
+
+
+def test_a_wildcard_matches_as_before():
+    codebook = add_pattern(load_codebook(), "practical_needs", "aa*a*a*a*b")
+    assert "practical_needs" in codebook.match("the aaaaab was there")
+    assert "practical_needs" in codebook.match("aa-x-a-y-a-z-a-q-b".replace("-", ""))
+    assert "practical_needs" not in codebook.match("a" * 5000)
+    assert "practical_needs" not in codebook.match("aaaab")  # needs aa, a, a, a and b: six letters
+    multi = add_pattern(load_codebook(), "practical_needs", "multi*agency")
+    assert "practical_needs" in multi.match("good multiagency working")
+    assert "practical_needs" not in multi.match("multi agencies")  # a wildcard stays inside one word

@@ -44,6 +44,7 @@ from .forms import (
     FilterForm,
     MakeThemeForm,
     MergeThemesForm,
+    RemovePatternForm,
     RenameThemeForm,
     choices,
     theme_choices,
@@ -362,6 +363,7 @@ def _codebook_forms(codebook, **bound):
         "rename": bound.get("rename") or RenameThemeForm(formdata=None),
         "merge": bound.get("merge") or MergeThemesForm(formdata=None),
         "add_pattern": bound.get("add_pattern") or AddPatternForm(formdata=None),
+        "remove_pattern": bound.get("remove_pattern") or RemovePatternForm(formdata=None),
     }
     forms["rename"].key.choices = choices
     forms["merge"].into.choices = choices
@@ -391,10 +393,11 @@ _EDIT_FORMS = {
     "rename": (RenameThemeForm, ("key", "name")),
     "merge": (MergeThemesForm, ("into", "merged")),
     "add_pattern": (AddPatternForm, ("key", "pattern", "kind")),
+    "remove_pattern": (RemovePatternForm, ("key", "pattern", "kind")),
 }
 
 
-@bp.post("/codebook/<any(add_theme, rename, merge, add_pattern):edit>")
+@bp.post("/codebook/<any(add_theme, rename, merge, add_pattern, remove_pattern):edit>")
 @login_required()
 def edit_codebook(edit: str):
     """Apply one codebook edit and save it as a new version; errors are shown in the summary."""

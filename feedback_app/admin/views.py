@@ -16,11 +16,10 @@ from ..auth import login_required
 from ..db import db
 from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
-from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink, StaffUser
+from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink
 from ..rounds import RoundError, accepts_responses, close_round, create_round, open_round, response_counts
-from ..staff import StaffError, create_user
 from . import bp
-from .forms import LinkForm, RoundForm, UserForm
+from .forms import LinkForm, RoundForm
 from .monitoring import daily_chart_svg, links_csv, round_links, round_monitoring
 
 
@@ -237,26 +236,3 @@ def questionnaire_version(version_id: int):
         governance_keys=GOVERNANCE_KEYS,
         governance_labels=GOVERNANCE_LABELS,
     )
-
-
-# ---------------------------------------------------------------- users
-
-
-@bp.route("/users", methods=["GET", "POST"])
-@login_required(Role.ADMIN)
-def users():
-    """Staff users, and a form to add one."""
-    form = UserForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        try:
-            user = create_user(db.session, form.email.data, form.password.data, form.role.data)
-        except StaffError as error:
-            db.session.rollback()
-            problems.append(str(error))
-        else:
-            flash(f"Added {user.email} as {user.role.value}.", "success")
-            return redirect(url_for(".users"))
-    staff = db.session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
-    status = 400 if (form.errors or problems) else 200
-    return render_template("admin/users.html", form=form, problems=problems, staff=staff), status

@@ -151,6 +151,7 @@ def revoke_link(session: Session, link: ShareLink) -> None:
         session.commit()
 
 
-def link_url(base_url: str, link: ShareLink) -> str:
-    """The full respondent URL of ``link``."""
-    return f"{base_url.rstrip('/')}/r/{link.token}"
+def link_url(base_url: str | None, link: ShareLink) -> str:
+    """The full respondent URL of ``link`` under ``base_url`` (PUBLIC_BASE_URL), or only its
+    path when there is no base URL: a link is never built from a request's Host header."""
+    return f"{(base_url or '').rstrip('/')}/r/{link.token}"

@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, g, render_template, request
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 from .db import db
@@ -86,6 +87,11 @@ def trusted_hosts(base_url: str | None) -> list[str] | None:
         return None
     host = urlsplit(checked_base_url(base_url)).hostname
     return list(dict.fromkeys([host, *LOOPBACK_HOSTS]))
+
+
+def _untrusted_host(_error: SecurityError):
+    # No template: a page would build links (url_for) for a host that is not served here.
+    return Response("Bad request: this address is not served here.\n", 400, mimetype="text/plain")
 
 
 def is_loopback(host: str) -> bool:
@@ -329,4 +335,5 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_budget)
     app.teardown_request(_end_budget)
     app.register_error_handler(RequestTooSlow, _too_slow)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.after_request(add_security_headers)

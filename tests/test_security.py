@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -187,3 +188,118 @@ def test_a_wildcard_matches_as_before():
     multi = add_pattern(load_codebook(), "practical_needs", "multi*agency")
     assert "practical_needs" in multi.match("good multiagency working")
     assert "practical_needs" not in multi.match("multi agencies")  # a wildcard stays inside one word
+
+
+# ---------------------------------------------------------------- a real gunicorn: findings 1, 5 and 6
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.live_http import form_body, open_form, request as http_request
+from tests.test_load import CONNECTION_ERRORS, Server
+
+ROOT = Path(__file__).resolve().parent.parent
+MALFORMED = [
+    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",  # over-long request line
+    b"G@T / HTTP/1.1\r\nHost: localhost\r\n\r\n",  # invalid method
+    b"GET / HTTP/9.9\r\nHost: localhost\r\n\r\n",  # invalid HTTP version
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n",  # invalid header name
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 203.0.113.7\r\n" + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",  # invalid chunk size
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS hello on the plain port
+]
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        try:
+            return sock.recv(4096)
+        except OSError:
+            return b""
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, databases):
+    """``feedback-app serve`` on loopback (PUBLIC_BASE_URL unset), with an open round and link, and
+    an analyst's adversarial codebook pattern already saved."""
+    from feedback_app import create_app
+    from feedback_app.db import db
+    from feedback_app.definitions import load_agencies, sync_questionnaires
+    from feedback_app.insights.codebook_edits import apply_edit
+    from feedback_app.links import create_links
+    from feedback_app.rounds import create_round, find_version
+
+    folder = tmp_path_factory.mktemp("live")
+    url = databases.create(folder)
+    app = create_app({"SECRET_KEY": "live", "DATABASE_URL": url}, instance_path=str(folder / "instance"))
+    with app.app_context():
+        sync_questionnaires(db.session, None)
+        round_ = create_round(db.session, find_version(db.session, "practitioners", None), "live",
+                              date(2020, 1, 1), date(2099, 12, 31))
+        token = create_links(db.session, round_, "open", load_agencies())[0].token
+        apply_edit(db.session, "add_pattern", "analyst@example.org", key="practical_needs",
+                   pattern="aa*a*a*a*b", kind="pattern")
+    app.extensions["feedback_db"].engine.dispose()
+    server = Server(url, folder, workers=2)
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.stop()
+        databases.drop(url)
+
+
+@pytest.mark.slow
+def test_an_adversarial_answer_is_stored_at_once_and_the_server_stays_up(live):
+    server, token = live
+    form = open_form(server.port, token)
+    body, headers = form_body(form, {"agency": "Police", "tools_barriers": "a" * 5000,
+                                     "operational_changes": "aa" * 2500})
+    status, _headers, _page = http_request(server.port, "POST", f"/r/{token}/questions", body, headers, timeout=60)
+    assert status == 302  # stored; before the fix this ran 60 s and ended in a 500 and WORKER TIMEOUT
+    assert http_request(server.port, "GET", "/healthz", timeout=10)[0] == 200
+    assert "WORKER TIMEOUT" not in server.log()
+
+
+@pytest.mark.slow
+def test_a_forged_host_header_is_refused_and_never_reaches_a_link(live):
+    server, token = live
+    status, _headers, page = http_request(server.port, "GET", f"/r/{token}", headers={"Host": "evil.example"})
+    assert status == 400 and b"evil.example" not in page
+    status, _headers, _page = http_request(server.port, "GET", "/auth/login", headers={"Host": "127.0.0.1"})
+    assert status == 200
+
+
+@pytest.mark.slow
+def test_malformed_requests_leave_no_ip_address_in_any_log(live):
+    server, _token = live
+    before = len(server.log())
+    answers = [_raw(server.port, data) for data in MALFORMED]
+    assert any(answer.startswith(b"HTTP/1.1 400") for answer in answers), answers
+    time.sleep(0.5)
+    logged = server.log()[before:]
+    assert "Invalid request" in logged  # gunicorn did log them...
+    assert "127.0.0.1" not in logged and "203.0.113.7" not in logged  # ...without the address
+
+
+def test_redaction_keeps_times_and_versions():
+    from feedback_app.server import redact_addresses
+
+    text = "Invalid request from ip=127.0.0.1: at 12:30:45, from ::1 and 2001:db8::7 (gunicorn 23.0.1)"
+    assert redact_addresses(text) == (
+        "Invalid request from ip=[address withheld]: at 12:30:45, from [address withheld] and "
+        "[address withheld] (gunicorn 23.0.1)")
+
+
+def test_serve_on_a_public_address_without_public_base_url_refuses(tmp_path):
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}", SECRET_KEY="x", PYTHONPATH=str(ROOT))
+    env.pop("PUBLIC_BASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "feedback_app", "serve", "--host", "0.0.0.0", "--port", "1"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL is not set" in result.stderr and "Host header" in result.stderr

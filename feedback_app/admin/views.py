@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 
 import qrcode
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ..auth import login_required
+from ..auth import current_user, login_required
 from ..db import db
 from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
+from ..security import audit, public_base_url
 from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink
 from ..rounds import RoundError, accepts_responses, close_round, create_round, open_round, response_counts
 from . import bp
@@ -31,9 +32,9 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _base_url() -> str:
-    """Where share links point: PUBLIC_BASE_URL, else the address this request came to."""
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+def _base_url() -> str | None:
+    """Where share links point: PUBLIC_BASE_URL only (never the request's Host), or None."""
+    return public_base_url()
 
 
 def _agencies() -> list[str]:
@@ -90,6 +91,7 @@ def new_round():
             db.session.rollback()
             problems.append(str(error))
         else:
+            audit(current_user().email, "round-create", round_id=round_.id)
             flash(f"Round “{round_.label}” created.", "success")
             return redirect(url_for(".round_detail", round_id=round_.id))
     status = 400 if (form.errors or problems) else 200
@@ -119,9 +121,10 @@ def round_detail(round_id: int):
     return _render_round(_round_or_404(round_id))
 
 
-def _change_round(round_id: int, change, message: str):
+def _change_round(round_id: int, change, message: str, action: str):
     round_ = _round_or_404(round_id)
     change(db.session, round_)
+    audit(current_user().email, action, round_id=round_.id)
     flash(message.format(label=round_.label), "success")
     return redirect(url_for(".round_detail", round_id=round_.id))
 
@@ -130,14 +133,15 @@ def _change_round(round_id: int, change, message: str):
 @login_required(Role.ADMIN)
 def close(round_id: int):
     """Close the round now: its links stop taking answers."""
-    return _change_round(round_id, close_round, "Round “{label}” closed. Its links no longer take answers.")
+    return _change_round(round_id, close_round, "Round “{label}” closed. Its links no longer take answers.",
+                         "round-close")
 
 
 @bp.post("/rounds/<int:round_id>/open")
 @login_required(Role.ADMIN)
 def reopen(round_id: int):
     """Open a draft round, or re-open a closed one."""
-    return _change_round(round_id, open_round, "Round “{label}” is open.")
+    return _change_round(round_id, open_round, "Round “{label}” is open.", "round-open")
 
 
 @bp.post("/rounds/<int:round_id>/links")
@@ -166,6 +170,7 @@ def new_links(round_id: int):
             db.session.rollback()
             problems.append(str(error))
         else:
+            audit(current_user().email, "links-create", round_id=round_.id, kind=form.kind.data, count=len(links))
             noun = "link" if len(links) == 1 else "links"
             flash(f"Made {len(links)} {form.kind.data} {noun}.", "success")
             return redirect(url_for(".round_detail", round_id=round_.id) + "#links")
@@ -177,7 +182,11 @@ def new_links(round_id: int):
 def links_export(round_id: int):
     """The round's links as a CSV file, for mail merges and printing."""
     round_ = _round_or_404(round_id)
+    if _base_url() is None:
+        flash("Set PUBLIC_BASE_URL (the address respondents use) to download full links.", "error")
+        return redirect(url_for(".round_detail", round_id=round_.id) + "#links")
     text = links_csv(round_links(db.session, round_, _base_url()))
+    audit(current_user().email, "links-download", round_id=round_.id)
     return Response(
         text,
         mimetype="text/csv",
@@ -193,6 +202,8 @@ def links_export(round_id: int):
 def link_qr(link_id: int):
     """A QR code of the link's URL, for posters and slides."""
     link = _link_or_404(link_id)
+    if _base_url() is None:
+        abort(404)  # no QR code of a link that has no full address
     buffer = io.BytesIO()
     qrcode.make(link_url(_base_url(), link)).save(buffer, format="PNG")
     return Response(buffer.getvalue(), mimetype="image/png")
@@ -204,6 +215,7 @@ def revoke(link_id: int):
     """Switch the link off for good."""
     link = _link_or_404(link_id)
     revoke_link(db.session, link)
+    audit(current_user().email, "link-revoke", round_id=link.round_id, link_id=link.id)
     flash(f"Link {link.label or link.token[:8] + '…'} switched off. It no longer takes answers.", "success")
     return redirect(url_for(".round_detail", round_id=link.round_id) + "#links")
 

@@ -303,3 +303,174 @@ def test_serve_on_a_public_address_without_public_base_url_refuses(tmp_path):
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "PUBLIC_BASE_URL is not set" in result.stderr and "Host header" in result.stderr
+
+
+# ---------------------------------------------------------------- finding 2: sessions
+
+from feedback_app.db import db as _db
+from feedback_app.models import AuditEvent, StaffUser
+
+
+def _signed_in_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_replayed_cookie_after_logout_is_refused(app, client, login):
+    login("admin")
+    saved = _signed_in_cookie(client)
+    assert client.get("/admin/export").status_code == 200
+    client.post("/auth/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    for path in ("/admin/", "/admin/export"):
+        response = replay.get(path)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"], path
+
+
+def test_password_change_and_deactivation_end_every_session(app, client, login, make_user):
+    user = login("admin")
+    other = app.test_client()
+    assert other.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    changed = client.post("/auth/password", data={"current": PASSWORD, "new": "a new long passphrase here",
+                                                  "confirm": "a new long passphrase here"})
+    assert changed.status_code == 302
+    assert client.get("/admin/").status_code == 200, "the browser that changed it stays signed in"
+    assert other.get("/admin/").status_code == 302, "every other session ended"
+    analyst = make_user("analyst@example.org", "analyst")
+    elsewhere = app.test_client()
+    elsewhere.post("/auth/login", data={"email": analyst.email, "password": PASSWORD})
+    assert elsewhere.get("/analysis/").status_code == 200
+    page = client.post(f"/admin/users/{analyst.id}/active", data={"active": "no"}, follow_redirects=True)
+    assert "analyst@example.org is deactivated and signed out everywhere" in page.get_data(as_text=True)
+    assert elsewhere.get("/analysis/").status_code == 302
+    assert elsewhere.post("/auth/login", data={"email": analyst.email, "password": PASSWORD}).status_code == 400
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_active(app, client, login):
+    login("admin")
+    for hours, status in ((11.9, 200), (12.1, 302)):
+        with client.session_transaction() as cookie:
+            cookie["t"] = int(time.time() - hours * 3600)  # signed in that long ago, active since
+        assert client.get("/admin/").status_code == status, hours
+
+
+def test_admin_resets_a_password_and_common_passwords_are_refused(app, client, login, make_user):
+    login("admin")
+    analyst = make_user("analyst@example.org", "analyst")
+    refused = client.post(f"/admin/users/{analyst.id}/password", data={"password": "password1234"})
+    assert refused.status_code == 400 and "commonly used passwords" in refused.get_data(as_text=True)
+    assert client.post(f"/admin/users/{analyst.id}/password",
+                       data={"password": "tangerine velvet harbour"}).status_code == 302
+    other = app.test_client()
+    assert other.post("/auth/login", data={"email": analyst.email, "password": PASSWORD}).status_code == 400
+    assert other.post("/auth/login", data={"email": analyst.email,
+                                           "password": "tangerine velvet harbour"}).status_code == 302
+    with app.app_context():
+        actions = [e.action for e in _db.session.query(AuditEvent)]
+    assert "password-reset" in actions
+
+
+def test_users_deactivate_and_activate_on_the_command_line(app, runner, make_user):
+    make_user("admin@example.org", "admin")
+    make_user("analyst@example.org", "analyst")
+    result = runner.invoke(args=["users", "deactivate", "analyst@example.org"])
+    assert result.exit_code == 0 and "Deactivated analyst@example.org" in result.output
+    assert "(deactivated)" in runner.invoke(args=["users", "list"]).output
+    last = runner.invoke(args=["users", "deactivate", "admin@example.org"])
+    assert last.exit_code == 1 and "last active admin" in last.output
+    assert runner.invoke(args=["users", "activate", "analyst@example.org"]).exit_code == 0
+    assert "(deactivated)" not in runner.invoke(args=["users", "list"]).output
+    missing = runner.invoke(args=["users", "deactivate", "nobody@example.org"])
+    assert missing.exit_code == 1 and "There is no user" in missing.output
+
+
+# ---------------------------------------------------------------- finding 3: throttling under concurrency
+
+from concurrent.futures import ThreadPoolExecutor
+
+from feedback_app import security as _security
+from feedback_app.models import ThrottleCounter
+
+
+def test_60_parallel_wrong_passwords_let_at_most_5_through_and_no_5xx(app, make_user, monkeypatch):
+    user = make_user("admin@example.org", "admin")
+    checked = []
+    from feedback_app.auth import views as auth_views
+
+    real = auth_views.authenticate
+
+    def counting(session, email, password):
+        checked.append(password)
+        return real(session, email, password)
+
+    monkeypatch.setattr(auth_views, "authenticate", counting)
+
+    def attempt(n):
+        client = app.test_client()
+        password = PASSWORD if n == 30 else f"wrong password {n}"
+        return client.post("/auth/login", data={"email": user.email, "password": password}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(attempt, range(60)))
+    assert len(checked) <= 5, f"{len(checked)} passwords were checked"
+    assert all(status < 500 for status in statuses), statuses
+    assert statuses.count(429) >= 55
+    with app.app_context():
+        rows = _db.session.query(AuditEvent).filter(AuditEvent.action.in_(["login-failed", "login-throttled"])).all()
+    assert len(rows) <= 4 and sum(r.count for r in rows) == 60 - statuses.count(302)
+
+
+def test_the_window_slides_so_no_window_edge_doubles_the_limit(app):
+    from datetime import datetime, timedelta, timezone
+
+    window = timedelta(minutes=15)
+    edge = datetime(2026, 1, 1, 12, 14, 59, tzinfo=timezone.utc)
+    with app.app_context():
+        allowed = [_security.take("login", "x", window, 5, now=edge) for _ in range(5)]
+        later = [_security.take("login", "x", window, 5, now=edge + timedelta(seconds=s)) for s in range(1, 10)]
+        assert all(allowed) and not any(later)  # 10 guesses in 9 s are impossible
+        assert _security.take("login", "x", window, 5, now=edge + timedelta(minutes=15, seconds=1))
+
+
+def test_expired_throttle_counters_are_pruned(app):
+    from datetime import timedelta
+
+    with app.app_context():
+        old = _security.utcnow() - timedelta(days=3)
+        for n in range(20):
+            _security.hit("link", f"old-{n}", timedelta(minutes=1), now=old)
+        _security.hit("link", "new", timedelta(minutes=1))
+        keys = {row.key for row in _db.session.query(ThrottleCounter)}
+    assert keys == {"new"}
+
+
+def test_failed_logins_for_unknown_accounts_are_counted_not_stored_each(app, client):
+    for n in range(12):
+        client.post("/auth/login", data={"email": f"attacker{n}@evil.example", "password": "x" * 12})
+    with app.app_context():
+        rows = _db.session.query(AuditEvent).filter(AuditEvent.action == "login-failed").all()
+    assert [(r.actor, r.count) for r in rows] == [("(unknown account)", 12)]
+
+
+# ---------------------------------------------------------------- finding 4: overflowing integers
+
+
+@pytest.mark.parametrize("path", [
+    "/admin/audit?page=99999999999999999999",
+    "/admin/export?round=99999999999999999999",
+    "/admin/rounds/99999999999999999999",
+    "/admin/links/99999999999999999999/qr.png",
+    "/admin/users/99999999999999999999/password",
+])
+def test_huge_integers_in_urls_are_a_400_or_404_never_a_500(client, login, path):
+    login("admin")
+    assert client.get(path).status_code in (400, 404)
+
+
+def test_a_huge_response_cap_on_the_link_form_is_refused_with_a_message(client, login, make_round):
+    login("admin")
+    round_ = make_round("children", 2)
+    page = client.post(f"/admin/rounds/{round_.id}/links",
+                       data={"kind": "open", "count": "1", "max_responses": "99999999999999999999999"})
+    assert page.status_code == 400
+    assert "The response cap must be between 1 and 1,000,000" in page.get_data(as_text=True)

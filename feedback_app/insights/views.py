@@ -18,6 +18,7 @@ from analysis.codebook import CodebookError
 from ..auth import current_user, login_required
 from ..db import db
 from ..models import Questionnaire, questionnaire_by_slug
+from ..security import audit
 from ..text_analysis import current_codebook
 from . import bp
 from .clouds import cloud_cache_folder, whats_new_cloud, whats_new_key, word_cloud, word_cloud_key
@@ -173,6 +174,7 @@ def report(slug: str):
         cache_folder=cloud_cache_folder(current_app.instance_path),
     )
     filename = report_filename(found.slug)
+    audit(_actor() or "(unknown)", "report-download", questionnaire=found.slug, rounds=filters.round_ids)
     return Response(html, mimetype="text/html",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

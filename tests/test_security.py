@@ -474,3 +474,98 @@ def test_a_huge_response_cap_on_the_link_form_is_refused_with_a_message(client, 
                        data={"kind": "open", "count": "1", "max_responses": "99999999999999999999999"})
     assert page.status_code == 400
     assert "The response cap must be between 1 and 1,000,000" in page.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- finding 8: junk bursts on open links
+
+from feedback_app.insights.data import load_answers
+from feedback_app.models import Response as StoredResponse
+
+HONEST = ["my social worker listened to me", "school was a safe place for me", "nothing really helped at home",
+          "having food in the cupboard", "the worker came every week and played games", "my nan looked after us"]
+
+
+def test_a_burst_of_near_identical_posts_is_marked_shown_and_can_be_excluded(app, client, login, make_round,
+                                                                              make_link, respondent):
+    round_ = make_round("children", 2)
+    link = make_link(round_)
+    for text in HONEST:
+        assert respondent.answer(link.token, {"what_helped": text}).status_code == 302
+    for n in range(6):
+        junk = f"this survey is rubbish rubbish rubbish buy cheap watches now at the shop {'!' * n}"
+        assert respondent.answer(link.token, {"what_helped": junk}).status_code == 302
+    with app.app_context():
+        marked = _db.session.query(StoredResponse).filter(StoredResponse.burst_id.is_not(None)).count()
+        assert marked == 6, "the six junk posts, and none of the honest ones"
+        assert len(load_answers(_db.session, "children", "what_helped")) == 12
+    login("admin")
+    page = client.get(f"/admin/rounds/{round_.id}").get_data(as_text=True)
+    assert "Possible junk bursts" in page and "Exclude from analysis" in page
+    with app.app_context():
+        burst_id = _db.session.query(StoredResponse.burst_id).filter(StoredResponse.burst_id.is_not(None)).first()[0]
+    excluded = client.post(f"/admin/rounds/{round_.id}/bursts/{burst_id}", data={"exclude": "yes"},
+                           follow_redirects=True)
+    assert "6 responses excluded from analysis" in excluded.get_data(as_text=True)
+    with app.app_context():
+        frame = load_answers(_db.session, "children", "what_helped")
+        assert len(frame) == 6 and not frame["value"].str.contains("rubbish").any()
+        assert _db.session.query(StoredResponse).count() == 12, "nothing is deleted"
+        assert _db.session.query(AuditEvent).filter(AuditEvent.action == "burst-exclude").count() == 1
+    client.post(f"/admin/rounds/{round_.id}/bursts/{burst_id}", data={"exclude": "no"})
+    with app.app_context():
+        assert len(load_answers(_db.session, "children", "what_helped")) == 12
+
+
+def test_the_per_link_throttle_is_kept(make_app, database_url, synced, make_round, make_link):
+    link = make_link(make_round("children", 2))
+    app = make_app(database_url, LINK_SUBMISSIONS_PER_MINUTE=2)
+    from tests.conftest import Respondent
+
+    respondent = Respondent(app.test_client())
+    statuses = [respondent.answer(link.token, {"what_helped": f"answer {n}"}).status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+# ---------------------------------------------------------------- audit gaps (finding 7)
+
+
+def test_staff_actions_that_change_or_take_out_data_are_audited(app, client, login, make_round, make_link):
+    login("admin")
+    round_ = make_round("children", 2)
+    client.post("/admin/users", data={"email": "new@example.org", "role": "analyst",
+                                      "password": "tangerine velvet harbour"})
+    client.post(f"/admin/rounds/{round_.id}/links", data={"kind": "open", "count": "2"})
+    link = make_link(round_)
+    client.post(f"/admin/links/{link.id}/revoke")
+    client.post(f"/admin/rounds/{round_.id}/close")
+    client.post(f"/admin/rounds/{round_.id}/open")
+    client.get(f"/admin/rounds/{round_.id}/links.csv")
+    client.get("/analysis/children/report.html")
+    client.post("/analysis/codebook/add_pattern", data={"key": "practical_needs", "pattern": "bus pass*",
+                                                         "kind": "pattern"})
+    client.post("/analysis/codebook/remove_pattern", data={"key": "practical_needs", "pattern": "bus pass*",
+                                                            "kind": "pattern"})
+    with app.app_context():
+        actions = [e.action for e in _db.session.query(AuditEvent)]
+    for action in ("user-create", "links-create", "link-revoke", "round-close", "round-open", "links-download",
+                   "report-download", "codebook-edit"):
+        assert action in actions, action
+    assert actions.count("codebook-edit") == 2
+    page = client.get("/admin/audit?action=round-close").get_data(as_text=True)
+    assert "round-close" in page and "links-download</td>" not in page
+    page = client.get("/admin/audit?actor=admin@example.org&action=user-create").get_data(as_text=True)
+    assert "new@example.org" in page
+
+
+def test_an_analyst_removes_a_pattern_on_the_codebook_page(app, client, login):
+    login("analyst")
+    client.post("/analysis/codebook/add_pattern", data={"key": "practical_needs", "pattern": "aa*a*a*a*b",
+                                                         "kind": "pattern"})
+    page = client.get("/analysis/codebook").get_data(as_text=True)
+    assert "Remove<span class=\"visually-hidden\"> pattern aa*a*a*a*b from" in page
+    removed = client.post("/analysis/codebook/remove_pattern", data={"key": "practical_needs",
+                                                                     "pattern": "aa*a*a*a*b", "kind": "pattern"},
+                          follow_redirects=True)
+    text = removed.get_data(as_text=True)
+    assert "Removed pattern “aa*a*a*a*b” from practical_needs" in text
+    assert "<code>aa*a*a*a*b</code>" not in text

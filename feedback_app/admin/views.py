@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 
 import qrcode
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..auth import current_user, login_required
+from ..bursts import round_bursts, set_excluded
 from ..db import db
 from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
@@ -111,6 +112,8 @@ def _render_round(round_: Round, link_form: LinkForm | None = None, problems: li
         taking_answers=accepts_responses(round_),
         link_form=link_form,
         problems=problems or [],
+        bursts=round_bursts(db.session, round_.id),
+        base_url_set=_base_url() is not None,
     ), status
 
 
@@ -248,3 +251,18 @@ def questionnaire_version(version_id: int):
         governance_keys=GOVERNANCE_KEYS,
         governance_labels=GOVERNANCE_LABELS,
     )
+
+
+@bp.post("/rounds/<int:round_id>/bursts/<int:burst_id>")
+@login_required(Role.ADMIN)
+def burst_exclusion(round_id: int, burst_id: int):
+    """Exclude a junk burst's responses from analysis (nothing is deleted), or include them again."""
+    round_ = _round_or_404(round_id)
+    exclude = request.form.get("exclude") == "yes"
+    changed = set_excluded(db.session, round_.id, burst_id, exclude)
+    if not changed:
+        abort(404)
+    audit(current_user().email, "burst-exclude" if exclude else "burst-include", round_id=round_.id,
+          burst_id=burst_id, responses=changed)
+    flash(f"{changed} responses {'excluded from' if exclude else 'included again in'} analysis.", "success")
+    return redirect(url_for(".round_detail", round_id=round_.id) + "#bursts")

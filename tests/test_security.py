@@ -569,3 +569,60 @@ def test_an_analyst_removes_a_pattern_on_the_codebook_page(app, client, login):
     text = removed.get_data(as_text=True)
     assert "Removed pattern “aa*a*a*a*b” from practical_needs" in text
     assert "<code>aa*a*a*a*b</code>" not in text
+
+
+# ---------------------------------------------------------------- a time budget on every request
+
+
+def test_a_request_past_its_time_budget_is_stopped_with_a_503(make_app, database_url):
+    app = make_app(database_url, REQUEST_TIME_LIMIT_SECONDS=1)
+
+    def slow_page():
+        time.sleep(30)  # stands for any runaway work in a respondent's request
+        return "finished"
+
+    app.add_url_rule("/r/slow-test-page", "slow_test_page", slow_page)
+    started = time.monotonic()
+    response = app.test_client().get("/r/slow-test-page")
+    assert response.status_code == 503 and "This took too long" in response.get_data(as_text=True)
+    assert time.monotonic() - started < 25  # stopped by the budget, long before the page finished
+    assert app.test_client().get("/healthz").status_code == 200  # the next request is served as usual
+
+
+def test_gunicorn_backstop_timeout_is_above_the_staff_budget(app):
+    from feedback_app.server import server_options
+
+    options = server_options("127.0.0.1", 8000, 2, app.config["STAFF_REQUEST_TIME_LIMIT_SECONDS"] + 10)
+    assert options["timeout"] > app.config["STAFF_REQUEST_TIME_LIMIT_SECONDS"] > app.config["REQUEST_TIME_LIMIT_SECONDS"]
+    assert options["accesslog"] is None and options["logger_class"].__name__ == "AddressFreeLogger"
+
+
+# ---------------------------------------------------------------- dependencies: pip-audit in CI
+
+import json
+
+
+def _fake_pip_audit(folder, report: dict | None, stderr: str = "") -> str:
+    script = folder / "pip-audit"
+    body = json.dumps(report) if report is not None else ""
+    script.write_text(f"#!/bin/sh\nprintf '%s' '{body}'\necho '{stderr}' >&2\nexit {1 if report is None else 0}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize(("report", "stderr", "code", "says", "never_says"), [
+    ({"dependencies": [{"name": "flask", "version": "3.1.3", "skip_reason": "Dependency not found on PyPI"}]}, "",
+     0, "1 of 1 installed packages could NOT be checked", "no known vulnerabilities"),
+    (None, "requests.exceptions.ConnectionError: Max retries exceeded", 0,
+     "the advisory service could not be reached", "no known vulnerabilities"),
+    ({"dependencies": [{"name": "flask", "version": "0.1", "vulns": [{"id": "PYSEC-1", "fix_versions": ["3.1"]}]}]},
+     "", 1, "VULNERABLE flask 0.1: PYSEC-1", "could NOT"),
+    ({"dependencies": [{"name": "flask", "version": "3.1.3", "vulns": []}]}, "", 0,
+     "no known vulnerabilities in the 1 packages it could check", "NOT"),
+])
+def test_ci_dependency_audit_says_plainly_what_it_could_check(tmp_path, report, stderr, code, says, never_says):
+    fake = _fake_pip_audit(tmp_path, report, stderr)
+    result = subprocess.run([sys.executable, str(ROOT / ".ci" / "audit_dependencies.py"), fake, sys.executable],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == code
+    assert says in result.stdout and never_says not in result.stdout

@@ -941,7 +941,7 @@ def mapped(app, client, login, make_round, make_link, respondent):
         version_id = db.session.get(Round, round_.id).version_id
     values = {"round_id": round_.id, "link_id": link.id, "version_id": version_id, "flag_id": flag_id,
               "user_id": user.id, "slug": "children", "question_key": "what_helped", "theme": "practical_needs",
-              "token": link.token}
+              "token": link.token, "burst_id": 1}
     return client, values
 
 

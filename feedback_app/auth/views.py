@@ -36,7 +36,10 @@ def home_for(role: Role) -> str:
 
 
 def _audit_actor(email: str) -> str:
+    """``email`` when it is a staff account's, else UNKNOWN_ACCOUNT. Ends the read transaction,
+    so that no request holds a read connection while it waits for a write one."""
     known = db.session.scalar(select(StaffUser.id).where(StaffUser.email == email))
+    db.session.commit()
     return email if known is not None else UNKNOWN_ACCOUNT
 
 
@@ -66,11 +69,11 @@ def login():
             audit_counted(_audit_actor(email), "login-throttled")
             abort(429)
         user = authenticate(db.session, email, form.password.data)
+        db.session.commit()  # end the read transaction before writing (expire_on_commit is off)
         if user is None:
             audit_counted(_audit_actor(email), "login-failed")
             error = "The email address or password is not right"
         else:
-            db.session.commit()
             forget("login", email)
             version = _write(lambda s: record_sign_in(s, user.id))
             audit(user.email, "login")

@@ -467,6 +467,7 @@ def hostile(databases, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "SUPPRESSION_THRESHOLD": 1,  # show every answer, so every stored payload is rendered
         "LINK_SUBMISSIONS_PER_MINUTE": 1_000_000,
+        "REQUEST_TIME_LIMIT_SECONDS": 60,  # see tests/conftest.py
     }, instance_path=str(folder / "instance"))
     runner = app.test_cli_runner()
     (folder / "defs").mkdir()

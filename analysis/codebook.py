@@ -14,7 +14,10 @@ made plain; a possessive ``'s`` is ignored, so ``social worker`` matches
 ``listen*``
     ``*`` is a wildcard for any ending: listen, listens, listened, listening.
     It may appear inside a word too (``multi*agency``); at least two
-    letters must come before the first ``*``.
+    letters must come before the first ``*``. A wildcard word is matched by
+    finding its fixed pieces in order (never by a backtracking regular
+    expression), so matching takes time linear in the answer's length
+    whatever an analyst types.
 ``day in my life``
     words separated by spaces must follow one another in the answer.
     Hyphens count as spaces (``multi-agency`` = ``multi agency``).
@@ -40,13 +43,15 @@ still reported by :meth:`Codebook.matches` with ``counted=False``.
 
 Validation errors raise :class:`CodebookError` naming the theme and what is
 wrong. Editing functions (:func:`add_theme`, :func:`rename_theme`,
-:func:`merge_themes`, :func:`add_pattern`) return a new :class:`Codebook`.
+:func:`merge_themes`, :func:`add_pattern`, :func:`remove_pattern`) return a new
+:class:`Codebook`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -66,6 +71,7 @@ __all__ = [
     "rename_theme",
     "merge_themes",
     "add_pattern",
+    "remove_pattern",
     "DEFAULT_CODEBOOK_PATH",
 ]
 
@@ -78,6 +84,7 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.!?;,\n]")
 _BOUNDARY = "|"
 _GAP = ".."
 _MAX_GAP = 3
+MAX_PATTERN_LENGTH = 120
 _NEGATION_WINDOW = 3
 _NEGATORS = frozenset("not no never nothing nobody none without cannot nor neither lack".split())
 _ON_NEGATION = ("match", "ignore")
@@ -106,9 +113,45 @@ def _is_negator(tok: str) -> bool:
 
 
 @dataclass(frozen=True)
+class _Wildcard:
+    """A word with ``*`` wildcards (``multi*agency``), as its fixed pieces.
+
+    A token matches when it starts with ``head``, ends with ``tail`` and holds each of
+    ``middle`` in order in between. Taking the leftmost place for each middle piece is
+    always right for ``*``-only patterns, so one left-to-right pass decides: time linear
+    in the token's length (times the pattern's, which is bounded), with no backtracking.
+    """
+
+    head: str
+    middle: tuple[str, ...]
+    tail: str
+
+    @classmethod
+    def parse(cls, piece: str) -> "_Wildcard":
+        """The wildcard of a pattern word containing at least one ``*``."""
+        parts = piece.split("*")
+        return cls(parts[0], tuple(p for p in parts[1:-1] if p), parts[-1])
+
+    def matches(self, tok: str) -> bool:
+        """Whether the whole of ``tok`` matches the wildcard."""
+        fixed = len(self.head) + len(self.tail)
+        if len(tok) < fixed + sum(len(p) for p in self.middle):
+            return False
+        if not tok.startswith(self.head) or not tok.endswith(self.tail):
+            return False
+        position, end = len(self.head), len(tok) - len(self.tail)
+        for piece in self.middle:
+            found = tok.find(piece, position, end)
+            if found < 0:
+                return False
+            position = found + len(piece)
+        return True
+
+
+@dataclass(frozen=True)
 class _Term:
     text: str
-    regex: re.Pattern[str] | None
+    wildcard: _Wildcard | None
 
     @cached_property
     def lemma(self) -> str:
@@ -117,13 +160,13 @@ class _Term:
     def matches(self, tok: str) -> bool:
         if tok == _BOUNDARY:
             return False
-        if self.regex is not None:
-            return bool(self.regex.match(tok))
+        if self.wildcard is not None:
+            return self.wildcard.matches(tok)
         return tok == self.text or lemmatise(tok) == self.lemma
 
     def absent_from(self, vocabulary: frozenset[str]) -> bool:
         """True when no word of an answer (``vocabulary``: its words and their lemmas) can match."""
-        return self.regex is None and self.text not in vocabulary and self.lemma not in vocabulary
+        return self.wildcard is None and self.text not in vocabulary and self.lemma not in vocabulary
 
 
 @dataclass(frozen=True)
@@ -172,6 +215,10 @@ def _compile_pattern(pattern: object, theme_key: str, field_name: str = "pattern
     if not isinstance(pattern, str) or not pattern.strip():
         raise CodebookError(f"theme '{theme_key}': empty pattern in {field_name}")
     source = pattern.strip().lower()
+    if len(source) > MAX_PATTERN_LENGTH:
+        raise CodebookError(
+            f"theme '{theme_key}': bad pattern in {field_name}: longer than {MAX_PATTERN_LENGTH} characters"
+        )
     if not _PATTERN_CHARS_RE.match(source):
         bad = sorted(set(re.sub(r"[a-z0-9'*\-. /]", "", source)))
         raise CodebookError(
@@ -195,8 +242,7 @@ def _compile_pattern(pattern: object, theme_key: str, field_name: str = "pattern
                 "word or a stem* (a wildcard needs at least two letters before '*'; '.' only as '..')"
             )
         if "*" in piece:
-            rx = re.compile("^" + ".*".join(re.escape(p) for p in piece.split("*")) + "$")
-            parts.append(_Term(piece, rx))
+            parts.append(_Term(piece, _Wildcard.parse(piece)))
         else:
             parts.append(_Term(_norm_token(piece), None))
     if parts[-1] is None:
@@ -402,13 +448,13 @@ class Codebook:
         vocabulary = frozenset(words) | frozenset(lemmatise(word) for word in words)
         out: list[ThemeMatch] = []
         for theme, patterns, excludes in self._compiled:
-            excluded = [span for ex in excludes for span in ex.find(words, vocabulary)]
+            excluded = _Spans([span for ex in excludes for span in ex.find(words, vocabulary)])
             seen_spans: set[tuple[int, int]] = set()
             for pat in patterns:
                 for start, end in pat.find(words, vocabulary):
                     if (start, end) in seen_spans:
                         continue
-                    if any(start < e_end and e_start < end for e_start, e_end in excluded):
+                    if excluded.overlaps(start, end):
                         continue
                     seen_spans.add((start, end))
                     negated = _negated(words, start)
@@ -434,6 +480,25 @@ class Codebook:
         """True when some theme pattern matches the whole of ``phrase`` or any of
         its words' spans — used to leave already-coded phrases out of emerging ones."""
         return bool(self.matches(phrase))
+
+
+class _Spans:
+    """Token spans, asked whether any overlaps a span in O(log n) (so many matches of a
+    theme against many excluded spans never take quadratic time)."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        ordered = sorted(spans)
+        self.starts = [start for start, _end in ordered]
+        self.furthest_end: list[int] = []
+        furthest = -1
+        for _start, end in ordered:
+            furthest = max(furthest, end)
+            self.furthest_end.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether some span (s, e) has s < end and start < e."""
+        before = bisect_left(self.starts, end)  # spans starting before ``end``
+        return before > 0 and self.furthest_end[before - 1] > start
 
 
 def _negated(words: list[str], start: int) -> bool:
@@ -532,4 +597,25 @@ def add_pattern(codebook: Codebook, key: str, pattern: str, *, exclude: bool = F
     if pattern.strip().lower() in {p.lower() for p in existing}:
         raise CodebookError(f"theme '{key}': duplicate pattern {pattern!r} in {field_name}")
     new_theme = replace(theme, **{field_name: existing + (pattern.strip(),)})
+    return replace(codebook, themes=tuple(new_theme if t.key == key else t for t in codebook.themes))
+
+
+def remove_pattern(codebook: Codebook, key: str, pattern: str, *, exclude: bool = False) -> Codebook:
+    """A new codebook without ``pattern`` in theme ``key``'s patterns (or its excludes when
+    ``exclude=True``). Raises :class:`CodebookError` for an unknown theme, a pattern the
+    theme does not have, or the theme's last pattern (a theme needs one: merge it instead)."""
+    if key not in codebook.keys:
+        raise CodebookError(f"theme '{key}': no such theme")
+    theme = codebook.theme(key)
+    field_name = "exclude" if exclude else "patterns"
+    existing = getattr(theme, field_name)
+    wanted = pattern.strip().lower()
+    kept = tuple(p for p in existing if p.strip().lower() != wanted)
+    if len(kept) == len(existing):
+        raise CodebookError(f"theme '{key}': has no pattern {pattern.strip()!r} in {field_name}")
+    if not exclude and not kept:
+        raise CodebookError(
+            f"theme '{key}': {pattern.strip()!r} is its only pattern; a theme needs one (merge the theme instead)"
+        )
+    new_theme = replace(theme, **{field_name: kept})
     return replace(codebook, themes=tuple(new_theme if t.key == key else t for t in codebook.themes))

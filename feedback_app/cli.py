@@ -195,8 +195,25 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     first staff account when there is none, and warns when LOCAL_HELP_NUMBER is unset.
     """
     from .cli_demo import load_demo
+    from .security import BaseUrlError, checked_base_url, is_loopback
     from .server import run_server
 
+    base_url = current_app.config.get("PUBLIC_BASE_URL")
+    if base_url:
+        try:
+            checked_base_url(base_url)
+        except BaseUrlError as error:
+            raise click.ClickException(str(error)) from None
+    elif is_loopback(host):
+        # Only this machine can reach it: links may name the address served. The workers
+        # build their apps from the environment, so they see it too.
+        os.environ["PUBLIC_BASE_URL"] = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    else:
+        raise click.ClickException(
+            f"PUBLIC_BASE_URL is not set, so the app would not know its own address on {host}: share "
+            "links must never follow a visitor's Host header. Set PUBLIC_BASE_URL to the address "
+            "respondents use (e.g. PUBLIC_BASE_URL=https://feedback.example.org), or serve on 127.0.0.1."
+        )
     migrate.upgrade(db.engine)
     try:
         report = sync_questionnaires(db.session, current_app.config.get("QUESTIONNAIRES_DIR"))
@@ -210,7 +227,8 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         click.echo(line, err=True)
     click.echo(f"Serving on http://{host}:{port}/ with {workers} workers (Ctrl+C stops).")
     sys.stdout.flush()
-    run_server(host=host, port=port, workers=workers)
+    run_server(host=host, port=port, workers=workers,
+               timeout=int(current_app.config["STAFF_REQUEST_TIME_LIMIT_SECONDS"]) + 10)
 
 
 FIRST_ADMIN_COMMAND = "feedback-app users create YOUR-EMAIL --role admin"

@@ -30,13 +30,16 @@ from .rounds import (
     rounds_to_schedule,
     schedule_rounds,
 )
-from .staff import StaffError, create_user
-
-DEFAULT_BASE_URL = "http://localhost:8000"
+from .security import MAX_DB_INT, BaseUrlError, audit, checked_base_url
+from .staff import StaffError, create_user, find_user, set_active, set_password
 
 
 def _base_url(option: str | None) -> str:
-    return option or current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
+    """--base-url, else PUBLIC_BASE_URL; never a guess (click error naming both when neither is set)."""
+    try:
+        return checked_base_url(option or current_app.config.get("PUBLIC_BASE_URL"))
+    except BaseUrlError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _day(text: str, what: str):
@@ -47,7 +50,7 @@ def _day(text: str, what: str):
 
 
 def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
+    round_ = db.session.get(Round, round_id) if 0 < round_id <= MAX_DB_INT else None
     if round_ is None:
         raise click.ClickException(f"There is no round {round_id}; `feedback-app rounds list` shows them.")
     return round_
@@ -76,6 +79,7 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
         user = create_user(db.session, email, password, role)
     except StaffError as error:
         raise click.ClickException(str(error)) from None
+    audit("(command line)", "user-create", user=user.email, role=user.role.value)
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
@@ -88,8 +92,59 @@ def users_list() -> None:
         click.echo("No users. Create one with `feedback-app users create EMAIL --role admin`.")
     for user in users:
         last = f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never"
-        state = "" if user.active else "  (disabled)"
+        state = "" if user.active else "  (deactivated)"
         click.echo(f"{user.email:<40} {user.role.value:<8} last sign-in {last}{state}")
+
+
+def _user(email: str):
+    try:
+        return find_user(db.session, email)
+    except StaffError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """Deactivate EMAIL: they cannot sign in, and every session of theirs ends at once."""
+    user = _user(email)
+    try:
+        set_active(db.session, user, False)
+    except StaffError as error:
+        raise click.ClickException(str(error)) from None
+    audit("(command line)", "user-deactivate", user=user.email)
+    click.echo(f"Deactivated {user.email}; they are signed out everywhere.")
+
+
+@users_group.command("activate")
+@click.argument("email")
+@with_appcontext
+def users_activate(email: str) -> None:
+    """Re-activate EMAIL so they can sign in again."""
+    user = _user(email)
+    set_active(db.session, user, True)
+    audit("(command line)", "user-activate", user=user.email)
+    click.echo(f"Activated {user.email}.")
+
+
+@users_group.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of standard input instead of asking.")
+@with_appcontext
+def users_password(email: str, password_stdin: bool) -> None:
+    """Set a new password for EMAIL (asked for twice); every session of theirs ends."""
+    user = _user(email)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(db.session, user, password)
+    except StaffError as error:
+        raise click.ClickException(str(error)) from None
+    audit("(command line)", "password-reset", user=user.email)
+    click.echo(f"New password set for {user.email}; they are signed out everywhere.")
 
 
 # ---------------------------------------------------------------- rounds
@@ -213,7 +268,7 @@ def links_group() -> None:
     """Share links: open, agency and single-use links to a round."""
 
 
-BASE_URL_HELP = f"Base of the printed URLs (default: PUBLIC_BASE_URL, else {DEFAULT_BASE_URL})."
+BASE_URL_HELP = "Base of the printed URLs (default: PUBLIC_BASE_URL; without either, nothing is guessed and the command refuses)."
 
 
 @links_group.command("create")
@@ -238,6 +293,7 @@ def links_create(
 ) -> None:
     """Make links to round ROUND and print one full URL per line."""
     round_ = _round(round_id)
+    base = _base_url(base_url)  # before making anything: refuse rather than print guessed links
     expires_on = _day(expires, "--expires date") if expires else None
     try:
         links = create_links(
@@ -253,7 +309,7 @@ def links_create(
         )
     except LinkError as error:
         raise click.ClickException(str(error)) from None
-    base = _base_url(base_url)
+    audit("(command line)", "links-create", round_id=round_.id, kind=kind, count=len(links))
     for link in links:
         click.echo(link_url(base, link))
 
@@ -286,4 +342,5 @@ def links_revoke(token: str) -> None:
     if link is None:
         raise click.ClickException("There is no link with that token; `feedback-app links list ROUND` shows them.")
     revoke_link(db.session, link)
+    audit("(command line)", "link-revoke", round_id=link.round_id, link_id=link.id)
     click.echo(f"Revoked link {link.token[:8]}… of round {link.round_id} ({link.round.label}).")

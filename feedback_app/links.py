@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .models import LinkKind, Round, RoundStatus, ShareLink, utcnow
 
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
+MAX_RESPONSE_CAP = 1_000_000
 
 
 class LinkError(Exception):
@@ -63,8 +64,8 @@ def create_links(
         if max_responses not in (None, 1):
             raise LinkError("A single-use link takes exactly one response.")
         max_responses = 1
-    if max_responses is not None and max_responses < 1:
-        raise LinkError("The response cap must be at least 1.")
+    if max_responses is not None and not 1 <= max_responses <= MAX_RESPONSE_CAP:
+        raise LinkError(f"The response cap must be between 1 and {MAX_RESPONSE_CAP:,}.")
     if round_.status == RoundStatus.CLOSED:
         raise LinkError("This round is closed; re-open it before making links.")
     expires_at = None
@@ -150,6 +151,7 @@ def revoke_link(session: Session, link: ShareLink) -> None:
         session.commit()
 
 
-def link_url(base_url: str, link: ShareLink) -> str:
-    """The full respondent URL of ``link``."""
-    return f"{base_url.rstrip('/')}/r/{link.token}"
+def link_url(base_url: str | None, link: ShareLink) -> str:
+    """The full respondent URL of ``link`` under ``base_url`` (PUBLIC_BASE_URL), or only its
+    path when there is no base URL: a link is never built from a request's Host header."""
+    return f"{(base_url or '').rstrip('/')}/r/{link.token}"

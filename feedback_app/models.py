@@ -205,6 +205,10 @@ class Response(Base):
     # one response (the second insert hits the unique constraint).
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Issue 11: a response posted in a burst of near-duplicates through one link carries the
+    # id of the burst's first response; an admin may exclude it from analysis (kept, not deleted).
+    burst_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     round: Mapped[Round] = relationship()
     answers: Mapped[list[Answer]] = relationship(
@@ -238,6 +242,9 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every session cookie carries the version it was signed in under; raising it (sign-out,
+    # password change, deactivation) ends every session of the user at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 def questionnaire_by_slug(session, slug: str) -> Questionnaire | None:
@@ -320,6 +327,8 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Repeated events (failed sign-ins) are counted on one row per hour instead of a row each.
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ThrottleCounter(Base):
@@ -331,7 +340,7 @@ class ThrottleCounter(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(128))
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

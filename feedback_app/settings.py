@@ -94,8 +94,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PUBLIC_BASE_URL",
         None,
-        "Base URL that share links are printed with (e.g. `https://feedback.example.org`). "
-        "Unset: the URL of the request, or `http://localhost:8000` on the command line.",
+        "Base URL that share links, their CSV file and QR codes are built from (e.g. "
+        "`https://feedback.example.org`); the app also accepts requests only for this host "
+        "(and loopback), Flask's `TRUSTED_HOSTS`. Links never follow a request's `Host:` "
+        "header: unset, the admin pages show link paths only, `links create/list` refuse "
+        "without `--base-url`, and `serve` refuses to listen on a non-loopback address "
+        "(on loopback it uses the address it serves).",
     ),
     Setting(
         "LOGIN_ATTEMPTS_LIMIT",
@@ -120,6 +124,45 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "
         "served over HTTPS (production).",
+    ),
+)
+
+SETTINGS += (
+    # ---- issue 11: security hardening
+    Setting(
+        "SESSION_ABSOLUTE_LIFETIME_HOURS",
+        12,
+        "A staff sign-in ends this many hours after it began, however active it is (on top of "
+        "the 30-minute idle limit).",
+    ),
+    Setting(
+        "REQUEST_TIME_LIMIT_SECONDS",
+        10,
+        "Time budget of a respondent's or anonymous visitor's request: one still running after "
+        "this many seconds is stopped with a \"try again\" page, so no post can hold a worker.",
+    ),
+    Setting(
+        "STAFF_REQUEST_TIME_LIMIT_SECONDS",
+        120,
+        "Time budget of a staff page (imports, reports and exports can take longer). gunicorn's "
+        "own worker timeout is set a little above it as a backstop.",
+    ),
+    Setting(
+        "BURST_WINDOW_SECONDS",
+        600,
+        "Responses through one link that arrive within this many seconds of each other and look "
+        "alike are marked as a possible junk burst on the round page.",
+    ),
+    Setting(
+        "BURST_SIMILARITY_PERCENT",
+        90,
+        "How alike (percent of shared word pairs and words) two responses must be to count as "
+        "near-duplicates in a burst.",
+    ),
+    Setting(
+        "BURST_MIN_RESPONSES",
+        5,
+        "How many near-duplicate responses through one link within the window make a burst.",
     ),
 )
 

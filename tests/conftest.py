@@ -121,6 +121,11 @@ def make_app(tmp_path):
             "LOCAL_HELP_NUMBER": "01234 000111",
             # Forms are tested without CSRF tokens; tests/test_security.py turns it back on.
             "WTF_CSRF_ENABLED": False,
+            # Share links are built only from PUBLIC_BASE_URL (issue 11); tests that need it unset say so.
+            "PUBLIC_BASE_URL": "http://localhost",
+            # The first free-text answer of a test process loads TextBlob (gunicorn warms each worker
+            # before it serves; tests do not): a loaded CI machine may take more than the 10 s default.
+            "REQUEST_TIME_LIMIT_SECONDS": 60,
         }
         settings.update(config)
         app = create_app(settings, instance_path=str(tmp_path / "instance"))

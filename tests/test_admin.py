@@ -33,7 +33,7 @@ def _links(app, round_id: int) -> list[ShareLink]:
 
 def _admin_requests(app, round_id: int, link_id: int, version_id: int) -> list[tuple[str, str]]:
     """(method, path) for every admin endpoint, ids filled with real ones."""
-    ids = {"round_id": round_id, "link_id": link_id, "version_id": version_id}
+    ids = {"round_id": round_id, "link_id": link_id, "version_id": version_id, "user_id": 1, "burst_id": 1}
     requests = []
     with app.test_request_context():
         from flask import url_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback_app.cli_admin import links_group, rounds_group, users_group
 from feedback_app.db import db
@@ -177,7 +177,7 @@ def test_links_create_agency_links(app, cli):
     urls = result.stdout.splitlines()
     assert len(urls) == 3 and len(set(urls)) == 3
     for url in urls:
-        assert url.startswith("http://localhost:8000/r/")
+        assert url.startswith("http://localhost/r/")  # PUBLIC_BASE_URL of the test app
         assert len(url.rsplit("/r/", 1)[1]) >= 32
     with app.app_context():
         links = db.session.scalars(select(ShareLink).order_by(ShareLink.id)).all()
@@ -205,6 +205,22 @@ def test_links_use_public_base_url_from_config(app, cli):
     assert url.startswith("https://survey.partnership.example/r/")
 
 
+@pytest.mark.parametrize("command", [["create", "{round}", "--kind", "open"], ["list", "{round}"]])
+def test_links_without_a_base_url_refuse_to_guess(app, cli, command):
+    app.config["PUBLIC_BASE_URL"] = None
+    round_id = _round_id(cli)
+    result = cli.invoke(links_group, [part.format(round=round_id) for part in command])
+    assert result.exit_code == 1
+    assert "PUBLIC_BASE_URL is not set" in result.output and "--base-url" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ShareLink)) == 0, "no link was made"
+
+
+def test_a_round_id_beyond_the_database_is_refused_with_a_message(app, cli):
+    result = cli.invoke(links_group, ["list", "99999999999999999999"])
+    assert result.exit_code == 1 and "There is no round 99999999999999999999" in result.output
+
+
 def test_links_list_and_revoke(app, cli, client):
     round_id = _round_id(cli)
     urls = _ok(cli.invoke(links_group, ["create", str(round_id), "--kind", "agency", "--agency", "Schools",
@@ -221,7 +237,7 @@ def test_links_list_and_revoke(app, cli, client):
     assert "Revoked" in _ok(cli.invoke(links_group, ["list", str(round_id)])).stdout.splitlines()[0]
     # a full URL works as well as the token
     _ok(cli.invoke(links_group, ["revoke", urls[1]]))
-    assert client.get(urls[1].replace("http://localhost:8000", "")).status_code == 410
+    assert client.get(urls[1].replace("http://localhost", "")).status_code == 410
 
 
 # ---------------------------------------------------------------- bad inputs

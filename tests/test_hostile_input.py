@@ -468,6 +468,7 @@ def hostile(databases, tmp_path_factory):
         "SUPPRESSION_THRESHOLD": 1,  # show every answer, so every stored payload is rendered
         "LINK_SUBMISSIONS_PER_MINUTE": 1_000_000,
         "LOCAL_HELP_NUMBER": "01234 000111",  # children's rounds open only with it
+        "REQUEST_TIME_LIMIT_SECONDS": 60,  # see tests/conftest.py
     }, instance_path=str(folder / "instance"))
     runner = app.test_cli_runner()
     (folder / "defs").mkdir()
@@ -907,3 +908,94 @@ def test_write_xlsx_drops_what_xml_cannot_hold(character):
     frame = pd.DataFrame([[f"=1+1{character}"]], columns=["what_helped"])
     sheet = load_workbook(io.BytesIO(write_xlsx(frame))).active
     assert sheet["A2"].value == "'=1+1"
+
+
+# ---------------------------------------------------------------- every route's parameters, from the URL map
+
+ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOSTILE_PARAMETERS = [
+    "99999999999999999999", "2147483648", "9223372036854775808", "-1", "0", "1e3", "0x10", "\u0663",
+    " 1", "1,2", "abc", "%00", "x" * 300, "<script>alert(1)</script>", "../../etc/passwd", "\U0001f642",
+]
+
+
+def query_names() -> list[str]:
+    """Every query argument a view reads (``request.args.get("x")``, ``request.args["x"]``), found in
+    the source, plus the fields of the forms built from ``request.args``."""
+    names: set[str] = {"round_from", "round_to", "agency"}
+    for folder, _dirs, files in os.walk(os.path.join(ROOT_DIR, "feedback_app")):
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    names |= set(re.findall(r"request\.args(?:\.get\(|\[)\"([a-z_]+)\"", handle.read()))
+    return sorted(names)
+
+
+@pytest.fixture
+def mapped(app, client, login, make_round, make_link, respondent):
+    """An admin client, and a real value for every kind of route argument."""
+    round_ = make_round("children", 2)
+    link = make_link(round_)
+    respondent.answer(link.token, {"what_helped": "my social worker" + CONCERN})
+    user = login("admin")
+    with app.app_context():
+        flag_id = db.session.scalar(select(SafeguardingFlag.id))
+        version_id = db.session.get(Round, round_.id).version_id
+    values = {"round_id": round_.id, "link_id": link.id, "version_id": version_id, "flag_id": flag_id,
+              "user_id": user.id, "slug": "children", "question_key": "what_helped", "theme": "practical_needs",
+              "token": link.token, "burst_id": 1}
+    return client, values
+
+
+def _arguments(rule, values) -> dict:
+    found = {}
+    for name in rule.arguments:
+        items = getattr(rule._converters.get(name), "items", None)
+        found[name] = sorted(items)[0] if items else values[name]
+    return found
+
+
+def _routes(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def test_the_url_map_suite_covers_every_route_and_argument(app):
+    rules = _routes(app)
+    assert len(rules) >= 30
+    arguments = {name for rule in rules for name in rule.arguments}
+    assert {"round_id", "link_id", "user_id", "flag_id", "version_id", "token", "slug"} <= arguments
+    assert {"page", "round", "round_from", "round_to", "agency", "action", "actor"} <= set(query_names())
+
+
+def test_hostile_values_in_every_route_argument_are_never_a_500(app, mapped):
+    client, values = mapped
+    failures = []
+    for rule in _routes(app):
+        method = "GET" if "GET" in rule.methods else "POST"
+        for name in rule.arguments:
+            if getattr(rule._converters.get(name), "items", None):
+                continue  # a fixed choice (any(...)): anything else is not this route
+            sentinel = 987654321 if "int" in type(rule._converters[name]).__name__.lower() else "sentinelvalue"
+            template = rule.build(dict(_arguments(rule, values), **{name: sentinel}), append_unknown=False)[1]
+            for value in HOSTILE_PARAMETERS:
+                url = template.replace(str(sentinel), quote_from_bytes(value.encode(), safe=""), 1)
+                response, error = call(client.open, url, method=method)
+                if error or response.status_code >= 500:
+                    failures.append((method, rule.rule, name, value[:30], error or response.status_code))
+    assert not failures, failures[:10]
+
+
+def test_hostile_values_in_every_query_argument_are_never_a_500(app, mapped):
+    client, values = mapped
+    names = query_names()
+    failures = []
+    for rule in _routes(app):
+        if "GET" not in rule.methods:
+            continue
+        url = rule.build(_arguments(rule, values), append_unknown=False)[1]
+        for value in HOSTILE_PARAMETERS:
+            query = "&".join(f"{name}={quote_from_bytes(value.encode(), safe='')}" for name in names)
+            response, error = call(client.get, f"{url}?{query}")
+            if error or response.status_code >= 500:
+                failures.append((rule.rule, value[:30], error or response.status_code))
+    assert not failures, failures[:10]

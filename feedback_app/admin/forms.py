@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import DateInput
 
 from ..models import LinkKind, QuestionnaireVersion, Role, RoundStatus
 from ..rounds import RoundError, parse_day
+from ..links import MAX_RESPONSE_CAP
 from ..staff import MIN_PASSWORD_LENGTH
 
 
@@ -98,7 +99,8 @@ class LinkForm(FlaskForm):
     expires = DayField("Expires on (optional)", "expiry date", validators=[Optional()])
     max_responses = IntegerField(
         "Most answers a link takes (optional)",
-        validators=[Optional(), NumberRange(min=1, message="The response cap must be at least 1")],
+        validators=[Optional(), NumberRange(min=1, max=MAX_RESPONSE_CAP,
+                                            message=f"The response cap must be between 1 and {MAX_RESPONSE_CAP:,}")],
     )
     label = StringField(
         "Label (optional)", validators=[Optional(), Length(max=200, message="Keep the label under 200 characters")]
@@ -129,6 +131,24 @@ class UserForm(FlaskForm):
         validators=[
             DataRequired("Enter a password"),
             Length(min=MIN_PASSWORD_LENGTH, message=f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."),
+            Length(max=200, message="Keep the password under 200 characters"),
+        ],
+    )
+
+
+class UserStateForm(FlaskForm):
+    """Activate or deactivate a staff user: a button beside each user."""
+
+    active = HiddenField(validators=[DataRequired()])
+
+
+class PasswordResetForm(FlaskForm):
+    """A new password an admin sets for a staff user (given to them by another route)."""
+
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
             Length(max=200, message="Keep the password under 200 characters"),
         ],
     )

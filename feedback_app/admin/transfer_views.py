@@ -11,7 +11,7 @@ from ..db import db
 from sqlalchemy import select
 
 from ..models import Questionnaire, Role
-from ..security import audit
+from ..security import audit, bounded_int
 from ..text_analysis import analyse_stored_responses
 from ..transfer import (
     ExportError,
@@ -74,7 +74,9 @@ def import_answers(round_id: int):
 def export_responses():
     """Download raw responses of a questionnaire (every round) or of one round, as CSV or XLSX."""
     slug = request.args.get("questionnaire") or None
-    round_id = request.args.get("round", type=int)
+    round_id = bounded_int(request.args["round"]) if request.args.get("round") else None
+    if request.args.get("round") and round_id is None:
+        abort(404)
     fmt = request.args.get("format", "csv")
     if slug is None and round_id is None:
         questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.slug)).all()

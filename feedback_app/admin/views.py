@@ -13,15 +13,16 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy import select
 
 from ..auth import current_user, login_required
+from ..bursts import round_bursts, set_excluded
+from ..cadence import OutsideCadence, create_round_in_cadence
 from ..db import db
 from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
-from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink, StaffUser
-from ..cadence import OutsideCadence, create_round_in_cadence
+from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink
 from ..rounds import RoundError, accepts_responses, close_round, open_round, response_counts
-from ..staff import StaffError, create_user
+from ..security import audit, public_base_url
 from . import bp
-from .forms import LinkForm, RoundForm, UserForm
+from .forms import LinkForm, RoundForm
 from .monitoring import daily_chart_svg, links_csv, round_links, round_monitoring
 
 
@@ -33,9 +34,9 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _base_url() -> str:
-    """Where share links point: PUBLIC_BASE_URL, else the address this request came to."""
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+def _base_url() -> str | None:
+    """Where share links point: PUBLIC_BASE_URL only (never the request's Host), or None."""
+    return public_base_url()
 
 
 def _agencies() -> list[str]:
@@ -96,6 +97,7 @@ def new_round():
             db.session.rollback()
             problems.append(str(error))
         else:
+            audit(current_user().email, "round-create", round_id=round_.id)
             flash(f"Round “{round_.label}” created.", "success")
             return redirect(url_for(".round_detail", round_id=round_.id))
     status = 400 if (form.errors or problems) else 200
@@ -115,6 +117,8 @@ def _render_round(round_: Round, link_form: LinkForm | None = None, problems: li
         taking_answers=accepts_responses(round_),
         link_form=link_form,
         problems=problems or [],
+        bursts=round_bursts(db.session, round_.id),
+        base_url_set=_base_url() is not None,
     ), status
 
 
@@ -125,7 +129,7 @@ def round_detail(round_id: int):
     return _render_round(_round_or_404(round_id))
 
 
-def _change_round(round_id: int, change, message: str):
+def _change_round(round_id: int, change, message: str, action: str):
     round_ = _round_or_404(round_id)
     try:
         change(db.session, round_)
@@ -133,6 +137,7 @@ def _change_round(round_id: int, change, message: str):
         db.session.rollback()
         flash(str(error), "error")
     else:
+        audit(current_user().email, action, round_id=round_.id)
         flash(message.format(label=round_.label), "success")
     return redirect(url_for(".round_detail", round_id=round_.id))
 
@@ -141,14 +146,15 @@ def _change_round(round_id: int, change, message: str):
 @login_required(Role.ADMIN)
 def close(round_id: int):
     """Close the round now: its links stop taking answers."""
-    return _change_round(round_id, close_round, "Round “{label}” closed. Its links no longer take answers.")
+    return _change_round(round_id, close_round, "Round “{label}” closed. Its links no longer take answers.",
+                         "round-close")
 
 
 @bp.post("/rounds/<int:round_id>/open")
 @login_required(Role.ADMIN)
 def reopen(round_id: int):
     """Open a draft round, or re-open a closed one."""
-    return _change_round(round_id, open_round, "Round “{label}” is open.")
+    return _change_round(round_id, open_round, "Round “{label}” is open.", "round-open")
 
 
 @bp.post("/rounds/<int:round_id>/links")
@@ -177,6 +183,7 @@ def new_links(round_id: int):
             db.session.rollback()
             problems.append(str(error))
         else:
+            audit(current_user().email, "links-create", round_id=round_.id, kind=form.kind.data, count=len(links))
             noun = "link" if len(links) == 1 else "links"
             flash(f"Made {len(links)} {form.kind.data} {noun}.", "success")
             return redirect(url_for(".round_detail", round_id=round_.id) + "#links")
@@ -188,7 +195,11 @@ def new_links(round_id: int):
 def links_export(round_id: int):
     """The round's links as a CSV file, for mail merges and printing."""
     round_ = _round_or_404(round_id)
+    if _base_url() is None:
+        flash("Set PUBLIC_BASE_URL (the address respondents use) to download full links.", "error")
+        return redirect(url_for(".round_detail", round_id=round_.id) + "#links")
     text = links_csv(round_links(db.session, round_, _base_url()))
+    audit(current_user().email, "links-download", round_id=round_.id)
     return Response(
         text,
         mimetype="text/csv",
@@ -204,6 +215,8 @@ def links_export(round_id: int):
 def link_qr(link_id: int):
     """A QR code of the link's URL, for posters and slides."""
     link = _link_or_404(link_id)
+    if _base_url() is None:
+        abort(404)  # no QR code of a link that has no full address
     buffer = io.BytesIO()
     qrcode.make(link_url(_base_url(), link)).save(buffer, format="PNG")
     return Response(buffer.getvalue(), mimetype="image/png")
@@ -215,6 +228,7 @@ def revoke(link_id: int):
     """Switch the link off for good."""
     link = _link_or_404(link_id)
     revoke_link(db.session, link)
+    audit(current_user().email, "link-revoke", round_id=link.round_id, link_id=link.id)
     flash(f"Link {link.label or link.token[:8] + '…'} switched off. It no longer takes answers.", "success")
     return redirect(url_for(".round_detail", round_id=link.round_id) + "#links")
 
@@ -249,24 +263,16 @@ def questionnaire_version(version_id: int):
     )
 
 
-# ---------------------------------------------------------------- users
-
-
-@bp.route("/users", methods=["GET", "POST"])
+@bp.post("/rounds/<int:round_id>/bursts/<int:burst_id>")
 @login_required(Role.ADMIN)
-def users():
-    """Staff users, and a form to add one."""
-    form = UserForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        try:
-            user = create_user(db.session, form.email.data, form.password.data, form.role.data)
-        except StaffError as error:
-            db.session.rollback()
-            problems.append(str(error))
-        else:
-            flash(f"Added {user.email} as {user.role.value}.", "success")
-            return redirect(url_for(".users"))
-    staff = db.session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
-    status = 400 if (form.errors or problems) else 200
-    return render_template("admin/users.html", form=form, problems=problems, staff=staff), status
+def burst_exclusion(round_id: int, burst_id: int):
+    """Exclude a junk burst's responses from analysis (nothing is deleted), or include them again."""
+    round_ = _round_or_404(round_id)
+    exclude = request.form.get("exclude") == "yes"
+    changed = set_excluded(db.session, round_.id, burst_id, exclude)
+    if not changed:
+        abort(404)
+    audit(current_user().email, "burst-exclude" if exclude else "burst-include", round_id=round_.id,
+          burst_id=burst_id, responses=changed)
+    flash(f"{changed} responses {'excluded from' if exclude else 'included again in'} analysis.", "success")
+    return redirect(url_for(".round_detail", round_id=round_.id) + "#bursts")

@@ -11,9 +11,18 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analysis.codebook import Codebook, CodebookError, add_pattern, add_theme, merge_themes, rename_theme
+from analysis.codebook import (
+    Codebook,
+    CodebookError,
+    add_pattern,
+    add_theme,
+    merge_themes,
+    remove_pattern,
+    rename_theme,
+)
 
 from ..models import AnswerFeature, CodebookVersion
+from ..security import audit
 from ..text_analysis import current_codebook, save_codebook
 
 REANALYSE_NOTICE = "Run `feedback-app analyse` to re-analyse the stored answers with it."
@@ -53,15 +62,18 @@ def theme_from_phrase(codebook: Codebook, phrase: str, where: str) -> tuple[Code
 
 
 def save_edit(session: Session, edited: Codebook, note: str, actor: str | None) -> CodebookVersion:
-    """Save ``edited`` as the newest codebook version (commits) and return it."""
-    return save_codebook(session, edited, note, actor)
+    """Save ``edited`` as the newest codebook version (commits), audit it, and return it."""
+    version = save_codebook(session, edited, note, actor)
+    audit(actor or "(command line)", "codebook-edit", version=version.version, change=note[:200])
+    return version
 
 
 def apply_edit(session: Session, edit: str, actor: str | None, note: str = "", **values: str) -> CodebookVersion:
     """Apply one named edit to the codebook in use and save it as a new version.
 
     ``edit`` is ``add_theme`` (key, name, description, pattern), ``rename`` (key, name),
-    ``merge`` (into, merged) or ``add_pattern`` (key, pattern, kind "pattern"/"exclude").
+    ``merge`` (into, merged), ``add_pattern`` or ``remove_pattern`` (key, pattern, kind
+    "pattern"/"exclude").
     Raises CodebookError with a message naming the theme when the edit is not valid.
     """
     codebook, _saved = current_codebook(session)
@@ -80,6 +92,10 @@ def apply_edit(session: Session, edit: str, actor: str | None, note: str = "", *
         exclude = values.get("kind") == "exclude"
         edited = add_pattern(codebook, values["key"], values["pattern"].strip().lower(), exclude=exclude)
         summary = f"Added {'exclude ' if exclude else ''}pattern “{values['pattern'].strip().lower()}” to {values['key']}"
+    elif edit == "remove_pattern":
+        exclude = values.get("kind") == "exclude"
+        edited = remove_pattern(codebook, values["key"], values["pattern"], exclude=exclude)
+        summary = f"Removed {'exclude ' if exclude else ''}pattern “{values['pattern'].strip().lower()}” from {values['key']}"
     else:  # pragma: no cover - the views only send the edits above
         raise ValueError(f"unknown codebook edit {edit!r}")
     note = note.strip()

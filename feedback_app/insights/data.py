@@ -70,6 +70,7 @@ def questionnaire_rounds(session: Session, questionnaire_id: int) -> list[RoundS
     """The questionnaire's rounds in time order (opening date, then id), with response counts."""
     counts = (
         select(Response.round_id, func.count(Response.id).label("n"))
+        .where(Response.excluded.is_(False))  # junk bursts an admin excluded (issue 11)
         .group_by(Response.round_id)
         .subquery()
     )
@@ -226,7 +227,7 @@ def load_answers(
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
-        .where(Questionnaire.slug == slug)
+        .where(Questionnaire.slug == slug, Response.excluded.is_(False))  # excluded junk bursts stay out
     )
     if question_key is not None:
         query = query.where(Answer.question_key == question_key)

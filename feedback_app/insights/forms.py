@@ -68,6 +68,15 @@ class AddPatternForm(FlaskForm):
     note = _note()
 
 
+class RemovePatternForm(FlaskForm):
+    """Take one pattern (or exclude pattern) out of a theme: a button beside each pattern."""
+
+    key = HiddenField(validators=[DataRequired("No theme was sent"), Length(max=60)])
+    pattern = HiddenField(validators=[DataRequired("No pattern was sent"), Length(max=200)])
+    kind = HiddenField(default="pattern", validators=[DataRequired(), Regexp(r"^(pattern|exclude)$")])
+    note = _note()
+
+
 class MakeThemeForm(FlaskForm):
     """Turn an emerging phrase into a theme whose pattern is the phrase."""
 

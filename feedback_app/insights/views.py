@@ -19,6 +19,7 @@ from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_gro
 from ..auth import current_user, login_required
 from ..db import db
 from ..models import Questionnaire, questionnaire_by_slug
+from ..security import audit
 from ..text_analysis import current_codebook
 from . import bp
 from .clouds import cloud_cache_folder, whats_new_cloud, whats_new_key, word_cloud, word_cloud_key
@@ -46,6 +47,7 @@ from .forms import (
     FilterForm,
     MakeThemeForm,
     MergeThemesForm,
+    RemovePatternForm,
     RenameThemeForm,
     choices,
     theme_choices,
@@ -208,6 +210,7 @@ def report(slug: str):
         cache_folder=cloud_cache_folder(current_app.instance_path),
     )
     filename = report_filename(found.slug)
+    audit(_actor() or "(unknown)", "report-download", questionnaire=found.slug, rounds=filters.round_ids)
     return Response(html, mimetype="text/html",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -410,6 +413,7 @@ def _codebook_forms(codebook, **bound):
         "rename": bound.get("rename") or RenameThemeForm(formdata=None),
         "merge": bound.get("merge") or MergeThemesForm(formdata=None),
         "add_pattern": bound.get("add_pattern") or AddPatternForm(formdata=None),
+        "remove_pattern": bound.get("remove_pattern") or RemovePatternForm(formdata=None),
     }
     forms["rename"].key.choices = choices
     forms["merge"].into.choices = choices
@@ -439,10 +443,11 @@ _EDIT_FORMS = {
     "rename": (RenameThemeForm, ("key", "name")),
     "merge": (MergeThemesForm, ("into", "merged")),
     "add_pattern": (AddPatternForm, ("key", "pattern", "kind")),
+    "remove_pattern": (RemovePatternForm, ("key", "pattern", "kind")),
 }
 
 
-@bp.post("/codebook/<any(add_theme, rename, merge, add_pattern):edit>")
+@bp.post("/codebook/<any(add_theme, rename, merge, add_pattern, remove_pattern):edit>")
 @login_required()
 def edit_codebook(edit: str):
     """Apply one codebook edit and save it as a new version; errors are shown in the summary."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from .. import csrf
+from ..bursts import check_submission
 from ..db import db
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
 from ..links import LinkState, find_link, is_token_text, link_state
@@ -85,7 +86,7 @@ def questions(token: str):
         db.session.commit()  # end the read transaction: hold one connection at a time
         with db.write_session() as session:
             try:
-                store_response(
+                submission = store_response(
                     session,
                     round_id=link.round_id,
                     answers=answers,
@@ -97,6 +98,8 @@ def questions(token: str):
             except LinkFull:
                 db.session.expire_all()  # see the link as the winning response left it
                 return _closed(link_state(find_link(db.session, token)), link)
+        if not submission.duplicate:
+            check_submission(submission.response_id)  # marks junk bursts (feedback_app/bursts.py)
         return redirect(url_for(".thanks", token=token))
     return _questions_page(form, link, version, fixed_agency), 400 if form.errors else 200
 

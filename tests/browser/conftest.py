@@ -127,6 +127,7 @@ def live_app(_requirements, make_app, database_url):
 def live_server(live_app):
     """``live_server("/r/TOKEN")`` is the full URL of a path on the running app."""
     server = LiveServer(live_app).start()
+    live_app.config["PUBLIC_BASE_URL"] = server.url  # share links are built from it (issue 11)
     yield server
     server.stop()
     assert not server.errors, f"the app failed while serving the test: {server.errors}"

@@ -787,6 +787,10 @@ def _rule_screen(text: str, rules: ConcernRules, *, terms: bool = True) -> tuple
     plain = unquoted.lower()
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
         plain = "".join(c.lower() if len(c.lower()) == 1 else c for c in unquoted)
+    # "_" is both a word character (\w) and a separator ([\W_]) to the compiled patterns;
+    # a run of them ("hit____…") made the regex engine try every split (seconds for 5,000
+    # characters). As a space it is only a separator, so matching stays linear.
+    plain = plain.replace("_", " ")
 
     starts = [match.start() for match in rules.concern_starts.finditer(plain)]
     if not starts:

@@ -183,6 +183,23 @@ def test_codebook_matching_time_is_linear_in_answer_length_on_adversarial_patter
     assert ratio < 35, f"{shape}: 10x longer answer took {ratio:.1f}x as long"
 
 
+SCREENING_ANSWERS = {
+    "underscores after a concern word": lambda n: "hit" + "_" * n,
+    "a concern phrase repeated": lambda n: "hit me " * (n // 7),
+    "one long word": lambda n: "a" * n,
+}
+
+
+@pytest.mark.parametrize("shape", SCREENING_ANSWERS)
+def test_safeguarding_rules_screen_in_time_linear_in_answer_length(shape):
+    from analysis.concerns import screen
+
+    # "hit" + 5,000 underscores took 3 s (the regex tried every split of the run): one
+    # anonymous post of three such answers held a worker for 9 s.
+    ratio = growth(lambda text: screen(text, bank=False), SCREENING_ANSWERS[shape], n=5_000)
+    assert ratio < 35, f"{shape}: 10x longer answer took {ratio:.1f}x as long"
+
+
 def test_a_wildcard_matches_as_before():
     codebook = add_pattern(load_codebook(), "practical_needs", "aa*a*a*a*b")
     assert "practical_needs" in codebook.match("the aaaaab was there")

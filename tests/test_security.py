@@ -168,6 +168,17 @@ def growth(action, make, n: int = 10_000, factor: int = 10) -> float:
     return t_large / t_small
 
 
+def steady_growth(action, make, n: int = 10_000, tries: int = 3) -> float:
+    """:func:`growth`, measured again (up to ``tries`` times) while it looks worse than linear:
+    a busy machine can slow one run down, but not every run."""
+    ratio = growth(action, make, n)
+    for _ in range(tries - 1):
+        if ratio < 20:
+            break
+        ratio = min(ratio, growth(action, make, n))
+    return ratio
+
+
 def adversarial_codebook() -> Codebook:
     codebook = load_codebook()
     for pattern in ADVERSARIAL_PATTERNS:
@@ -178,7 +189,7 @@ def adversarial_codebook() -> Codebook:
 @pytest.mark.parametrize("shape", ADVERSARIAL_ANSWERS)
 def test_codebook_matching_time_is_linear_in_answer_length_on_adversarial_patterns(shape):
     codebook = adversarial_codebook()
-    ratio = growth(codebook.matches, ADVERSARIAL_ANSWERS[shape])  # 10k and 100k characters
+    ratio = steady_growth(codebook.matches, ADVERSARIAL_ANSWERS[shape])  # 10k and 100k characters
     # Linear time gives about 10; quadratic about 100; the old regex never finished.
     assert ratio < 35, f"{shape}: 10x longer answer took {ratio:.1f}x as long"
 
@@ -196,7 +207,7 @@ def test_safeguarding_rules_screen_in_time_linear_in_answer_length(shape):
 
     # "hit" + 5,000 underscores took 3 s (the regex tried every split of the run): one
     # anonymous post of three such answers held a worker for 9 s.
-    ratio = growth(lambda text: screen(text, bank=False), SCREENING_ANSWERS[shape], n=5_000)
+    ratio = steady_growth(lambda text: screen(text, bank=False), SCREENING_ANSWERS[shape], n=5_000)
     assert ratio < 35, f"{shape}: 10x longer answer took {ratio:.1f}x as long"
 
 

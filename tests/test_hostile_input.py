@@ -38,7 +38,7 @@ from sqlalchemy import select
 from feedback_app.answers import clean_text
 from feedback_app import create_app
 from feedback_app.db import db
-from feedback_app.definitions import load_agencies
+from feedback_app.definitions import is_identifier, load_agencies
 from feedback_app.links import create_links
 from feedback_app.models import Answer, AnswerFeature, Response, Round, SafeguardingFlag
 from feedback_app.rounds import create_round, find_version
@@ -696,7 +696,9 @@ def pages(imported):
     with app.app_context():
         for slug in set(slugs.values()):
             version = find_version(db.session, slug, None)
-            urls += [f"/analysis/{slug}/{question.key}" for question in version.questions]
+            # A case reference identifies a case: it has no analysis page (404), by design.
+            urls += [f"/analysis/{slug}/{question.key}" for question in version.questions
+                     if not is_identifier(question.key, question.settings)]
     for (slug, key, theme, round_id), count in sorted(counts.items()):
         urls.append(f"/analysis/{slug}/{key}/themes/{theme}?round={round_id}")
         for page in range(1, (count + 24) // 25 + 1):

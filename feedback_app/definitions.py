@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
+from . import skip_logic
 from .resources import resource_path
 
 QUESTION_TYPES = (
@@ -58,6 +59,7 @@ GOVERNANCE_LABELS = {
 QUESTION_KEYS = {
     "key", "type", "text", "child_text", "help", "required", "options", "scale_labels",
     "min", "max", "max_length", "comparable", "nothing_means",
+    "show_if",  # skip logic: see skip_logic.py
 }
 NOTHING_MEANS = ("positive", "neutral", "negative")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -282,6 +284,8 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
                 source, f"'nothing_means' belongs to a text question and is one of {', '.join(NOTHING_MEANS)}", key
             )
         settings["nothing_means"] = raw["nothing_means"]
+    if "show_if" in raw:
+        settings[skip_logic.SETTING] = _show_if(raw["show_if"], source, key)
     return QuestionDefinition(
         key=key,
         type=qtype,
@@ -293,6 +297,21 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
         settings=settings,
         comparable=comparable,
     )
+
+
+def _show_if(raw: Any, source: str, key: str) -> dict[str, Any]:
+    try:
+        return skip_logic.normalise_condition(raw)
+    except skip_logic.SkipLogicError as error:
+        raise DefinitionError(source, str(error), key) from None
+
+
+def _check_skip_logic(source: str, questions: list[QuestionDefinition]) -> None:
+    """Refuse the first bad ``show_if`` (unknown key, cycle, later question), naming the question."""
+    faults = skip_logic.check_conditions(questions)
+    if faults:
+        key, problem = faults[0]
+        raise DefinitionError(source, problem, key)
 
 
 def parse_definition(content: str, source: str) -> Definition:
@@ -356,6 +375,7 @@ def parse_definition(content: str, source: str) -> Definition:
             raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
         seen.add(question.key)
         questions.append(question)
+    _check_skip_logic(source, questions)
     return Definition(
         source=source,
         slug=slug,
@@ -412,6 +432,7 @@ class VersionDiff:
     added: list[str]
     dropped: list[str]
     reworded: list[tuple[str, bool]]  # (key, still comparable?)
+    conditions_changed: list[str] = field(default_factory=list)  # kept keys whose show_if changed
 
     def lines(self) -> list[str]:
         """The diff as lines of text for the command line."""
@@ -424,6 +445,7 @@ class VersionDiff:
             for key, comparable in self.reworded
         ]
         out.append(f"re-worded ({len(self.reworded)}): {', '.join(reworded) or '-'}")
+        out.append(f"conditions changed ({len(self.conditions_changed)}): {', '.join(self.conditions_changed) or '-'}")
         return out
 
 
@@ -449,6 +471,7 @@ def diff_definitions(old: dict[str, Any], new: dict[str, Any]) -> VersionDiff:
         added=[key for key in new_questions if key not in old_questions],
         dropped=[key for key in old_questions if key not in new_questions],
         reworded=reworded,
+        conditions_changed=skip_logic.changed_conditions(old["questions"], new["questions"]),
     )
 
 
@@ -476,6 +499,13 @@ def check_against_previous(definition: Definition, previous: Definition) -> None
                 "if answers can still be compared with the old wording, or 'comparable: false'",
                 question.key,
             )
+    for key in skip_logic.undeclared_condition_changes(definition.questions, previous.questions):
+        raise DefinitionError(
+            definition.source,
+            f"changes its 'show_if' since version {previous.version}: declare 'comparable: true' if "
+            "answers can still be compared with the old version, or 'comparable: false'",
+            key,
+        )
 
 
 # ---------------------------------------------------------------- publishing

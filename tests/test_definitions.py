@@ -48,6 +48,7 @@ def test_shipped_definitions_are_valid_and_complete():
         ("multi-agency-audit", 1),
         ("parents", 1),
         ("practitioners", 1),
+        ("practitioners", 2),
     ]
     children = {d.version: d for d in definitions if d.slug == "children"}
     assert all(q.child_text for q in children[1].questions), "children need child-friendly wording"
@@ -111,10 +112,10 @@ def _count_versions(session) -> int:
 
 def test_sync_publishes_then_is_a_no_op(session, definitions_dir):
     first = sync_questionnaires(session, definitions_dir)
-    assert len(first.published) == 7 and first.unchanged == []
+    assert len(first.published) == 8 and first.unchanged == []
     hashes = {v.source_name: v.content_hash for v in session.scalars(select(QuestionnaireVersion))}
     second = sync_questionnaires(session, definitions_dir)
-    assert second.published == [] and len(second.unchanged) == 7
+    assert second.published == [] and len(second.unchanged) == 8
     assert {v.source_name: v.content_hash for v in session.scalars(select(QuestionnaireVersion))} == hashes
 
 
@@ -138,7 +139,7 @@ def test_changing_a_published_version_is_refused_and_nothing_changes(session, de
     message = str(raised.value)
     assert message.startswith("children-v1.yaml: version 1 of 'children' is already published")
     assert "put your changes in a new version (children-v3.yaml with 'version: 3'" in message
-    assert _count_versions(session) == 7
+    assert _count_versions(session) == 8
     assert session.scalar(select(func.count()).select_from(Question)) == before
 
 
@@ -162,7 +163,7 @@ def test_reworded_question_must_declare_comparability(session, definitions_dir):
         "children-v3.yaml: question 'what_helped': is re-worded since version 2: declare "
         "'comparable: true' if answers can still be compared with the old wording, or 'comparable: false'"
     )
-    assert _count_versions(session) == 7
+    assert _count_versions(session) == 8
 
 
 def test_changing_a_kept_keys_type_is_refused(session, definitions_dir):

@@ -63,6 +63,10 @@ def questions(token: str):
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():
+        if form.more_pages:
+            # Skip logic without JavaScript: "Continue" shows the questions the answers so far decide.
+            form.show_next_page()
+            return _questions_page(form, link, version, fixed_agency, next_page=True)
         if not form.answers():
             # A form with nothing in it is not a response: say so kindly, store nothing,
             # and leave a single-use link unused.

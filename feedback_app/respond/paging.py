@@ -29,7 +29,7 @@ class QuestionOnPage:
     page: int
     shown: bool
     condition_json: str | None
-    first_on_new_page: bool
+    opens_latest_page: bool  # the first shown question of the page revealed last (after page 1)
 
 
 class PagedForm(FlaskForm):
@@ -103,9 +103,11 @@ class PagedForm(FlaskForm):
     def layout(self) -> list[QuestionOnPage]:
         """Every question with its page and whether it is shown, for the template."""
         shown = self.shown_keys()
+        latest = self.pages[self.pages_revealed - 1] if self.pages_revealed > 1 else []
+        opener = next((question.key for question in latest if question.key in shown), None)
         out = []
         for number, page in enumerate(self.pages, start=1):
-            for index, question in enumerate(page):
+            for question in page:
                 condition = skip_logic.condition_of(question)
                 out.append(QuestionOnPage(
                     question=question,
@@ -113,6 +115,6 @@ class PagedForm(FlaskForm):
                     page=number,
                     shown=question.key in shown,
                     condition_json=skip_logic.browser_condition(condition, FIELD_PREFIX) if condition else None,
-                    first_on_new_page=index == 0 and number > 1,
+                    opens_latest_page=question.key == opener,
                 ))
         return out

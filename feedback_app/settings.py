@@ -110,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
         "are asked to wait and try again, and what was typed is kept.",
     ),
     Setting(
+        "DRAFT_EXPIRY_DAYS",
+        14,
+        "Days that answers saved with \"Save and finish later\" are kept for their resume code; "
+        "then they are deleted (on the next save, and by `feedback-app drafts purge`).",
+    ),
+    Setting(
         "SESSION_COOKIE_SECURE",
         False,
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "

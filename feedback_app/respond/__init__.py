@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("respond", __name__, url_prefix="/r")
 
 from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import draft_views  # noqa: E402,F401  (save and finish later, issue 15)

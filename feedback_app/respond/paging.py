@@ -60,13 +60,14 @@ class PagedForm(FlaskForm):
     def pages_revealed(self) -> int:
         """How many pages the respondent has been shown (1 to ``page_count``).
 
-        A new form shows one page. A post that does not say (a client that never saw
-        the pages) is taken as every page: conditions still decide what is stored.
+        A new form shows one page; a resumed draft the pages it had. A post that does not
+        say (a client that never saw the pages) is taken as every page: conditions still
+        decide what is stored.
         """
-        if not self.is_submitted():
-            return 1
+        if not self.pages_shown.data:
+            return self.page_count if self.is_submitted() else 1
         try:
-            revealed = int(self.pages_shown.data or self.page_count)
+            revealed = int(self.pages_shown.data)
         except (TypeError, ValueError):
             revealed = 1
         return min(max(revealed, 1), self.page_count)

@@ -9,6 +9,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from .. import csrf
 from ..db import db
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
+from ..drafts import discard_draft
 from ..links import LinkState, find_link, is_token_text, link_state
 from ..models import LinkKind, ShareLink
 from ..responses import LinkFull, already_stored, store_response
@@ -101,6 +102,7 @@ def questions(token: str):
             except LinkFull:
                 db.session.expire_all()  # see the link as the winning response left it
                 return _closed(link_state(find_link(db.session, token)), link)
+            discard_draft(session, request.form.get("draft_code"))  # sent: a saved draft has done its job
         return redirect(url_for(".thanks", token=token))
     return _questions_page(form, link, version, fixed_agency), 400 if form.errors else 200
 

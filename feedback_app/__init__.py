@@ -91,6 +91,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(admin.bp)
     app.register_blueprint(insights.bp)
     app.register_blueprint(safeguarding.bp)
+    from . import api  # issue 15: read-only API and its tokens page
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.admin_bp)
 
     @app.get("/")
     def home():

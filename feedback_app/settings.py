@@ -116,6 +116,12 @@ SETTINGS: tuple[Setting, ...] = (
         "then they are deleted (on the next save, and by `feedback-app drafts purge`).",
     ),
     Setting(
+        "API_REQUESTS_PER_MINUTE",
+        120,
+        "Requests one API token may make per minute (shared by every process); further requests "
+        "get 429 with `Retry-After: 60`.",
+    ),
+    Setting(
         "SESSION_COOKIE_SECURE",
         False,
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "

@@ -235,6 +235,17 @@ def without_hidden(questions: Sequence[QuestionLike], answers: Mapping[str, str]
     return {key: value for key, value in answers.items() if key in shown}
 
 
+def answered_but_hidden(questions: Sequence[QuestionLike], answers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(key, condition in words) for each answer to a question its condition hides.
+
+    For imports of paper answers, where an answer the form would not have asked for is a
+    mistake to report rather than drop silently.
+    """
+    shown = set(shown_keys(questions, answers))
+    return [(q.key, condition_text(condition_of(q))) for q in questions
+            if q.key in answers and q.key not in shown]
+
+
 def deciding_keys(questions: Sequence[QuestionLike]) -> set[str]:
     """The keys of the questions whose answer some condition looks at."""
     return {key for question in questions if condition_of(question)

@@ -170,3 +170,16 @@ def test_analysis_counts_only_the_respondents_who_were_shown_a_question(app, cli
     chronology = table[table["option"] == "Chronology"].iloc[0]
     # Three were shown "which tools?" and all three ticked the chronology: 100%, not 50%.
     assert int(chronology["n_responses"]) == 3 and float(chronology["share"]) == 1.0
+
+
+def test_an_imported_answer_the_form_would_not_have_asked_for_is_refused(app, runner, make_round, tmp_path):
+    round_ = make_round("practitioners", 2)
+    paper = tmp_path / "paper.csv"
+    paper.write_text("agency,used_toolkit,tools_used\nPolice,No,Chronology\nPolice,Yes,Chronology\n", encoding="utf-8")
+    result = runner.invoke(args=["responses", "import", str(round_.id), str(paper)])
+    assert result.exit_code != 0
+    assert "row 2, column tools_used: is answered, but the form asks it only when used_toolkit is \u201cYes\u201d" \
+        in result.output
+    assert "row 3" not in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Response)).all() == []

@@ -91,10 +91,11 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(admin.bp)
     app.register_blueprint(insights.bp)
     app.register_blueprint(safeguarding.bp)
-    from . import api  # issue 15: read-only API and its tokens page
+    from . import api, skip_logic  # issue 15: read-only API and its tokens page; skip logic in words
 
     app.register_blueprint(api.bp)
     app.register_blueprint(api.admin_bp)
+    app.add_template_filter(skip_logic.condition_text, "show_if_text")
 
     @app.get("/")
     def home():

@@ -183,3 +183,13 @@ def test_an_imported_answer_the_form_would_not_have_asked_for_is_refused(app, ru
     assert "row 3" not in result.output
     with app.app_context():
         assert db.session.scalars(select(Response)).all() == []
+
+
+def test_the_admin_version_page_says_when_a_question_is_asked(app, client, login, synced):
+    from feedback_app.definitions import published_version
+
+    with app.app_context():
+        version_id = published_version(db.session, "practitioners", 2).id
+    login("admin")
+    page = client.get(f"/admin/questionnaires/{version_id}").get_data(as_text=True)
+    assert page.count("Asked only when used_toolkit is \u201cYes\u201d") == 2

@@ -27,7 +27,9 @@ def _overflow(page) -> dict:
 
 
 def _small_targets(page) -> list[dict]:
+    # Questions hidden by skip logic (inside a [hidden] box) are not on screen, so are no target.
     return page.evaluate("""min => [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
+        .filter(el => !el.closest('[hidden]'))
         .map(el => { const r = el.getBoundingClientRect(); return {id: el.id, width: r.width, height: r.height}; })
         .filter(t => t.width < min || t.height < min)""", MIN_TARGET)
 

@@ -1,47 +1,61 @@
 """Screening of free-text answers for signs that a child may be at risk.
 
 Every free-text answer is screened when it arrives; a flagged answer goes to
-the safeguarding queue, whatever the rest of the analysis says. The rules are
-data, in ``concern_rules.yaml`` beside this module, written so that staff can
-read them: each category has plain-English patterns with simple wildcards and
-``harmless`` exceptions (the pattern syntax is documented at the top of that
-file).
+the safeguarding queue, whatever the rest of the analysis says. Two signals
+are combined in :func:`screen`:
+
+- the rules, data in ``concern_rules.yaml`` beside this module, written so that
+  staff can read them: each category has plain-English patterns with simple
+  wildcards and ``harmless`` exceptions (the pattern syntax is documented at
+  the top of that file). They catch clear cases and explain a flag;
+- a learned signal (:mod:`analysis.concern_bank`): closeness by meaning and by
+  spelling to example statements per category, so that wordings and
+  misspellings nobody listed are caught too.
 
 The screen leans towards flagging: missing a disclosure is worse than a false
-alarm. A match is only dropped when it sits inside one of its category's
+alarm. A rules match is only dropped when it sits inside one of its category's
 harmless phrases ("hit by the ball", "nobody hits me"), or when it is a
 category's professional term ("neglect", "self-harm") used in text that reads
-as professional commentary and names no particular child.
+as professional commentary and names no particular child. Answers from
+professional audiences (practitioners, champions, agency leads, auditors)
+are flagged only when they describe a specific child or family.
 
 Pure functions, no Flask and no database: ``load_concern_rules()`` compiles the
-rules once; ``screen()`` runs them over one answer.
+rules once; ``screen()`` runs both signals over one answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 __all__ = [
+    "AUDIENCES",
+    "COULD_NOT_SCREEN",
     "ConcernCategory",
     "ConcernResult",
     "ConcernRules",
     "ConcernRulesError",
     "DEFAULT_RULES_PATH",
     "load_concern_rules",
+    "category_names",
+    "is_professional",
     "screen",
 ]
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "concern_rules.yaml"
 
+# At most this many matched phrases are kept to show staff.
+MAX_MATCHES = 50
 # How many words "..." may stand for in a pattern.
 GAP_WORDS = 3
 
-_CATEGORY_FIELDS = ("key", "name", "description", "patterns", "harmless", "professional_terms")
+_CATEGORY_FIELDS = ("key", "name", "description", "patterns", "harmless", "professional_terms", "immediate")
 _REQUIRED_FIELDS = ("key", "name", "description", "patterns")
 _TOP_LEVEL_FIELDS = ("version_note", "spellings", "professional_context", "categories")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -67,6 +81,7 @@ class ConcernCategory:
     patterns: tuple[str, ...]
     professional_terms: tuple[str, ...]
     harmless_phrases: tuple[str, ...]
+    immediate: bool
     # One pass finds both kinds of match; professional terms land in the
     # named group "term" so that screen() can tell them apart.
     scan: re.Pattern[str]
@@ -85,6 +100,9 @@ class ConcernRules:
     concern_starts: re.Pattern[str]
     professional_cues: re.Pattern[str] | None
     specific_person_cues: re.Pattern[str] | None
+    # For professional audiences: phrases showing that a particular child or
+    # family is described as at risk (tighter than specific_person).
+    child_at_risk_cues: re.Pattern[str] | None
     version: str
     path: Path
 
@@ -100,15 +118,23 @@ class ConcernRules:
 class ConcernResult:
     """What the screen found in one answer.
 
-    ``categories`` holds category keys in the order of the rules file;
-    ``matches`` the matched words as the respondent wrote them, in text order,
-    so staff can see why the answer was flagged.
+    ``categories`` holds category keys: those the rules found, in the order of
+    the rules file, then those only the learned signal found, closest first
+    (or ``could_not_screen``); ``matches`` the words the rules matched, as the
+    respondent wrote them, in text order, so staff can see why the answer was
+    flagged. ``score`` orders the queue (higher is more certain);
+    ``signals`` records what each signal said; ``model_version`` names the
+    embedding model and example bank (empty when only the rules ran).
     """
 
     flagged: bool
     categories: list[str]
     matches: list[str]
     rules_version: str
+    score: float = 0.0
+    signals: dict = field(default_factory=dict)
+    model_version: str = ""
+    audience: str = "children"
 
 
 # --------------------------------------------------------------------------
@@ -453,7 +479,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
         raise ConcernRulesError(f"{name}: 'categories' must be a non-empty list")
 
     compiler = _Compiler(_parse_spellings(document.get("spellings"), name))
-    professional_cues, specific_person_cues = _parse_professional_context(
+    professional_cues, specific_person_cues, child_at_risk_cues = _parse_professional_context(
         compiler, document.get("professional_context"), name
     )
 
@@ -472,6 +498,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
         concern_starts=re.compile(rf"(?<!\w)(?={compiler.any_of(every_phrase)}(?!\w))"),
         professional_cues=professional_cues,
         specific_person_cues=specific_person_cues,
+        child_at_risk_cues=child_at_risk_cues,
         version=hashlib.sha256(raw_bytes).hexdigest()[:12],
         path=rules_path,
     )
@@ -479,21 +506,24 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
 
 def _parse_professional_context(
     compiler: _Compiler, raw: object, name: str
-) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]:
     if raw is None:
-        return None, None
+        return None, None, None
     where = f"{name}: professional_context"
-    if not isinstance(raw, dict) or set(raw) - {"cues", "specific_person"}:
+    if not isinstance(raw, dict) or set(raw) - {"cues", "specific_person", "child_at_risk"}:
         raise ConcernRulesError(
-            f"{where}: must have 'cues' and 'specific_person' lists only"
+            f"{where}: must have 'cues' and 'specific_person' lists "
+            "(and optionally 'child_at_risk') only"
         )
     cues = _phrase_list(raw.get("cues"), "cues", where, required=True)
     specific = _phrase_list(
         raw.get("specific_person"), "specific_person", where, required=True
     )
+    at_risk = _phrase_list(raw.get("child_at_risk"), "child_at_risk", where, required=False)
     return (
         _compile_list(compiler, cues, "cues", where),
         _compile_list(compiler, specific, "specific_person", where),
+        _compile_list(compiler, at_risk, "child_at_risk", where),
     )
 
 
@@ -525,6 +555,8 @@ def _parse_category(
     for field in ("name", "description"):
         if not isinstance(raw[field], str):
             raise ConcernRulesError(f"{where}: '{field}' must be text")
+    if raw.get("immediate") not in (None, True, False):
+        raise ConcernRulesError(f"{where}: 'immediate' must be true or false")
     patterns = _phrase_list(raw["patterns"], "patterns", where, required=True)
     harmless = _phrase_list(raw.get("harmless"), "harmless", where, required=False)
     terms = _phrase_list(
@@ -543,6 +575,7 @@ def _parse_category(
         patterns=tuple(patterns),
         professional_terms=tuple(terms),
         harmless_phrases=tuple(harmless),
+        immediate=raw.get("immediate") is True,
         scan=re.compile(rf"(?<!\w){scan}(?!\w)"),
         harmless=_compile_list(compiler, harmless, "harmless", where),
     )
@@ -553,6 +586,37 @@ def _parse_category(
 # --------------------------------------------------------------------------
 
 _default_rules: ConcernRules | None = None
+_default_bank: dict[str, object] = {}
+_bank_lock = threading.Lock()
+
+# Who answered: children's and parents' answers are screened for any sign;
+# professionals' answers only for a specific child or family at risk.
+AUDIENCES = ("children", "parents", "practitioners", "champions", "agency-leads", "auditors")
+PROFESSIONAL_AUDIENCES = frozenset({"practitioners", "champions", "agency-leads", "auditors"})
+COULD_NOT_SCREEN = "could_not_screen"
+COULD_NOT_SCREEN_NAME = "Could not screen: read it yourself"
+# The decision (see screen()): flag when the rules match, or when the learned
+# margin reaches LEARNED_THRESHOLD. Chosen on the development half of
+# tests/data/concerns_labelled.csv for recall (bench/evaluate_concerns.py).
+LEARNED_THRESHOLD = 0.0
+# ... and the answer's meaning is at least this similar (cosine) to one of the
+# category's examples, so short answers near nothing ("None.") are not flagged.
+# Children's wording strays furthest from any example, so their floor is lower;
+# adults' ordinary feedback (the NHS FFT comments) needs the higher one.
+MEANING_FLOOR = 0.4
+MEANING_FLOORS = {"children": 0.3}
+# Besides the closest category, the learned signal names any other category
+# within this margin of it.
+LEARNED_RUNNERS_UP = 0.05
+# Answers of fewer words than this are left to the rules: one or two words
+# ("school", "mum", "clothes") carry too little meaning to compare.
+MIN_LEARNED_WORDS = 3
+_WORDS_RE = re.compile(r"[^\W\d_]+")
+# A rules match adds this to the score that orders the queue.
+RULES_SCORE = 0.5
+# Answers with at least this many letters, most of them outside English's
+# alphabet, are not readable by the rules or the model: staff read them.
+_FOREIGN_MIN_LETTERS = 12
 
 
 def _shipped_rules() -> ConcernRules:
@@ -560,6 +624,124 @@ def _shipped_rules() -> ConcernRules:
     if _default_rules is None:
         _default_rules = load_concern_rules()
     return _default_rules
+
+
+def _shipped_bank(rules: ConcernRules):
+    """The shipped example bank, embedded once per process (thread-safe)."""
+    bank = _default_bank.get("bank")
+    if bank is None:
+        with _bank_lock:
+            bank = _default_bank.get("bank")
+            if bank is None:
+                from .concern_bank import load_concern_bank
+
+                bank = _default_bank["bank"] = load_concern_bank(
+                    known_categories={c.key for c in rules.categories}
+                )
+    return bank
+
+
+def is_professional(audience: str) -> bool:
+    """True for audiences whose answers are professional commentary."""
+    return audience in PROFESSIONAL_AUDIENCES
+
+
+def category_names(rules: ConcernRules | None = None) -> dict[str, str]:
+    """Plain-English name of every category key a flag can carry."""
+    rules = rules or _shipped_rules()
+    names = {category.key: category.name for category in rules.categories}
+    names[COULD_NOT_SCREEN] = COULD_NOT_SCREEN_NAME
+    return names
+
+
+def _unreadable_script(text: str) -> bool:
+    """True when most letters are outside the Latin alphabet (another language)."""
+    if text.isascii():
+        return False
+    letters = [c for c in text[:5000] if c.isalpha()]
+    if len(letters) < _FOREIGN_MIN_LETTERS:
+        return False
+    foreign = sum(1 for c in letters if c > "\u024f")
+    return foreign * 2 > len(letters)
+
+
+def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "children",
+           bank=None) -> ConcernResult:
+    """Screen one free-text answer for signs that a child may be at risk.
+
+    Two signals are combined in one decision:
+
+    1. the **rules** (``concern_rules.yaml``): readable phrases, for clear
+       cases and for explaining a flag;
+    2. the **learned** signal (``concern_bank.py``): how much closer the answer
+       is, by meaning and by spelling, to a category's example statements
+       than to statements that are not a concern.
+
+    For children and parents (and any audience not listed as professional) an
+    answer is flagged when the rules match or the learned margin reaches
+    ``LEARNED_THRESHOLD`` with a meaning similarity of at least
+    ``MEANING_FLOORS[audience]`` (else ``MEANING_FLOOR``); answers of fewer
+    than ``MIN_LEARNED_WORDS`` words are left to the rules. For practitioners, champions, agency leads and
+    auditors the same signals count only when the answer also describes a
+    specific child or family at risk (the rules' ``child_at_risk`` phrases),
+    and a professional term alone ("neglect") never counts, so commentary on
+    neglect as a topic is not flagged. An answer the screen
+    cannot read (the model failed to load, or another script) is flagged
+    ``could_not_screen``, never passed silently.
+
+    ``bank`` defaults to the shipped example bank (loaded once per process);
+    pass ``False`` to screen with the rules alone. Raises
+    :class:`ConcernRulesError` only if the shipped rules file is malformed.
+    """
+    if rules is None:
+        rules = _shipped_rules()
+    if not text or not text.strip():
+        return ConcernResult(False, [], [], rules.version, audience=audience)
+    professional = is_professional(audience)
+    # Professionals name neglect as their topic: a professional term alone
+    # ("neglect") never flags their answers; only a described child does.
+    rule_categories, matches, plain = _rule_screen(text, rules, terms=not professional)
+    cues = rules.child_at_risk_cues or rules.specific_person_cues
+    specific = not professional or bool(cues is not None and cues.search(plain))
+    signals: dict = {"rules": list(rule_categories), "specific_person": specific}
+    if professional and not specific:
+        rule_categories, matches = [], []
+
+    learned: list[str] = []
+    score = RULES_SCORE if rule_categories else 0.0
+    model_version = ""
+    problem = None
+    if _unreadable_script(text):
+        problem = "not in a script the screen can read"
+    elif bank is not False and len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
+        signals["learned"] = "too short"
+    elif bank is not False:
+        try:
+            bank = bank if bank is not None else _shipped_bank(rules)
+            scores = bank.scores(text)
+        except Exception as error:  # a screen that cannot run must not pass an answer
+            problem = f"the learned signal failed ({type(error).__name__})"
+        else:
+            model_version = bank.version
+            signals.update(meaning=round(scores.meaning, 4), spelling=round(scores.spelling, 4),
+                           closest=scores.best, margin=round(scores.score, 4))
+            ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
+            floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
+            meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
+            learned = [key for key, margin in ranked
+                       if margin >= floor and scores.similarity[key] >= meaning_floor]
+            signals["learned"] = list(learned)
+            score += scores.score
+            if not specific:
+                learned = []
+    categories = rule_categories + [key for key in learned if key not in rule_categories]
+    if problem is not None:
+        signals["could_not_screen"] = problem
+        if not categories:
+            categories = [COULD_NOT_SCREEN]
+    return ConcernResult(bool(categories), categories, matches, rules.version,
+                         score=round(score, 4), signals=signals, model_version=model_version,
+                         audience=audience)
 
 
 def _cancelled(span: tuple[int, int], harmless: list[tuple[int, int]]) -> bool:
@@ -574,40 +756,33 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans in text order, leaving out any that lies inside another."""
     ordered = sorted(set(spans), key=lambda span: (span[0], -span[1]))
     kept: list[tuple[int, int]] = []
+    furthest = -1
     for start, end in ordered:
-        if not any(k_start <= start and end <= k_end for k_start, k_end in kept):
+        # Sorted by start: a span lies inside an earlier one exactly when it
+        # ends no later than the furthest end seen so far.
+        if end > furthest:
             kept.append((start, end))
+            furthest = end
     return kept
 
 
-def _original_span(text: str, start: int, end: int) -> tuple[int, int]:
+def _original_positions(text: str) -> list[int]:
+    """For each character of the apostrophe-free text, its index in ``text``."""
+    return [index for index, char in enumerate(text) if char not in _APOSTROPHES]
+
+
+def _original_span(positions: list[int], length: int, start: int, end: int) -> tuple[int, int]:
     """Map a span of the apostrophe-free text back onto the original text."""
-    kept = 0
-    original_start = None
-    for index, char in enumerate(text):
-        if char in _APOSTROPHES:
-            continue
-        if kept == start and original_start is None:
-            original_start = index
-        kept += 1
-        if kept == end:
-            return (original_start if original_start is not None else index), index + 1
-    return (original_start if original_start is not None else len(text)), len(text)
+    if start >= len(positions):
+        return length, length
+    return positions[start], positions[min(end, len(positions)) - 1] + 1
 
 
-def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
-    """Screen one free-text answer for signs that a child may be at risk.
+def _rule_screen(text: str, rules: ConcernRules, *, terms: bool = True) -> tuple[list[str], list[str], str]:
+    """The rules' verdict: (category keys, matched words as written, lower-cased text).
 
-    Returns a :class:`ConcernResult`: ``flagged`` is true when any category
-    matched; ``categories`` the matching category keys; ``matches`` the words
-    that matched, as written; ``rules_version`` the hash of the rules file used.
-    ``rules`` defaults to the shipped rules (loaded once). Raises
-    :class:`ConcernRulesError` only if the shipped rules file is malformed.
+    With ``terms`` false, professional terms never count (professional audiences).
     """
-    if rules is None:
-        rules = _shipped_rules()
-    if not text or not text.strip():
-        return ConcernResult(False, [], [], rules.version)
     unquoted = text.translate(_DROP_APOSTROPHES)
     plain = unquoted.lower()
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
@@ -615,8 +790,7 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
 
     starts = [match.start() for match in rules.concern_starts.finditer(plain)]
     if not starts:
-        return ConcernResult(False, [], [], rules.version)
-
+        return [], [], plain
     professional: bool | None = None  # decided lazily: most answers never need it
     categories: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -627,6 +801,8 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
             if match is None:
                 continue
             if match.lastgroup == "term":
+                if not terms:
+                    continue
                 if professional is None:
                     professional = _reads_as_professional(plain, rules)
                 if professional:
@@ -642,15 +818,15 @@ def screen(text: str, rules: ConcernRules | None = None) -> ConcernResult:
             categories.append(category.key)
             spans.extend(found)
 
-    matches: list[str] = []
-    same_text = len(plain) == len(text)
+    matches: dict[str, None] = {}
+    positions = None if len(plain) == len(text) else _original_positions(text)
     for start, end in _outermost(spans):
-        if not same_text:
-            start, end = _original_span(text, start, end)
-        snippet = text[start:end]
-        if snippet not in matches:
-            matches.append(snippet)
-    return ConcernResult(bool(categories), categories, matches, rules.version)
+        if positions is not None:
+            start, end = _original_span(positions, len(text), start, end)
+        matches.setdefault(text[start:end])
+        if len(matches) >= MAX_MATCHES:
+            break
+    return categories, list(matches), plain
 
 
 def _reads_as_professional(plain: str, rules: ConcernRules) -> bool:

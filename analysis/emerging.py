@@ -37,11 +37,15 @@ def log_odds_z(
     with an informative Dirichlet prior from the pooled counts (times
     ``prior_scale``: the prior is worth a quarter of the data by default, so
     a phrase never seen before needs several mentions to stand out). Positive z = over-represented in ``current``. Returns
-    ``{}`` when either side is empty."""
+    ``{}`` when either side is empty, and z = 0 for every term when only one term is
+    used at all (every answer in both rounds reduced to one word: nothing can be
+    over-represented against nothing else, and the odds would divide by zero)."""
     n_i, n_j = sum(current.values()), sum(earlier.values())
     if n_i == 0 or n_j == 0:
         return {}
     pooled = Counter(current) + Counter(earlier)
+    if len(+pooled) < 2:
+        return {w: 0.0 for w in pooled}
     a0 = prior_scale * sum(pooled.values())
     out = {}
     for w, total in pooled.items():

@@ -7,8 +7,12 @@ Run from the repository root:
     python bench/evaluate_concerns.py --dev-only   # while tuning: keep the holdout unseen
 
 Prints, for the dev and holdout halves of tests/data/concerns_labelled.csv,
-recall and precision overall and per labelled category, then the time the
-screen takes against a bare ``re.search`` of one word over the same texts.
+recall and precision per audience (each answer screened as its audience, with
+a 95% bootstrap interval), the share of practitioners' professional sentences
+that are flagged, recall and precision overall and per labelled category, and
+recall on tests/data/concerns_unseen*.csv (statements written after the example
+bank was frozen). Then the time the screen takes for an answer of about 220
+characters against a bare ``re.search`` of one word over the same texts.
 If the shared NHS Friends and Family Test file is beside the project
 (../shared/data/fft-feedback-dev.csv), it also prints how many of those adult
 patient comments the screen flags: nearly all should pass, so the rate is a
@@ -24,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +37,16 @@ sys.path.insert(0, str(ROOT))
 from analysis.concerns import ConcernRules, load_concern_rules, screen  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "concerns_labelled.csv"
+# Statements written after the example bank was frozen, oldest first. Each
+# batch was written after one version of the bank was frozen; the next version
+# was extended after that batch's misses had been seen. So only the newest
+# batch is unseen wording for the shipped bank (version 3).
+UNSEEN = [
+    (ROOT / "tests" / "data" / "concerns_unseen.csv", "batch 1: unseen by bank v1, seen before v2"),
+    (ROOT / "tests" / "data" / "concerns_unseen_2.csv", "batch 2: unseen by bank v2, seen before v3"),
+    (ROOT / "tests" / "data" / "concerns_unseen_3.csv", "batch 3: written after bank v3 was frozen"),
+]
+BOOTSTRAP_SAMPLES = 2000
 FFT = ROOT.parent / "shared" / "data" / "fft-feedback-dev.csv"
 
 
@@ -39,11 +54,14 @@ def load_labelled(path: Path = LABELLED) -> pd.DataFrame:
     """The labelled answers, with the screen's verdict added as columns."""
     frame = pd.read_csv(path, dtype={"text": str, "category": str}, keep_default_na=False)
     frame["concern"] = frame["concern"].astype(int)
+    if "audience" not in frame:
+        frame["audience"] = "children"
     return frame
 
 
 def add_predictions(frame: pd.DataFrame, rules: ConcernRules) -> pd.DataFrame:
-    results = [screen(text, rules) for text in frame["text"]]
+    """``frame`` with the screen's verdict on each text, screened as its audience."""
+    results = [screen(text, rules, audience=audience) for text, audience in zip(frame["text"], frame["audience"])]
     out = frame.copy()
     out["flagged"] = [r.flagged for r in results]
     out["predicted"] = [r.categories for r in results]
@@ -67,6 +85,59 @@ def recall_precision(frame: pd.DataFrame) -> dict[str, float | int]:
         "recall": true_pos / positives if positives else float("nan"),
         "precision": true_pos / flagged if flagged else float("nan"),
     }
+
+
+def bootstrap_interval(frame: pd.DataFrame, measure: str, samples: int = BOOTSTRAP_SAMPLES,
+                       seed: int = 9) -> tuple[float, float]:
+    """95% percentile bootstrap interval of ``measure`` ("recall" or "precision")."""
+    rng = np.random.default_rng(seed)
+    concern = frame["concern"].to_numpy() == 1
+    flagged = frame["flagged"].to_numpy(dtype=bool)
+    values = []
+    for _ in range(samples):
+        pick = rng.integers(0, len(frame), len(frame))
+        c, f = concern[pick], flagged[pick]
+        hits = int((c & f).sum())
+        denominator = int(c.sum()) if measure == "recall" else int(f.sum())
+        if denominator:
+            values.append(hits / denominator)
+    if not values:
+        return float("nan"), float("nan")
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def rate_interval(hits: int, total: int, samples: int = BOOTSTRAP_SAMPLES, seed: int = 9) -> tuple[float, float]:
+    """95% bootstrap interval of a rate of ``hits`` in ``total``."""
+    if not total:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    draws = rng.binomial(total, hits / total, samples) / total
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def audience_report(part: pd.DataFrame) -> list[str]:
+    """Lines of recall and precision (with intervals) per audience, and the
+    professional-text false-alarm rate."""
+    lines = []
+    for audience, rows in part.groupby("audience"):
+        figures = recall_precision(rows)
+        recall_low, recall_high = bootstrap_interval(rows, "recall")
+        precision_low, precision_high = bootstrap_interval(rows, "precision")
+        lines.append(
+            f"  {audience:14s} n={figures['n']:3d} concerns={figures['concerns']:3d}  "
+            f"recall={figures['recall']:.3f} [{recall_low:.2f}, {recall_high:.2f}]  "
+            f"precision={figures['precision']:.3f} [{precision_low:.2f}, {precision_high:.2f}]"
+        )
+    professional = part[part["note"].str.contains("practitioner professional") & (part["concern"] == 0)]
+    alarms = int(professional["flagged"].sum())
+    low, high = rate_interval(alarms, len(professional))
+    lines.append(
+        f"  practitioners' professional sentences flagged: {alarms}/{len(professional)} = "
+        f"{alarms / max(len(professional), 1):.3f} [{low:.2f}, {high:.2f}]"
+    )
+    return lines
 
 
 def per_category(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -169,9 +240,20 @@ def main(argv: list[str] | None = None) -> int:
             f"recall={figures['recall']:.3f} ({figures['tp']}/{figures['concerns']})  "
             f"precision={figures['precision']:.3f} ({figures['tp']}/{figures['tp'] + figures['fp']})"
         )
+        print("\n".join(audience_report(part)))
         print(per_category(part, keys).round(2).to_string())
         if (args.errors and split == "dev") or (args.holdout_errors and split == "holdout"):
             print_errors(part)
+        print()
+
+    for path, note in UNSEEN if not args.dev_only else []:
+        if not path.exists():
+            continue
+        unseen = add_predictions(load_labelled(path), rules)
+        print(f"wording written after the bank was frozen, {path.name} ({note}):")
+        print("\n".join(audience_report(unseen)))
+        if args.holdout_errors:
+            print_errors(unseen)
         print()
 
     # Most answers raise no concern and leave the screen after one pass; the
@@ -188,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if FFT.exists():
         fft = pd.read_csv(FFT, usecols=["FFT answer"]).dropna()
-        verdicts = [screen(text, rules) for text in fft["FFT answer"]]
+        verdicts = [screen(text, rules, audience="parents") for text in fft["FFT answer"]]
         flagged = [(t, v) for t, v in zip(fft["FFT answer"], verdicts) if v.flagged]
         print(
-            f"\nNHS FFT adult patient comments: {len(flagged)} of {len(fft)} flagged "
+            f"\nNHS FFT adult patient comments, screened as parents' answers: {len(flagged)} of {len(fft)} flagged "
             f"({len(flagged) / len(fft):.1%})"
         )
         timings = speed(rules, fft["FFT answer"].tolist(), repeat=3)

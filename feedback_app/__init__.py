@@ -91,6 +91,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(admin.bp)
     app.register_blueprint(insights.bp)
     app.register_blueprint(safeguarding.bp)
+    from . import evidence
+
+    app.register_blueprint(evidence.bp)
     from . import api, skip_logic  # issue 15: read-only API and its tokens page; skip logic in words
 
     app.register_blueprint(api.bp)

@@ -239,6 +239,9 @@ def init_app(app: Flask) -> None:
     from .cli_report import report_command
     from .cli_responses import responses_group
 
+    from .cli_evidence import register as register_evidence_commands
+
+    register_evidence_commands(app)
     for command in (
         db_group, questionnaires_group, users_group, rounds_group, links_group,
         responses_group, analyse, analyse_text, report_command, purge_command, backup, serve,

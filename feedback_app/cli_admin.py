@@ -107,14 +107,24 @@ def rounds_group() -> None:
 @click.option("--closes", required=True, metavar="YYYY-MM-DD", help="Last day answers are taken.")
 @click.option("--version", "version", type=int, help="Questionnaire version (default: the newest published).")
 @click.option("--draft", is_flag=True, help="Create the round as a draft: links can be made but take no answers.")
+@click.option("--reason", default=None,
+              help="Why a round opens outside the cadence (a period that already has one); recorded in the audit log.")
 @with_appcontext
-def rounds_create(slug: str, label: str, opens: str, closes: str, version: int | None, draft: bool) -> None:
-    """Create a round of questionnaire SLUG and print its id (alone, so scripts can capture it)."""
+def rounds_create(slug: str, label: str, opens: str, closes: str, version: int | None, draft: bool,
+                  reason: str | None) -> None:
+    """Create a round of questionnaire SLUG and print its id (alone, so scripts can capture it).
+
+    A second round in the same cadence period (an annual questionnaire's year, a
+    bi-annual one's half-year...) is refused unless --reason says why.
+    """
+    from .cadence import create_round_in_cadence
+
     opens_on, closes_on = _day(opens, "--opens date"), _day(closes, "--closes date")
     try:
         found = find_version(db.session, slug, version)
-        round_ = create_round(
-            db.session, found, label, opens_on, closes_on, RoundStatus.DRAFT if draft else RoundStatus.OPEN
+        round_ = create_round_in_cadence(
+            db.session, found, label, opens_on, closes_on, RoundStatus.DRAFT if draft else RoundStatus.OPEN,
+            reason, "command line",
         )
     except RoundError as error:
         raise click.ClickException(str(error)) from None

@@ -40,20 +40,26 @@ def analyse(recompute: bool, workers: int | None) -> None:
 @click.command("analyse-text")
 @click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV file to read.")
 @click.option("--column", required=True, help="Column holding the free text.")
-@click.option("--id-column", default=None, help="Column that identifies each row (kept in the output).")
+@click.option("--id-column", default=None, help="Column that identifies each row (checked to exist; every column is kept).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 @click.option("--nothing-means", type=click.Choice(["positive", "neutral", "negative"]), default="positive", show_default=True,
               help="How a bare \"Nothing\" answer reads (negative for \"What helped?\" questions).")
-def analyse_text(input_path: str, column: str, id_column: str | None, output: str, nothing_means: str) -> None:
+@click.option("--audience", type=click.Choice(["children", "parents", "practitioners", "champions"]), default="children",
+              show_default=True, help="Who wrote the answers: practitioners' and champions' answers are screened "
+              "for a specific child or family at risk, not for the topic of neglect.")
+def analyse_text(input_path: str, column: str, id_column: str | None, output: str, nothing_means: str,
+                 audience: str) -> None:
     """Add sentiment, polarity, themes, noun phrases and a safeguarding concern column to any CSV.
 
     For feedback gathered before the app (e.g. the 2019 baseline), so it is analysed the
-    same way. Uses the shipped codebook and screening rules.
+    same way. Keeps every input column and adds its own; numbers are written as numbers.
+    Uses the shipped codebook, screening rules and example bank.
     """
     from .spreadsheet import SpreadsheetError, analyse_spreadsheet
 
     try:
-        rows = analyse_spreadsheet(Path(input_path), column, Path(output), id_column=id_column, nothing_means=nothing_means)
+        rows = analyse_spreadsheet(Path(input_path), column, Path(output), id_column=id_column, nothing_means=nothing_means,
+                                   audience=audience)
     except SpreadsheetError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Wrote {rows} rows to {output}.")

@@ -33,6 +33,7 @@ QUESTION_TYPES = (
     "rag",
     "number",
     "agency",
+    "yes_no_not_known",
 )
 TEXT_TYPES = ("long_text", "short_text")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -40,13 +41,27 @@ FIXED_OPTIONS = {
     "yes_partly_no": ["Yes", "Partly", "No"],
     "rag": ["Red", "Amber", "Green"],
     "scale_1_5": ["1", "2", "3", "4", "5"],
+    "yes_no_not_known": ["Yes", "No", "Not known"],
 }
+# Who answers a questionnaire: a person (anonymous, under disclosure control) or an
+# organisation (a named agency's own return: never suppressed).
+RESPONDENTS = ("person", "organisation")
+# The respondent of a version whose file does not declare one. Kept here, outside the
+# content hash (as the agency list is), so that versions published before the field
+# existed keep their hash and still say who answers them.
+DEFAULT_RESPONDENT_BY_SLUG = {
+    "action-plan-summary": "organisation",
+    "multi-agency-audit": "organisation",
+}
+# Question keys that identify a case whatever their file declares (the audit's
+# ``case_reference`` was published as plain short_text before ``identifier`` existed).
+IDENTIFIER_KEYS = frozenset({"case_reference"})
 DEFAULT_MAX_LENGTH = {"long_text": 5000, "short_text": 200}
 AUDIENCES = ("children", "parents", "practitioners", "champions", "agency-leads", "auditors")
 CHILD_FRIENDLY_AUDIENCES = ("children", "parents")
 TOP_LEVEL_KEYS = {
     "slug", "version", "title", "audience", "anonymous", "cadence", "intro",
-    "previous_version", "governance", "questions",
+    "previous_version", "governance", "questions", "respondent", "cadence_note",
 }
 GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
 # How each governance field is labelled on pages and in reports (framework appendix 1).
@@ -58,7 +73,7 @@ GOVERNANCE_LABELS = {
 }
 QUESTION_KEYS = {
     "key", "type", "text", "child_text", "help", "required", "options", "scale_labels",
-    "min", "max", "max_length", "comparable", "nothing_means",
+    "min", "max", "max_length", "comparable", "nothing_means", "identifier",
     "show_if",  # skip logic: see skip_logic.py
 }
 NOTHING_MEANS = ("positive", "neutral", "negative")
@@ -66,6 +81,7 @@ SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_PATTERN = re.compile(r"^(?P<slug>[a-z][a-z0-9-]*)-v(?P<version>[0-9]+)\.ya?ml$")
 AGENCIES_FILE = "agencies.yaml"
+INDICATORS_FILE = "indicators.yaml"  # the partnership dataset's indicators (feedback_app/evidence)
 
 
 class DefinitionError(Exception):
@@ -96,6 +112,11 @@ class QuestionDefinition:
     options: tuple[str, ...] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     comparable: bool | None = None
+
+    @property
+    def is_identifier(self) -> bool:
+        """True when the answer identifies a case: never analysed as text, never quoted."""
+        return is_identifier(self.key, self.settings)
 
     def wording_for(self, audience: str) -> str:
         """The wording to show ``audience``: the child-friendly one for children and parents."""
@@ -132,10 +153,23 @@ class Definition:
     previous_version: int | None
     governance: dict[str, str]
     questions: tuple[QuestionDefinition, ...]
+    # As written in the file; None when the file does not say (see ``respondent``).
+    declared_respondent: str | None = None
+    # Why the cadence is what it is, in the seed's words (optional).
+    cadence_note: str | None = None
+
+    @property
+    def respondent(self) -> str:
+        """``person`` or ``organisation``: declared, or the default for the slug."""
+        return self.declared_respondent or default_respondent(self.slug)
 
     def as_dict(self) -> dict[str, Any]:
-        """The definition as plain data, in canonical form."""
-        return {
+        """The definition as plain data, in canonical form.
+
+        ``respondent`` is included only when the file declares it, so the hash of a
+        version published before the field existed does not change.
+        """
+        data = {
             "slug": self.slug,
             "version": self.version,
             "title": self.title,
@@ -147,6 +181,11 @@ class Definition:
             "governance": dict(self.governance),
             "questions": [question.as_dict() for question in self.questions],
         }
+        if self.declared_respondent is not None:
+            data["respondent"] = self.declared_respondent
+        if self.cadence_note is not None:
+            data["cadence_note"] = self.cadence_note
+        return data
 
     @property
     def content_hash(self) -> str:
@@ -157,6 +196,23 @@ class Definition:
     def question(self, key: str) -> QuestionDefinition | None:
         """The question with ``key``, or None."""
         return next((q for q in self.questions if q.key == key), None)
+
+
+def default_respondent(slug: str) -> str:
+    """Who answers a questionnaire whose file does not declare ``respondent``."""
+    return DEFAULT_RESPONDENT_BY_SLUG.get(slug, "person")
+
+
+def respondent_of(version: Any) -> str:
+    """``person`` or ``organisation`` for a published version (a QuestionnaireVersion)."""
+    return (version.definition or {}).get("respondent") or default_respondent(version.questionnaire.slug)
+
+
+def is_identifier(key: str, settings: dict[str, Any] | None) -> bool:
+    """True when a question's answers identify a case (``identifier: true``, or a key such as
+    ``case_reference``): they are never analysed as text, never shown in clouds or quotes,
+    and are exported only to admins."""
+    return key in IDENTIFIER_KEYS or bool((settings or {}).get("identifier"))
 
 
 def answer_options(question_type: str, options: list[str] | tuple[str, ...] | None, agencies: list[str]) -> list[str]:
@@ -278,6 +334,11 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
         settings["max_length"] = max_length
     elif "max_length" in raw:
         raise DefinitionError(source, "'max_length' belongs to a text question", key)
+    if "identifier" in raw:
+        if qtype != "short_text" or not isinstance(raw["identifier"], bool):
+            raise DefinitionError(source, "'identifier' is true or false, on a short_text question", key)
+        if raw["identifier"]:
+            settings["identifier"] = True
     if "nothing_means" in raw:
         if qtype not in TEXT_TYPES or raw["nothing_means"] not in NOTHING_MEANS:
             raise DefinitionError(
@@ -351,6 +412,9 @@ def parse_definition(content: str, source: str) -> Definition:
     anonymous = raw.get("anonymous", True)
     if not isinstance(anonymous, bool):
         raise DefinitionError(source, "'anonymous' must be true or false")
+    respondent = raw.get("respondent")
+    if respondent is not None and respondent not in RESPONDENTS:
+        raise DefinitionError(source, f"unknown respondent {respondent!r}; use one of {', '.join(RESPONDENTS)}")
     intro = _text(raw.get("intro"), source, "intro", required=False) or ""
     previous = raw.get("previous_version")
     if previous is not None and (not isinstance(previous, int) or not 1 <= previous < version):
@@ -388,6 +452,8 @@ def parse_definition(content: str, source: str) -> Definition:
         previous_version=previous,
         governance=governance,
         questions=tuple(questions),
+        declared_respondent=respondent,
+        cadence_note=_text(raw.get("cadence_note"), source, "cadence_note", required=False),
     )
 
 
@@ -402,7 +468,7 @@ def read_definitions(directory: str | Path | None = None) -> list[Definition]:
     load_agencies(folder)  # a broken agencies file stops the sync before anything is read
     definitions = []
     for path in sorted(folder.glob("*.y*ml")):
-        if path.name == AGENCIES_FILE:
+        if path.name in (AGENCIES_FILE, INDICATORS_FILE):
             continue
         if not FILE_PATTERN.match(path.name):
             raise DefinitionError(path.name, "is not named <slug>-v<version>.yaml")
@@ -478,9 +544,16 @@ def diff_definitions(old: dict[str, Any], new: dict[str, Any]) -> VersionDiff:
 def check_against_previous(definition: Definition, previous: Definition) -> None:
     """Check the rules a new version must keep with the version it follows.
 
-    Raises DefinitionError when a kept key changes type, or is re-worded without
-    declaring whether it stays ``comparable``.
+    Raises DefinitionError when a kept key changes type, when a version changes who
+    answers it (``respondent``), or when a question is re-worded without declaring
+    whether it stays ``comparable``.
     """
+    if definition.respondent != previous.respondent:
+        raise DefinitionError(
+            definition.source,
+            f"changes respondent from {previous.respondent} to {definition.respondent} since version "
+            f"{previous.version}; who answers decides the disclosure control, so start a new questionnaire (slug)",
+        )
     for question in definition.questions:
         before = previous.question(question.key)
         if before is None:
@@ -548,6 +621,8 @@ def definition_from_version(version: QuestionnaireVersion) -> Definition:
         previous_version=data["previous_version"],
         governance=data["governance"],
         questions=questions,
+        declared_respondent=data.get("respondent"),
+        cadence_note=data.get("cadence_note"),
     )
 
 

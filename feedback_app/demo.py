@@ -50,7 +50,7 @@ from .models import (
 from .rounds import PlannedRound, plan_rounds
 from .skip_logic import shown_keys
 from .staff import create_user
-from .text_analysis import concern_rules, current_codebook, feature_row, flag_row
+from .text_analysis import analyse_stored_responses, concern_rules, current_codebook, feature_row, flag_row
 
 DEMO_SOURCE = "demo"
 DEMO_START = date(2019, 7, 1)
@@ -210,11 +210,6 @@ PLANS: tuple[FeedbackPlan, ...] = (
     FeedbackPlan("champions", {agency: 10 for agency in ("CCG", "SPFT", "SCFT", "WHSFT", "Schools", "Police",
                                                         "Children's Social Care", "Early Help")}, False,
                  skip_text=0.2),
-    FeedbackPlan("action-plan-summary", {agency: 1 for agency in ("CCG", "SPFT", "SCFT", "WHSFT", "Schools",
-                                                                  "Police", "Children's Social Care",
-                                                                  "Early Help")}, True, skip_text=0.0),
-    FeedbackPlan("multi-agency-audit", {agency: 8 for agency in ("Children's Social Care", "Schools", "Police",
-                                                                 "SCFT", "Early Help")}, False, skip_text=0.35),
 )
 
 
@@ -522,3 +517,24 @@ register_seeder("questionnaires", "Publish the shipped questionnaires", _seed_qu
 register_seeder("staff", "Demo staff accounts: an admin and an analyst", _seed_staff)
 for _plan in PLANS:
     register_seeder(_plan.slug, f"Rounds and answers of '{_plan.slug}'", lambda context, plan=_plan: seed_feedback(context, plan))
+
+
+# The agencies' quarterly action-plan returns (named, RAG-rated), the twice-yearly audits,
+# indicator figures and actions, ending with the demo's last quarter (to June 2023).
+EVIDENCE_DEMO_TODAY = date(2023, 7, 22)
+
+
+def _seed_evidence(context: DemoContext) -> str:
+    from .evidence.demo import seed_evidence_demo
+
+    before = context.session.scalar(select(func.max(Response.id))) or 0
+    done = seed_evidence_demo(context.session, today=EVIDENCE_DEMO_TODAY)
+    added = list(context.session.scalars(select(Response.id).where(Response.id > before)))
+    context.flags += analyse_stored_responses(context.session, added)
+    context.responses += len(added)
+    return (f"Evidence: {done.action_plan_returns} action-plan returns over {done.action_plan_rounds} quarters, "
+            f"{done.audit_returns} audited cases in {done.audit_rounds} rounds, "
+            f"{done.indicator_values} indicator figures, {done.actions} actions")
+
+
+register_seeder("evidence", "Action-plan returns, audits, indicator figures and actions", _seed_evidence)

@@ -295,6 +295,11 @@ class SafeguardingFlag(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     matches: Mapped[list[str]] = mapped_column(JSON, default=list)
     rules_version: Mapped[str] = mapped_column(String(64))
+    # The learned signal (issue 9): embedding model and example bank version,
+    # what each signal said, and the score that orders the queue.
+    model_version: Mapped[str | None] = mapped_column(String(120))
+    signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column()
     status: Mapped[FlagStatus] = mapped_column(_enum(FlagStatus, "flag_status"), default=FlagStatus.NEW)
     flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     action_note: Mapped[str | None] = mapped_column(Text)
@@ -328,6 +333,56 @@ class ThrottleCounter(Base):
     key: Mapped[str] = mapped_column(String(128))
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------- framework evidence (issue 16)
+
+
+class IndicatorValue(Base):
+    """One figure of one indicator of ``questionnaires/indicators.yaml`` for one period.
+
+    ``agency`` is ``""`` for a partnership-wide figure, so that (indicator, period, agency)
+    is unique on every database.
+    """
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (UniqueConstraint("indicator", "period", "agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(80), index=True)
+    period: Mapped[str] = mapped_column(String(10))
+    agency: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[float] = mapped_column()
+    entered_by: Mapped[str] = mapped_column(String(254))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ActionStatus(str, enum.Enum):
+    """Where an action of the action log is."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Action(Base):
+    """An action arising from the evidence (a line of enquiry, an audit lesson, a Red area),
+    owned by an agency, listed and updated by the Working Group (framework 8.1, 11.4)."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    what: Mapped[str] = mapped_column(Text)
+    owner_agency: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus, "action_status"), default=ActionStatus.OPEN)
+    source_kind: Mapped[str] = mapped_column(String(30))
+    source_evidence: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # ---------------------------------------------------------------- issue 15: drafts and API tokens

@@ -142,12 +142,19 @@ def plan_rounds(title: str, cadence: str, start: date, end: date) -> list[Planne
 
 
 def rounds_to_schedule(session: Session, version: QuestionnaireVersion, start: date, end: date) -> list[PlannedRound]:
-    """The rounds ``version``'s cadence implies between two dates that do not exist yet (by label).
+    """The rounds ``version``'s cadence implies between two dates that do not exist yet: labels
+    that exist and periods that already have a round of the questionnaire (any version) are skipped.
 
     Raises RoundError for bad dates, or when the rounds would open without the local help number.
     """
+    from .cadence import rounds_in_period
+
     existing = set(session.scalars(select(Round.label).where(Round.version_id == version.id)))
-    planned = [plan for plan in plan_rounds(version.title, version.cadence.value, start, end) if plan.label not in existing]
+    planned = [
+        plan
+        for plan in plan_rounds(version.title, version.cadence.value, start, end)
+        if plan.label not in existing and not rounds_in_period(session, version, plan.opens_on)
+    ]
     if planned:
         check_help_number(version)
     return planned

@@ -110,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
         "are asked to wait and try again, and what was typed is kept.",
     ),
     Setting(
+        "SAFEGUARDING_OVERDUE_WORKING_DAYS",
+        2,
+        "Working days (Monday to Friday) a new safeguarding flag may wait before the queue "
+        "marks it overdue and counts it in the admin bar.",
+    ),
+    Setting(
         "DRAFT_EXPIRY_DAYS",
         14,
         "Days that answers saved with \"Save and finish later\" are kept for their resume code; "

@@ -17,13 +17,18 @@ class SpreadsheetError(Exception):
     """The spreadsheet cannot be analysed; the message says why."""
 
 
-def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_column: str | None = None,
-                        nothing_means: str = "positive") -> int:
-    """Write ``output_path``: the input's id column (or all columns) plus the analysis columns.
+NUMBER_COLUMNS = ("polarity", "subjectivity", "concern_score")
 
-    Added columns: sentiment_label, polarity, subjectivity, themes ("; "-joined),
-    noun_phrases, concern (yes/no), concern_categories. Returns the number of rows.
-    Raises SpreadsheetError for an unreadable file or a missing column.
+
+def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_column: str | None = None,
+                        nothing_means: str = "positive", audience: str = "children") -> int:
+    """Write ``output_path``: every column of the input, then the analysis columns.
+
+    Added columns: sentiment_label, polarity, subjectivity (numbers), themes ("; "-joined),
+    noun_phrases, concern (yes/no), concern_categories, concern_score (a number). Answers
+    are screened as ``audience`` wrote them. An input column with the same name as an
+    added one is kept, and the added one is prefixed ``analysis_``. Returns the number
+    of rows. Raises SpreadsheetError for an unreadable file or a missing column.
     """
     try:
         frame = pd.read_csv(input_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -37,27 +42,27 @@ def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_col
                 f"{input_path.name} has no column {needed!r}; its columns are: {', '.join(frame.columns)}."
             )
     codebook, rules = load_codebook(), load_concern_rules()
-    out = frame[[id_column]].copy() if id_column else frame.copy()
-    labels, polarity, subjectivity, themes, phrases, concern, categories = [], [], [], [], [], [], []
+    added: dict[str, list] = {name: [] for name in (
+        "sentiment_label", "polarity", "subjectivity", "themes", "noun_phrases",
+        "concern", "concern_categories", "concern_score")}
     for text in frame[column]:
         features = text_features(text, codebook, nothing_means=nothing_means)
-        result = screen(text, rules)
-        labels.append(features.label if text.strip() else "")
-        polarity.append(round(features.polarity, 4))
-        subjectivity.append(round(features.subjectivity, 4))
-        themes.append("; ".join(features.themes))
-        phrases.append("; ".join(features.noun_phrases))
-        concern.append("yes" if result.flagged else "no")
-        categories.append("; ".join(result.categories))
-    out["sentiment_label"] = labels
-    out["polarity"] = polarity
-    out["subjectivity"] = subjectivity
-    out["themes"] = themes
-    out["noun_phrases"] = phrases
-    out["concern"] = concern
-    out["concern_categories"] = categories
-    # Past feedback is untrusted text too: no cell may run as a formula in a spreadsheet.
-    safe = out.astype(str).map(neutralise_cell)
-    safe.columns = [neutralise_cell(name) for name in safe.columns]
-    safe.to_csv(output_path, index=False, encoding="utf-8-sig")
+        result = screen(text, rules, audience=audience)
+        added["sentiment_label"].append(features.label if text.strip() else "")
+        added["polarity"].append(round(float(features.polarity), 4))
+        added["subjectivity"].append(round(float(features.subjectivity), 4))
+        added["themes"].append("; ".join(features.themes))
+        added["noun_phrases"].append("; ".join(features.noun_phrases))
+        added["concern"].append("yes" if result.flagged else "no")
+        added["concern_categories"].append("; ".join(result.categories))
+        added["concern_score"].append(round(float(result.score), 4))
+    # Past feedback is untrusted text too: no text cell may run as a formula in a
+    # spreadsheet. Numbers the analysis computes stay numbers (a leading minus is
+    # a number, not a formula, when the cell is a number).
+    out = frame.astype(str).map(neutralise_cell)
+    out.columns = [neutralise_cell(name) for name in frame.columns]
+    for name, values in added.items():
+        target = name if name not in out.columns else f"analysis_{name}"
+        out[target] = values if name in NUMBER_COLUMNS else [neutralise_cell(v) for v in values]
+    out.to_csv(output_path, index=False, encoding="utf-8-sig")
     return len(out)

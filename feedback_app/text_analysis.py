@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +22,7 @@ from analysis.codebook import Codebook, load_codebook
 from analysis.concerns import ConcernResult, ConcernRules, load_concern_rules, screen
 from analysis.features import TextFeatures, text_features
 
-from .definitions import TEXT_TYPES
+from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
 
 
@@ -48,6 +49,7 @@ def warm_up() -> None:
         if not _warm:
             text_features("warm up", load_codebook())
             concern_rules()
+            concern_bank()
             _warm = True
 
 
@@ -55,6 +57,50 @@ def warm_up() -> None:
 def concern_rules() -> ConcernRules:
     """The shipped screening rules, compiled once per process (the file is read-only)."""
     return load_concern_rules()
+
+
+_bank_lock = threading.Lock()
+_bank: dict[str, object] = {}
+
+
+def concern_bank():
+    """The screening example bank and embedding model, loaded once per process.
+
+    The model's loader links to the ``wordllama`` package's files from a folder in
+    the app's instance folder when there is an app context, else a temporary
+    folder. Returns None when the model cannot be loaded: ``screen`` then flags
+    every answer "could not screen" rather than passing it.
+    """
+    if "bank" not in _bank:
+        with _bank_lock:
+            if "bank" not in _bank:
+                _bank["bank"] = _load_bank()
+    return _bank["bank"]
+
+
+def _load_bank():
+    from flask import current_app, has_app_context
+
+    from analysis.concern_bank import BankError, load_concern_bank
+    from analysis.embeddings import EmbeddingUnavailable, shared_model
+
+    cache_dir = None
+    if has_app_context():
+        cache_dir = os.path.join(current_app.instance_path, "wordllama")
+    try:
+        return load_concern_bank(model=shared_model(cache_dir),
+                                 known_categories={c.key for c in concern_rules().categories})
+    except (BankError, EmbeddingUnavailable, OSError):
+        return _BrokenBank()
+
+
+class _BrokenBank:
+    """Stands in for a bank that could not load: screening it raises, so answers are flagged."""
+
+    version = ""
+
+    def scores(self, text: str):
+        raise RuntimeError("the screening model could not be loaded")
 
 
 def _content_hash(content: dict) -> str:
@@ -97,8 +143,12 @@ def save_codebook(session: Session, codebook: Codebook, note: str, actor: str | 
 
 
 def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook,
-           rules: ConcernRules | None = None) -> dict[str, DerivedAnswer]:
-    """Features and concern screening of each free-text answer in ``answers`` (keyed by question key)."""
+           rules: ConcernRules | None = None, audience: str | None = None) -> dict[str, DerivedAnswer]:
+    """Features and concern screening of each free-text answer in ``answers`` (keyed by question key).
+
+    Answers are screened as ``audience`` answered them; by default the audience of
+    the questionnaire version the questions belong to (children if unknown).
+    """
     if not _warm:
         warm_up()
     rules = rules or concern_rules()
@@ -107,12 +157,19 @@ def derive(question_types: dict[str, Question], answers: dict[str, str], codeboo
         question = question_types.get(key)
         if question is None or question.type not in TEXT_TYPES or not value.strip():
             continue
+        if is_identifier(question.key, question.settings):  # a case reference is not text to analyse
+            continue
         nothing_means = (question.settings or {}).get("nothing_means", "positive")
         derived[key] = DerivedAnswer(
             features=text_features(value, codebook, nothing_means=nothing_means),
-            concern=screen(value, rules),
+            concern=screen(value, rules, audience=audience or _audience_of(question), bank=concern_bank()),
         )
     return derived
+
+
+def _audience_of(question: Question) -> str:
+    version = getattr(question, "version", None)
+    return getattr(version, "audience", None) or "children"
 
 
 def feature_row(answer_id: int, features: TextFeatures) -> AnswerFeature:
@@ -137,6 +194,9 @@ def flag_row(answer: Answer, concern: ConcernResult) -> SafeguardingFlag:
         categories=list(concern.categories),
         matches=list(concern.matches),
         rules_version=concern.rules_version,
+        model_version=concern.model_version or None,
+        signals=dict(concern.signals),
+        score=float(concern.score),
     )
 
 
@@ -169,7 +229,7 @@ class PendingAnswer:
 def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
     """Free-text answers with no features, or features from another analyser or codebook version."""
     query = (
-        select(Answer.id, Answer.value, Question.settings)
+        select(Answer.id, Answer.value, Question.settings, Question.key)
         .join(Response, Response.id == Answer.response_id)
         .join(Round, Round.id == Response.round_id)
         .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
@@ -186,7 +246,8 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
         )
     return [
         PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"))
-        for answer_id, value, settings in session.execute(query.order_by(Answer.id))
+        for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
+        if not is_identifier(key, settings)
     ]
 
 

@@ -123,6 +123,11 @@ def test_comparison_withholds_the_same_small_counts_as_the_analysis_page(synced,
     login("analyst")
     page = client.get("/analysis/practitioners/role").get_data(as_text=True)
     assert '<span class="muted">fewer than 5 answers</span>' in page and '<span class="muted">7 answers</span>' in page
+    # Round sizes: withheld when small, as on the analysis index page.
+    listed = {r["id"]: r for r in _get(client, "/api/v1/questionnaires/practitioners/rounds",
+                                        tokens["analyst"]).get_json()["data"]}
+    assert (listed[small]["responses"], listed[small]["responses_display"]) == (None, "fewer than 5")
+    assert (listed[large]["responses"], listed[large]["responses_display"]) == (7, "7")
     # Filters: one round only.
     only = _get(client, "/api/v1/questionnaires/practitioners/questions/role/comparison", tokens["analyst"],
                 round_from=large, round_to=large).get_json()

@@ -108,7 +108,7 @@ def test_rounds_list_says_closed_once_the_closing_date_has_passed(cli):
     _ok(cli.invoke(rounds_group, ["create", "practitioners", "--label", "Past", "--opens", "2020-01-01", "--closes", "2020-06-30"]))
     _ok(cli.invoke(rounds_group, ["create", "practitioners", "--label", "Future", "--opens", "2098-01-01", "--closes", "2098-06-30"]))
     past, current, future = None, None, None
-    _round_id(cli)
+    _round_id(cli, "practitioners", "--reason", "a current round beside the past one")
     for line in _ok(cli.invoke(rounds_group, ["list"])).stdout.splitlines():
         if " Past " in line:
             past = line

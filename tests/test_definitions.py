@@ -45,7 +45,9 @@ def test_shipped_definitions_are_valid_and_complete():
         ("champions", 1),
         ("children", 1),
         ("children", 2),
+        ("children", 3),
         ("multi-agency-audit", 1),
+        ("multi-agency-audit", 2),
         ("parents", 1),
         ("practitioners", 1),
         ("practitioners", 2),
@@ -70,7 +72,7 @@ def test_agencies_live_in_one_place():
     [
         (("type: long_text", "type: essay"),
          "demo-v1.yaml: question 'what_helped': unknown type 'essay'; use one of long_text, short_text, "
-         "single_choice, multiple_choice, scale_1_5, yes_partly_no, rag, number, agency"),
+         "single_choice, multiple_choice, scale_1_5, yes_partly_no, rag, number, agency, yes_no_not_known"),
         (("key: colour", "key: what_helped"),
          "demo-v1.yaml: question 'what_helped': is a duplicate key: each key may appear once"),
         (("    text: What helped?\n", ""),
@@ -112,10 +114,10 @@ def _count_versions(session) -> int:
 
 def test_sync_publishes_then_is_a_no_op(session, definitions_dir):
     first = sync_questionnaires(session, definitions_dir)
-    assert len(first.published) == 8 and first.unchanged == []
+    assert len(first.published) == 10 and first.unchanged == []
     hashes = {v.source_name: v.content_hash for v in session.scalars(select(QuestionnaireVersion))}
     second = sync_questionnaires(session, definitions_dir)
-    assert second.published == [] and len(second.unchanged) == 8
+    assert second.published == [] and len(second.unchanged) == 10
     assert {v.source_name: v.content_hash for v in session.scalars(select(QuestionnaireVersion))} == hashes
 
 
@@ -138,8 +140,8 @@ def test_changing_a_published_version_is_refused_and_nothing_changes(session, de
         sync_questionnaires(session, definitions_dir)
     message = str(raised.value)
     assert message.startswith("children-v1.yaml: version 1 of 'children' is already published")
-    assert "put your changes in a new version (children-v3.yaml with 'version: 3'" in message
-    assert _count_versions(session) == 8
+    assert "put your changes in a new version (children-v4.yaml with 'version: 4'" in message
+    assert _count_versions(session) == 10
     assert session.scalar(select(func.count()).select_from(Question)) == before
 
 
@@ -152,28 +154,28 @@ def test_nothing_is_half_loaded_when_one_file_is_bad(session, definitions_dir):
 
 def test_reworded_question_must_declare_comparability(session, definitions_dir):
     sync_questionnaires(session, definitions_dir)
-    v2 = (definitions_dir / "children-v2.yaml").read_text(encoding="utf-8")
-    v3 = v2.replace("version: 2", "version: 3").replace("previous_version: 1", "previous_version: 2")
-    original = next(q for q in read_definitions(definitions_dir) if q.slug == "children" and q.version == 2).question("what_helped")
-    v3 = v3.replace(original.text, "What made things better for you?", 1)
-    (definitions_dir / "children-v3.yaml").write_text(v3, encoding="utf-8")
+    v3 = (definitions_dir / "children-v3.yaml").read_text(encoding="utf-8")
+    v4 = v3.replace("version: 3", "version: 4").replace("previous_version: 2", "previous_version: 3")
+    original = next(q for q in read_definitions(definitions_dir) if q.slug == "children" and q.version == 3).question("what_helped")
+    v4 = v4.replace(original.text, "What made things better for you?", 1)
+    (definitions_dir / "children-v4.yaml").write_text(v4, encoding="utf-8")
     with pytest.raises(DefinitionError) as raised:
         sync_questionnaires(session, definitions_dir)
     assert str(raised.value) == (
-        "children-v3.yaml: question 'what_helped': is re-worded since version 2: declare "
+        "children-v4.yaml: question 'what_helped': is re-worded since version 3: declare "
         "'comparable: true' if answers can still be compared with the old wording, or 'comparable: false'"
     )
-    assert _count_versions(session) == 8
+    assert _count_versions(session) == 10
 
 
 def test_changing_a_kept_keys_type_is_refused(session, definitions_dir):
     sync_questionnaires(session, definitions_dir)
-    v2 = (definitions_dir / "children-v2.yaml").read_text(encoding="utf-8")
-    v3 = v2.replace("version: 2", "version: 3").replace("previous_version: 1", "previous_version: 2")
-    head, _, tail = v3.partition("key: what_helped")
+    v3 = (definitions_dir / "children-v3.yaml").read_text(encoding="utf-8")
+    v4 = v3.replace("version: 3", "version: 4").replace("previous_version: 2", "previous_version: 3")
+    head, _, tail = v4.partition("key: what_helped")
     tail = tail.replace("type: long_text", "type: short_text", 1)
-    (definitions_dir / "children-v3.yaml").write_text(head + "key: what_helped" + tail, encoding="utf-8")
-    with pytest.raises(DefinitionError, match="changes type from long_text to short_text since version 2"):
+    (definitions_dir / "children-v4.yaml").write_text(head + "key: what_helped" + tail, encoding="utf-8")
+    with pytest.raises(DefinitionError, match="changes type from long_text to short_text since version 3"):
         sync_questionnaires(session, definitions_dir)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms import EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import DateInput
@@ -58,6 +58,10 @@ class RoundForm(FlaskForm):
         ],
         default=RoundStatus.OPEN.value,
         validators=[DataRequired("Choose whether the round is open or a draft")],
+    )
+    reason = TextAreaField(
+        "Why open another round in the same period? (only when the cadence already has one)",
+        validators=[Optional(), Length(max=500, message="Keep the reason under 500 characters")],
     )
 
     def set_versions(self, versions: list[QuestionnaireVersion]) -> None:

@@ -12,12 +12,13 @@ import qrcode
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..auth import login_required
+from ..auth import current_user, login_required
 from ..db import db
 from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
 from ..links import LinkError, create_links, link_url, revoke_link
 from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink, StaffUser
-from ..rounds import RoundError, accepts_responses, close_round, create_round, open_round, response_counts
+from ..cadence import OutsideCadence, create_round_in_cadence
+from ..rounds import RoundError, accepts_responses, close_round, open_round, response_counts
 from ..staff import StaffError, create_user
 from . import bp
 from .forms import LinkForm, RoundForm, UserForm
@@ -84,9 +85,13 @@ def new_round():
     if form.validate_on_submit():
         version = db.session.get(QuestionnaireVersion, int(form.version_id.data))
         try:
-            round_ = create_round(
-                db.session, version, form.label.data, form.opens.day, form.closes.day, RoundStatus(form.status.data)
+            round_ = create_round_in_cadence(
+                db.session, version, form.label.data, form.opens.day, form.closes.day, RoundStatus(form.status.data),
+                form.reason.data, current_user().email,
             )
+        except OutsideCadence as error:
+            db.session.rollback()
+            form.reason.errors = [str(error)]  # the summary links to the reason box
         except RoundError as error:
             db.session.rollback()
             problems.append(str(error))

@@ -9,11 +9,20 @@ from typing import Any
 from flask import abort, jsonify, request, url_for
 from sqlalchemy import select
 
+from analysis.disclosure import AgencyFilterRefused
+
 from ..db import db
 from ..definitions import published_version
-from ..insights.data import load_answers, question_catalogue, questionnaire_agencies, questionnaire_rounds, rounds_between
+from ..insights.data import (
+    load_answers,
+    question_catalogue,
+    questionnaire_agencies,
+    questionnaire_rounds,
+    response_groups,
+    rounds_between,
+)
+from ..insights.policy import disclosure_policy  # the pages' disclosure control: one rule for both
 from ..insights.summary import summarise_closed, summarise_free_text
-from ..insights.views import _min_count  # the pages' suppression threshold: one rule for both
 from ..models import Questionnaire, Role, questionnaire_by_slug
 from ..text_analysis import current_codebook
 from . import bp
@@ -95,9 +104,17 @@ def version(slug: str, version: int):
 @bp.get("/questionnaires/<slug>/rounds")
 @api_view(Role.ANALYST)
 def rounds(slug: str):
-    """The questionnaire's rounds in time order, with their response counts."""
+    """The questionnaire's rounds in time order, with their response counts as the pages show them."""
     found = _questionnaire(slug)
-    return jsonify({"data": _plain(questionnaire_rounds(db.session, found.id))})
+    policy = disclosure_policy(found)
+    rounds = []
+    for summary in questionnaire_rounds(db.session, found.id):
+        row = _plain(summary)
+        # A small count is withheld here exactly as on the analysis index page.
+        row["responses"] = summary.responses if not policy.is_small(summary.responses) else None
+        row["responses_display"] = policy.count_text(summary.responses)
+        rounds.append(row)
+    return jsonify({"data": rounds})
 
 
 @bp.get("/questionnaires/<slug>/questions")
@@ -116,19 +133,25 @@ def comparison(slug: str, question_key: str):
     question = next((q for q in question_catalogue(db.session, found.id) if q.key == question_key), None)
     if question is None:
         abort(404)
+    policy = disclosure_policy(found)
     agency = request.args.get("agency") or None
     if agency is not None and agency not in questionnaire_agencies(db.session, found.id):
         abort(400, description=f"No responses name the agency {agency!r}.")
     selected = rounds_between(questionnaire_rounds(db.session, found.id), _int_arg("round_from"), _int_arg("round_to"))
-    frame = load_answers(db.session, found.slug, question.key, agency=agency,
-                         round_ids=[r.id for r in selected], noun_phrases=question.free_text)
-    min_count = _min_count()
+    round_ids = [r.id for r in selected]
+    if agency is not None:
+        try:  # the same refusal as the page: a filter that would isolate a small group
+            policy.check_agency_filter(agency, response_groups(db.session, found.id, agency, round_ids))
+        except AgencyFilterRefused as error:
+            abort(400, description=str(error))
+    frame = load_answers(db.session, found.slug, question.key, agency=agency, round_ids=round_ids,
+                         noun_phrases=question.free_text)
     if question.free_text:
         codebook, _saved = current_codebook(db.session)
-        summary = summarise_free_text(frame, question, codebook, min_count)
+        summary = summarise_free_text(frame, question, codebook, policy)
     else:
-        summary = summarise_closed(frame, question, min_count)
-    return jsonify({"suppression_threshold": min_count, "kind": "free_text" if question.free_text else "closed",
+        summary = summarise_closed(frame, question, policy)
+    return jsonify({"suppression_threshold": policy.min_count, "kind": "free_text" if question.free_text else "closed",
                     "summary": _plain(summary)})
 
 

@@ -12,9 +12,28 @@ bp = Blueprint("safeguarding", __name__, url_prefix="/safeguarding")
 
 
 def open_flags_count() -> int:
-    """Flags that nobody has acted on yet."""
+    """Flags that nobody has acted on yet (new, overdue included)."""
     return db.session.scalar(
         select(func.count()).select_from(SafeguardingFlag).where(SafeguardingFlag.status == FlagStatus.NEW)
+    ) or 0
+
+
+def overdue_cutoff_now():
+    """Flags raised before this moment and not acted on are overdue (a setting, in working days)."""
+    from flask import current_app
+
+    from ..models import utcnow
+    from .queue import overdue_cutoff
+
+    return overdue_cutoff(utcnow(), int(current_app.config.get("SAFEGUARDING_OVERDUE_WORKING_DAYS", 2)))
+
+
+def overdue_flags_count() -> int:
+    """New flags that have waited longer than the overdue setting allows."""
+    return db.session.scalar(
+        select(func.count()).select_from(SafeguardingFlag).where(
+            SafeguardingFlag.status == FlagStatus.NEW, SafeguardingFlag.flagged_at < overdue_cutoff_now()
+        )
     ) or 0
 
 
@@ -25,7 +44,7 @@ def _queue_count():
     user = current_user()
     if user is None or user.role != Role.ADMIN:
         return {}
-    return {"safeguarding_open": open_flags_count()}
+    return {"safeguarding_open": open_flags_count(), "safeguarding_overdue": overdue_flags_count()}
 
 
 from . import views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,7 +1,7 @@
 """issue 15: response drafts (save and resume) and read-only API tokens
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-29 17:30:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0002'
+down_revision = '0005'  # re-chained after merging main (was '0002')
 branch_labels = None
 depends_on = None
 

@@ -19,14 +19,17 @@ from analysis.concerns import (
 
 LABELLED_CSV = Path(__file__).resolve().parents[1] / "data" / "concerns_labelled.csv"
 
-# Measured with bench/evaluate_concerns.py when the rules were frozen; the
-# floors sit just under, so that a rules edit that loses a disclosure fails.
-#   holdout: recall 83/84 = 0.988, precision 83/83 = 1.000
-#   dev:     recall 214/214 = 1.000, precision 214/214 = 1.000 (tuned on it)
-HOLDOUT_RECALL_FLOOR = 0.97
-HOLDOUT_PRECISION_FLOOR = 0.97
-DEV_RECALL_FLOOR = 0.98
-DEV_PRECISION_FLOOR = 0.98
+# Measured with bench/evaluate_concerns.py (rules + learned signal, each answer
+# screened as its audience) when the example bank was frozen; the floors are
+# issue 9's targets, so that an edit that loses disclosures fails.
+#   holdout children: recall 107/108 = 0.991, precision 0.843
+#   dev children:     recall 0.996, precision 0.883 (tuned on it)
+#   practitioners' professional sentences flagged: 0/36 holdout, 0/98 dev
+HOLDOUT_RECALL_FLOOR = 0.95
+HOLDOUT_PRECISION_FLOOR = 0.80
+DEV_RECALL_FLOOR = 0.97
+DEV_PRECISION_FLOOR = 0.85
+PROFESSIONAL_FALSE_ALARM_CEILING = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,8 @@ def rules() -> ConcernRules:
 @pytest.fixture(scope="module")
 def labelled(rules) -> pd.DataFrame:
     frame = pd.read_csv(LABELLED_CSV, keep_default_na=False)
-    frame["flagged"] = [screen(text, rules).flagged for text in frame["text"]]
+    frame["flagged"] = [screen(text, rules, audience=audience).flagged
+                        for text, audience in zip(frame["text"], frame["audience"])]
     return frame
 
 
@@ -91,7 +95,7 @@ def write_rules(tmp_path: Path, body: str, name: str = "rules.yaml") -> Path:
     ],
 )
 def test_disclosures_are_flagged_with_their_category(rules, text, category):
-    result = screen(text, rules)
+    result = screen(text, rules, bank=False)
     assert result.flagged
     assert category in result.categories
     assert result.matches
@@ -125,7 +129,7 @@ def test_disclosures_are_flagged_with_their_category(rules, text, category):
     ],
 )
 def test_harmless_answers_are_not_flagged(rules, text):
-    result = screen(text, rules)
+    result = screen(text, rules, bank=False)
     assert not result.flagged
     assert result.categories == []
     assert result.matches == []
@@ -134,21 +138,21 @@ def test_harmless_answers_are_not_flagged(rules, text):
 def test_professional_language_is_flagged_when_a_particular_child_is_described(rules):
     general = "Training on neglect helped me recognise children coming to school hungry"
     specific = "Training on neglect helped me see that a girl I work with is always hungry"
-    assert not screen(general, rules).flagged
-    result = screen(specific, rules)
+    assert not screen(general, rules, bank=False).flagged
+    result = screen(specific, rules, bank=False)
     assert result.flagged
     assert result.categories == ["neglect"]
     assert result.matches == ["neglect", "always hungry"]
 
 
 def test_matches_are_quoted_as_the_respondent_wrote_them(rules):
-    result = screen("I DON’T feel safe at home. Mum's boyfriend hits me.", rules)
+    result = screen("I DON’T feel safe at home. Mum's boyfriend hits me.", rules, bank=False)
     assert result.categories == ["physical_harm", "fear_of_home"]
     assert result.matches == ["DON’T feel safe at home", "hits me"]
 
 
 def test_an_answer_touching_several_categories_lists_each(rules):
-    result = screen("dad is drunk every night and hits me", rules)
+    result = screen("dad is drunk every night and hits me", rules, bank=False)
     assert result.categories == ["physical_harm", "carer_substance_misuse"]
     assert result.matches == ["is drunk", "hits me"]
 
@@ -156,7 +160,7 @@ def test_an_answer_touching_several_categories_lists_each(rules):
 def test_rules_version_is_the_hash_of_the_rules_file(rules, tmp_path):
     expected = hashlib.sha256(DEFAULT_RULES_PATH.read_bytes()).hexdigest()[:12]
     assert rules.version == expected
-    assert screen("my dad hits me", rules).rules_version == expected
+    assert screen("my dad hits me", rules, bank=False).rules_version == expected
     assert screen("all fine").rules_version == expected  # shipped rules by default
 
     edited = tmp_path / "edited.yaml"
@@ -193,15 +197,66 @@ def test_labelled_set_has_both_halves_and_enough_rows(labelled):
 
 
 def test_holdout_recall_and_precision_stay_above_the_measured_floor(labelled):
-    recall, precision = recall_precision(labelled[labelled["split"] == "holdout"])
+    recall, precision = recall_precision(labelled[(labelled["split"] == "holdout") & (labelled["audience"] == "children")])
     assert recall >= HOLDOUT_RECALL_FLOOR, f"holdout recall {recall:.3f}"
     assert precision >= HOLDOUT_PRECISION_FLOOR, f"holdout precision {precision:.3f}"
 
 
 def test_dev_recall_and_precision_stay_above_the_measured_floor(labelled):
-    recall, precision = recall_precision(labelled[labelled["split"] == "dev"])
+    recall, precision = recall_precision(labelled[(labelled["split"] == "dev") & (labelled["audience"] == "children")])
     assert recall >= DEV_RECALL_FLOOR, f"dev recall {recall:.3f}"
     assert precision >= DEV_PRECISION_FLOOR, f"dev precision {precision:.3f}"
+
+
+def test_practitioners_professional_sentences_are_rarely_flagged(labelled):
+    professional = labelled[labelled["note"].str.contains("practitioner professional") & (labelled["concern"] == 0)]
+    assert len(professional) >= 90
+    assert professional["flagged"].mean() <= PROFESSIONAL_FALSE_ALARM_CEILING
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i dont get fed", "my stepmum locks the fridge", "no one changes my baby brother",
+     "nobody picks me up from school", "makes me keep secrets about what he does",
+     "scared to go back to my foster home", "grandad smaks me"],
+)
+def test_unlisted_wordings_of_harm_are_caught_by_the_learned_signal(rules, text):
+    assert not screen(text, rules, bank=False).flagged, "the rules alone miss it"
+    assert screen(text, rules).flagged
+
+
+def test_a_specific_child_in_a_practitioners_answer_is_flagged(rules):
+    assert screen("A boy in year 4 told me there is no food at home", rules, audience="practitioners").flagged
+    assert not screen("Children who are hungry struggle to learn", rules, audience="practitioners").flagged
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\U0001F622" * 40, "x" * 100_000, "Мой папа бьёт меня", "école 学校 mixed"])
+def test_odd_answers_are_screened_without_error(rules, text):
+    result = screen(text, rules)
+    assert isinstance(result.flagged, bool)
+
+
+def test_a_very_long_answer_full_of_disclosures_keeps_a_short_list_of_words(rules):
+    # Regression: each match used to be mapped back to the original text by a
+    # scan from its start (11 s for this answer); now once per answer.
+    result = screen(("my dad hits me and I don't get fed. " * 3000)[:100_000], rules)
+    assert result.flagged and "physical_harm" in result.categories
+    assert 1 <= len(result.matches) <= 50
+
+
+def test_an_answer_in_another_script_is_flagged_could_not_screen(rules):
+    assert screen("Мой папа бьёт меня каждый день", rules).categories == ["could_not_screen"]
+
+
+def test_a_screen_whose_model_fails_flags_rather_than_passes(rules):
+    class Broken:
+        version = ""
+
+        def scores(self, text):
+            raise RuntimeError("no model")
+
+    result = screen("we had a nice day at the park", rules, bank=Broken())
+    assert result.flagged and result.categories == ["could_not_screen"]
 
 
 # --------------------------------------------------------------------------
@@ -248,7 +303,7 @@ categories:
 )
 def test_pattern_syntax(tmp_path, pattern, text, flagged):
     path = write_rules(tmp_path, ONE_CATEGORY.format(pattern=pattern))
-    assert screen(text, load_concern_rules(path)).flagged is flagged
+    assert screen(text, load_concern_rules(path), bank=False).flagged is flagged
 
 
 def test_harmless_phrase_cancels_only_the_match_it_overlaps(tmp_path):
@@ -264,8 +319,8 @@ def test_harmless_phrase_cancels_only_the_match_it_overlaps(tmp_path):
         """,
     )
     rules = load_concern_rules(path)
-    assert not screen("I got hit by the ball", rules).flagged
-    result = screen("I got hit by the ball and then he hit me", rules)
+    assert not screen("I got hit by the ball", rules, bank=False).flagged
+    result = screen("I got hit by the ball and then he hit me", rules, bank=False)
     assert result.flagged
     assert result.matches == ["hit"]
 
@@ -305,7 +360,7 @@ GOOD_CATEGORY = """\
         (
             "categories:\n" + GOOD_CATEGORY + "    notes: x\n",
             "rules.yaml: category 'neglect': unknown field 'notes' (expected one of: "
-            "key, name, description, patterns, harmless, professional_terms)",
+            "key, name, description, patterns, harmless, professional_terms, immediate)",
         ),
         (
             "categories:\n" + GOOD_CATEGORY.replace("key: neglect", "key: No Food"),
@@ -401,4 +456,54 @@ def test_load_accepts_a_string_path(tmp_path):
     path = write_rules(tmp_path, "categories:\n" + GOOD_CATEGORY)
     rules = load_concern_rules(str(path))
     assert [category.key for category in rules.categories] == ["neglect"]
-    assert screen("there is no food", rules).categories == ["neglect"]
+    assert screen("there is no food", rules, bank=False).categories == ["neglect"]
+
+
+def test_the_model_loads_offline_from_a_folder_of_links(tmp_path):
+    from analysis.embeddings import load_model
+
+    model = load_model(tmp_path / "model")
+    assert (tmp_path / "model" / "tokenizers").is_symlink()
+    vectors = model.embed(["nobody feeds me", ""])
+    assert vectors.shape == (2, 256)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4 and not vectors[1].any()
+
+
+def test_a_malformed_bank_names_the_problem(tmp_path, rules):
+    from analysis.concern_bank import BankError, load_concern_bank
+
+    path = tmp_path / "bank.yaml"
+    path.write_text("categories:\n  made_up:\n    - examples: [a]\nnot_concern:\n  - examples: [b]\n", encoding="utf-8")
+    with pytest.raises(BankError, match="'made_up' is not a category of the concern rules"):
+        load_concern_bank(path, known_categories={c.key for c in rules.categories})
+    path.write_text("categories:\n  neglect:\n    - examples: []\nnot_concern:\n  - examples: [b]\n", encoding="utf-8")
+    with pytest.raises(BankError, match="category 'neglect'"):
+        load_concern_bank(path)
+
+
+def test_bank_examples_are_never_the_statements_it_is_measured_on():
+    import yaml
+
+    from analysis.concern_bank import DEFAULT_BANK_PATH
+
+    document = yaml.safe_load(DEFAULT_BANK_PATH.read_text(encoding="utf-8"))
+    bank = {
+        example.lower().strip()
+        for groups in [*document["categories"].values(), document["not_concern"]]
+        for group in groups
+        for example in group["examples"]
+    }
+    data = Path(__file__).resolve().parents[1] / "data"
+    for name in ("concerns_labelled.csv", "concerns_unseen.csv", "concerns_unseen_2.csv", "concerns_unseen_3.csv"):
+        measured = set(pd.read_csv(data / name, keep_default_na=False)["text"].str.lower().str.strip())
+        assert not bank & measured, f"{name} shares statements with the bank: {sorted(bank & measured)[:3]}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["school", "mum", "dad", "clothes", "bed", "nobody", "my teacher", "talking to someone",
+     "someone to talk to", "my worker helped me"],
+)
+def test_short_everyday_answers_to_what_helped_are_not_flagged(rules, text):
+    # Regression: the learned signal flagged "school" and "talking to someone".
+    assert not screen(text, rules).flagged

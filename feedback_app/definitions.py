@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
-from . import skip_logic
+from . import skip_logic, translations
 from .resources import resource_path
 
 QUESTION_TYPES = (
@@ -62,6 +62,7 @@ CHILD_FRIENDLY_AUDIENCES = ("children", "parents")
 TOP_LEVEL_KEYS = {
     "slug", "version", "title", "audience", "anonymous", "cadence", "intro",
     "previous_version", "governance", "questions", "respondent", "cadence_note",
+    "translations",  # other languages and easy read: see translations.py
 }
 GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
 # How each governance field is labelled on pages and in reports (framework appendix 1).
@@ -157,6 +158,8 @@ class Definition:
     declared_respondent: str | None = None
     # Why the cadence is what it is, in the seed's words (optional).
     cadence_note: str | None = None
+    # Other languages and easy read (language code -> wording); see translations.py.
+    translations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def respondent(self) -> str:
@@ -185,6 +188,8 @@ class Definition:
             data["respondent"] = self.declared_respondent
         if self.cadence_note is not None:
             data["cadence_note"] = self.cadence_note
+        if self.translations:  # only when there are some: older versions keep their hash
+            data["translations"] = self.translations
         return data
 
     @property
@@ -375,6 +380,13 @@ def _check_skip_logic(source: str, questions: list[QuestionDefinition]) -> None:
         raise DefinitionError(source, problem, key)
 
 
+def _translations(raw: Any, source: str, questions: list[QuestionDefinition], intro: str) -> dict[str, Any]:
+    try:
+        return translations.normalise_translations(raw, questions, intro)
+    except translations.TranslationError as error:
+        raise DefinitionError(source, error.problem, error.key) from None
+
+
 def parse_definition(content: str, source: str) -> Definition:
     """Validate the YAML text of one definition file and return it as a Definition.
 
@@ -440,6 +452,7 @@ def parse_definition(content: str, source: str) -> Definition:
         seen.add(question.key)
         questions.append(question)
     _check_skip_logic(source, questions)
+    translated = _translations(raw.get("translations"), source, questions, intro)
     return Definition(
         source=source,
         slug=slug,
@@ -454,6 +467,7 @@ def parse_definition(content: str, source: str) -> Definition:
         questions=tuple(questions),
         declared_respondent=respondent,
         cadence_note=_text(raw.get("cadence_note"), source, "cadence_note", required=False),
+        translations=translated,
     )
 
 
@@ -623,6 +637,7 @@ def definition_from_version(version: QuestionnaireVersion) -> Definition:
         questions=questions,
         declared_respondent=data.get("respondent"),
         cadence_note=data.get("cadence_note"),
+        translations=data.get("translations") or {},
     )
 
 

@@ -205,6 +205,8 @@ class Response(Base):
     # one response (the second insert hits the unique constraint).
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The language the form was answered in (``en``, ``easy-read``, ``pl``, ``ar``; None before issue 15).
+    language: Mapped[str | None] = mapped_column(String(20))
 
     round: Mapped[Round] = relationship()
     answers: Mapped[list[Answer]] = relationship(

@@ -1,4 +1,4 @@
-"""issue 15: response drafts (save and resume) and read-only API tokens
+"""issue 15: response drafts (save and resume), read-only API tokens, the language of a response
 
 Revision ID: 0008
 Revises: 0005
@@ -15,6 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('responses', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('language', sa.String(length=20), nullable=True))
+
     op.create_table('response_drafts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('link_id', sa.Integer(), nullable=False),
@@ -52,3 +55,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_response_drafts_link_id'))
         batch_op.drop_index(batch_op.f('ix_response_drafts_expires_at'))
     op.drop_table('response_drafts')
+    with op.batch_alter_table('responses', schema=None) as batch_op:
+        batch_op.drop_column('language')

@@ -94,6 +94,11 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from . import evidence
 
     app.register_blueprint(evidence.bp)
+    from . import api, skip_logic  # issue 15: read-only API and its tokens page; skip logic in words
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.admin_bp)
+    app.add_template_filter(skip_logic.condition_text, "show_if_text")
 
     @app.get("/")
     def home():

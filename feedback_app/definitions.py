@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
+from . import skip_logic, translations
 from .resources import resource_path
 
 QUESTION_TYPES = (
@@ -61,6 +62,7 @@ CHILD_FRIENDLY_AUDIENCES = ("children", "parents")
 TOP_LEVEL_KEYS = {
     "slug", "version", "title", "audience", "anonymous", "cadence", "intro",
     "previous_version", "governance", "questions", "respondent", "cadence_note",
+    "translations",  # other languages and easy read: see translations.py
 }
 GOVERNANCE_KEYS = ("reviewed_by", "escalated_to", "frequency", "capture_point")
 # How each governance field is labelled on pages and in reports (framework appendix 1).
@@ -73,6 +75,7 @@ GOVERNANCE_LABELS = {
 QUESTION_KEYS = {
     "key", "type", "text", "child_text", "help", "required", "options", "scale_labels",
     "min", "max", "max_length", "comparable", "nothing_means", "identifier",
+    "show_if",  # skip logic: see skip_logic.py
 }
 NOTHING_MEANS = ("positive", "neutral", "negative")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -155,6 +158,8 @@ class Definition:
     declared_respondent: str | None = None
     # Why the cadence is what it is, in the seed's words (optional).
     cadence_note: str | None = None
+    # Other languages and easy read (language code -> wording); see translations.py.
+    translations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def respondent(self) -> str:
@@ -183,6 +188,8 @@ class Definition:
             data["respondent"] = self.declared_respondent
         if self.cadence_note is not None:
             data["cadence_note"] = self.cadence_note
+        if self.translations:  # only when there are some: older versions keep their hash
+            data["translations"] = self.translations
         return data
 
     @property
@@ -343,6 +350,8 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
                 source, f"'nothing_means' belongs to a text question and is one of {', '.join(NOTHING_MEANS)}", key
             )
         settings["nothing_means"] = raw["nothing_means"]
+    if "show_if" in raw:
+        settings[skip_logic.SETTING] = _show_if(raw["show_if"], source, key)
     return QuestionDefinition(
         key=key,
         type=qtype,
@@ -354,6 +363,28 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
         settings=settings,
         comparable=comparable,
     )
+
+
+def _show_if(raw: Any, source: str, key: str) -> dict[str, Any]:
+    try:
+        return skip_logic.normalise_condition(raw)
+    except skip_logic.SkipLogicError as error:
+        raise DefinitionError(source, str(error), key) from None
+
+
+def _check_skip_logic(source: str, questions: list[QuestionDefinition]) -> None:
+    """Refuse the first bad ``show_if`` (unknown key, cycle, later question), naming the question."""
+    faults = skip_logic.check_conditions(questions)
+    if faults:
+        key, problem = faults[0]
+        raise DefinitionError(source, problem, key)
+
+
+def _translations(raw: Any, source: str, questions: list[QuestionDefinition], intro: str) -> dict[str, Any]:
+    try:
+        return translations.normalise_translations(raw, questions, intro)
+    except translations.TranslationError as error:
+        raise DefinitionError(source, error.problem, error.key) from None
 
 
 def parse_definition(content: str, source: str) -> Definition:
@@ -420,6 +451,8 @@ def parse_definition(content: str, source: str) -> Definition:
             raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
         seen.add(question.key)
         questions.append(question)
+    _check_skip_logic(source, questions)
+    translated = _translations(raw.get("translations"), source, questions, intro)
     return Definition(
         source=source,
         slug=slug,
@@ -434,6 +467,7 @@ def parse_definition(content: str, source: str) -> Definition:
         questions=tuple(questions),
         declared_respondent=respondent,
         cadence_note=_text(raw.get("cadence_note"), source, "cadence_note", required=False),
+        translations=translated,
     )
 
 
@@ -478,6 +512,7 @@ class VersionDiff:
     added: list[str]
     dropped: list[str]
     reworded: list[tuple[str, bool]]  # (key, still comparable?)
+    conditions_changed: list[str] = field(default_factory=list)  # kept keys whose show_if changed
 
     def lines(self) -> list[str]:
         """The diff as lines of text for the command line."""
@@ -490,6 +525,7 @@ class VersionDiff:
             for key, comparable in self.reworded
         ]
         out.append(f"re-worded ({len(self.reworded)}): {', '.join(reworded) or '-'}")
+        out.append(f"conditions changed ({len(self.conditions_changed)}): {', '.join(self.conditions_changed) or '-'}")
         return out
 
 
@@ -515,6 +551,7 @@ def diff_definitions(old: dict[str, Any], new: dict[str, Any]) -> VersionDiff:
         added=[key for key in new_questions if key not in old_questions],
         dropped=[key for key in old_questions if key not in new_questions],
         reworded=reworded,
+        conditions_changed=skip_logic.changed_conditions(old["questions"], new["questions"]),
     )
 
 
@@ -549,6 +586,13 @@ def check_against_previous(definition: Definition, previous: Definition) -> None
                 "if answers can still be compared with the old wording, or 'comparable: false'",
                 question.key,
             )
+    for key in skip_logic.undeclared_condition_changes(definition.questions, previous.questions):
+        raise DefinitionError(
+            definition.source,
+            f"changes its 'show_if' since version {previous.version}: declare 'comparable: true' if "
+            "answers can still be compared with the old version, or 'comparable: false'",
+            key,
+        )
 
 
 # ---------------------------------------------------------------- publishing
@@ -593,6 +637,7 @@ def definition_from_version(version: QuestionnaireVersion) -> Definition:
         questions=questions,
         declared_respondent=data.get("respondent"),
         cadence_note=data.get("cadence_note"),
+        translations=data.get("translations") or {},
     )
 
 

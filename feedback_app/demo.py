@@ -48,6 +48,7 @@ from .models import (
     StaffUser,
 )
 from .rounds import PlannedRound, plan_rounds
+from .skip_logic import shown_keys
 from .staff import create_user
 from .text_analysis import analyse_stored_responses, concern_rules, current_codebook, feature_row, flag_row
 
@@ -204,7 +205,8 @@ PLANS: tuple[FeedbackPlan, ...] = (
     FeedbackPlan("parents", {"Children's Social Care": 18, "Early Help": 14, "Community and Voluntary Sector": 9}, True),
     FeedbackPlan("practitioners", {"Schools": 22, "Children's Social Care": 20, "Early Help": 14, "Police": 12,
                                    "SCFT": 12, "WHSFT": 10, "SPFT": 9, "CCG": 9,
-                                   "Community and Voluntary Sector": 9}, False, skip_text=0.25),
+                                   "Community and Voluntary Sector": 9}, False, skip_text=0.25,
+                 versions_from=((date(2019, 1, 1), 1), (date(2022, 7, 1), 2))),  # v2: skip logic (issue 15)
     FeedbackPlan("champions", {agency: 10 for agency in ("CCG", "SPFT", "SCFT", "WHSFT", "Schools", "Police",
                                                         "Children's Social Care", "Early Help")}, False,
                  skip_text=0.2),
@@ -456,10 +458,15 @@ def seed_feedback(context: DemoContext, plan: FeedbackPlan) -> str:
                 response_index = len(responses)
                 responses.append({"round_id": round_.id, "link_id": link.id, "agency": agency, "source": DEMO_SOURCE,
                                   "submitted_at": submitted})
+                given = {}
                 for question in version.questions:
                     value = None if member in skips[question.key] else _answer(rng, plan, question, agencies, agency, moment, index)
                     if value is not None:
-                        answer_rows.append((response_index, question.key, value, question))
+                        given[question.key] = value
+                # As the form does: a question skip logic hides is not answered.
+                shown = set(shown_keys(version.questions, given))
+                answer_rows.extend((response_index, question.key, given[question.key], question)
+                                   for question in version.questions if question.key in given and question.key in shown)
                 index += 1
     response_ids = _insert_returning_ids(session, Response.__table__, responses)
     answer_ids = _insert_returning_ids(
@@ -483,6 +490,8 @@ def _answer(rng: random.Random, plan: FeedbackPlan, question: Question, agencies
             moment: Moment, index: int) -> str | None:
     if question.type == "agency":
         return agency
+    if question.key == "used_toolkit":  # most practitioners have used the toolkit
+        return "Yes" if rng.random() < 0.8 else rng.choice(["No", "Not sure"])
     if question.type == "long_text":
         if question.key.endswith("_evidence"):
             return rng.choice(AUDIT_EVIDENCE[rng.choice(list(AUDIT_EVIDENCE))])

@@ -209,6 +209,8 @@ class Response(Base):
     # id of the burst's first response; an admin may exclude it from analysis (kept, not deleted).
     burst_id: Mapped[int | None] = mapped_column(Integer, index=True)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The language the form was answered in (``en``, ``easy-read``, ``pl``, ``ar``; None before issue 15).
+    language: Mapped[str | None] = mapped_column(String(20))
 
     round: Mapped[Round] = relationship()
     answers: Mapped[list[Answer]] = relationship(
@@ -392,3 +394,42 @@ class Action(Base):
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------- issue 15: drafts and API tokens
+
+
+class ResponseDraft(Base):
+    """Answers saved to finish later: not a response (never counted, screened or analysed).
+
+    Found by its resume code, of which only a SHA-256 hash is kept. Holds no personal data
+    beyond the answers typed so far, and is purged when it expires.
+    """
+
+    __tablename__ = "response_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("share_links.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pages_shown: Mapped[int] = mapped_column(Integer, default=1)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    link: Mapped[ShareLink] = relationship()
+
+
+class ApiToken(Base):
+    """A read-only API token: shown once when created, only its SHA-256 hash kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # the token's first characters, to tell tokens apart
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

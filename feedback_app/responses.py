@@ -50,6 +50,7 @@ def store_response(
     source: str = "web",
     submitted_at: datetime | None = None,
     derived: dict | None = None,
+    language: str | None = None,
 ) -> Submission:
     """Store one response with its answers in one transaction, and commit.
 
@@ -77,6 +78,7 @@ def store_response(
             source=source,
             submission_key=submission_key,
             submitted_at=submitted_at or utcnow(),
+            language=language,
         )
         response.answers = [
             Answer(question_key=key, value=value) for key, value in answers.items() if value not in (None, "")

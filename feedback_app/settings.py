@@ -120,6 +120,18 @@ SETTINGS: tuple[Setting, ...] = (
         "marks it overdue and counts it in the admin bar.",
     ),
     Setting(
+        "DRAFT_EXPIRY_DAYS",
+        14,
+        "Days that answers saved with \"Save and finish later\" are kept for their resume code; "
+        "then they are deleted (on the next save, and by `feedback-app drafts purge`).",
+    ),
+    Setting(
+        "API_REQUESTS_PER_MINUTE",
+        120,
+        "Requests one API token may make per minute (shared by every process); further requests "
+        "get 429 with `Retry-After: 60`.",
+    ),
+    Setting(
         "SESSION_COOKIE_SECURE",
         False,
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "

@@ -24,6 +24,7 @@ from analysis.features import TextFeatures, text_features
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
+from .translations import ANALYSED_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,8 @@ def store_derived(session: Session, answers: Iterable[Answer], derived: dict[str
         item = derived.get(answer.question_key)
         if item is None:
             continue
-        session.add(feature_row(answer.id, item.features))
+        if item.features is not None:  # None: a language the analysers cannot read (issue 15)
+            session.add(feature_row(answer.id, item.features))
         if item.concern.flagged:
             session.add(flag_row(answer, item.concern))
             flags += 1
@@ -235,6 +237,8 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
         .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
         .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
         .where(Question.type.in_(TEXT_TYPES))
+        # Answers in a language the analysers cannot read stay not analysed (issue 15).
+        .where(or_(Response.language.is_(None), Response.language.in_(ANALYSED_LANGUAGES)))
     )
     if not recompute:
         query = query.where(

@@ -53,6 +53,7 @@ from .models import (
     questionnaire_by_slug,
     utcnow,
 )
+from .skip_logic import answered_but_hidden
 
 __all__ = [
     "AGENCY_COLUMN",
@@ -372,6 +373,8 @@ def _check_file(round_: Round, file_bytes: bytes, agencies: list[str]) -> list[_
                 row_problems.extend(ImportProblem(row, key, message) for message in messages)
                 if encoded is not None:
                     answers[key] = encoded
+        for key, condition in answered_but_hidden(version.questions, answers):  # skip logic (issue 15)
+            row_problems.append(ImportProblem(row, key, f"is answered, but the form asks it only when {condition}"))
         agency = None
         if AGENCY_COLUMN in questions:
             agency = answers.get(AGENCY_COLUMN)

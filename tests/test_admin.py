@@ -372,7 +372,7 @@ def test_questionnaires_page_shows_versions_and_governance(app, client, login, s
     text = _text(client.get("/admin/questionnaires"))
     with app.app_context():
         versions = db.session.scalars(select(QuestionnaireVersion)).all()
-        assert len(versions) == 9
+        assert len(versions) == 12
         for version in versions:
             assert version.content_hash[:12] in text
             assert f"{version.slug} v{version.version}" in text

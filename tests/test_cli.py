@@ -24,10 +24,10 @@ def test_sync_list_and_diff(runner):
     assert "not published" in result.output
     result = runner.invoke(args=["questionnaires", "sync"])
     assert result.exit_code == 0, result.output
-    assert "9 published, 0 already published and unchanged." in result.output
+    assert "12 published, 0 already published and unchanged." in result.output
     result = runner.invoke(args=["questionnaires", "list"])
     lines = result.output.strip().splitlines()
-    assert len(lines) == 9
+    assert len(lines) == 12
     assert all(" published " in line for line in lines)
     assert lines[2].split()[:2] == ["children", "v1"] and lines[3].split()[:2] == ["children", "v2"]
     result = runner.invoke(args=["questionnaires", "diff", "children", "1", "2"])

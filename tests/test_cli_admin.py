@@ -149,7 +149,7 @@ def test_rounds_list_and_close(app, cli, respondent):
     listing = _ok(cli.invoke(rounds_group, ["list"])).stdout
     [line] = listing.strip().splitlines()
     assert line.split()[0] == str(round_id)
-    assert "practitioners test round" in line and "practitioners v1" in line
+    assert "practitioners test round" in line and "practitioners v2" in line
     assert "2020-01-01 to 2099-12-31" in line and " open " in line
     result = _ok(cli.invoke(rounds_group, ["close", str(round_id)]))
     assert result.output == f"Closed round {round_id} (practitioners test round).\n"

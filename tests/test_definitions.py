@@ -46,10 +46,13 @@ def test_shipped_definitions_are_valid_and_complete():
         ("children", 1),
         ("children", 2),
         ("children", 3),
+        ("children", 4),
         ("multi-agency-audit", 1),
         ("multi-agency-audit", 2),
         ("parents", 1),
+        ("parents", 2),
         ("practitioners", 1),
+        ("practitioners", 2),
     ]
     children = {d.version: d for d in definitions if d.slug == "children"}
     assert all(q.child_text for q in children[1].questions), "children need child-friendly wording"
@@ -113,10 +116,10 @@ def _count_versions(session) -> int:
 
 def test_sync_publishes_then_is_a_no_op(session, definitions_dir):
     first = sync_questionnaires(session, definitions_dir)
-    assert len(first.published) == 9 and first.unchanged == []
+    assert len(first.published) == 12 and first.unchanged == []
     hashes = {v.source_name: v.content_hash for v in session.scalars(select(QuestionnaireVersion))}
     second = sync_questionnaires(session, definitions_dir)
-    assert second.published == [] and len(second.unchanged) == 9
+    assert second.published == [] and len(second.unchanged) == 12
     assert {v.source_name: v.content_hash for v in session.scalars(select(QuestionnaireVersion))} == hashes
 
 
@@ -139,8 +142,8 @@ def test_changing_a_published_version_is_refused_and_nothing_changes(session, de
         sync_questionnaires(session, definitions_dir)
     message = str(raised.value)
     assert message.startswith("children-v1.yaml: version 1 of 'children' is already published")
-    assert "put your changes in a new version (children-v4.yaml with 'version: 4'" in message
-    assert _count_versions(session) == 9
+    assert "put your changes in a new version (children-v5.yaml with 'version: 5'" in message
+    assert _count_versions(session) == 12
     assert session.scalar(select(func.count()).select_from(Question)) == before
 
 
@@ -153,28 +156,28 @@ def test_nothing_is_half_loaded_when_one_file_is_bad(session, definitions_dir):
 
 def test_reworded_question_must_declare_comparability(session, definitions_dir):
     sync_questionnaires(session, definitions_dir)
-    v3 = (definitions_dir / "children-v3.yaml").read_text(encoding="utf-8")
-    v4 = v3.replace("version: 3", "version: 4").replace("previous_version: 2", "previous_version: 3")
-    original = next(q for q in read_definitions(definitions_dir) if q.slug == "children" and q.version == 3).question("what_helped")
-    v4 = v4.replace(original.text, "What made things better for you?", 1)
-    (definitions_dir / "children-v4.yaml").write_text(v4, encoding="utf-8")
+    v4 = (definitions_dir / "children-v4.yaml").read_text(encoding="utf-8")
+    v5 = v4.replace("version: 4", "version: 5").replace("previous_version: 3", "previous_version: 4")
+    original = next(q for q in read_definitions(definitions_dir) if q.slug == "children" and q.version == 4).question("what_helped")
+    v5 = v5.replace(original.text, "What made things better for you?", 1)
+    (definitions_dir / "children-v5.yaml").write_text(v5, encoding="utf-8")
     with pytest.raises(DefinitionError) as raised:
         sync_questionnaires(session, definitions_dir)
     assert str(raised.value) == (
-        "children-v4.yaml: question 'what_helped': is re-worded since version 3: declare "
+        "children-v5.yaml: question 'what_helped': is re-worded since version 4: declare "
         "'comparable: true' if answers can still be compared with the old wording, or 'comparable: false'"
     )
-    assert _count_versions(session) == 9
+    assert _count_versions(session) == 12
 
 
 def test_changing_a_kept_keys_type_is_refused(session, definitions_dir):
     sync_questionnaires(session, definitions_dir)
-    v3 = (definitions_dir / "children-v3.yaml").read_text(encoding="utf-8")
-    v4 = v3.replace("version: 3", "version: 4").replace("previous_version: 2", "previous_version: 3")
-    head, _, tail = v4.partition("key: what_helped")
+    v4 = (definitions_dir / "children-v4.yaml").read_text(encoding="utf-8")
+    v5 = v4.replace("version: 4", "version: 5").replace("previous_version: 3", "previous_version: 4")
+    head, _, tail = v5.partition("key: what_helped")
     tail = tail.replace("type: long_text", "type: short_text", 1)
-    (definitions_dir / "children-v4.yaml").write_text(head + "key: what_helped" + tail, encoding="utf-8")
-    with pytest.raises(DefinitionError, match="changes type from long_text to short_text since version 3"):
+    (definitions_dir / "children-v5.yaml").write_text(head + "key: what_helped" + tail, encoding="utf-8")
+    with pytest.raises(DefinitionError, match="changes type from long_text to short_text since version 4"):
         sync_questionnaires(session, definitions_dir)
 
 

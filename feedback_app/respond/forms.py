@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, Field, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -13,8 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..answers import encode_answer
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, answer_options
 from ..models import Question, QuestionnaireVersion
-
-FIELD_PREFIX = "q_"
+from .paging import FIELD_PREFIX, PagedForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -24,17 +22,20 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class QuestionnaireForm(FlaskForm):
+class QuestionnaireForm(PagedForm):
     """Base of every questionnaire form; the fields are added by :func:`form_class_for`."""
 
     submission_key = HiddenField()
 
-    def question_fields(self) -> list[tuple[Question, Field]]:
-        """The (question, field) pairs in the questionnaire's order."""
-        return [(question, self[FIELD_PREFIX + question.key]) for question in self._questions]
-
     def answers(self) -> dict[str, str]:
-        """The answers given, encoded for storage, keyed by question key (blanks left out)."""
+        """The answers given, encoded for storage, keyed by question key.
+
+        Blanks are left out, and so are answers to questions skip logic did not show.
+        """
+        return self.without_skipped(self.all_answers())
+
+    def all_answers(self) -> dict[str, str]:
+        """Every answer in the form, encoded for storage (blanks left out)."""
         out = {}
         for question, field in self.question_fields():
             encoded = encode_answer(question.type, field.data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -10,6 +11,8 @@ from .. import csrf
 from ..bursts import check_submission
 from ..db import db
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
+from ..drafts import discard_draft
+from .language import language_args, localise_form, wording
 from ..links import LinkState, find_link, is_token_text, link_state
 from ..models import LinkKind, ShareLink
 from ..responses import LinkFull, already_stored, store_response
@@ -64,6 +67,10 @@ def questions(token: str):
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():
+        if form.more_pages:
+            # Skip logic without JavaScript: "Continue" shows the questions the answers so far decide.
+            form.show_next_page()
+            return _questions_page(form, link, version, fixed_agency, next_page=True)
         if not form.answers():
             # A form with nothing in it is not a response: say so kindly, store nothing,
             # and leave a single-use link unused.
@@ -83,6 +90,11 @@ def questions(token: str):
                     answers[question.key] = fixed_agency
         codebook, _saved = current_codebook(db.session)
         derived = derive({q.key: q for q in version.questions}, answers, codebook)
+        language = wording(version).language
+        if not language.analysed:
+            # Screened all the same, but the analysers read English only: not analysed
+            # rather than analysed wrongly (the response records its language).
+            derived = {key: replace(item, features=None) for key, item in derived.items()}
         db.session.commit()  # end the read transaction: hold one connection at a time
         with db.write_session() as session:
             try:
@@ -94,17 +106,20 @@ def questions(token: str):
                     agency=agency,
                     submission_key=form.submission_key.data if is_token_text(form.submission_key.data) else None,
                     derived=derived,
+                    language=language.code,
                 )
             except LinkFull:
                 db.session.expire_all()  # see the link as the winning response left it
                 return _closed(link_state(find_link(db.session, token)), link)
+            discard_draft(session, request.form.get("draft_code"))  # sent: a saved draft has done its job
         if not submission.duplicate:
             check_submission(submission.response_id)  # marks junk bursts (feedback_app/bursts.py)
-        return redirect(url_for(".thanks", token=token))
+        return redirect(url_for(".thanks", token=token, **language_args(version)))
     return _questions_page(form, link, version, fixed_agency), 400 if form.errors else 200
 
 
 def _questions_page(form, link: ShareLink, version, fixed_agency: str | None, **notices) -> str:
+    localise_form(form, version)
     return render_template(
         "respond/questions.html",
         form=form,

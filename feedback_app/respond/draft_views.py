@@ -1,0 +1,92 @@
+"""Save and finish later: save a draft under a resume code, and resume it on any device."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..db import db
+from ..drafts import find_draft, normalise_code, save_draft
+from ..models import LinkKind, ResponseDraft, ShareLink
+from . import bp
+from .forms import FIELD_PREFIX, form_class_for, new_submission_key
+from .views import _agencies, _closed, _open_link, _questions_page
+
+
+def _form_for(link: ShareLink, formdata=None):
+    version = link.round.version
+    fixed_agency = link.agency if link.kind == LinkKind.AGENCY else None
+    form_class = form_class_for(version, _agencies(), fixed_agency)
+    return (form_class(formdata=formdata) if formdata is not None else form_class()), version, fixed_agency
+
+
+def _no_store(page: str, status: int = 200):
+    # The page shows a resume code once: no browser or proxy may keep a copy.
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/<token>/save")
+def save_draft_view(token: str):
+    """Keep the answers so far under a new resume code, shown once on the page this returns."""
+    link, state = _open_link(token)
+    if not state.accepting:
+        return _closed(state, link)
+    form, version, fixed_agency = _form_for(link)
+    answers = form.answers()
+    if not answers:
+        return _questions_page(form, link, version, fixed_agency, nothing_to_save=True), 400
+    db.session.commit()  # end the read transaction before writing
+    with db.write_session() as session:
+        code = save_draft(session, session.get(ShareLink, link.id), answers, form.pages_revealed,
+                          current_app.config["DRAFT_EXPIRY_DAYS"], replaces=request.form.get("draft_code"))
+    return _no_store(render_template(
+        "respond/draft_saved.html", version=version, code=code,
+        resume_url=url_for(".resume_draft", code=code, _external=True),
+        resume_page=url_for(".resume_start", _external=True),
+        days=current_app.config["DRAFT_EXPIRY_DAYS"],
+    ))
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+def resume_start():
+    """Where a respondent types the resume code they kept."""
+    if request.method == "POST":
+        return _resume(request.form.get("code", ""))
+    return render_template("respond/resume.html", version=None, error=None)
+
+
+@bp.get("/resume/<code>")
+def resume_draft(code: str):
+    """The link kept from "Save and finish later": the form with the saved answers."""
+    return _resume(code)
+
+
+def _resume(code: str):
+    draft = find_draft(db.session, code)
+    if draft is None:
+        error = ("That is not a resume code: it has 16 letters and numbers, like K7QF-2M9X-PA4T-W8RB."
+                 if normalise_code(code) is None else
+                 "No saved answers have that code. Saved answers are kept for "
+                 f"{current_app.config['DRAFT_EXPIRY_DAYS']} days and are gone once sent.")
+        return _no_store(render_template("respond/resume.html", version=None, error=error), 404)
+    link, state = _open_link(draft.link.token)
+    if not state.accepting:
+        return _closed(state, link)
+    form, version, fixed_agency = _form_for(link, _draft_formdata(draft, link))
+    page = _questions_page(form, link, version, fixed_agency, draft_code=normalise_code(code), resumed=True)
+    return _no_store(page)
+
+
+def _draft_formdata(draft: ResponseDraft, link: ShareLink) -> MultiDict:
+    """The draft's answers as if they had just been posted, so the form shows them."""
+    types = {question.key: question.type for question in link.round.version.questions}
+    data = MultiDict({"pages_shown": str(draft.pages_shown), "submission_key": new_submission_key()})
+    for key, value in draft.answers.items():
+        if types.get(key) == "multiple_choice":
+            for item in json.loads(value):
+                data.add(FIELD_PREFIX + key, item)
+        else:
+            data.add(FIELD_PREFIX + key, value)
+    return data

@@ -768,12 +768,29 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+#: The question a line of enquiry ends with, in words that fit who answered.
+AUDIENCE_PROMPTS = {
+    "children": "what are children telling us?",
+    "parents": "what are parents and carers telling us?",
+    "practitioners": "what is getting in the way for practitioners?",
+    "champions": "what support do the champions need?",
+    "auditors": "what does the audit evidence show about practice?",
+    "agency-leads": "what are agencies telling us?",
+}
+
+
+def audience_prompt(audience: str | None) -> str:
+    """The question a line of enquiry about ``audience``'s answers ends with."""
+    return AUDIENCE_PROMPTS.get(audience or "", "what are respondents telling us?")
+
+
 def lines_of_enquiry(
     comparison: pd.DataFrame,
     sentiment: pd.DataFrame,
     *,
     theme_names: Mapping[str, str] | None = None,
     max_lines: int = 8,
+    audience: str | None = None,
 ) -> list[str]:
     """Draft key lines of enquiry for the scrutiny event, as short sentences.
 
@@ -784,7 +801,8 @@ def lines_of_enquiry(
     round; otherwise (:func:`sentiment_by_round`) the questions whose latest
     round is most negative. Suppressed rows are never used. ``theme_names``
     maps keys to display names (e.g. from the codebook). Returns at most
-    ``max_lines`` sentences; ``[]`` when nothing qualifies.
+    ``max_lines`` sentences; ``[]`` when nothing qualifies. Lines about tone end with a
+    question that fits ``audience`` (who answered: ``children``, ``practitioners``…).
     """
     names = dict(theme_names or {})
     lines: list[str] = []
@@ -815,7 +833,7 @@ def lines_of_enquiry(
                     lines.append(
                         f"Answers to {r.question_key} about “{name}” carry the most negative tone in "
                         f"{r.round_label}: {_pct(r.share_negative)} negative ({r.n_negative} of "
-                        f"{r.n_responses}): what are children and families telling us?"
+                        f"{r.n_responses}): {audience_prompt(audience)}"
                     )
             else:
                 for r in latest.head(2).itertuples(index=False):

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from .compare import AUDIENCE_PROMPTS
 from .disclosure import DisclosurePolicy
 
 RAG_ORDER = {"Red": 0, "Amber": 1, "Green": 2}
@@ -471,14 +472,6 @@ QUESTION_PROMPTS = {
     "knew_about_cp_plan": "had the plan been shared with the child?",
     "knows_social_worker_name": "does each child know who their worker is?",
     "part_of_safety_planning": "were children involved in planning to keep them safe?",
-}
-AUDIENCE_PROMPTS = {
-    "children": "what are children telling us?",
-    "parents": "what are parents and carers telling us?",
-    "practitioners": "what is getting in the way for practitioners?",
-    "champions": "what support do the champions need?",
-    "auditors": "what does the audit evidence show about practice?",
-    "agency-leads": "what are agencies telling us?",
 }
 AUDIENCE_NOUNS = {
     "children": "children", "parents": "parents and carers", "practitioners": "practitioners",

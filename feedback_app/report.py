@@ -156,7 +156,8 @@ def build_report(
         if frame is None:
             continue
         if question.free_text:
-            free_text.append(_free_text_section(frame, question, codebook, policy, cache_folder))
+            free_text.append(_free_text_section(frame, question, codebook, policy, cache_folder,
+                                                audience=questionnaire.latest_version().audience))
         else:
             closed.append(summarise_closed(frame, question, policy))
     governance, governance_version = _governance(session, rounds, questionnaire)
@@ -178,8 +179,8 @@ def build_report(
 
 
 def _free_text_section(frame, question, codebook, policy: DisclosurePolicy,
-                       cache_folder: Path | None) -> FreeTextSection:
-    summary = summarise_free_text(frame, question, codebook, policy)
+                       cache_folder: Path | None, audience: str | None = None) -> FreeTextSection:
+    summary = summarise_free_text(frame, question, codebook, policy, audience=audience)
     section = FreeTextSection(
         summary=summary,
         theme_chart=Image(data_uri(summary.theme_chart_svg, "image/svg+xml"),

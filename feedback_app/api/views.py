@@ -148,7 +148,7 @@ def comparison(slug: str, question_key: str):
                          noun_phrases=question.free_text)
     if question.free_text:
         codebook, _saved = current_codebook(db.session)
-        summary = summarise_free_text(frame, question, codebook, policy)
+        summary = summarise_free_text(frame, question, codebook, policy, audience=found.latest_version().audience)
     else:
         summary = summarise_closed(frame, question, policy)
     return jsonify({"suppression_threshold": policy.min_count, "kind": "free_text" if question.free_text else "closed",

@@ -227,11 +227,13 @@ def summarise_free_text(
     policy: DisclosurePolicy | int,
     *,
     charts: bool = True,
+    audience: str | None = None,
 ) -> FreeTextSummary:
     """Theme shares, changes, sentiment, emerging phrases and lines of enquiry for one
     free-text question, suppressed as ``policy`` says (a bare threshold reads as the
     policy for people's answers). ``frame`` holds that question's answers only. Charts
-    (SVG text) are drawn unless ``charts`` is False."""
+    (SVG text) are drawn unless ``charts`` is False; lines of enquiry are worded for
+    ``audience`` (who answered the questionnaire)."""
     policy = DisclosurePolicy.of(policy)
     min_count = policy.min_count
     frame = canonical_themes(frame, codebook)
@@ -296,7 +298,8 @@ def summarise_free_text(
     ]
 
     emerging = _emerging(frame, latest, codebook, policy)
-    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names)
+    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names,
+                             audience=audience)
 
     summary = FreeTextSummary(question, rounds, themes, changes, sentiment_rows, emerging, latest, lines,
                               previous_round=previous_round)

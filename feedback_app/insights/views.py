@@ -232,7 +232,7 @@ def compare(slug: str, question_key: str):
     policy = filters.policy
     min_count = policy.min_count
     if question.free_text:
-        summary = summarise_free_text(frame, question, codebook, policy)
+        summary = summarise_free_text(frame, question, codebook, policy, audience=found.latest_version().audience)
         stale = stale_feature_count(db.session, codebook)
         template = "insights/compare_text.html"
     else:

@@ -195,3 +195,16 @@ def test_scale_mean_and_interval_per_round(make_answers):
                           + [(2, str(v), float("nan"), None, []) for v in [3, 4, 4, 5] * 5], question_key="c")
     change = scale_change(rising).iloc[0]
     assert change.direction == "rose" and change.p_value < 0.001 and change.test == "Mann-Whitney"
+
+
+@pytest.mark.parametrize("audience, ending", [
+    ("children", "what are children telling us?"),
+    ("practitioners", "what is getting in the way for practitioners?"),
+    ("auditors", "what does the audit evidence show about practice?"),
+])
+def test_lines_about_tone_end_in_words_that_fit_who_answered(rising_theme_answers, audience, ending):
+    lines = lines_of_enquiry(compare_rounds(rising_theme_answers), theme_sentiment(rising_theme_answers),
+                             audience=audience)
+    tone = [line for line in lines if "most negative tone" in line]
+    assert tone and all(line.endswith(ending) for line in tone)
+    assert not any("children and families" in line for line in lines)

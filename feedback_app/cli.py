@@ -266,7 +266,7 @@ def init_app(app: Flask) -> None:
         demo_command,
     ):
         app.cli.add_command(command)
-    from .cli_issue15 import COMMANDS as issue15_commands  # drafts, API tokens
+    from .cli_tokens_drafts import COMMANDS as tokens_drafts_commands  # drafts, API tokens
 
-    for command in issue15_commands:
+    for command in tokens_drafts_commands:
         app.cli.add_command(command)

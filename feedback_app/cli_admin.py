@@ -30,7 +30,7 @@ from .rounds import (
     rounds_to_schedule,
     schedule_rounds,
 )
-from .security import MAX_DB_INT, BaseUrlError, audit, checked_base_url
+from .security import COMMAND_LINE, MAX_DB_INT, BaseUrlError, audit, checked_base_url
 from .staff import StaffError, create_user, find_user, set_active, set_password
 
 
@@ -79,7 +79,7 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
         user = create_user(db.session, email, password, role)
     except StaffError as error:
         raise click.ClickException(str(error)) from None
-    audit("(command line)", "user-create", user=user.email, role=user.role.value)
+    audit(COMMAND_LINE, "user-create", user=user.email, role=user.role.value)
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
@@ -113,7 +113,7 @@ def users_deactivate(email: str) -> None:
         set_active(db.session, user, False)
     except StaffError as error:
         raise click.ClickException(str(error)) from None
-    audit("(command line)", "user-deactivate", user=user.email)
+    audit(COMMAND_LINE, "user-deactivate", user=user.email)
     click.echo(f"Deactivated {user.email}; they are signed out everywhere.")
 
 
@@ -124,7 +124,7 @@ def users_activate(email: str) -> None:
     """Re-activate EMAIL so they can sign in again."""
     user = _user(email)
     set_active(db.session, user, True)
-    audit("(command line)", "user-activate", user=user.email)
+    audit(COMMAND_LINE, "user-activate", user=user.email)
     click.echo(f"Activated {user.email}.")
 
 
@@ -143,7 +143,7 @@ def users_password(email: str, password_stdin: bool) -> None:
         set_password(db.session, user, password)
     except StaffError as error:
         raise click.ClickException(str(error)) from None
-    audit("(command line)", "password-reset", user=user.email)
+    audit(COMMAND_LINE, "password-reset", user=user.email)
     click.echo(f"New password set for {user.email}; they are signed out everywhere.")
 
 
@@ -179,10 +179,11 @@ def rounds_create(slug: str, label: str, opens: str, closes: str, version: int |
         found = find_version(db.session, slug, version)
         round_ = create_round_in_cadence(
             db.session, found, label, opens_on, closes_on, RoundStatus.DRAFT if draft else RoundStatus.OPEN,
-            reason, "command line",
+            reason, COMMAND_LINE,
         )
     except RoundError as error:
         raise click.ClickException(str(error)) from None
+    audit(COMMAND_LINE, "round-create", round_id=round_.id)
     click.echo(round_.id)
 
 
@@ -213,6 +214,7 @@ def rounds_close(round_id: int) -> None:
     """Close round ID now: its links stop taking answers."""
     round_ = _round(round_id)
     close_round(db.session, round_)
+    audit(COMMAND_LINE, "round-close", round_id=round_.id)
     click.echo(f"Closed round {round_.id} ({round_.label}).")
 
 
@@ -226,6 +228,7 @@ def rounds_open(round_id: int) -> None:
         open_round(db.session, round_)
     except RoundError as error:
         raise click.ClickException(str(error)) from None
+    audit(COMMAND_LINE, "round-open", round_id=round_.id)
     click.echo(f"Opened round {round_.id} ({round_.label}).")
 
 
@@ -257,6 +260,7 @@ def rounds_schedule(slug: str, start: str, end: str, version: int | None, yes: b
     if not yes:
         click.confirm("Create them?", abort=True, err=True)
     for round_ in schedule_rounds(db.session, found, planned):
+        audit(COMMAND_LINE, "round-create", round_id=round_.id)
         click.echo(f"{round_.id}\t{round_.label}")
 
 
@@ -309,7 +313,7 @@ def links_create(
         )
     except LinkError as error:
         raise click.ClickException(str(error)) from None
-    audit("(command line)", "links-create", round_id=round_.id, kind=kind, count=len(links))
+    audit(COMMAND_LINE, "links-create", round_id=round_.id, kind=kind, count=len(links))
     for link in links:
         click.echo(link_url(base, link))
 
@@ -342,5 +346,5 @@ def links_revoke(token: str) -> None:
     if link is None:
         raise click.ClickException("There is no link with that token; `feedback-app links list ROUND` shows them.")
     revoke_link(db.session, link)
-    audit("(command line)", "link-revoke", round_id=link.round_id, link_id=link.id)
+    audit(COMMAND_LINE, "link-revoke", round_id=link.round_id, link_id=link.id)
     click.echo(f"Revoked link {link.token[:8]}… of round {link.round_id} ({link.round.label}).")

@@ -15,6 +15,7 @@ from .db import db
 from .evidence.data import IndicatorImportRefused, import_indicator_csv, indicator_trends, load_indicators
 from .evidence.pack import PackError, build_pack
 from .rounds import RoundError, parse_day
+from .security import COMMAND_LINE, audit
 
 
 @click.group("indicators")
@@ -33,7 +34,7 @@ def import_command(file: str) -> None:
     agency as a stored one replaces it.
     """
     try:
-        stored = import_indicator_csv(db.session, Path(file).read_bytes(), "command line", Path(file).name)
+        stored = import_indicator_csv(db.session, Path(file).read_bytes(), COMMAND_LINE, Path(file).name)
     except IndicatorImportRefused as refused:
         lines = "\n".join(f"  {problem}" for problem in refused.problems)
         raise click.ClickException(f"{file} was not imported; nothing was stored. Fix:\n{lines}") from None
@@ -80,6 +81,7 @@ def pack_command(start: str, end: str, output: str) -> None:
     except (PackError, IndicatorError) as error:
         raise click.ClickException(str(error)) from None
     Path(output).write_text(html, encoding="utf-8")
+    audit(COMMAND_LINE, "pack-download", start=start, end=end)
     click.echo(f"Wrote the scrutiny pack to {output}.")
 
 

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from .db import db
 from .insights.clouds import cloud_cache_folder
 from .report import ReportError, build_report, parse_round_ids
+from .security import COMMAND_LINE, audit
 
 
 @click.command("report")
@@ -35,4 +36,5 @@ def report_command(slug: str, rounds: str | None, output: str) -> None:
     except ReportError as error:
         raise click.ClickException(str(error)) from None
     Path(output).write_text(html, encoding="utf-8")
+    audit(COMMAND_LINE, "report-download", questionnaire=slug, rounds=rounds)
     click.echo(f"Wrote the {slug} report to {output}.")

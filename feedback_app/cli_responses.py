@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from .db import db
 from .definitions import DefinitionError, load_agencies
 from .models import Round, RoundStatus
-from .security import audit
+from .security import COMMAND_LINE, audit
 from .text_analysis import analyse_stored_responses
 from .transfer import (
     EXPORT_FORMATS,
@@ -78,7 +78,7 @@ def responses_import(round_id: int, file: str, check: bool) -> None:
         raise click.ClickException(str(refused)) from None
     with db.write_session() as session:
         flags = analyse_stored_responses(session, report.response_ids)
-    audit("command line", "import", round_id=round_.id, responses=report.count, flagged=flags)
+    audit(COMMAND_LINE, "import", round_id=round_.id, responses=report.count, flagged=flags)
     if flags:
         click.echo(f"{flags} answer(s) were flagged to the safeguarding queue: please read them.")
     note = " The round is closed; the answers were added to it anyway." if round_.status == RoundStatus.CLOSED else ""
@@ -114,5 +114,5 @@ def responses_export(slug: str | None, round_id: int | None, fmt: str | None, ou
         target.write_bytes(data)
     except OSError as error:
         raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
-    audit("command line", "export", questionnaire=slug, round_id=round_id, responses=len(frame), format=fmt)
+    audit(COMMAND_LINE, "export", questionnaire=slug, round_id=round_id, responses=len(frame), format=fmt)
     click.echo(f"Exported {len(frame)} responses to {target}. It holds raw answers: keep it on partnership systems.")

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from .api_tokens import ApiTokenError, create_api_token, list_api_tokens, revoke_api_token
 from .db import db
 from .drafts import purge_expired
-from .security import audit
+from .security import COMMAND_LINE, audit
 
 
 @click.group("drafts")
@@ -23,7 +23,7 @@ def drafts_purge() -> None:
     with db.write_session() as session:
         deleted = purge_expired(session)
         session.commit()
-    audit("command line", "drafts-purge", deleted=deleted)
+    audit(COMMAND_LINE, "drafts-purge", deleted=deleted)
     click.echo(f"Deleted {deleted} expired draft(s).")
 
 

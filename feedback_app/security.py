@@ -294,6 +294,10 @@ def forget_old_counters(session: Session, older_than: timedelta = timedelta(days
 # ---------------------------------------------------------------- audit log
 
 
+#: Who the audit log names for a command run on the server (no staff account signs in there).
+COMMAND_LINE = "command line"
+
+
 def audit(actor: str, action: str, **detail) -> None:
     """Record that ``actor`` did ``action`` in its own transaction. Never records answers or IP addresses."""
     def _write() -> None:

@@ -324,3 +324,18 @@ def test_every_command_has_help(cli):
             result = _ok(cli.invoke(group, [name, "--help"]))
             first_line = command.help.splitlines()[0]
             assert " ".join(first_line.split()) in " ".join(result.output.split()), name
+
+
+def test_rounds_reports_and_packs_made_on_the_command_line_are_in_the_audit_log(cli, synced, tmp_path):
+    from feedback_app.models import AuditEvent
+
+    round_id = _round_id(cli)
+    _ok(cli.invoke(rounds_group, ["close", str(round_id)]))
+    _ok(cli.invoke(rounds_group, ["open", str(round_id)]))
+    _ok(cli.invoke(args=["report", "practitioners", "--output", str(tmp_path / "r.html")]))
+    _ok(cli.invoke(args=["pack", "--from", "2020-01-01", "--to", "2020-12-31", "--output", str(tmp_path / "p.html")]))
+    with synced.app_context():
+        events = db.session.execute(select(AuditEvent.actor, AuditEvent.action).order_by(AuditEvent.id)).all()
+    actions = [action for actor, action in events if actor == "command line"]
+    for action in ("round-create", "round-close", "round-open", "report-download", "pack-download"):
+        assert action in actions, (action, events)

@@ -121,6 +121,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "
         "served over HTTPS (production).",
     ),
+    # -- learned models and coding (issue 14)
+    Setting(
+        "SENTIMENT_DEVELOPMENT_DATA",
+        "",
+        "Path of the labelled FFT development CSV that `feedback-app model train` learns from besides the "
+        "partnership's own coded answers (overridden by `--development-data`). Unset: training uses the "
+        "coded answers alone. The file is not shipped; with no trained model stored, sentiment comes from "
+        "the lexicon rules.",
+    ),
 )
 
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}

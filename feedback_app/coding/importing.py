@@ -55,7 +55,7 @@ def read_coded_file(path: Path, text_column: str, codebook: Codebook, sentiment_
         raise CodingImportError([f"no column {c!r} (the columns are: {', '.join(frame.columns)})" for c in missing])
     if not sentiment_column and not themes_column:
         raise CodingImportError(["give --sentiment-column, --themes-column or both: there is nothing coded to import"])
-    known = set(codebook.keys()) | set(codebook.merged)
+    known = set(codebook.keys) | set(codebook.merged)
     problems: list[str] = []
     rows: list[CodedRow] = []
     for i, record in enumerate(frame.to_dict("records"), start=2):  # row 1 is the header

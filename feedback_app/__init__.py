@@ -94,6 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from . import evidence
 
     app.register_blueprint(evidence.bp)
+    app.register_blueprint(__import__("feedback_app.coding", fromlist=["bp"]).bp)  # issue 14: coding pages
 
     @app.get("/")
     def home():

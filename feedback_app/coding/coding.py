@@ -1,0 +1,121 @@
+"""Analysts' coding of answers: store a code, read the newest code, draw a sample to code.
+
+A code never overwrites the computed features: it is a row of its own (who, when), and
+analysis reads the newest code of an answer where there is one.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from analysis.sentiment import LABELS
+
+from ..definitions import TEXT_TYPES
+from ..models import Answer, AnswerFeature, Coding, Question, Response, Round
+
+
+class CodingError(ValueError):
+    """A code cannot be stored; the message says why."""
+
+
+@dataclass(frozen=True)
+class AnswerToCode:
+    """One answer as the coding page shows it."""
+
+    answer_id: int
+    text: str
+    question_key: str
+    round_label: str
+    computed_label: str | None
+    computed_themes: list[str]
+    coded: Coding | None
+
+
+def save_coding(session: Session, answer_id: int, sentiment: str | None, themes: list[str] | None,
+                coder: str, known_themes: set[str]) -> Coding:
+    """Store ``coder``'s code of answer ``answer_id`` (commits). Raises :class:`CodingError`
+    for an unknown answer, label or theme, or a code with neither sentiment nor themes."""
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        raise CodingError(f"there is no answer {answer_id}")
+    if sentiment is not None and sentiment not in LABELS:
+        raise CodingError(f"unknown sentiment {sentiment!r}")
+    unknown = sorted(set(themes or []) - known_themes)
+    if unknown:
+        raise CodingError(f"unknown theme(s): {', '.join(unknown)}")
+    if sentiment is None and themes is None:
+        raise CodingError("choose a sentiment or confirm the themes")
+    coding = Coding(answer_id=answer_id, text=answer.value, sentiment=sentiment,
+                    themes=list(themes) if themes is not None else None, coder=coder, source="app")
+    session.add(coding)
+    session.commit()
+    return coding
+
+
+def newest_codings(session: Session, answer_ids: list[int]) -> dict[int, Coding]:
+    """The newest code of each of ``answer_ids`` that has one."""
+    if not answer_ids:
+        return {}
+    rows = session.scalars(select(Coding).where(Coding.answer_id.in_(answer_ids))
+                           .order_by(Coding.coded_at, Coding.id))
+    return {row.answer_id: row for row in rows}
+
+
+def newest_coding_query():
+    """A subquery of the newest code of each coded answer: ``answer_id``, ``sentiment``, ``themes``.
+
+    For analysis queries to prefer the coded value over the computed one (outer join on
+    ``answer_id``).
+    """
+    newest = (select(Coding.answer_id, func.max(Coding.id).label("id"))
+              .where(Coding.answer_id.is_not(None)).group_by(Coding.answer_id).subquery())
+    return (select(Coding.answer_id, Coding.sentiment, Coding.themes)
+            .join(newest, newest.c.id == Coding.id).subquery("newest_coding"))
+
+
+def answer_to_code(session: Session, answer_id: int) -> AnswerToCode | None:
+    """The answer ``answer_id`` with its computed features and newest code, or None."""
+    row = session.execute(
+        select(Answer, Round.label, AnswerFeature.label, AnswerFeature.themes)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .where(Answer.id == answer_id)
+    ).first()
+    if row is None:
+        return None
+    answer, round_label, label, themes = row
+    return AnswerToCode(answer.id, answer.value, answer.question_key, round_label, label, list(themes or []),
+                        newest_codings(session, [answer.id]).get(answer.id))
+
+
+def next_to_code(session: Session, rng: random.Random | None = None) -> int | None:
+    """A random uncoded free-text answer, stratified: drawn from the computed sentiment label
+    with the fewest coded answers so far, so a sample covers every label. None when every
+    answer is coded."""
+    rng = rng or random.SystemRandom()
+    base = (
+        select(Answer.id, AnswerFeature.label)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
+        .join(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .where(Question.type.in_(TEXT_TYPES))
+    )
+    coded_ids = set(session.scalars(select(Coding.answer_id).where(Coding.answer_id.is_not(None))))
+    strata: dict[str, list[int]] = {}
+    coded_per_label: dict[str, int] = {}
+    for answer_id, label in session.execute(base):
+        if answer_id in coded_ids:
+            coded_per_label[label] = coded_per_label.get(label, 0) + 1
+        else:
+            strata.setdefault(label, []).append(answer_id)
+    if not strata:
+        return None
+    fewest = min(coded_per_label.get(label, 0) for label in strata)
+    label = rng.choice(sorted(label for label in strata if coded_per_label.get(label, 0) == fewest))
+    return rng.choice(strata[label])

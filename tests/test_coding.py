@@ -1,0 +1,90 @@
+"""Coding answers in the app: confirm or correct sentiment and themes, code a sample."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from feedback_app.db import db
+from feedback_app.models import Answer, AnswerFeature, Coding
+from tests.test_insights import store_answers
+
+TEXTS = ["My social worker listened to me", "There was no food at home", "I went to school",
+         "Nobody listened and I was hungry", "It was great"]
+
+
+@pytest.fixture
+def answers(app, make_round):
+    round_ = make_round("children", 1, opens_on=date(2024, 1, 1))
+    store_answers(app, round_, [{"what_did_not_help": text} for text in TEXTS])
+    with app.app_context():
+        return {a.value: a.id for a in db.session.scalars(select(Answer))}
+
+
+def test_an_analyst_corrects_an_answer_and_the_computed_features_stay(app, client, login, answers):
+    login("analyst")
+    answer_id = answers["There was no food at home"]
+    page = client.get(f"/coding/answers/{answer_id}").get_data(as_text=True)
+    assert "There was no food at home" in page and "not coded yet" in page
+    response = client.post(f"/coding/answers/{answer_id}",
+                           data={"sentiment": "negative", "themes": ["practical_needs", "feeling_safe"]})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    coded = re.search(r'<dd id="coded-value">(.*?)</dd>', page, re.S).group(1)
+    assert "Coded" in coded and "negative" in coded and "analyst@example.org" in coded
+    with app.app_context():
+        coding = db.session.scalars(select(Coding)).one()
+        assert (coding.sentiment, sorted(coding.themes), coding.source) == (
+            "negative", ["feeling_safe", "practical_needs"], "app")
+        feature = db.session.get(AnswerFeature, answer_id)
+        assert "feeling_safe" not in feature.themes  # the computed features are untouched
+
+
+def test_bad_codes_are_refused_with_a_message(client, login, answers):
+    login("analyst")
+    answer_id = answers["It was great"]
+    page = client.post(f"/coding/answers/{answer_id}", data={"sentiment": "ecstatic"})
+    assert page.status_code == 200
+    assert "Not a valid choice" in page.get_data(as_text=True)
+    assert client.get("/coding/answers/999999").status_code == 404
+
+
+def test_anonymous_visitors_cannot_code(client, answers):
+    assert client.get("/coding/sample").status_code == 302
+    assert client.post(f"/coding/answers/{answers['It was great']}", data={"sentiment": "negative"}).status_code == 302
+
+
+def test_the_sample_serves_each_uncoded_answer_once_then_says_done(app, client, login, answers):
+    login("analyst")
+    seen = []
+    for _ in range(len(TEXTS)):
+        response = client.get("/coding/sample")
+        assert response.status_code == 302
+        location = response.headers["Location"]
+        answer_id = int(re.search(r"/coding/answers/(\d+)", location).group(1))
+        seen.append(answer_id)
+        page = client.get(location).get_data(as_text=True)
+        assert "Save code and show the next answer" in page
+        saved = client.post(location, data={"sentiment": "neutral", "next": "/coding/sample"})
+        assert saved.headers["Location"].endswith("/coding/sample")
+    assert sorted(seen) == sorted(answers.values())
+    assert "Every analysed answer has been coded" in client.get("/coding/sample").get_data(as_text=True)
+
+
+def test_the_sample_is_stratified_by_computed_sentiment(app, answers):
+    from feedback_app.coding.coding import next_to_code, save_coding
+
+    with app.app_context():
+        labels = {a: db.session.get(AnswerFeature, a).label for a in answers.values()}
+        drawn = []
+        for seed in range(len(answers)):
+            answer_id = next_to_code(db.session, random.Random(seed))
+            drawn.append(labels[answer_id])
+            save_coding(db.session, answer_id, "neutral", None, "sam", set())
+    # every computed label is drawn before any label is drawn a second time
+    distinct = len(set(labels.values()))
+    assert len(set(drawn[:distinct])) == distinct

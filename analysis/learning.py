@@ -53,6 +53,8 @@ DEFAULT_C = 0.5
 DEFAULT_CODED_WEIGHT = 3.0
 #: the rules' scores are scaled by this before stacking, so they compete with the TF-IDF columns
 RULE_FEATURE_SCALE = 2.0
+#: the TF-IDF columns are scaled by this: below 1 regularises the words more than the rules' scores
+DEFAULT_TEXT_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,11 @@ class SentimentModel:
 
     def _matrix(self, texts: Sequence[str], nothing_means: Sequence[str] | str) -> sparse.csr_matrix:
         texts = [str(t or "") for t in texts]
+        text_weight = self.params.get("text_weight", DEFAULT_TEXT_WEIGHT)
         return sparse.hstack([
-            self.words.transform(texts),
-            self.chars.transform(texts),
-            sparse.csr_matrix(rule_features(texts, nothing_means) * RULE_FEATURE_SCALE),
+            self.words.transform(texts) * text_weight,
+            self.chars.transform(texts) * text_weight,
+            sparse.csr_matrix(rule_features(texts, nothing_means) * self.params.get("rule_weight", RULE_FEATURE_SCALE)),
         ]).tocsr()
 
     def predict(self, texts: Sequence[str], nothing_means: Sequence[str] | str = "positive") -> list[str]:
@@ -164,7 +167,9 @@ def _char_vectoriser() -> TfidfVectorizer:
 
 
 def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[LabelledText] = (), *,
-                          coded_weight: float = DEFAULT_CODED_WEIGHT, c: float = DEFAULT_C) -> SentimentModel:
+                          coded_weight: float = DEFAULT_CODED_WEIGHT, c: float = DEFAULT_C,
+                          text_weight: float = DEFAULT_TEXT_WEIGHT,
+                          rule_weight: float = RULE_FEATURE_SCALE) -> SentimentModel:
     """Fit a :class:`SentimentModel` on development rows plus coded rows (weighted ``coded_weight``).
 
     Raises ``ValueError`` when there are no rows or fewer than two labels, or a
@@ -186,7 +191,8 @@ def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[L
     chars.fit(texts)
     model = SentimentModel(words, chars, LogisticRegression(C=c, max_iter=2000, class_weight="balanced"),
                            n_development=n_dev, n_coded=len(rows) - n_dev,
-                           params={"c": c, "coded_weight": coded_weight})
+                           params={"c": c, "coded_weight": coded_weight, "text_weight": text_weight,
+                                   "rule_weight": rule_weight})
     matrix = model._matrix(texts, [r.nothing_means for r in rows])
     model.classifier.fit(matrix, [r.label for r in rows], sample_weight=weights)
     return model

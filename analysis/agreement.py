@@ -42,6 +42,8 @@ class Agreement:
     theme_alpha: float | None
     theme_kappa: dict[str, float | None] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
+    #: the themes either coder chose at least once
+    used_themes: frozenset[str] = frozenset()
 
 
 def cohen_kappa(first: Sequence[object], second: Sequence[object]) -> float | None:
@@ -96,4 +98,5 @@ def agreement(first: Mapping[object, Code], second: Mapping[object, Code], theme
         theme_alpha=krippendorff_alpha(pooled_a, pooled_b),
         theme_kappa=theme_kappa,
         disagreements=disagreements,
+        used_themes=frozenset(t for u in units for t in first[u].themes | second[u].themes),
     )

@@ -169,7 +169,7 @@ def _char_vectoriser() -> TfidfVectorizer:
 def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[LabelledText] = (), *,
                           coded_weight: float = DEFAULT_CODED_WEIGHT, c: float = DEFAULT_C,
                           text_weight: float = DEFAULT_TEXT_WEIGHT,
-                          rule_weight: float = RULE_FEATURE_SCALE) -> SentimentModel:
+                          rule_weight: float = RULE_FEATURE_SCALE, balanced: bool = True) -> SentimentModel:
     """Fit a :class:`SentimentModel` on development rows plus coded rows (weighted ``coded_weight``).
 
     Raises ``ValueError`` when there are no rows or fewer than two labels, or a
@@ -189,7 +189,7 @@ def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[L
     words, chars = _word_vectoriser(), _char_vectoriser()
     words.fit(texts)
     chars.fit(texts)
-    model = SentimentModel(words, chars, LogisticRegression(C=c, max_iter=2000, class_weight="balanced"),
+    model = SentimentModel(words, chars, LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None),
                            n_development=n_dev, n_coded=len(rows) - n_dev,
                            params={"c": c, "coded_weight": coded_weight, "text_weight": text_weight,
                                    "rule_weight": rule_weight})

@@ -88,3 +88,37 @@ def test_the_sample_is_stratified_by_computed_sentiment(app, answers):
     # every computed label is drawn before any label is drawn a second time
     distinct = len(set(labels.values()))
     assert len(set(drawn[:distinct])) == distinct
+
+
+def test_two_coders_code_blind_and_the_agreement_page_shows_known_kappa(app, client, login, answers):
+    # first coder codes four answers; sentiment only
+    first_codes = {"My social worker listened to me": "positive", "There was no food at home": "negative",
+                   "I went to school": "neutral", "It was great": "positive"}
+    second_codes = {"My social worker listened to me": "positive", "There was no food at home": "negative",
+                    "I went to school": "positive", "It was great": "positive"}
+    login("analyst", "first@example.org")
+    for text, label in first_codes.items():
+        client.post(f"/coding/answers/{answers[text]}", data={"sentiment": label, "themes": []})
+    client.get("/auth/logout")
+    client.post("/auth/logout")
+    login("analyst", "second@example.org")
+    for _ in range(len(second_codes)):
+        location = client.get("/coding/blind").headers["Location"]
+        page = client.get(location).get_data(as_text=True)
+        assert "Blind coding" in page and "first@example.org" not in page
+        text = next(t for t in second_codes if t in page)
+        client.post(location, data={"sentiment": second_codes[text], "blind": "1"})
+    # observed 3/4; first: pos 2/4, neg 1/4, neu 1/4; second: pos 3/4, neg 1/4 -> expected 0.5*0.75 + 0.25*0.25 = 0.4375
+    expected = (0.75 - 0.4375) / (1 - 0.4375)
+    page = client.get("/coding/agreement?first=first@example.org&second=second@example.org").get_data(as_text=True)
+    kappa = re.search(r'<dd id="sentiment-kappa">([^<]*)</dd>', page).group(1)
+    assert kappa == f"{expected:.2f}"
+    assert "Disagreements (1)" in page and "I went to school" in page
+    answer_id = answers["I went to school"]
+    client.post("/coding/agreement", data={"answer_id": answer_id, "sentiment": "neutral",
+                                           "first": "first@example.org", "second": "second@example.org"})
+    with app.app_context():
+        from feedback_app.coding.coding import newest_codings
+
+        final = newest_codings(db.session, [answer_id])[answer_id]
+        assert (final.sentiment, final.source) == ("neutral", "agreed")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from analysis.agreement import Agreement, Code, agreement
 from analysis.sentiment import LABELS
 
 from ..definitions import TEXT_TYPES
@@ -36,7 +37,7 @@ class AnswerToCode:
 
 
 def save_coding(session: Session, answer_id: int, sentiment: str | None, themes: list[str] | None,
-                coder: str, known_themes: set[str]) -> Coding:
+                coder: str, known_themes: set[str], source: str = "app") -> Coding:
     """Store ``coder``'s code of answer ``answer_id`` (commits). Raises :class:`CodingError`
     for an unknown answer, label or theme, or a code with neither sentiment nor themes."""
     answer = session.get(Answer, answer_id)
@@ -50,7 +51,7 @@ def save_coding(session: Session, answer_id: int, sentiment: str | None, themes:
     if sentiment is None and themes is None:
         raise CodingError("choose a sentiment or confirm the themes")
     coding = Coding(answer_id=answer_id, text=answer.value, sentiment=sentiment,
-                    themes=list(themes) if themes is not None else None, coder=coder, source="app")
+                    themes=list(themes) if themes is not None else None, coder=coder, source=source)
     session.add(coding)
     session.commit()
     return coding
@@ -77,8 +78,11 @@ def newest_coding_query():
             .join(newest, newest.c.id == Coding.id).subquery("newest_coding"))
 
 
-def answer_to_code(session: Session, answer_id: int) -> AnswerToCode | None:
-    """The answer ``answer_id`` with its computed features and newest code, or None."""
+def answer_to_code(session: Session, answer_id: int, coder: str | None = None) -> AnswerToCode | None:
+    """The answer ``answer_id`` with its computed features and newest code, or None.
+
+    With ``coder`` (blind coding) only that coder's own code is shown.
+    """
     row = session.execute(
         select(Answer, Round.label, AnswerFeature.label, AnswerFeature.themes)
         .join(Response, Response.id == Answer.response_id)
@@ -89,14 +93,15 @@ def answer_to_code(session: Session, answer_id: int) -> AnswerToCode | None:
     if row is None:
         return None
     answer, round_label, label, themes = row
-    return AnswerToCode(answer.id, answer.value, answer.question_key, round_label, label, list(themes or []),
-                        newest_codings(session, [answer.id]).get(answer.id))
+    coded = (codes_by_coder(session, coder).get(answer.id) if coder
+             else newest_codings(session, [answer.id]).get(answer.id))
+    return AnswerToCode(answer.id, answer.value, answer.question_key, round_label, label, list(themes or []), coded)
 
 
-def next_to_code(session: Session, rng: random.Random | None = None) -> int | None:
+def next_to_code(session: Session, rng: random.Random | None = None, exclude: set[int] | None = None) -> int | None:
     """A random uncoded free-text answer, stratified: drawn from the computed sentiment label
     with the fewest coded answers so far, so a sample covers every label. None when every
-    answer is coded."""
+    answer is coded. With ``exclude``, only those answers count as coded."""
     rng = rng or random.SystemRandom()
     base = (
         select(Answer.id, AnswerFeature.label)
@@ -106,7 +111,8 @@ def next_to_code(session: Session, rng: random.Random | None = None) -> int | No
         .join(AnswerFeature, AnswerFeature.answer_id == Answer.id)
         .where(Question.type.in_(TEXT_TYPES))
     )
-    coded_ids = set(session.scalars(select(Coding.answer_id).where(Coding.answer_id.is_not(None))))
+    coded_ids = exclude if exclude is not None else set(
+        session.scalars(select(Coding.answer_id).where(Coding.answer_id.is_not(None))))
     strata: dict[str, list[int]] = {}
     coded_per_label: dict[str, int] = {}
     for answer_id, label in session.execute(base):
@@ -119,3 +125,53 @@ def next_to_code(session: Session, rng: random.Random | None = None) -> int | No
     fewest = min(coded_per_label.get(label, 0) for label in strata)
     label = rng.choice(sorted(label for label in strata if coded_per_label.get(label, 0) == fewest))
     return rng.choice(strata[label])
+
+
+def next_to_code_blind(session: Session, coder: str, rng: random.Random | None = None) -> int | None:
+    """For a second coder: an answer another coder has coded and ``coder`` has not (so both
+    code the same sample), else any answer ``coder`` has not coded; None when none is left."""
+    rng = rng or random.SystemRandom()
+    rows = session.execute(select(Coding.answer_id, Coding.coder).where(Coding.answer_id.is_not(None),
+                                                                        Coding.source == "app")).all()
+    mine = {answer_id for answer_id, who in rows if who == coder}
+    others = sorted({answer_id for answer_id, who in rows if who != coder} - mine)
+    if others:
+        return rng.choice(others)
+    return next_to_code(session, rng, exclude=mine)
+
+
+def codes_by_coder(session: Session, coder: str) -> dict[int, Coding]:
+    """``coder``'s newest code of each answer they coded in the app."""
+    rows = session.scalars(select(Coding).where(Coding.coder == coder, Coding.source == "app",
+                                                Coding.answer_id.is_not(None)).order_by(Coding.coded_at, Coding.id))
+    return {row.answer_id: row for row in rows}
+
+
+def coders(session: Session) -> list[str]:
+    """Everyone who has coded answers in the app."""
+    return sorted(session.scalars(select(Coding.coder).where(Coding.source == "app").distinct()))
+
+
+def two_coder_agreement(session: Session, first: str, second: str, themes: list[str]) -> Agreement:
+    """Agreement of coders ``first`` and ``second`` on the answers both coded in the app."""
+    def codes(coder: str) -> dict[int, Code]:
+        return {answer_id: Code(c.sentiment, frozenset(c.themes or ()))
+                for answer_id, c in codes_by_coder(session, coder).items()}
+
+    return agreement(codes(first), codes(second), themes)
+
+
+def answer_texts(session: Session, answer_ids: list[int]) -> dict[int, str]:
+    """The text of each answer in ``answer_ids``."""
+    if not answer_ids:
+        return {}
+    return dict(session.execute(select(Answer.id, Answer.value).where(Answer.id.in_(answer_ids))).all())
+
+
+def agreed_codes(session: Session, answer_ids: list[int]) -> dict[int, Coding]:
+    """The newest agreed final code of each of ``answer_ids`` that has one."""
+    if not answer_ids:
+        return {}
+    rows = session.scalars(select(Coding).where(Coding.answer_id.in_(answer_ids), Coding.source == "agreed")
+                           .order_by(Coding.coded_at, Coding.id))
+    return {row.answer_id: row for row in rows}

@@ -16,6 +16,7 @@ from analysis.agreement import Agreement, Code, agreement
 from analysis.sentiment import LABELS
 
 from ..definitions import TEXT_TYPES
+from .models_store import describe_analyser
 from ..models import Answer, AnswerFeature, Coding, Question, Response, Round
 
 
@@ -34,6 +35,8 @@ class AnswerToCode:
     computed_label: str | None
     computed_themes: list[str]
     coded: Coding | None
+    #: what labelled the computed sentiment, e.g. "sentiment model version 2" or "the lexicon rules"
+    computed_by: str = ""
 
 
 def save_coding(session: Session, answer_id: int, sentiment: str | None, themes: list[str] | None,
@@ -84,7 +87,7 @@ def answer_to_code(session: Session, answer_id: int, coder: str | None = None) -
     With ``coder`` (blind coding) only that coder's own code is shown.
     """
     row = session.execute(
-        select(Answer, Round.label, AnswerFeature.label, AnswerFeature.themes)
+        select(Answer, Round.label, AnswerFeature.label, AnswerFeature.themes, AnswerFeature.analyser_version)
         .join(Response, Response.id == Answer.response_id)
         .join(Round, Round.id == Response.round_id)
         .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
@@ -92,10 +95,11 @@ def answer_to_code(session: Session, answer_id: int, coder: str | None = None) -
     ).first()
     if row is None:
         return None
-    answer, round_label, label, themes = row
+    answer, round_label, label, themes, analyser_version = row
     coded = (codes_by_coder(session, coder).get(answer.id) if coder
              else newest_codings(session, [answer.id]).get(answer.id))
-    return AnswerToCode(answer.id, answer.value, answer.question_key, round_label, label, list(themes or []), coded)
+    return AnswerToCode(answer.id, answer.value, answer.question_key, round_label, label, list(themes or []), coded,
+                        describe_analyser(analyser_version) if analyser_version else "")
 
 
 def next_to_code(session: Session, rng: random.Random | None = None, exclude: set[int] | None = None) -> int | None:

@@ -162,6 +162,18 @@ def analyser_version(model_version: int | None) -> str:
     return ANALYSER_VERSION if model_version is None else f"{ANALYSER_VERSION}+m{model_version}"
 
 
+def model_version_of(stored_analyser_version: str) -> int | None:
+    """The model version named in a stored analyser version ("1.0+m3" -> 3), or None for the rules."""
+    _base, _plus, model = stored_analyser_version.partition("+m")
+    return int(model) if model.isdigit() else None
+
+
+def describe_analyser(stored_analyser_version: str) -> str:
+    """What labelled sentiment, in words: "sentiment model version 3" or "the lexicon rules"."""
+    version = model_version_of(stored_analyser_version)
+    return f"sentiment model version {version}" if version else "the lexicon rules"
+
+
 def relabel(features: list[tuple[TextFeatures, str, str]], model_version: int | None,
             model: SentimentModel | None) -> list[TextFeatures]:
     """``features`` (with each answer's text and ``nothing_means``) with the model's labels

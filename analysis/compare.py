@@ -13,7 +13,10 @@ Small numbers are suppressed so that no child can be identified: a count
 between 1 and ``min_count - 1`` is withheld (``<NA>``) and shown as
 "fewer than N" in the matching ``*_display`` column, and every share,
 difference or test derived from it is withheld too (``NaN``). Zero is shown.
-A round with fewer than ``min_count`` answers is suppressed whole.
+A round with fewer than ``min_count`` answers is suppressed whole. Where counts
+add up to a shown total (sentiment labels, single-choice options) the next-smallest
+count is withheld as well (secondary suppression). The rules are those of
+:mod:`analysis.disclosure`.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .disclosure import SECONDARY_LABEL, DisclosurePolicy, suppressed_label
 from .text import content_tokens
 
 __all__ = [
@@ -35,6 +39,9 @@ __all__ = [
     "sentiment_by_round",
     "theme_sentiment",
     "choice_distribution",
+    "choice_change",
+    "scale_by_round",
+    "scale_change",
     "representative_quotes",
     "lines_of_enquiry",
 ]
@@ -49,11 +56,6 @@ ALPHA = 0.05
 
 # ---------------------------------------------------------------------------
 # helpers
-
-def suppressed_label(min_count: int) -> str:
-    """The text shown instead of a small count: ``"fewer than 5"``."""
-    return f"fewer than {min_count}"
-
 
 def _require(answers: pd.DataFrame, columns: Iterable[str]) -> None:
     missing = [c for c in columns if c not in answers.columns]
@@ -94,12 +96,20 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _is_small(n: int, min_count: int) -> bool:
-    return 0 < n < min_count
+    return DisclosurePolicy(int(min_count)).is_small(n)
 
 
-def _display(n: int | None, suppressed: bool, min_count: int) -> str:
+def _partition_hidden(counts: Sequence[int], min_count: int) -> list[bool]:
+    """Primary and secondary suppression of cells adding up to a shown total
+    (:meth:`analysis.disclosure.DisclosurePolicy.suppress_partition`)."""
+    return DisclosurePolicy(int(min_count)).suppress_partition([int(k) for k in counts])
+
+
+def _display(n: int | None, suppressed: bool, min_count: int, secondary: bool = False) -> str:
+    """A count as shown: the count, "fewer than N", or "withheld" for a count that is not
+    small but is hidden so that a small one beside it cannot be worked out."""
     if suppressed:
-        return suppressed_label(min_count)
+        return SECONDARY_LABEL if secondary else suppressed_label(min_count)
     return "" if n is None else str(int(n))
 
 
@@ -360,12 +370,14 @@ def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, mi
     small = n < min_count
     row: dict[str, Any] = {"n_responses": None if small else n,
                            "n_responses_display": _display(n, small, min_count)}
-    for lab, k in zip(_LABELS, label_counts):
+    # Positive, neutral and negative add up to the round's answers: secondary suppression.
+    hidden = _partition_hidden(label_counts, min_count)
+    for lab, k, hide in zip(_LABELS, label_counts, hidden):
         k = int(k)
-        sup = small or _is_small(k, min_count)
+        sup = small or hide
         row[f"n_{lab}"] = None if sup else k
         row[f"share_{lab}"] = float("nan") if sup or n == 0 else k / n
-        row[f"n_{lab}_display"] = _display(k, sup, min_count)
+        row[f"n_{lab}_display"] = _display(k, sup, min_count, secondary=not small and not _is_small(k, min_count))
     mean, lo, hi = _mean_interval(polarity) if not small else (float("nan"),) * 3
     row.update(mean_polarity=mean, ci_low=lo, ci_high=hi, suppressed=small)
     return row
@@ -511,9 +523,14 @@ def choice_distribution(
             for os_ in in_round["_choices"]:
                 for o in os_:
                     counts[o] += 1
-            for o in option_list:
+            # One option per answer: the options add up to the round's answers, so a withheld
+            # count needs a second one withheld beside it (secondary suppression).
+            single = all(len(os_) == 1 for os_ in in_round["_choices"])
+            hidden = (_partition_hidden([counts[o] for o in option_list], min_count) if single
+                      else [_is_small(counts[o], min_count) for o in option_list])
+            for o, hide in zip(option_list, hidden):
                 k = counts[o]
-                sup = small_round or _is_small(k, min_count)
+                sup = small_round or hide
                 rows.append({
                     **rnd.to_dict(), "option": o,
                     "n_responses": None if small_round else n_resp,
@@ -521,13 +538,160 @@ def choice_distribution(
                     "share": float("nan") if sup else k / n_resp,
                     "suppressed": sup,
                     "n_responses_display": _display(n_resp, small_round, min_count),
-                    "count_display": _display(k, sup, min_count),
+                    "count_display": _display(k, sup, min_count,
+                                              secondary=not small_round and not _is_small(k, min_count)),
                 })
     out = pd.DataFrame(rows, columns=[*_ROUND_COLS, "option", "n_responses", "count", "share", "suppressed",
                                       "n_responses_display", "count_display"])
     out["n_responses"] = _nullable_int(list(out["n_responses"]))
     out["count"] = _nullable_int(list(out["count"]))
     out["share"] = out["share"].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+PERMUTATIONS = 4000
+
+
+def _contingency_test(table: np.ndarray) -> tuple[float, str]:
+    """p-value and test name for a rounds × options table of counts: chi-square when
+    every expected count is at least 5, otherwise Fisher's exact test (2 × 2) or its
+    Monte Carlo form for larger tables (fixed seed, so the same table gives the same p)."""
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        return 1.0, "none"
+    expected = stats.contingency.expected_freq(table)
+    if expected.min() >= 5:
+        return float(stats.chi2_contingency(table, correction=table.shape == (2, 2))[1]), "chi-square"
+    if table.shape == (2, 2):
+        return float(stats.fisher_exact(table.astype(int))[1]), "fisher"
+    rounds = np.repeat(np.arange(table.shape[0]), table.sum(axis=1).astype(int))
+    options = np.concatenate([np.repeat(np.arange(table.shape[1]), row.astype(int)) for row in table])
+
+    def statistic(labels: np.ndarray) -> float:
+        observed = np.zeros(table.shape)
+        np.add.at(observed, (rounds, labels), 1)
+        return float(((observed - expected) ** 2 / expected).sum())
+
+    seen = statistic(options)
+    rng = np.random.default_rng(20190701)
+    as_extreme = sum(statistic(rng.permutation(options)) >= seen - 1e-9 for _ in range(PERMUTATIONS))
+    return (1 + as_extreme) / (1 + PERMUTATIONS), "fisher (Monte Carlo)"
+
+
+def choice_change(distribution: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """Did the spread of answers change between consecutive rounds of a closed question?
+
+    ``distribution`` is :func:`choice_distribution` output. For each pair of consecutive
+    rounds (per question key) the test compares the options shown in both rounds, with
+    the withheld options pooled into one column, so the test uses nothing a reader
+    could not already work out from the shown counts and totals. Returns columns
+    ``question_key, round_from, round_from_label, round_to, round_to_label, test,
+    p_value, significant, suppressed``; a pair with a round of fewer than ``min_count``
+    answers is ``suppressed`` (no test). Raises ``ValueError`` for missing columns.
+    """
+    _require(distribution, ["question_key", "round_id", "round_label", "round_order", "option",
+                            "n_responses", "count", "suppressed"])
+    rows: list[dict[str, Any]] = []
+    for question_key, qframe in distribution.groupby("question_key", sort=True):
+        rounds = qframe.drop_duplicates("round_id").sort_values(["round_order", "round_id"], kind="stable")
+        records = rounds.to_dict("records")
+        for prev, cur in zip(records, records[1:]):
+            row = {"question_key": question_key, "round_from": prev["round_id"],
+                   "round_from_label": prev["round_label"], "round_to": cur["round_id"],
+                   "round_to_label": cur["round_label"], "test": "", "p_value": float("nan"),
+                   "significant": False, "suppressed": True}
+            if not (pd.isna(prev["n_responses"]) or pd.isna(cur["n_responses"])):
+                pair = qframe[qframe["round_id"].isin([prev["round_id"], cur["round_id"]])]
+                shown = pair.groupby("option", sort=False)["suppressed"].transform("any") == False  # noqa: E712
+                columns = []
+                for rid in (prev["round_id"], cur["round_id"]):
+                    part = pair[(pair["round_id"] == rid) & shown]
+                    total = int(pair.loc[pair["round_id"] == rid, "n_responses"].iloc[0])
+                    counts = [int(k) for k in part["count"]]
+                    columns.append(counts + [total - sum(counts)])
+                p, test = _contingency_test(np.array(columns, dtype=float))
+                row.update(test=test, p_value=p, significant=p < ALPHA, suppressed=False)
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=["question_key", "round_from", "round_from_label", "round_to",
+                                      "round_to_label", "test", "p_value", "significant", "suppressed"])
+    out["p_value"] = out["p_value"].astype("float64")
+    out["significant"] = out["significant"].astype(bool)
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def scale_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """Mean answer and its 95% t-interval per question key and round, for scale questions
+    (``value`` holds a number such as "4"; other values are ignored).
+
+    Returns columns ``question_key, round_id, round_label, round_order, n_responses,
+    mean, ci_low, ci_high, suppressed, n_responses_display``; a round with fewer than
+    ``min_count`` numeric answers is suppressed (mean and interval NaN). Raises
+    ``ValueError`` for missing columns or a bad ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value"])
+    frame = answers.assign(_number=pd.to_numeric(answers["value"], errors="coerce"))
+    frame = frame[frame["_number"].notna()]
+    rows = []
+    for _, rnd in _rounds(frame).iterrows():
+        values = frame.loc[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"]),
+                           "_number"].to_numpy(dtype=float)
+        small = len(values) < min_count
+        mean, low, high = (float("nan"),) * 3 if small else _mean_interval(values)
+        rows.append({**rnd.to_dict(), "n_responses": None if small else len(values), "mean": mean,
+                     "ci_low": low, "ci_high": high, "suppressed": small,
+                     "n_responses_display": _display(len(values), small, min_count)})
+    out = pd.DataFrame(rows, columns=[*_ROUND_COLS, "n_responses", "mean", "ci_low", "ci_high", "suppressed",
+                                      "n_responses_display"])
+    out["n_responses"] = _nullable_int(list(out["n_responses"]))
+    for c in ("mean", "ci_low", "ci_high"):
+        out[c] = out[c].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def scale_change(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """Did answers on a 1-5 scale move between consecutive rounds of a question?
+
+    A Mann-Whitney U test (two-sided) of the numeric answers of each pair of consecutive
+    rounds: a rank test fits an ordinal scale and uses no single cell of the table, so
+    withheld counts stay withheld. Returns columns ``question_key, round_from,
+    round_from_label, round_to, round_to_label, test, p_value, significant, direction,
+    suppressed``; ``direction`` is "rose" / "fell" (significant, by the means) or "no
+    clear change"; a pair with a round of fewer than ``min_count`` answers is
+    ``suppressed``. Raises ``ValueError`` for missing columns or a bad ``min_count``.
+    """
+    _check_min_count(min_count)
+    _require(answers, ["round_id", "round_label", "round_order", "question_key", "value"])
+    frame = answers.assign(_number=pd.to_numeric(answers["value"], errors="coerce"))
+    frame = frame[frame["_number"].notna()]
+    rows: list[dict[str, Any]] = []
+    for question_key, qframe in frame.groupby("question_key", sort=True):
+        records = _rounds(qframe).to_dict("records")
+        for prev, cur in zip(records, records[1:]):
+            before = qframe.loc[qframe["round_id"] == prev["round_id"], "_number"].to_numpy(dtype=float)
+            after = qframe.loc[qframe["round_id"] == cur["round_id"], "_number"].to_numpy(dtype=float)
+            row = {"question_key": question_key, "round_from": prev["round_id"],
+                   "round_from_label": prev["round_label"], "round_to": cur["round_id"],
+                   "round_to_label": cur["round_label"], "test": "", "p_value": float("nan"),
+                   "significant": False, "direction": "suppressed", "suppressed": True}
+            if len(before) >= min_count and len(after) >= min_count:
+                if np.ptp(np.concatenate([before, after])) == 0:
+                    p = 1.0
+                else:
+                    p = float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+                significant = p < ALPHA
+                direction = ("rose" if after.mean() > before.mean() else "fell") if significant else "no clear change"
+                row.update(test="Mann-Whitney", p_value=p, significant=significant, direction=direction,
+                           suppressed=False)
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=["question_key", "round_from", "round_from_label", "round_to",
+                                      "round_to_label", "test", "p_value", "significant", "direction",
+                                      "suppressed"])
+    out["p_value"] = out["p_value"].astype("float64")
+    out["significant"] = out["significant"].astype(bool)
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
 

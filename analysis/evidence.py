@@ -19,6 +19,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from .disclosure import DisclosurePolicy
+
 RAG_ORDER = {"Red": 0, "Amber": 1, "Green": 2}
 # Pattern names for the CSS classes of each rating: a rating is never shown by colour alone.
 RAG_PATTERN = {"Red": "rag-red", "Amber": "rag-amber", "Green": "rag-green"}
@@ -495,9 +497,19 @@ def closed_question_lines(distribution: Sequence[Mapping[str, Any]], audience: s
     """
     lines = []
     noun = AUDIENCE_NOUNS.get(audience, "respondents")
-    for row in distribution:
+    # A count the question's table withholds (small, or hidden so that a small one cannot be
+    # worked out from the total) never makes a line either.
+    policy = DisclosurePolicy(max(1, int(min_count)))
+    by_question: dict[Any, list[int]] = {}
+    for index, row in enumerate(distribution):
+        by_question.setdefault(row["question_key"], []).append(index)
+    withheld: set[int] = set()
+    for indexes in by_question.values():
+        hidden = policy.suppress_partition([int(distribution[i]["count"]) for i in indexes])
+        withheld.update(i for i, hide in zip(indexes, hidden) if hide)
+    for index, row in enumerate(distribution):
         count, total = int(row["count"]), int(row["total"])
-        if row["option"] not in NEGATIVE_OPTIONS or total == 0 or count < min_count or total < min_count:
+        if row["option"] not in NEGATIVE_OPTIONS or total == 0 or index in withheld or total < min_count:
             continue
         if count / total < min_share:
             continue

@@ -16,6 +16,7 @@ __all__ = [
     "tokenise",
     "lemmatise",
     "content_tokens",
+    "content_words",
     "ENGLISH_STOPWORDS",
     "DOMAIN_STOPWORDS",
     "STOPWORDS",
@@ -129,9 +130,10 @@ def lemmatise(word: str) -> str:
     return w[:-1]
 
 
-def content_tokens(text: object, extra_stopwords: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    """Tokens of ``text`` with stopwords (English, domain and ``extra_stopwords``),
-    pure numbers and one-letter tokens removed, plurals lemmatised."""
+def content_words(text: object, extra_stopwords: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Each content word of ``text`` as (word as written, lemma): stopwords (English,
+    domain and ``extra_stopwords``), pure numbers and one-letter tokens removed. The
+    written form is a real word to show people; the lemma groups its plurals."""
     out = []
     for tok in tokenise(text):
         if tok in STOPWORDS or tok in extra_stopwords or tok.isdigit() or len(tok) < 2:
@@ -139,5 +141,11 @@ def content_tokens(text: object, extra_stopwords: frozenset[str] | set[str] = fr
         lemma = lemmatise(tok)
         if lemma in STOPWORDS or lemma in extra_stopwords:
             continue
-        out.append(lemma)
+        out.append((tok, lemma))
     return out
+
+
+def content_tokens(text: object, extra_stopwords: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Tokens of ``text`` with stopwords (English, domain and ``extra_stopwords``),
+    pure numbers and one-letter tokens removed, plurals lemmatised."""
+    return [lemma for _word, lemma in content_words(text, extra_stopwords)]

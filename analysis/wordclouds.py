@@ -4,13 +4,15 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from . import ANALYSER_VERSION
 from .emerging import log_odds_z
-from .text import content_tokens
+from .text import content_tokens, content_words
 
-__all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies"]
+__all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies", "cloud_words",
+           "cloud_weights", "whats_new_weights", "has_cloud_words"]
 
 _WIDTH, _HEIGHT = 800, 400
 _RANDOM_STATE = 42
@@ -18,12 +20,47 @@ _MAX_WORDS = 100
 
 
 def word_frequencies(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) -> Counter[str]:
-    """Content-word counts over ``texts`` (English and domain stopwords removed)."""
+    """Content-word counts over ``texts`` (English and domain stopwords removed), by lemma."""
     extra = frozenset(w.lower() for w in extra_stopwords)
     counts: Counter[str] = Counter()
     for t in texts:
         counts.update(content_tokens(t, extra))
     return counts
+
+
+@dataclass
+class CloudWords:
+    """The words of some answers: uses and answers per lemma, and how each is written."""
+
+    uses: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)
+    written: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def shown_as(self, lemma: str) -> str:
+        """The lemma as people wrote it most often (ties: the shorter, then alphabetical),
+        so a cloud shows "clothes", never a broken stem such as "clothe"."""
+        forms = self.written[lemma]
+        return min(forms, key=lambda w: (-forms[w], len(w), w))
+
+
+def cloud_words(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) -> CloudWords:
+    """Count the content words of ``texts`` by lemma, remembering their written forms."""
+    extra = frozenset(w.lower() for w in extra_stopwords)
+    found = CloudWords()
+    for t, times in Counter(t if isinstance(t, str) else "" for t in texts).items():
+        pairs = content_words(t, extra)
+        for word, lemma in pairs:
+            found.uses[lemma] += times
+            found.written.setdefault(lemma, Counter())[word] += times
+        for lemma in {lemma for _word, lemma in pairs}:
+            found.answers[lemma] += times
+    return found
+
+
+def _shown(words: CloudWords, weights: dict[str, float], min_answers: int) -> dict[str, float]:
+    """``weights`` by lemma as weights by written word, keeping only words used in at
+    least ``min_answers`` answers (a word few people used could identify them)."""
+    return {words.shown_as(lemma): w for lemma, w in weights.items() if words.answers[lemma] >= min_answers}
 
 
 def _render(frequencies: dict[str, float], empty_message: str) -> bytes:
@@ -53,25 +90,54 @@ def _placeholder_png(message: str) -> bytes:
     return buf.getvalue()
 
 
-def word_cloud_png(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) -> bytes:
-    """A PNG word cloud of the content words in ``texts``. Deterministic for
-    the same input. With no usable words, a PNG saying "Not enough words yet".
-    Never downloads anything."""
-    return _render(dict(word_frequencies(texts, extra_stopwords)), "Not enough words yet")
+def cloud_weights(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *,
+                  min_answers: int = 1) -> dict[str, float]:
+    """The words of a word cloud of ``texts`` and their sizes (uses), each written as
+    people wrote it and used in at least ``min_answers`` answers. ``{}`` when none."""
+    words = cloud_words(texts, extra_stopwords)
+    return _shown(words, dict(words.uses), min_answers)
+
+
+def has_cloud_words(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> bool:
+    """True when some content word of ``texts`` is used in at least ``min_answers``
+    answers (the cloud has something to draw). Stops at the first such word, so a large
+    round costs a few dozen answers, not all of them."""
+    extra = frozenset(w.lower() for w in extra_stopwords)
+    answers: Counter[str] = Counter()
+    for t in texts:
+        for lemma in {lemma for _word, lemma in content_words(t, extra)}:
+            answers[lemma] += 1
+            if answers[lemma] >= min_answers:
+                return True
+    return False
+
+
+def whats_new_weights(current_texts: Iterable[object], previous_texts: Iterable[object],
+                      extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> dict[str, float]:
+    """The words over-represented in ``current_texts`` versus ``previous_texts``
+    (weighted log-odds z > 1.96 with an informative prior, used at least twice and in
+    at least ``min_answers`` answers), sized by z. ``{}`` when nothing stands out."""
+    cur = cloud_words(current_texts, extra_stopwords)
+    old = word_frequencies(previous_texts, extra_stopwords)
+    z = log_odds_z(cur.uses, old)
+    weights = {w: s for w, s in z.items() if s > 1.96 and cur.uses.get(w, 0) >= 2}
+    return _shown(cur, weights, min_answers)
+
+
+def word_cloud_png(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> bytes:
+    """A PNG word cloud of :func:`cloud_weights`. Deterministic for the same input. With
+    no usable words, a PNG saying "Not enough words yet". Never downloads anything."""
+    return _render(cloud_weights(texts, extra_stopwords, min_answers=min_answers), "Not enough words yet")
 
 
 def whats_new_cloud_png(
-    current_texts: Iterable[object], previous_texts: Iterable[object], extra_stopwords: Iterable[str] = ()
+    current_texts: Iterable[object], previous_texts: Iterable[object], extra_stopwords: Iterable[str] = (),
+    *, min_answers: int = 1,
 ) -> bytes:
-    """A PNG word cloud of words over-represented in ``current_texts`` versus
-    ``previous_texts`` (weighted log-odds z > 1.96 with an informative prior,
-    word used at least twice), sized by z. A placeholder PNG when nothing
+    """A PNG word cloud of :func:`whats_new_weights`. A placeholder PNG when nothing
     stands out."""
-    cur = word_frequencies(current_texts, extra_stopwords)
-    old = word_frequencies(previous_texts, extra_stopwords)
-    z = log_odds_z(cur, old)
-    weights = {w: s for w, s in z.items() if s > 1.96 and cur.get(w, 0) >= 2}
-    return _render(weights, "Nothing new stands out")
+    return _render(whats_new_weights(current_texts, previous_texts, extra_stopwords, min_answers=min_answers),
+                   "Nothing new stands out")
 
 
 def cache_key(texts: Iterable[object], *parts: object) -> str:

@@ -206,12 +206,6 @@ def respondent_of(version: Any) -> str:
     return (version.definition or {}).get("respondent") or default_respondent(version.questionnaire.slug)
 
 
-def suppression_threshold_for(version: Any, threshold: int) -> int:
-    """The smallest count shown for a version's answers: ``threshold`` for people's
-    anonymous answers, 1 (nothing suppressed) for an organisation's named return."""
-    return 1 if respondent_of(version) == "organisation" else threshold
-
-
 def is_identifier(key: str, settings: dict[str, Any] | None) -> bool:
     """True when a question's answers identify a case (``identifier: true``, or a key such as
     ``case_reference``): they are never analysed as text, never shown in clouds or quotes,

@@ -19,12 +19,13 @@ from typing import Sequence
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from analysis.compare import suppressed_label
+from analysis.disclosure import DisclosurePolicy
 from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
 from .definitions import GOVERNANCE_LABELS
 from .insights.clouds import whats_new_cloud, word_cloud
 from .insights.data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
+from .insights.policy import disclosure_policy
 from .insights.summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
 from .models import questionnaire_by_slug
 from .text_analysis import current_codebook
@@ -73,7 +74,9 @@ def parse_round_ids(text: str | None) -> list[int] | None:
         raise ReportError(f"--rounds takes round ids separated by commas, such as 3,5; not {text!r}.") from None
 
 
-def _clouds(section_texts: dict[int, list[str]], rounds: Sequence, cache_folder: Path | None) -> list[Image]:
+def _clouds(section_texts: dict[int, list[str]], rounds: Sequence, cache_folder: Path | None,
+            policy: DisclosurePolicy, states: dict) -> list[Image]:
+    """The word clouds worth drawing: none for a suppressed round or one without words."""
     images = []
     previous = None
     for column in rounds:
@@ -81,13 +84,17 @@ def _clouds(section_texts: dict[int, list[str]], rounds: Sequence, cache_folder:
         if column.suppressed:
             previous = None
             continue
-        png = word_cloud(cache_folder, texts)[1] if cache_folder else word_cloud_png(texts)
-        images.append(Image(data_uri(png, "image/png"), f"Word cloud of the words used most in {column.label}",
-                            f"Words used most in {column.label}"))
-        if previous is not None:
+        words = policy.min_count
+        state = states.get(column.round_id)
+        if state is not None and state.words:
+            png = (word_cloud(cache_folder, texts, words)[1] if cache_folder
+                   else word_cloud_png(texts, min_answers=words))
+            images.append(Image(data_uri(png, "image/png"), f"Word cloud of the words used most in {column.label}",
+                                f"Words used most in {column.label}"))
+        if previous is not None and state is not None and state.new_words:
             prev_label, prev_texts = previous
-            png = (whats_new_cloud(cache_folder, texts, prev_texts)[1] if cache_folder
-                   else whats_new_cloud_png(texts, prev_texts))
+            png = (whats_new_cloud(cache_folder, texts, prev_texts, words)[1] if cache_folder
+                   else whats_new_cloud_png(texts, prev_texts, min_answers=words))
             images.append(Image(data_uri(png, "image/png"),
                                 f"Word cloud of the words used more in {column.label} than in {prev_label}",
                                 f"What's new in {column.label} compared with {prev_label}"))
@@ -138,6 +145,7 @@ def build_report(
         rounds = [r for r in all_rounds if r.id in set(round_ids)]
     else:
         rounds = all_rounds
+    policy = disclosure_policy(questionnaire, min_count)
     codebook, saved = current_codebook(session)
     answers = load_answers(session, slug, round_ids=[r.id for r in rounds], noun_phrases=True)
     by_key = {key: group for key, group in answers.groupby("question_key", sort=False)}
@@ -148,9 +156,9 @@ def build_report(
         if frame is None:
             continue
         if question.free_text:
-            free_text.append(_free_text_section(frame, question, codebook, min_count, cache_folder))
+            free_text.append(_free_text_section(frame, question, codebook, policy, cache_folder))
         else:
-            closed.append(summarise_closed(frame, question, min_count))
+            closed.append(summarise_closed(frame, question, policy))
     governance, governance_version = _governance(session, rounds, questionnaire)
     template = current_app.jinja_env.get_template("report/report.html")
     return template.render(
@@ -160,16 +168,18 @@ def build_report(
         governance_version=governance_version,
         free_text=free_text,
         closed=[c for c in closed if c.rounds],
-        min_count=min_count,
-        suppressed=suppressed_label(min_count),
+        min_count=policy.min_count,
+        suppressed=policy.label,
+        policy=policy,
         codebook=codebook,
         codebook_version=saved.version if saved else None,
         generated_on=generated_on or date.today(),
     )
 
 
-def _free_text_section(frame, question, codebook, min_count: int, cache_folder: Path | None) -> FreeTextSection:
-    summary = summarise_free_text(frame, question, codebook, min_count)
+def _free_text_section(frame, question, codebook, policy: DisclosurePolicy,
+                       cache_folder: Path | None) -> FreeTextSection:
+    summary = summarise_free_text(frame, question, codebook, policy)
     section = FreeTextSection(
         summary=summary,
         theme_chart=Image(data_uri(summary.theme_chart_svg, "image/svg+xml"),
@@ -185,12 +195,12 @@ def _free_text_section(frame, question, codebook, min_count: int, cache_folder: 
     texts: dict[int, list[str]] = {}
     for round_id, value in zip(analysed["round_id"], analysed["value"]):
         texts.setdefault(int(round_id), []).append(str(value))
-    section.clouds = _clouds(texts, summary.rounds, cache_folder)
+    section.clouds = _clouds(texts, summary.rounds, cache_folder, policy, summary.clouds)
     latest = summary.latest_round
     for row in summary.themes[:QUOTED_THEMES]:
         if latest is None:
             break
-        section.quotes.append((row.name, quotes_for(analysed, row.key, latest.round_id, codebook, min_count,
+        section.quotes.append((row.name, quotes_for(analysed, row.key, latest.round_id, codebook, policy,
                                                     n=QUOTES_PER_THEME)))
     return section
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from feedback_app.insights.policy import disclosure_policy
 from feedback_app.definitions import (
     DefinitionError,
     check_against_previous,
     parse_definition,
     read_definitions,
     respondent_of,
-    suppression_threshold_for,
     sync_questionnaires,
 )
 from feedback_app.models import QuestionnaireVersion
@@ -91,8 +91,8 @@ def test_a_new_version_may_not_change_who_answers():
 def test_stored_versions_say_who_answers(session):
     sync_questionnaires(session)
     versions = {v.questionnaire.slug: v for v in session.scalars(select(QuestionnaireVersion))}
-    assert suppression_threshold_for(versions["action-plan-summary"], 5) == 1  # named returns: never suppressed
-    assert suppression_threshold_for(versions["children"], 5) == 5
+    assert not disclosure_policy(versions["action-plan-summary"].questionnaire, 5).active  # named returns: never suppressed
+    assert disclosure_policy(versions["children"].questionnaire, 5).min_count == 5
     respondents = {v.questionnaire.slug: respondent_of(v) for v in session.scalars(select(QuestionnaireVersion))}
     assert respondents["action-plan-summary"] == "organisation"
     assert respondents["multi-agency-audit"] == "organisation"

@@ -252,3 +252,25 @@ def test_rag_tracker_period_filter_shows_only_those_quarters(client, login, demo
     thead = page.split('<table class="rag-table">')[1].split("</thead>")[0]
     headers = re.findall(r'<th scope="col">(?:<span class="visually-hidden">[^<]*</span>)?([^<]+)</th>', thead)
     assert headers[1:] == [f"{last_year}-Q{q}" for q in range(1, 5)]
+
+
+def test_pack_withholds_a_second_count_so_a_small_one_cannot_be_worked_out(runner, synced, tmp_path):
+    # 9 "No" and 3 "Yes" of 12: "fewer than 5" beside "9 of 12" would give the 3 away.
+    children_round(synced, "Children 2025", TODAY - timedelta(days=100), ["No"] * 9 + ["Yes"] * 3)
+    out = tmp_path / "pack.html"
+    runner.invoke(args=["pack", "--from", (TODAY - timedelta(days=365)).isoformat(), "--to", TODAY.isoformat(),
+                        "--output", str(out)])
+    html = out.read_text(encoding="utf-8")
+    assert "fewer than 5" in html and "withheld" in html
+    assert "9 of 12" not in html and "3 of 12" not in html
+
+
+def test_analysis_pages_leave_out_case_references_and_never_suppress_agencies_returns(client, login, demo):
+    login("analyst")
+    audit = client.get("/analysis/multi-agency-audit/").get_data(as_text=True)
+    assert "case_reference" not in audit and "NA-" not in audit
+    assert client.get("/analysis/multi-agency-audit/case_reference").status_code == 404
+    rag = client.get("/analysis/action-plan-summary/overall_rag").get_data(as_text=True)
+    # One named return per agency, shown as it is.
+    assert "returns made by named organisations, so no count is withheld" in rag
+    assert "fewer than 5" not in rag and ">withheld<" not in rag

@@ -181,12 +181,20 @@ def test_emerging_phrase_can_be_made_a_theme(app, client, login, make_round):
 
 def test_closed_question_distribution_per_round(app, client, login, make_round):
     round_ = make_round("children", 1, label="Round A")
-    store_answers(app, round_, [{"age_band": "8 to 11"}] * 6 + [{"age_band": "12 to 15"}] * 2)
+    store_answers(app, round_, [{"age_band": "8 to 11"}] * 6 + [{"age_band": "12 to 15"}] * 2
+                  + [{"age_band": "16 or over"}] * 5)
     login("analyst")
     page = client.get("/analysis/children/age_band").get_data(as_text=True)
-    assert "6 (75%)" in _row(page, "8 to 11")
+    assert "13 answers" in page
     assert "fewer than 5" in _row(page, "12 to 15") and "%" not in _row(page, "12 to 15")
-    assert "0" in _row(page, "16 or over")
+    # Regression (issue 10): "16 or over 5" and "8 to 11 6" beside 13 answers gave "12 to 15" = 2
+    # away; the next-smallest count is withheld too (secondary suppression).
+    assert _row(page, "16 or over") == '<td class="num">withheld</td>'
+    assert "6 (46%)" in _row(page, "8 to 11")
+    assert _row(page, "7 or under") == '<td class="num">0 (0%)</td>'
+    # a bar chart per round, drawn without inline styles
+    charts = page.split('id="charts"')[1]
+    assert charts.count("<svg") == 1 and "style=" not in charts.split("</figure>")[0]
 
 
 def test_answer_text_is_escaped(app, client, login, respondent, make_round, make_link):
@@ -356,3 +364,113 @@ def test_a_reworded_question_declared_not_comparable_is_flagged_on_its_page(app,
     assert "changed in version 3, and the change was declared <strong>not comparable</strong>" in page
     other = client.get("/analysis/children/what_helped").get_data(as_text=True)
     assert "not comparable" not in other
+
+
+# ---------------------------------------------------------------- disclosure control (issue 10)
+
+
+def test_quotes_and_answer_list_withhold_the_agency_of_a_small_group(app, client, login, two_rounds):
+    """Regression (issue 10): verbatim answers carried an agency with 1-3 answers in the round."""
+    _first, second = two_rounds  # 2024: Police 17 answers, Health 3
+    login("analyst")
+    listing = client.get(f"/analysis/children/what_did_not_help/themes/practical_needs/answers?round={second.id}")
+    text = listing.get_data(as_text=True)
+    assert text.count('<blockquote class="quote">') == 15
+    quotes = re.findall(r'<blockquote class="quote">(.*?)</blockquote>', text, re.S)
+    assert sum("· Police" in q for q in quotes) == 12  # Police: 17 answers in the round, named
+    assert not any("Health" in q for q in quotes)
+    assert any("I was hungry at school every week 6" in q for q in quotes)  # a Health answer, agency withheld
+    theme = client.get(f"/analysis/children/what_did_not_help/themes/practical_needs?round={second.id}")
+    quotes = theme.get_data(as_text=True).split("Typical answers")[1]
+    assert "· Health" not in quotes
+
+
+def test_agency_filter_that_would_isolate_a_small_group_is_refused(client, login, two_rounds):
+    """Regression (issue 10): "all agencies" minus "Police" gave the 3 Health answers away."""
+    login("analyst")
+    page = client.get("/analysis/children/what_did_not_help?agency=Police").get_data(as_text=True)
+    assert ("The filter for Police is not applied: in Voice of the child 2024, fewer than 5 answers came from "
+            "other agencies") in page
+    assert "agency: Police" not in page
+    assert "15 (75%)" in _row(page, "Practical needs")  # the figures are all agencies'
+    listing = client.get("/analysis/children/what_did_not_help/themes/practical_needs?agency=Police")
+    assert "The filter for Police is not applied" in listing.get_data(as_text=True)
+    assert client.get("/analysis/children?agency=Police").get_data(as_text=True).count("is not applied") == 1
+
+
+def test_emerging_phrases_need_the_threshold(app, client, login, make_round):
+    """Regression (issue 10): a phrase three answers used (a place name) was listed."""
+    first = make_round("children", 1, label="Round A", opens_on=date(2023, 1, 1), closes_on=date(2023, 3, 31))
+    second = make_round("children", 1, label="Round B", opens_on=date(2024, 1, 1), closes_on=date(2099, 3, 31))
+    store_answers(app, first, [{"what_could_be_better": f"More visits from the nurse and the doctor at the clinic {n}"}
+                               for n in range(40)])
+    store_answers(app, second, [{"what_could_be_better": f"A free bus pass {n}"} for n in range(6)]
+                  + [{"what_could_be_better": f"Moving from Ashbourne Lane {n}"} for n in range(3)]
+                  + [{"what_could_be_better": f"More visits {n}"} for n in range(3)])
+    login("analyst")
+    page = client.get("/analysis/children/what_could_be_better").get_data(as_text=True)
+    emerging = page.split('id="emerging"')[1].split('id="clouds"')[0]
+    assert "bus pass" in emerging
+    assert "ashbourne" not in emerging.lower()
+
+
+def test_index_and_questionnaire_pages_do_not_print_small_totals(app, client, login, make_round):
+    """Regression (issue 10): the analysis index printed "2 responses"."""
+    round_ = make_round("children", 1, label="Tiny round")
+    store_answers(app, round_, [{"what_did_not_help": "Nothing at all"}] * 2)
+    login("analyst")
+    index = client.get("/analysis/").get_data(as_text=True)
+    assert re.search(r"Tiny round</td>.*?<td class=\"num\">fewer than 5</td>", index, re.S)
+    assert not re.search(r"Tiny round</td>.*?<td class=\"num\">2</td>", index, re.S)
+    page = client.get("/analysis/children").get_data(as_text=True)
+    assert "Tiny round (fewer than 5 responses)" in page and "2 responses" not in page
+
+
+def test_a_theme_named_with_dollar_signs_renders_page_and_report(app, client, login, two_rounds):
+    """Regression (issue 10): a theme renamed to contain $...$ made the page and report fail (500)."""
+    login("analyst")
+    assert client.post("/analysis/codebook/rename",
+                       data={"key": "practical_needs", "name": "Food $x^{2$ and $5 fares"}).status_code == 302
+    page = client.get("/analysis/children/what_did_not_help")
+    assert page.status_code == 200
+    assert "Food $x^{2$ and $5 fares" in page.get_data(as_text=True).split('<div class="chart">')[1]
+    report = client.get("/analysis/children/report.html")
+    assert report.status_code == 200
+
+
+def test_scale_question_shows_mean_interval_labels_and_a_change_test(app, client, login, make_round):
+    first = make_round("practitioners", 1, label="2021 H1", opens_on=date(2021, 1, 1), closes_on=date(2021, 6, 30))
+    second = make_round("practitioners", 1, label="2021 H2", opens_on=date(2021, 7, 1), closes_on=date(2099, 12, 31))
+    store_answers(app, first, [{"strategy_knowledge": v} for v in ["1", "2", "2", "3"] * 5])
+    store_answers(app, second, [{"strategy_knowledge": v} for v in ["4", "5", "5", "3"] * 5])
+    login("analyst")
+    page = client.get("/analysis/practitioners/strategy_knowledge").get_data(as_text=True)
+    assert "1 (I know nothing about it)" in page and "5 (I know it well)" in page
+    assert re.search(r"2021 H1</th><td class=\"num\">20</td><td class=\"num\">2\.00 \(1\.\d\d to 2\.\d\d\)</td>", page)
+    change = page.split('id="change-strategy_knowledge"')[1]
+    assert "<strong>rose</strong>" in change and "p &lt; 0.001 (Mann-Whitney)" in change
+    assert page.split('id="charts"')[1].count("<svg") == 2
+
+
+def test_organisational_returns_are_never_suppressed(app, client, login, make_round, monkeypatch):
+    """Named agencies' RAG returns describe organisations: counts, quotes and agencies are shown.
+    (Questionnaires gain ``respondent: organisation``; the pages pass it to the policy.)"""
+    from feedback_app.insights import policy
+
+    monkeypatch.setattr(policy, "respondent_of",
+                        lambda q: "organisation" if getattr(q, "slug", "") == "action-plan-summary" else None)
+    round_ = make_round("action-plan-summary", 1, label="Quarter 1")
+    store_answers(app, round_, [{"agency": "Police", "overall_rag": "Amber",
+                                 "progress_against_plan": "Training for all response officers is under way"}],
+                  agency="Police")
+    store_answers(app, round_, [{"agency": "Schools", "overall_rag": "Green",
+                                 "progress_against_plan": "Every school has a neglect lead"}], agency="Schools")
+    login("analyst")
+    rag = client.get("/analysis/action-plan-summary/overall_rag").get_data(as_text=True)
+    assert "1 (50%)" in _row(rag, "Amber") and "1 (50%)" in _row(rag, "Green") and "no count is withheld" in rag
+    index = client.get("/analysis/").get_data(as_text=True)
+    assert re.search(r"Quarter 1</td>.*?<td class=\"num\">2</td>", index, re.S)
+    themes = client.get("/analysis/action-plan-summary/progress_against_plan").get_data(as_text=True)
+    assert "fewer than" not in themes.split("<main")[1]
+    children = client.get("/analysis/children").get_data(as_text=True)  # people's answers stay suppressed
+    assert "no count is withheld" not in children

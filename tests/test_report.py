@@ -94,3 +94,18 @@ def test_report_is_a_download_from_the_comparison_page(client, login, rounds):
 def test_anonymous_visitors_cannot_download_the_report(client, rounds):
     response = client.get("/analysis/children/report.html")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_report_charts_closed_questions_per_round_with_their_change_test(app, runner, make_round, tmp_path):
+    first = make_round("practitioners", 1, label="2021 H1", opens_on=date(2021, 1, 1), closes_on=date(2021, 6, 30))
+    second = make_round("practitioners", 1, label="2021 H2", opens_on=date(2021, 7, 1), closes_on=date(2099, 12, 31))
+    store_answers(app, first, [{"confidence_recognising": v} for v in ["1", "2", "2", "3"] * 5])
+    store_answers(app, second, [{"confidence_recognising": v} for v in ["4", "5", "5", "3"] * 5])
+    output = tmp_path / "practitioners.html"
+    result = runner.invoke(report_command, ["practitioners", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    report = output.read_text(encoding="utf-8")
+    section = report.split("How confident are you in recognising neglect?")[1].split("<h3>")[0]
+    assert "Mean answer by round" in section and "p &lt; 0.001 (Mann-Whitney)" in section
+    assert section.count('<img src="data:image/svg+xml;base64,') == 2
+    assert "1 (Not at all confident)" in section

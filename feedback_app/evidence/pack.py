@@ -16,7 +16,8 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from analysis.compare import suppressed_label
+
+from analysis.disclosure import SECONDARY_LABEL, DisclosurePolicy, suppressed_label
 from analysis.evidence import (
     AUDIENCE_NOUNS,
     DigestQuestion,
@@ -86,6 +87,11 @@ class Pack:
     actions: list[Action]
     governance: list[tuple[str, dict[str, str]]]
 
+    def withheld(self, rows: list) -> list[bool]:
+        """Which of a closed question's option counts to withhold: small ones, and as many
+        more as stop them being worked out from the total (``analysis.disclosure``)."""
+        return DisclosurePolicy(max(1, self.min_count)).suppress_partition([row["count"] for row in rows])
+
     def overdue(self, action: Action) -> bool:
         """True when ``action`` is past its due date and still open."""
         return is_overdue(action.due_on, action.status.value, self.today)
@@ -144,7 +150,7 @@ def render_pack(pack: Pack) -> str:
     """The pack as one HTML document (call inside an app context)."""
     template = current_app.jinja_env.get_template("evidence/pack.html")
     css = Markup(evidence_css())  # nosec B704 - the app's own stylesheet
-    return template.render(pack=pack, css=css, suppressed=suppressed_label(pack.min_count),
+    return template.render(pack=pack, css=css, suppressed=suppressed_label(pack.min_count), secondary=SECONDARY_LABEL,
                            nouns=AUDIENCE_NOUNS)
 
 

@@ -41,23 +41,25 @@ def cloud_cache_folder(instance_path: str) -> Path:
     return Path(instance_path) / "cache" / "wordclouds"
 
 
-def word_cloud_key(texts: Sequence[str]) -> str:
+def word_cloud_key(texts: Sequence[str], min_answers: int = 1) -> str:
     """The cache key (also the HTTP ETag) of a round's word cloud."""
-    return cache_key(texts, "cloud")
+    return cache_key(texts, "cloud", min_answers)
 
 
-def whats_new_key(texts: Sequence[str], previous: Sequence[str]) -> str:
+def whats_new_key(texts: Sequence[str], previous: Sequence[str], min_answers: int = 1) -> str:
     """The cache key (also the HTTP ETag) of a "what's new" cloud against ``previous``."""
-    return cache_key(texts, "whats_new", cache_key(previous))
+    return cache_key(texts, "whats_new", cache_key(previous), min_answers)
 
 
-def word_cloud(folder: Path, texts: Sequence[str]) -> tuple[str, bytes]:
-    """(key, PNG bytes) of the word cloud of ``texts``, from the cache when it is there."""
-    key = word_cloud_key(texts)
-    return key, _cached(folder, key, lambda: word_cloud_png(texts))
+def word_cloud(folder: Path, texts: Sequence[str], min_answers: int = 1) -> tuple[str, bytes]:
+    """(key, PNG bytes) of the word cloud of ``texts`` (words used in at least ``min_answers``
+    answers), from the cache when it is there."""
+    key = word_cloud_key(texts, min_answers)
+    return key, _cached(folder, key, lambda: word_cloud_png(texts, min_answers=min_answers))
 
 
-def whats_new_cloud(folder: Path, texts: Sequence[str], previous: Sequence[str]) -> tuple[str, bytes]:
+def whats_new_cloud(folder: Path, texts: Sequence[str], previous: Sequence[str],
+                    min_answers: int = 1) -> tuple[str, bytes]:
     """(key, PNG bytes) of the words over-represented in ``texts`` versus ``previous``."""
-    key = whats_new_key(texts, previous)
-    return key, _cached(folder, key, lambda: whats_new_cloud_png(texts, previous))
+    key = whats_new_key(texts, previous, min_answers)
+    return key, _cached(folder, key, lambda: whats_new_cloud_png(texts, previous, min_answers=min_answers))

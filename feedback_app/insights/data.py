@@ -14,12 +14,13 @@ from typing import Collection, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, Text, cast, func, select, type_coerce
+from sqlalchemy import String, Text, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from analysis.compare import ANSWER_COLUMNS
+from analysis.disclosure import RoundGroup
 
-from ..definitions import TEXT_TYPES
+from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
     Answer,
     AnswerFeature,
@@ -54,6 +55,8 @@ class QuestionSummary:
     type: str
     options: tuple[str, ...] = ()
     versions: tuple[int, ...] = field(default_factory=tuple)
+    # Words for the points of a 1-5 scale ({"1": "Not at all confident", ...}), from the newest version.
+    scale_labels: dict[str, str] = field(default_factory=dict)
     # Versions whose re-wording was declared not comparable with the version before.
     breaks: tuple[int, ...] = field(default_factory=tuple)
 
@@ -98,10 +101,11 @@ def rounds_between(rounds: Sequence[RoundSummary], from_id: int | None, to_id: i
 
 
 def question_catalogue(session: Session, questionnaire_id: int) -> list[QuestionSummary]:
-    """Every question key asked in any version, ordered as in the newest version that asks it."""
+    """Every question key asked in any version, ordered as in the newest version that asks it
+    (identifier questions such as a case reference left out)."""
     rows = session.execute(
         select(Question.key, Question.text, Question.type, Question.options, Question.position,
-               QuestionnaireVersion.version, Question.comparable_with_previous)
+               QuestionnaireVersion.version, Question.comparable_with_previous, Question.settings)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
         .order_by(QuestionnaireVersion.version.desc(), Question.position)
@@ -109,16 +113,19 @@ def question_catalogue(session: Session, questionnaire_id: int) -> list[Question
     newest: dict[str, tuple] = {}
     versions: dict[str, list[int]] = {}
     breaks: dict[str, list[int]] = {}
-    for key, text, qtype, options, position, version, comparable in rows:
-        newest.setdefault(key, (text, qtype, tuple(options or ()), version, position))
+    for key, text, qtype, options, position, version, comparable, settings in rows:
+        if is_identifier(key, settings):
+            continue  # a case reference identifies a case: never analysed, charted or quoted
+        newest.setdefault(key, (text, qtype, tuple(options or ()), version, position,
+                                dict((settings or {}).get("scale_labels") or {})))
         versions.setdefault(key, []).append(version)
         if not comparable:
             breaks.setdefault(key, []).append(version)
     ordered = sorted(newest.items(), key=lambda item: (-item[1][3], item[1][4]))
     return [
         QuestionSummary(key=key, text=text, type=qtype, options=options, versions=tuple(sorted(versions[key])),
-                        breaks=tuple(sorted(breaks.get(key, ()))))
-        for key, (text, qtype, options, _version, _position) in ordered
+                        breaks=tuple(sorted(breaks.get(key, ()))), scale_labels=labels)
+        for key, (text, qtype, options, _version, _position, labels) in ordered
     ]
 
 
@@ -134,6 +141,23 @@ def questionnaire_agencies(session: Session, questionnaire_id: int) -> list[str]
             .order_by(Response.agency)
         )
     )
+
+
+def response_groups(session: Session, questionnaire_id: int, agency: str,
+                    round_ids: Collection[int] | None = None) -> list[RoundGroup]:
+    """Per round of the questionnaire (time order), responses from ``agency`` and from everyone."""
+    query = (
+        select(Round.label, Round.opens_on, Round.id, func.count(Response.id),
+               func.sum(case((Response.agency == agency, 1), else_=0)))
+        .join(Response, Response.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .group_by(Round.id, Round.label, Round.opens_on)
+        .order_by(Round.opens_on, Round.id)
+    )
+    if round_ids is not None:
+        query = query.where(Round.id.in_(list(round_ids)))
+    return [RoundGroup(label, int(mine or 0), int(total)) for label, _opens, _id, total, mine in session.execute(query)]
 
 
 def _json_lists(raws: list[str | None]) -> np.ndarray:

@@ -2,13 +2,14 @@
 
 Each function takes an answers frame from :func:`feedback_app.insights.data.load_answers`
 (one question key), calls the pure functions of ``analysis/`` and turns their frames
-into rows of display text. Suppression is applied here once, so the pages, the
-report and the CLI cannot disagree: a count under the threshold reads "fewer than N"
-and every share derived from it is withheld.
+into rows of display text. Suppression follows one ``analysis.disclosure.DisclosurePolicy``
+handed in by the caller, so the pages, the report and the CLI cannot disagree: a count
+under the threshold reads "fewer than N" and every share derived from it is withheld.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,24 +18,33 @@ from typing import Any, Mapping
 import pandas as pd
 from markupsafe import Markup
 
-from analysis.charts import sentiment_chart_svg, theme_share_chart_svg
+from analysis.charts import choice_chart_svg, scale_labels_text, sentiment_chart_svg, theme_share_chart_svg
 from analysis.codebook import Codebook
 from analysis.compare import (
+    choice_change,
     choice_distribution,
     compare_rounds,
     lines_of_enquiry,
     representative_quotes,
+    scale_by_round,
+    scale_change,
     sentiment_by_round,
-    suppressed_label,
     theme_prevalence,
     theme_sentiment,
 )
+from analysis.disclosure import DisclosurePolicy
 from analysis.emerging import emerging_phrases, rank_emerging
 from analysis.text import content_tokens
+from analysis.wordclouds import has_cloud_words, whats_new_weights
 
 from .data import QuestionSummary
 
 QUOTES_PER_THEME = 3
+# Emerging phrases need this many answers even where nothing is suppressed (organisations).
+EMERGING_MIN_ANSWERS = 3
+# Above this many answers in two rounds, the page does not weigh every word to learn
+# whether the "what's new" cloud is empty (the picture then says so itself).
+WHATS_NEW_CHECK_LIMIT = 1000
 
 
 # ---------------------------------------------------------------- formatting
@@ -105,6 +115,14 @@ class RoundColumn:
     label: str
     answers: str
     suppressed: bool
+
+
+@dataclass(frozen=True)
+class CloudState:
+    """Whether a round's word clouds have anything to draw (else the page says so in words)."""
+
+    words: bool
+    new_words: bool
 
 
 @dataclass(frozen=True)
@@ -183,6 +201,7 @@ class FreeTextSummary:
     theme_chart_svg: str = ""
     sentiment_chart_svg: str = ""
     previous_round: dict[int, int] = field(default_factory=dict)
+    clouds: dict[int, CloudState] = field(default_factory=dict)
 
     @property
     def theme_chart(self) -> Markup:
@@ -205,13 +224,16 @@ def summarise_free_text(
     frame: pd.DataFrame,
     question: QuestionSummary,
     codebook: Codebook,
-    min_count: int,
+    policy: DisclosurePolicy | int,
     *,
     charts: bool = True,
 ) -> FreeTextSummary:
     """Theme shares, changes, sentiment, emerging phrases and lines of enquiry for one
-    free-text question. ``frame`` holds that question's answers only. Charts (SVG text)
-    are drawn unless ``charts`` is False."""
+    free-text question, suppressed as ``policy`` says (a bare threshold reads as the
+    policy for people's answers). ``frame`` holds that question's answers only. Charts
+    (SVG text) are drawn unless ``charts`` is False."""
+    policy = DisclosurePolicy.of(policy)
+    min_count = policy.min_count
     frame = canonical_themes(frame, codebook)
     frame = frame[frame["label"].notna()] if not frame.empty else frame
     names = theme_names(codebook)
@@ -229,9 +251,8 @@ def summarise_free_text(
         RoundColumn(
             round_id=int(r.round_id),
             label=str(r.round_label),
-            answers=str(answered.get(r.round_id, 0)) if int(answered.get(r.round_id, 0)) >= min_count
-            else suppressed_label(min_count),
-            suppressed=int(answered.get(r.round_id, 0)) < min_count,
+            answers=policy.count_text(int(answered.get(r.round_id, 0))),
+            suppressed=not policy.reportable(int(answered.get(r.round_id, 0))),
         )
         for r in round_frame.itertuples(index=False)
     ]
@@ -274,12 +295,13 @@ def summarise_free_text(
         for r in sentiment.sort_values("round_order", kind="stable").itertuples(index=False)
     ]
 
-    emerging = _emerging(frame, latest, codebook, min_count)
+    emerging = _emerging(frame, latest, codebook, policy)
     lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names)
 
     summary = FreeTextSummary(question, rounds, themes, changes, sentiment_rows, emerging, latest, lines,
                               previous_round=previous_round)
     if charts:
+        summary.clouds = cloud_states(frame, rounds, policy)
         summary.theme_chart_svg = theme_share_chart_svg(
             prevalence, question_key=question.key, theme_names=names,
             title=f"Share of answers mentioning each theme, by round: {question.key}")
@@ -288,9 +310,33 @@ def summarise_free_text(
     return summary
 
 
+def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: DisclosurePolicy) -> dict[int, CloudState]:
+    """For each round that may be shown, whether its word cloud and its "what's new"
+    cloud (against the round before, when that may be shown too) have any word to draw.
+
+    The "what's new" check weighs every word of both rounds; above
+    ``WHATS_NEW_CHECK_LIMIT`` answers it is skipped (so a large page stays fast) and the
+    picture itself says when nothing stands out."""
+    texts = {rid: [str(v) for v in part["value"]] for rid, part in frame.groupby("round_id", sort=False)}
+    states = {}
+    for i, column in enumerate(rounds):
+        if column.suppressed:
+            continue
+        mine = texts.get(column.round_id, [])
+        before = rounds[i - 1] if i > 0 and not rounds[i - 1].suppressed else None
+        previous = texts.get(before.round_id, []) if before is not None else []
+        states[column.round_id] = CloudState(
+            words=has_cloud_words(mine, min_answers=policy.min_count),
+            new_words=before is not None and (
+                len(mine) + len(previous) > WHATS_NEW_CHECK_LIMIT
+                or bool(whats_new_weights(mine, previous, min_answers=policy.min_count))),
+        )
+    return states
+
+
 def _n_text(n: Any, min_count: int) -> str:
     if n is None or pd.isna(n):
-        return suppressed_label(min_count)
+        return DisclosurePolicy(min_count).label
     return str(int(n))
 
 
@@ -367,23 +413,27 @@ def emerging_from_features(frame: pd.DataFrame, round_id: int, codebook: Codeboo
 
 
 def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codebook,
-              min_count: int) -> list[EmergingPhrase]:
-    """Emerging phrases of the latest round; none when that round is too small to report."""
+              policy: DisclosurePolicy) -> list[EmergingPhrase]:
+    """Emerging phrases of the latest round; none when that round is too small to report.
+    A phrase is listed only when at least the threshold of answers use it (a phrase
+    few people wrote, such as a place name, could identify them)."""
     if latest is None or latest.suppressed or frame["round_id"].nunique() < 2:
         return []
+    needed = max(policy.min_count, EMERGING_MIN_ANSWERS)
     if "noun_phrases" in frame.columns:
-        found = emerging_from_features(frame, latest.round_id, codebook)
+        found = emerging_from_features(frame, latest.round_id, codebook, min_count=needed)
     else:
-        found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0])
+        found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0],
+                                 min_count=needed)
     return [
         EmergingPhrase(
             phrase=str(r.phrase),
-            count=str(int(r.count)) if r.count >= min_count else suppressed_label(min_count),
-            earlier_count=(str(int(r.earlier_count)) if r.earlier_count == 0 or r.earlier_count >= min_count
-                           else suppressed_label(min_count)),
+            count=policy.count_text(int(r.count)),
+            earlier_count=policy.count_text(int(r.earlier_count)),
             z=float(r.z),
         )
         for r in found.itertuples(index=False)
+        if policy.phrase_reportable(int(r.count))
     ]
 
 
@@ -417,27 +467,42 @@ def theme_answers(frame: pd.DataFrame, theme: str, round_id: int, codebook: Code
     return in_round[[theme in themes for themes in in_round["themes"]]]
 
 
-def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codebook, min_count: int,
+def agency_answer_counts(frame: pd.DataFrame, round_id: int) -> dict[str | None, int]:
+    """Answers per agency in ``round_id`` of ``frame`` (None for answers without one)."""
+    in_round = frame[frame["round_id"] == round_id]
+    agencies = in_round["agency"].where(in_round["agency"].notna(), None)
+    return {agency: int(n) for agency, n in agencies.value_counts(dropna=False).items()}
+
+
+def as_quotes(rows: pd.DataFrame, agency_counts: dict[str | None, int], policy: DisclosurePolicy) -> list[Quote]:
+    """Answers as quotes, naming an answer's agency only when that agency gave at least
+    the threshold of answers in the round."""
+    return [
+        Quote(int(r.response_id), policy.agency_shown(r.agency, agency_counts), str(r.value), str(r.label))
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codebook, policy: DisclosurePolicy | int,
                n: int = QUOTES_PER_THEME) -> QuoteResult:
     """The ``n`` most typical answers of ``theme`` in ``round_id``, unless too few answers
-    (under ``min_count``) match the filter or carry the theme: then no quotes and the reason."""
+    (under the threshold) match the filter or carry the theme: then no quotes and the
+    reason. A quote names its agency only when that agency has at least the threshold
+    of answers in the round."""
+    policy = DisclosurePolicy.of(policy)
     frame = canonical_themes(frame, codebook)
     frame = frame[frame["label"].notna()] if not frame.empty else frame
     in_round = int((frame["round_id"] == round_id).sum()) if not frame.empty else 0
     in_theme = len(theme_answers(frame, theme, round_id, codebook)) if in_round else 0
-    label = suppressed_label(min_count)
-    if in_round < min_count:
+    label = policy.label
+    if not policy.reportable(in_round):
         return QuoteResult([], f"Quotes are withheld: {label} responses match these filters in this round, "
                                "so a quote could identify someone.", in_round, in_theme)
-    if in_theme < min_count:
+    if not policy.reportable(in_theme):
         return QuoteResult([], f"Quotes are withheld: {label} answers in this round mention this theme, "
                                "so a quote could identify someone.", in_round, in_theme)
-    found = representative_quotes(frame, theme, round_id, n=n, min_count=min_count)
-    quotes = [
-        Quote(int(r.response_id), None if pd.isna(r.agency) else str(r.agency), str(r.value), str(r.label))
-        for r in found.itertuples(index=False)
-    ]
-    return QuoteResult(quotes, None, in_round, in_theme)
+    found = representative_quotes(frame, theme, round_id, n=n, min_count=policy.min_count)
+    return QuoteResult(as_quotes(found, agency_answer_counts(frame, round_id), policy), None, in_round, in_theme)
 
 
 # ---------------------------------------------------------------- closed questions
@@ -451,20 +516,74 @@ class OptionRow:
     cells: list[ShareCell]
 
 
+@dataclass(frozen=True)
+class ChoiceChange:
+    """Whether the spread of answers changed between two consecutive rounds."""
+
+    round_from: str
+    round_to: str
+    test: str
+    p_value: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    """The mean answer to a scale question in one round, with its 95% interval."""
+
+    label: str
+    answers: str
+    mean: str | None
+    interval: str | None
+
+
+@dataclass(frozen=True)
+class RoundChart:
+    """One round's bar chart of a closed question."""
+
+    label: str
+    svg: str
+
+    @property
+    def markup(self) -> Markup:
+        """The chart for embedding in a page."""
+        return inline_svg(self.svg)
+
+    @property
+    def data_uri(self) -> str:
+        """The chart as a ``data:`` URI, for a self-contained file."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+
+
 @dataclass
 class ClosedSummary:
-    """The distribution of a closed question's answers per round."""
+    """The distribution of a closed question's answers per round, with a bar chart per
+    round, the change test between consecutive rounds and, for scales, the mean."""
 
     question: QuestionSummary
     rounds: list[RoundColumn]
     options: list[OptionRow]
+    changes: list[ChoiceChange] = field(default_factory=list)
+    scale: list[ScaleRow] = field(default_factory=list)
+    charts: list[RoundChart] = field(default_factory=list)
+    scale_labels: dict[str, str] = field(default_factory=dict)
 
 
-def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, min_count: int) -> ClosedSummary:
-    """Counts and shares of each option per round (small counts withheld)."""
+SCALE_POINTS = ("1", "2", "3", "4", "5")
+
+
+def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, policy: DisclosurePolicy | int,
+                     *, charts: bool = True) -> ClosedSummary:
+    """Counts and shares of each option per round (small counts withheld, with secondary
+    suppression where options add up to the round's answers), a bar chart per round,
+    a chi-square / Fisher test of change between consecutive rounds on what is shown,
+    and for a 1–5 scale the mean and its 95% interval per round, with the scale's words."""
+    policy = DisclosurePolicy.of(policy)
+    min_count = policy.min_count
     if frame.empty:
         return ClosedSummary(question, [], [])
-    options = list(question.options) or None
+    is_scale = question.type == "scale_1_5"
+    options = list(SCALE_POINTS) if is_scale else (list(question.options) or None)
     table = choice_distribution(frame, min_count=min_count, options=options)
     round_frame = table[["round_id", "round_label", "round_order", "n_responses", "n_responses_display"]] \
         .drop_duplicates("round_id").sort_values("round_order", kind="stable")
@@ -473,12 +592,42 @@ def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, min_count: 
                     bool(pd.isna(r.n_responses) or r.n_responses < min_count))
         for r in round_frame.itertuples(index=False)
     ]
+    labels = scale_labels_text(question.scale_labels, SCALE_POINTS) if is_scale else {}
     cells: dict[str, dict[int, ShareCell]] = {}
     for r in table.itertuples(index=False):
         cells.setdefault(str(r.option), {})[int(r.round_id)] = ShareCell(
             int(r.round_id), str(r.count_display), percent(r.share))
     rows = [
-        OptionRow(option, [by_round.get(r.round_id, ShareCell(r.round_id, "0", None)) for r in rounds])
+        OptionRow(labels.get(option, option),
+                  [by_round.get(r.round_id, ShareCell(r.round_id, "0", None)) for r in rounds])
         for option, by_round in cells.items()
     ]
-    return ClosedSummary(question, rounds, rows)
+    summary = ClosedSummary(question, rounds, rows, scale_labels=labels)
+    if is_scale:
+        tests = scale_change(frame, min_count=min_count)
+        directions = list(tests["direction"])
+    else:
+        tests = choice_change(table, min_count=min_count)
+        directions = ["changed" if c else "no clear change" for c in tests["significant"]]
+    summary.changes = [
+        ChoiceChange(
+            round_from=str(c.round_from_label), round_to=str(c.round_to_label),
+            test="" if c.suppressed else str(c.test), p_value=p_value_text(c.p_value),
+            direction=f"withheld ({policy.label} answers in a round)" if c.suppressed else direction,
+        )
+        for c, direction in zip(tests.itertuples(index=False), directions)
+    ]
+    if is_scale:
+        summary.scale = [
+            ScaleRow(str(r.round_label), str(r.n_responses_display),
+                     None if pd.isna(r.mean) else f"{r.mean:.2f}",
+                     None if pd.isna(r.ci_low) else f"{r.ci_low:.2f} to {r.ci_high:.2f}")
+            for r in scale_by_round(frame, min_count=min_count).sort_values("round_order").itertuples(index=False)
+        ]
+    if charts:
+        summary.charts = [
+            RoundChart(r.label, choice_chart_svg(table, r.round_id, question_key=question.key, option_labels=labels,
+                                                 title=f"Answers to {question.key} in {r.label}"))
+            for r in rounds if not r.suppressed
+        ]
+    return summary

@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy import select
 
 from analysis.codebook import CodebookError
+from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
 
 from ..auth import current_user, login_required
 from ..db import db
@@ -36,6 +37,7 @@ from .data import (
     question_catalogue,
     questionnaire_agencies,
     questionnaire_rounds,
+    response_groups,
     rounds_between,
 )
 from .forms import (
@@ -49,7 +51,16 @@ from .forms import (
     theme_choices,
 )
 from ..text_analysis import refresh_stale_features
-from .summary import quotes_for, summarise_closed, summarise_free_text, theme_answers, theme_names
+from .policy import disclosure_policy
+from .summary import (
+    agency_answer_counts,
+    as_quotes,
+    quotes_for,
+    summarise_closed,
+    summarise_free_text,
+    theme_answers,
+    theme_names,
+)
 
 ANSWERS_PER_PAGE = 25
 
@@ -60,10 +71,6 @@ def _reanalyse() -> str:
     if remaining:
         return REANALYSE_NOTICE
     return f"{done} answers were re-analysed with it." if done else "No answers needed re-analysing."
-
-
-def _min_count() -> int:
-    return int(current_app.config.get("SUPPRESSION_THRESHOLD", 5))
 
 
 def _actor() -> str | None:
@@ -93,6 +100,27 @@ class Filters:
     agency: str | None
     rounds: list[RoundSummary]
     selected: list[RoundSummary]
+    policy: DisclosurePolicy
+    # Why the agency asked for was not applied (it would isolate a small group).
+    refused: str | None = None
+
+    def refuse(self, error: AgencyFilterRefused) -> None:
+        """Drop the agency filter, keeping the reason to show."""
+        self.agency = None
+        self.form.agency.data = ""
+        self.refused = str(error)
+
+    def apply_agency(self, frame):
+        """``frame`` (every agency's answers) narrowed to the agency filter, unless the filter
+        would isolate a small group in these answers: then refused, and ``frame`` whole."""
+        if self.agency is None:
+            return frame
+        try:
+            self.policy.check_agency_filter(self.agency, round_groups(frame, self.agency))
+        except AgencyFilterRefused as error:
+            self.refuse(error)
+            return frame
+        return frame[frame["agency"] == self.agency]
 
     @property
     def round_ids(self) -> list[int]:
@@ -128,7 +156,15 @@ def _filters(questionnaire: Questionnaire) -> Filters:
         form.agency.data = ""
     selected = rounds_between(rounds, _int_or_none(request.args.get("round_from")),
                               _int_or_none(request.args.get("round_to")))
-    return Filters(form=form, agency=agency, rounds=rounds, selected=selected)
+    filters = Filters(form=form, agency=agency, rounds=rounds, selected=selected,
+                      policy=disclosure_policy(questionnaire))
+    if agency is not None:
+        try:
+            filters.policy.check_agency_filter(
+                agency, response_groups(db.session, questionnaire.id, agency, [r.id for r in selected]))
+        except AgencyFilterRefused as error:
+            filters.refuse(error)
+    return filters
 
 
 # ---------------------------------------------------------------- questionnaires
@@ -139,7 +175,7 @@ def _filters(questionnaire: Questionnaire) -> Filters:
 def index():
     """The questionnaires, their rounds and how many responses each round has."""
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.slug)).all()
-    overview = [(q, questionnaire_rounds(db.session, q.id)) for q in questionnaires]
+    overview = [(q, questionnaire_rounds(db.session, q.id), disclosure_policy(q)) for q in questionnaires]
     return render_template("insights/index.html", overview=overview)
 
 
@@ -168,7 +204,7 @@ def report(slug: str):
     found = _questionnaire_or_404(slug)
     filters = _filters(found)
     html = build_report(
-        db.session, found.slug, round_ids=filters.round_ids, min_count=_min_count(),
+        db.session, found.slug, round_ids=filters.round_ids, min_count=filters.policy.threshold,
         cache_folder=cloud_cache_folder(current_app.instance_path),
     )
     filename = report_filename(found.slug)
@@ -186,16 +222,18 @@ def compare(slug: str, question_key: str):
     found = _questionnaire_or_404(slug)
     question = _question_or_404(found, question_key)
     filters = _filters(found)
-    frame = load_answers(db.session, found.slug, question.key, agency=filters.agency, round_ids=filters.round_ids,
+    frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids,
                          noun_phrases=question.free_text)
+    frame = filters.apply_agency(frame)
     codebook, _saved = current_codebook(db.session)
-    min_count = _min_count()
+    policy = filters.policy
+    min_count = policy.min_count
     if question.free_text:
-        summary = summarise_free_text(frame, question, codebook, min_count)
+        summary = summarise_free_text(frame, question, codebook, policy)
         stale = stale_feature_count(db.session, codebook)
         template = "insights/compare_text.html"
     else:
-        summary = summarise_closed(frame, question, min_count)
+        summary = summarise_closed(frame, question, policy)
         stale = 0
         template = "insights/compare_closed.html"
     return render_template(
@@ -246,15 +284,22 @@ def _png(key: str, png: bytes | None) -> Response:
     return response
 
 
-def _round_texts(slug: str, question: QuestionSummary, agency: str | None) -> dict[int, list[str]]:
-    frame = load_answers(db.session, slug, question.key, agency=agency)
+def _round_texts(slug: str, question: QuestionSummary, agency: str | None,
+                 policy: DisclosurePolicy) -> dict[int, list[str]]:
+    frame = load_answers(db.session, slug, question.key)
+    if agency is not None:
+        try:
+            policy.check_agency_filter(agency, round_groups(frame, agency))
+        except AgencyFilterRefused:
+            abort(404)
+        frame = frame[frame["agency"] == agency]
     texts: dict[int, list[str]] = {}
     for round_id, value in zip(frame["round_id"], frame["value"]):
         texts.setdefault(int(round_id), []).append(str(value))
     return texts
 
 
-def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str], list[str]]:
+def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str], list[str], DisclosurePolicy]:
     """This round's texts and the previous round's (under the agency filter); 404 when the
     question is not free text or the round has too few answers to show."""
     found = _questionnaire_or_404(slug)
@@ -262,37 +307,38 @@ def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str]
     if not question.free_text:
         abort(404)
     agency = request.args.get("agency") or None
-    texts = _round_texts(found.slug, question, agency)
-    if len(texts.get(round_id, [])) < _min_count():
+    policy = disclosure_policy(found)
+    texts = _round_texts(found.slug, question, agency, policy)
+    if not policy.reportable(len(texts.get(round_id, []))):
         abort(404)
     order = list(texts)
     position = order.index(round_id)
     previous = texts[order[position - 1]] if position > 0 else []
-    return texts[round_id], previous if len(previous) >= _min_count() else []
+    return texts[round_id], previous if policy.reportable(len(previous)) else [], policy
 
 
 @bp.get("/<slug>/<question_key>/cloud/<int:round_id>.png")
 @login_required()
 def cloud(slug: str, question_key: str, round_id: int):
     """The word cloud of one round's answers (PNG, cached in the instance folder, with an ETag)."""
-    texts, _previous = _cloud_texts(slug, question_key, round_id)
-    key = word_cloud_key(texts)
+    texts, _previous, policy = _cloud_texts(slug, question_key, round_id)
+    key = word_cloud_key(texts, policy.min_count)
     if request.if_none_match.contains(key):
         return _png(key, None)
-    return _png(*word_cloud(cloud_cache_folder(current_app.instance_path), texts))
+    return _png(*word_cloud(cloud_cache_folder(current_app.instance_path), texts, policy.min_count))
 
 
 @bp.get("/<slug>/<question_key>/whats-new/<int:round_id>.png")
 @login_required()
 def whats_new(slug: str, question_key: str, round_id: int):
     """Words more common in this round than in the previous one (PNG, cached like the cloud)."""
-    texts, previous = _cloud_texts(slug, question_key, round_id)
+    texts, previous, policy = _cloud_texts(slug, question_key, round_id)
     if not previous:
         abort(404)
-    key = whats_new_key(texts, previous)
+    key = whats_new_key(texts, previous, policy.min_count)
     if request.if_none_match.contains(key):
         return _png(key, None)
-    return _png(*whats_new_cloud(cloud_cache_folder(current_app.instance_path), texts, previous))
+    return _png(*whats_new_cloud(cloud_cache_folder(current_app.instance_path), texts, previous, policy.min_count))
 
 
 # ---------------------------------------------------------------- one theme
@@ -316,7 +362,7 @@ def _theme_context(slug: str, question_key: str, theme: str):
             abort(404)
         round_id = with_answers[-1].id
     round_ = next(r for r in filters.rounds if r.id == round_id)
-    frame = load_answers(db.session, found.slug, question.key, agency=filters.agency, round_ids=[round_id])
+    frame = filters.apply_agency(load_answers(db.session, found.slug, question.key, round_ids=[round_id]))
     return found, question, codebook, names, theme, filters, round_, frame
 
 
@@ -325,10 +371,10 @@ def _theme_context(slug: str, question_key: str, theme: str):
 def theme(slug: str, question_key: str, theme: str):
     """The answers most typical of a theme in one round, unless the group is too small to quote."""
     found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
-    result = quotes_for(frame, theme, round_.id, codebook, _min_count())
+    result = quotes_for(frame, theme, round_.id, codebook, filters.policy)
     return render_template(
         "insights/theme.html", questionnaire=found, question=question, theme=theme, theme_name=names[theme],
-        round=round_, filters=filters, result=result, min_count=_min_count(),
+        round=round_, filters=filters, result=result, min_count=filters.policy.min_count,
     )
 
 
@@ -337,14 +383,16 @@ def theme(slug: str, question_key: str, theme: str):
 def theme_answer_list(slug: str, question_key: str, theme: str):
     """Every answer of a theme in one round, a page at a time (withheld for a small group)."""
     found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
-    min_count = _min_count()
-    answers = theme_answers(frame[frame["label"].notna()], theme, round_.id, codebook)
-    withheld = len(frame) < min_count or len(answers) < min_count
+    policy = filters.policy
+    min_count = policy.min_count
+    analysed = frame[frame["label"].notna()]
+    answers = theme_answers(analysed, theme, round_.id, codebook)
+    withheld = not policy.reportable(len(frame)) or not policy.reportable(len(answers))
     page = max(_int_or_none(request.args.get("page")) or 1, 1)
     pages = max((len(answers) + ANSWERS_PER_PAGE - 1) // ANSWERS_PER_PAGE, 1)
     page = min(page, pages)
-    shown = [] if withheld else list(
-        answers.iloc[(page - 1) * ANSWERS_PER_PAGE: page * ANSWERS_PER_PAGE].itertuples(index=False))
+    shown = [] if withheld else as_quotes(answers.iloc[(page - 1) * ANSWERS_PER_PAGE: page * ANSWERS_PER_PAGE],
+                                          agency_answer_counts(analysed, round_.id), policy)
     return render_template(
         "insights/theme_answers.html", questionnaire=found, question=question, theme=theme,
         theme_name=names[theme], round=round_, filters=filters, answers=shown, total=len(answers),

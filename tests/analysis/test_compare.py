@@ -6,10 +6,13 @@ import pandas as pd
 import pytest
 
 from analysis.compare import (
+    choice_change,
     choice_distribution,
     compare_rounds,
     lines_of_enquiry,
     representative_quotes,
+    scale_by_round,
+    scale_change,
     sentiment_by_round,
     theme_prevalence,
     theme_sentiment,
@@ -94,8 +97,11 @@ def test_sentiment_by_round(make_answers):
     items += [(2, "ok", 0.0, "neutral", []) for _ in range(4)]
     s = sentiment_by_round(make_answers(items))
     r1 = s[s.round_id == 1].iloc[0]
-    assert r1.n_responses == 13 and r1.n_positive == 10 and r1.share_positive == pytest.approx(10 / 13)
+    assert r1.n_responses == 13 and r1.n_neutral == 0
     assert pd.isna(r1.n_negative) and math.isnan(r1.share_negative) and r1.n_negative_display == "fewer than 5"
+    # Regression (issue 10): "10 positive" beside 13 answers would give negative = 3 away,
+    # so the next-smallest cell is withheld too (secondary suppression).
+    assert pd.isna(r1.n_positive) and math.isnan(r1.share_positive) and r1.n_positive_display == "withheld"
     assert r1.ci_low < r1.mean_polarity < r1.ci_high
     r2 = s[s.round_id == 2].iloc[0]
     assert r2.suppressed and math.isnan(r2.mean_polarity) and r2.n_responses_display == "fewer than 5"
@@ -111,8 +117,11 @@ def test_choice_distribution(choice_answers):
     cd = choice_distribution(choice_answers, options={"plan_sufficient": ["yes", "partly", "no"]})
     r1 = cd[cd.round_id == 1].set_index("option")
     assert list(r1.index) == ["yes", "partly", "no"]
-    assert r1.loc["yes", "count"] == 7 and r1.loc["yes", "share"] == pytest.approx(0.7)
     assert r1.loc["partly", "suppressed"] and r1.loc["partly", "count_display"] == "fewer than 5"
+    # partly (1) and no (2) are withheld; 10 answers minus "yes 7" would tell that 3 people
+    # chose one of them, so "yes" is withheld as well (withheld cells must add up to 5).
+    assert r1.loc["yes", "suppressed"] and pd.isna(r1.loc["yes", "count"]) and math.isnan(r1.loc["yes", "share"])
+    assert r1.iloc[0].n_responses == 10
     r2 = cd[cd.round_id == 2].set_index("option")
     assert "yes" not in r2.index
     assert r2.loc["tools", "count"] == 5 and r2.loc["tools", "share"] == pytest.approx(5 / 7)
@@ -151,3 +160,38 @@ def test_lines_of_enquiry(rising_theme_answers):
 def test_missing_columns_raise():
     with pytest.raises(ValueError, match="missing column"):
         theme_prevalence(pd.DataFrame({"value": ["x"]}))
+
+
+def test_secondary_suppression_hides_the_next_smallest_cell_of_a_single_choice_question(make_answers):
+    """Regression (issue 10): with 13 answers, "Schools 10 (77%)" next to "Police fewer than 5"
+    gave Police = 3."""
+    frame = make_answers([(1, "Schools", float("nan"), None, []) for _ in range(10)]
+                         + [(1, "Police", float("nan"), None, []) for _ in range(3)], question_key="agency")
+    table = choice_distribution(frame, options=["Schools", "Police", "Health"]).set_index("option")
+    assert list(table["count_display"]) == ["withheld", "fewer than 5", "0"]
+    assert table["share"].isna().tolist() == [True, True, False]
+    assert table.iloc[0].n_responses_display == "13"
+
+
+def test_choice_change_test_pools_withheld_options(make_answers):
+    first = [(1, v, float("nan"), None, []) for v in ["yes"] * 30 + ["no"] * 10 + ["partly"] * 6 + ["dont_know"] * 2]
+    second = [(2, v, float("nan"), None, []) for v in ["yes"] * 10 + ["no"] * 30 + ["partly"] * 7 + ["dont_know"] * 3]
+    table = choice_distribution(make_answers(first + second, question_key="q"), options=["yes", "partly", "no"])
+    change = choice_change(table).iloc[0]
+    assert not change.suppressed and change.significant and change.p_value < 0.001
+    assert change.test == "chi-square"
+    small = choice_distribution(make_answers(first + second[:4], question_key="q"))
+    assert choice_change(small).iloc[0].suppressed
+
+
+def test_scale_mean_and_interval_per_round(make_answers):
+    frame = make_answers([(1, str(v), float("nan"), None, []) for v in [1, 2, 2, 3, 3, 3]]
+                         + [(2, "5", float("nan"), None, []) for _ in range(3)], question_key="confidence")
+    scale = scale_by_round(frame).set_index("round_id")
+    assert scale.loc[1, "mean"] == pytest.approx(14 / 6) and scale.loc[1, "ci_low"] < 14 / 6 < scale.loc[1, "ci_high"]
+    assert scale.loc[2, "suppressed"] and math.isnan(scale.loc[2, "mean"])
+    assert scale_change(frame).iloc[0].suppressed
+    rising = make_answers([(1, str(v), float("nan"), None, []) for v in [1, 2, 2, 3] * 5]
+                          + [(2, str(v), float("nan"), None, []) for v in [3, 4, 4, 5] * 5], question_key="c")
+    change = scale_change(rising).iloc[0]
+    assert change.direction == "rose" and change.p_value < 0.001 and change.test == "Mann-Whitney"

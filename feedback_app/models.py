@@ -404,7 +404,7 @@ class Coding(Base):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     sentiment: Mapped[str | None] = mapped_column(String(10))
-    themes: Mapped[list[str] | None] = mapped_column(JSON)
+    themes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     coder: Mapped[str] = mapped_column(String(254))
     source: Mapped[str] = mapped_column(String(20), default="app")
     coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -122,3 +122,25 @@ def test_two_coders_code_blind_and_the_agreement_page_shows_known_kappa(app, cli
 
         final = newest_codings(db.session, [answer_id])[answer_id]
         assert (final.sentiment, final.source) == ("neutral", "agreed")
+
+
+def test_analysis_uses_the_coded_value_and_says_what_produced_it(app, client, login, answers):
+    from feedback_app.insights.data import load_answers
+
+    login("analyst")
+    client.post(f"/coding/answers/{answers['I went to school']}", data={"sentiment": "negative",
+                                                                         "themes": ["feeling_safe"]})
+    client.post(f"/coding/answers/{answers['It was great']}", data={"sentiment": "neutral"})
+    with app.app_context():
+        frame = load_answers(db.session, "children", "what_did_not_help").set_index("value")
+        computed = db.session.get(AnswerFeature, answers["I went to school"])
+    assert (frame.loc["I went to school", "label"], frame.loc["I went to school", "themes"]) == (
+        "negative", ["feeling_safe"])
+    assert computed.label != "negative" or "feeling_safe" not in computed.themes
+    assert frame.loc["It was great", "label"] == "neutral"
+    assert frame.loc["It was great", "themes"] == []  # coded with no themes: none
+    assert frame.loc["My social worker listened to me", "label"] == "positive"  # not coded: computed
+    page = client.get("/analysis/children/what_did_not_help").get_data(as_text=True)
+    provenance = re.search(r'<p class="muted" id="provenance">(.*?)</p>', page, re.S).group(1)
+    assert "Sentiment from the lexicon rules" in provenance
+    assert "2 of 5 analysed answers here carry an analyst's code" in provenance

@@ -179,3 +179,38 @@ def agreed_codes(session: Session, answer_ids: list[int]) -> dict[int, Coding]:
     rows = session.scalars(select(Coding).where(Coding.answer_id.in_(answer_ids), Coding.source == "agreed")
                            .order_by(Coding.coded_at, Coding.id))
     return {row.answer_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced an analysis page's figures: the sentiment labeller and the coded answers."""
+
+    labelled_by: str
+    model_coded: int
+    model_development: int
+    coded_here: int
+    answers_here: int
+
+
+def analysis_provenance(session: Session, question_key: str, round_ids: list[int]) -> Provenance:
+    """Which model labelled the sentiment of the answers to ``question_key`` in ``round_ids``
+    (the one most of them were analysed with), how many coded answers trained it, and how
+    many of the answers carry an analyst's code (used in place of the computed values)."""
+    from ..models import SentimentModelVersion
+    from .models_store import describe_analyser, model_version_of
+
+    scope = (select(Answer.id).join(Response, Response.id == Answer.response_id)
+             .where(Answer.question_key == question_key, Response.round_id.in_(list(round_ids))))
+    versions = session.execute(
+        select(AnswerFeature.analyser_version, func.count()).where(AnswerFeature.answer_id.in_(scope))
+        .group_by(AnswerFeature.analyser_version)).all()
+    analysed = sum(n for _v, n in versions)
+    stored = max(versions, key=lambda row: row[1])[0] if versions else ""
+    coded_here = session.scalar(select(func.count(func.distinct(Coding.answer_id)))
+                                .where(Coding.answer_id.in_(scope))) or 0
+    model = None
+    version = model_version_of(stored) if stored else None
+    if version:
+        model = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == version))
+    return Provenance(describe_analyser(stored) if stored else "the lexicon rules",
+                      model.n_coded if model else 0, model.n_development if model else 0, coded_here, analysed)

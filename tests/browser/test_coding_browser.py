@@ -103,3 +103,8 @@ def test_two_coders_agreement_and_a_model_that_learns(browser, page, live_server
     page.reload()
     assert computed.inner_text().startswith("positive")
     assert re.search(r"model version 1", page.content())
+    page.goto(live_server("/analysis/children/what_did_not_help"))
+    provenance = page.locator("#provenance").inner_text()
+    assert "Sentiment from sentiment model version 1 (trained on 0 development comments and 45 coded answers)" in provenance
+    assert "4 of 5 analysed answers here carry an analyst's code" in provenance
+    page.screenshot(path=str(SHOTS / "compare-provenance-1280.png"), full_page=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 import re
 from datetime import date
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from feedback_app.db import db
 from feedback_app.models import Answer, AnswerFeature, Coding
-from tests.test_insights import store_answers
+from tests.test_insights import store_answers, two_rounds  # noqa: F401  (a fixture)
 
 TEXTS = ["My social worker listened to me", "There was no food at home", "I went to school",
          "Nobody listened and I was hungry", "It was great"]
@@ -144,3 +145,22 @@ def test_analysis_uses_the_coded_value_and_says_what_produced_it(app, client, lo
     provenance = re.search(r'<p class="muted" id="provenance">(.*?)</p>', page, re.S).group(1)
     assert "Sentiment from the lexicon rules" in provenance
     assert "2 of 5 analysed answers here carry an analyst's code" in provenance
+
+
+def test_a_quote_on_the_theme_pages_links_to_coding_it_and_back(client, login, two_rounds):
+    _first, second = two_rounds
+    login("analyst")
+    listing = f"/analysis/children/what_did_not_help/themes/practical_needs/answers?round={second.id}"
+    for path in (listing, f"/analysis/children/what_did_not_help/themes/practical_needs?round={second.id}"):
+        page = client.get(path).get_data(as_text=True)
+        links = re.findall(r'<a href="([^"]+)">Code this answer</a>', page)
+        assert links, path
+    first_link = html.unescape(re.findall(r'<a href="([^"]+)">Code this answer</a>', client.get(listing).get_data(as_text=True))[0])
+    coding_page = client.get(first_link)
+    assert coding_page.status_code == 302
+    page = client.get(coding_page.headers["Location"]).get_data(as_text=True)
+    text = re.search(r'<blockquote class="quote"><p>(.*?)</p>', page).group(1)
+    assert "food" in text or "hungry" in text
+    saved = client.post(coding_page.headers["Location"], data={"sentiment": "positive", "themes": ["practical_needs"]})
+    assert saved.headers["Location"] == listing  # back where the analyst was
+    assert client.get("/coding/responses/999999/what_did_not_help").status_code == 404

@@ -5,10 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import current_user, login_required
 from ..db import db
+from ..models import Answer
 from ..text_analysis import current_codebook
 from . import bp
 from .coding import (
@@ -111,3 +113,14 @@ def agreement_page():
     return render_template("coding/agreement.html", coders=everyone, first=first, second=second,
                            figures=figures, names=names, texts=texts, agreed=agreed, form=CodingForm(),
                            themes=codebook.themes)
+
+
+@bp.get("/responses/<int:response_id>/<question_key>")
+@login_required()
+def response_answer(response_id: int, question_key: str):
+    """The coding page of one response's answer to ``question_key`` (for links from quotes)."""
+    answer_id = db.session.scalar(select(Answer.id).where(Answer.response_id == response_id,
+                                                          Answer.question_key == question_key))
+    if answer_id is None:
+        abort(404)
+    return redirect(url_for("coding.answer", answer_id=answer_id, next=_safe_next(request.args.get("next"))))

@@ -164,3 +164,17 @@ def test_a_quote_on_the_theme_pages_links_to_coding_it_and_back(client, login, t
     saved = client.post(coding_page.headers["Location"], data={"sentiment": "positive", "themes": ["practical_needs"]})
     assert saved.headers["Location"] == listing  # back where the analyst was
     assert client.get("/coding/responses/999999/what_did_not_help").status_code == 404
+
+
+def test_an_agreed_code_stays_in_force_over_a_later_single_code(app, answers):
+    from feedback_app.coding.coding import newest_codings, save_coding
+    from feedback_app.insights.data import load_answers
+
+    answer_id = answers["I went to school"]
+    with app.app_context():
+        save_coding(db.session, answer_id, "negative", [], "first", set())
+        save_coding(db.session, answer_id, "neutral", [], "agreed: first and second", set(), source="agreed")
+        save_coding(db.session, answer_id, "positive", [], "second", set())
+        assert newest_codings(db.session, [answer_id])[answer_id].sentiment == "neutral"
+        frame = load_answers(db.session, "children", "what_did_not_help").set_index("value")
+    assert frame.loc["I went to school", "label"] == "neutral"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from analysis.agreement import Agreement, Code, agreement
@@ -61,21 +61,23 @@ def save_coding(session: Session, answer_id: int, sentiment: str | None, themes:
 
 
 def newest_codings(session: Session, answer_ids: list[int]) -> dict[int, Coding]:
-    """The newest code of each of ``answer_ids`` that has one."""
+    """The code in force of each of ``answer_ids`` that has one: the newest agreed code, else the newest."""
     if not answer_ids:
         return {}
     rows = session.scalars(select(Coding).where(Coding.answer_id.in_(answer_ids))
-                           .order_by(Coding.coded_at, Coding.id))
+                           .order_by(Coding.source == "agreed", Coding.id))
     return {row.answer_id: row for row in rows}
 
 
 def newest_coding_query():
-    """A subquery of the newest code of each coded answer: ``answer_id``, ``sentiment``, ``themes``.
+    """A subquery of the code of each coded answer that analysis uses: the newest agreed
+    code, else the newest code; columns ``answer_id``, ``sentiment``, ``themes``.
 
     For analysis queries to prefer the coded value over the computed one (outer join on
     ``answer_id``).
     """
-    newest = (select(Coding.answer_id, func.max(Coding.id).label("id"))
+    newest = (select(Coding.answer_id,
+                     func.coalesce(func.max(case((Coding.source == "agreed", Coding.id))), func.max(Coding.id)).label("id"))
               .where(Coding.answer_id.is_not(None)).group_by(Coding.answer_id).subquery())
     return (select(Coding.answer_id, Coding.sentiment, Coding.themes)
             .join(newest, newest.c.id == Coding.id).subquery("newest_coding"))

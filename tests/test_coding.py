@@ -178,3 +178,23 @@ def test_an_agreed_code_stays_in_force_over_a_later_single_code(app, answers):
         assert newest_codings(db.session, [answer_id])[answer_id].sentiment == "neutral"
         frame = load_answers(db.session, "children", "what_did_not_help").set_index("value")
     assert frame.loc["I went to school", "label"] == "neutral"
+
+
+def test_the_report_states_the_agreement_between_coders(app, runner, answers, tmp_path):
+    from feedback_app.coding.coding import save_coding
+
+    first = {"My social worker listened to me": "positive", "There was no food at home": "negative",
+             "I went to school": "neutral", "It was great": "positive"}
+    second = dict(first, **{"I went to school": "positive"})
+    with app.app_context():
+        for coder, codes in (("first@example.org", first), ("second@example.org", second)):
+            for text, label in codes.items():
+                save_coding(db.session, answers[text], label, [], coder, set())
+    out = tmp_path / "report.html"
+    result = runner.invoke(args=["report", "children", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    section = page[page.index("<h2>Agreement between coders</h2>"):]
+    row = re.search(r"<tr><th scope=\"row\">first@example.org and second@example.org</th>(.*?)</tr>", section, re.S).group(1)
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert cells[0] == "4" and cells[1] == "0.56"  # kappa (0.75 - 0.4375) / (1 - 0.4375)

@@ -216,3 +216,20 @@ def analysis_provenance(session: Session, question_key: str, round_ids: list[int
         model = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == version))
     return Provenance(describe_analyser(stored) if stored else "the lexicon rules",
                       model.n_coded if model else 0, model.n_development if model else 0, coded_here, analysed)
+
+
+def round_agreement(session: Session, round_ids: list[int], themes: list[str]) -> list[tuple[str, str, Agreement]]:
+    """Agreement of every pair of analysts who both coded answers of ``round_ids`` in the app."""
+    rows = session.scalars(
+        select(Coding).join(Answer, Answer.id == Coding.answer_id).join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id.in_(list(round_ids)), Coding.source == "app").order_by(Coding.coded_at, Coding.id))
+    by_coder: dict[str, dict[int, Code]] = {}
+    for row in rows:
+        by_coder.setdefault(row.coder, {})[row.answer_id] = Code(row.sentiment, frozenset(row.themes or ()))
+    names = sorted(by_coder)
+    pairs = []
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if set(by_coder[first]) & set(by_coder[second]):
+                pairs.append((first, second, agreement(by_coder[first], by_coder[second], themes)))
+    return pairs

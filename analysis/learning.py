@@ -40,6 +40,7 @@ __all__ = [
     "SentimentModel",
     "rule_features",
     "train_sentiment_model",
+    "add_theme_classifiers",
     "macro_f1",
     "per_class_f1",
     "bootstrap_interval",
@@ -98,6 +99,8 @@ class SentimentModel:
     n_development: int = 0
     n_coded: int = 0
     params: dict = field(default_factory=dict)
+    #: theme key -> (coefficients over the word and character columns, intercept)
+    theme_classifiers: dict = field(default_factory=dict)
 
     def _matrix(self, texts: Sequence[str], nothing_means: Sequence[str] | str) -> sparse.csr_matrix:
         texts = [str(t or "") for t in texts]
@@ -122,6 +125,23 @@ class SentimentModel:
         probs = self.classifier.predict_proba(self._matrix(texts, nothing_means))
         return [dict(zip(map(str, self.classifier.classes_), map(float, row))) for row in probs]
 
+    def _text_matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        texts = [str(t or "") for t in texts]
+        return sparse.hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+
+    def learned_themes(self, texts: Sequence[str]) -> list[list[str]]:
+        """For each text, the themes whose learned classifier gives a probability above one half
+        (empty lists when no theme had enough coded examples)."""
+        if not self.theme_classifiers or not len(texts):
+            return [[] for _ in texts]
+        matrix = self._text_matrix(texts)
+        found: list[list[str]] = [[] for _ in texts]
+        for key, (coef, intercept) in sorted(self.theme_classifiers.items()):
+            scores = matrix @ np.asarray(coef) + float(intercept)
+            for i in np.flatnonzero(scores > 0):
+                found[int(i)].append(key)
+        return found
+
     def dumps(self) -> bytes:
         """The model as bytes for the database: plain arrays (NumPy's format, no pickled code)."""
         buffer = io.BytesIO()
@@ -130,8 +150,11 @@ class SentimentModel:
             terms = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.get)
             arrays[f"{name}_terms"] = np.array(terms, dtype=str)
             arrays[f"{name}_idf"] = vectoriser.idf_
+        for key, (coef, intercept) in self.theme_classifiers.items():
+            arrays[f"theme_coef_{key}"] = np.asarray(coef)
+            arrays[f"theme_intercept_{key}"] = np.asarray([intercept])
         meta = {"n_development": self.n_development, "n_coded": self.n_coded, "params": self.params,
-                "format": 1}
+                "themes": sorted(self.theme_classifiers), "format": 1}
         np.savez_compressed(buffer, coef=self.classifier.coef_, intercept=self.classifier.intercept_,
                             classes=np.array(self.classifier.classes_, dtype=str),
                             meta=np.array(json.dumps(meta)), **arrays)
@@ -152,10 +175,12 @@ class SentimentModel:
             classifier.coef_, classifier.intercept_ = stored["coef"], stored["intercept"]
             classifier.classes_ = stored["classes"].astype(object)
             classifier.n_features_in_ = classifier.coef_.shape[1]
+            themes = {key: (stored[f"theme_coef_{key}"], float(stored[f"theme_intercept_{key}"][0]))
+                      for key in meta.get("themes", [])}
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
             raise ValueError(f"the stored bytes are not a sentiment model ({error})") from None
         return SentimentModel(vectorisers[0], vectorisers[1], classifier, meta["n_development"], meta["n_coded"],
-                              meta["params"])
+                              meta["params"], themes)
 
 
 def _word_vectoriser() -> TfidfVectorizer:
@@ -196,6 +221,28 @@ def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[L
     matrix = model._matrix(texts, [r.nothing_means for r in rows])
     model.classifier.fit(matrix, [r.label for r in rows], sample_weight=weights)
     return model
+
+
+def add_theme_classifiers(model: SentimentModel, coded: Sequence[tuple[str, Sequence[str]]],
+                          min_examples: int = 20, c: float = 1.0) -> list[str]:
+    """Train a classifier for each theme with at least ``min_examples`` coded answers carrying it,
+    on the answers whose themes were coded (``(text, theme keys)``); the others are the negatives.
+    Adds them to ``model`` and returns the theme keys learned. The codebook's patterns stay the
+    explanation; a classifier only adds answers the patterns missed."""
+    coded = [(str(t), set(keys)) for t, keys in coded if str(t or "").strip()]
+    counts: dict[str, int] = {}
+    for _t, keys in coded:
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    learnable = sorted(k for k, n in counts.items() if n >= min_examples and n < len(coded))
+    if not learnable:
+        return []
+    matrix = model._text_matrix([t for t, _k in coded])
+    for key in learnable:
+        target = [key in keys for _t, keys in coded]
+        classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(matrix, target)
+        model.theme_classifiers[key] = (classifier.coef_[0], float(classifier.intercept_[0]))
+    return learnable
 
 
 # ---------------------------------------------------------------- measuring

@@ -130,6 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
         "coded answers alone. The file is not shipped; with no trained model stored, sentiment comes from "
         "the lexicon rules.",
     ),
+    Setting(
+        "THEME_MODEL_MIN_EXAMPLES",
+        20,
+        "Coded answers carrying a theme before `feedback-app model train` learns a classifier for it; "
+        "the classifier adds answers the codebook's patterns missed.",
+    ),
 )
 
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -136,3 +136,20 @@ def test_a_new_model_makes_answers_stale_and_re_analysis_uses_it(app, runner, tm
     with app.app_context():
         labels = sorted(f.label for f in db.session.scalars(select(AnswerFeature)))
     assert labels == ["negative", "positive"]
+
+
+def test_a_theme_with_enough_coded_answers_gets_a_classifier_that_adds_to_the_patterns(app, runner, tmp_path):
+    app.config["THEME_MODEL_MIN_EXAMPLES"] = 20
+    rows = ([(f"My tummy rumbled on day {n}", "negative", "practical_needs") for n in range(20)]
+            + [(f"The blorf came on visit {n}", "neutral", "") for n in range(20)]
+            + [(f"It was zingy {n}", "positive", "being_listened_to") for n in range(5)])
+    assert import_coding(runner, tmp_path, rows).exit_code == 0
+    result = runner.invoke(args=["model", "train", "--no-evaluation"])
+    assert "themes with a learned classifier: practical_needs" in result.output, result.output
+    source = write_csv(tmp_path / "in.csv", ["comment"], [["my tummy rumbled all week"], ["the blorf came"]])
+    out = tmp_path / "out.csv"
+    assert runner.invoke(args=["analyse-text", "--input", str(source), "--column", "comment",
+                               "--output", str(out)]).exit_code == 0
+    with open(out, encoding="utf-8-sig") as handle:
+        themes = [row["themes"] for row in csv.DictReader(handle)]
+    assert themes == ["practical_needs", ""]

@@ -30,7 +30,8 @@ def train_command(development_data: str | None, no_evaluation: bool) -> None:
     """
     path = development_data or current_app.config.get("SENTIMENT_DEVELOPMENT_DATA") or None
     try:
-        row = models_store.train_and_store(db.session, path, actor="command line", evaluate_model=not no_evaluation)
+        row = models_store.train_and_store(db.session, path, actor="command line", evaluate_model=not no_evaluation,
+                                           theme_min_examples=int(current_app.config.get("THEME_MODEL_MIN_EXAMPLES", 20)))
     except models_store.ModelError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Model version {row.version} trained on {row.n_development} development rows and "
@@ -43,6 +44,8 @@ def train_command(development_data: str | None, no_evaluation: bool) -> None:
 def describe_evaluation(figures: dict) -> list[str]:
     """The evaluation figures of a model version as lines of text."""
     lines = []
+    if figures.get("themes_learned"):
+        lines.append("themes with a learned classifier: " + ", ".join(figures["themes_learned"]))
     split = figures.get("time_split")
     if split:
         per_class = ", ".join(f"{k} {v:.3f}" for k, v in split["per_class_f1"].items())
@@ -51,7 +54,7 @@ def describe_evaluation(figures: dict) -> list[str]:
     if figures.get("coded_cv_macro_f1") is not None:
         lines.append(f"5-fold cross-validation on {figures['n_coded']} coded answers: macro-F1 "
                      f"{figures['coded_cv_macro_f1']:.3f}")
-    elif figures:
+    elif "coded_cv_macro_f1" in figures:
         lines.append("too few coded answers (under 10) to cross-validate on them")
     return lines
 

@@ -21,6 +21,7 @@ from analysis.features import TextFeatures
 from analysis.learning import (
     LabelledText,
     SentimentModel,
+    add_theme_classifiers,
     cross_validated_coded_f1,
     macro_f1,
     per_class_f1,
@@ -48,6 +49,19 @@ def coded_examples(session: Session) -> list[LabelledText]:
     newest: dict[object, LabelledText] = {}
     for i, (answer_id, text, label) in enumerate(rows):
         newest[answer_id if answer_id is not None else ("import", i)] = LabelledText(text, label)
+    return list(newest.values())
+
+
+def coded_theme_examples(session: Session) -> list[tuple[str, list[str]]]:
+    """(text, theme keys) of every coded answer whose themes were coded: the code in force
+    of each answer, plus every imported coding without an answer."""
+    rows = session.execute(
+        select(Coding.answer_id, Coding.text, Coding.themes, Coding.source)
+        .where(Coding.themes.is_not(None)).order_by(Coding.source == "agreed", Coding.id)
+    ).all()
+    newest: dict[object, tuple[str, list[str]]] = {}
+    for i, (answer_id, text, themes, _source) in enumerate(rows):
+        newest[answer_id if answer_id is not None else ("import", i)] = (text, list(themes or []))
     return list(newest.values())
 
 
@@ -94,15 +108,17 @@ def evaluate(development: pd.DataFrame, coded: list[LabelledText]) -> dict:
 
 
 def train_and_store(session: Session, development_path: str | Path | None, actor: str | None,
-                    evaluate_model: bool = True) -> SentimentModelVersion:
+                    evaluate_model: bool = True, theme_min_examples: int = 20) -> SentimentModelVersion:
     """Train a model on the development file (if any) plus the coded answers, store it as
-    the next version and put it in use (commits). Raises :class:`ModelError` when there is
-    nothing to learn from."""
+    the next version and put it in use (commits). Themes with at least ``theme_min_examples``
+    coded answers get a classifier too. Raises :class:`ModelError` when there is nothing to
+    learn from."""
     development = development_examples(development_path)
     coded = coded_examples(session)
     try:
         model = train_sentiment_model(_rows(development), coded)
         figures = evaluate(development, coded) if evaluate_model else {}
+        figures["themes_learned"] = add_theme_classifiers(model, coded_theme_examples(session), theme_min_examples)
     except ValueError as error:
         raise ModelError(f"cannot train: {error} (coded answers: {len(coded)}, "
                          f"development rows: {len(development)})") from None
@@ -139,7 +155,9 @@ def use_version(session: Session, version: int) -> SentimentModelVersion:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[int, SentimentModel] = {}
+_cache: dict[tuple, SentimentModel] = {}
+#: the model last loaded for each version number, for worker processes forked after loading
+_loaded: dict[int, SentimentModel] = {}
 
 
 def model_in_use(session: Session) -> tuple[int | None, SentimentModel | None]:
@@ -147,14 +165,19 @@ def model_in_use(session: Session) -> tuple[int | None, SentimentModel | None]:
 
     Each version is unpickled once per process.
     """
-    version = session.scalar(select(SentimentModelVersion.version).where(SentimentModelVersion.in_use.is_(True)))
-    if version is None:
+    row = session.execute(select(SentimentModelVersion.version, SentimentModelVersion.created_at)
+                          .where(SentimentModelVersion.in_use.is_(True))).first()
+    if row is None:
         return None, None
+    version, created_at = row
+    # the same version number in another database (or a re-created one) is another model
+    key = (str(session.get_bind().url), version, str(created_at))
     with _cache_lock:
-        if version not in _cache:
+        if key not in _cache:
             data = session.scalar(select(SentimentModelVersion.model).where(SentimentModelVersion.version == version))
-            _cache[version] = SentimentModel.loads(data)
-        return version, _cache[version]
+            _cache[key] = SentimentModel.loads(data)
+        _loaded[version] = _cache[key]
+        return version, _cache[key]
 
 
 def analyser_version(model_version: int | None) -> str:
@@ -176,18 +199,24 @@ def describe_analyser(stored_analyser_version: str) -> str:
 
 def relabel(features: list[tuple[TextFeatures, str, str]], model_version: int | None,
             model: SentimentModel | None) -> list[TextFeatures]:
-    """``features`` (with each answer's text and ``nothing_means``) with the model's labels
-    and the analyser version that names the model; unchanged when no model is in use."""
+    """``features`` (with each answer's text and ``nothing_means``) with the model's labels,
+    the themes its classifiers add to the codebook's, and the analyser version that names
+    the model; unchanged when no model is in use."""
     if model is None:
         return [f for f, _, _ in features]
-    labels = model.predict([t for _, t, _ in features], [nm for _, _, nm in features])
+    texts = [t for _, t, _ in features]
+    labels = model.predict(texts, [nm for _, _, nm in features])
+    learned = model.learned_themes(texts)
     version = analyser_version(model_version)
-    return [replace(f, label=label, analyser_version=version) for (f, _, _), label in zip(features, labels)]
+    return [replace(f, label=label if str(text or "").strip() else f.label, analyser_version=version,
+                    themes=list(f.themes) + [k for k in extra if k not in f.themes] if str(text or "").strip()
+                    else list(f.themes))
+            for (f, text, _), label, extra in zip(features, labels, learned)]
 
 
 def loaded_model(version: int | None) -> SentimentModel | None:
     """The model ``version`` already loaded in this process (by :func:`model_in_use`), or None."""
-    return None if version is None else _cache.get(version)
+    return None if version is None else _loaded.get(version)
 
 
 def model_in_use_or_rules(session: Session) -> tuple[int | None, SentimentModel | None]:

@@ -93,3 +93,17 @@ def test_learning_curve_rises_when_the_new_source_speaks_differently():
     assert curve[1]["mean"] > curve[0]["mean"]
     with pytest.raises(ValueError, match="none left to test"):
         learning_curve(development, CODED[:30], steps=(0, 30))
+
+
+def test_theme_classifiers_learn_themes_with_enough_coded_examples_and_survive_storage():
+    from analysis.learning import add_theme_classifiers
+
+    model = train_sentiment_model([], CODED)
+    coded = ([(f"my tummy rumbled on day {n}", ["practical_needs"]) for n in range(20)]
+             + [(f"the blorf came on visit {n}", []) for n in range(20)]
+             + [(f"nobody heard me on day {n}", ["being_listened_to"]) for n in range(5)])
+    assert add_theme_classifiers(model, coded, min_examples=20) == ["practical_needs"]
+    texts = ["my tummy rumbled", "the blorf came", "nobody heard me"]
+    assert model.learned_themes(texts) == [["practical_needs"], [], []]
+    assert SentimentModel.loads(model.dumps()).learned_themes(texts) == [["practical_needs"], [], []]
+    assert train_sentiment_model([], CODED).learned_themes(texts) == [[], [], []]

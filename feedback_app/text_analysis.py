@@ -247,6 +247,8 @@ class PendingAnswer:
     answer_id: int
     value: str
     nothing_means: str
+    #: the learned sentiment model to label it with (None: the lexicon rules)
+    model_version: int | None = None
 
 
 def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
@@ -254,7 +256,8 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
     or codebook version."""
     from .coding.models_store import analyser_version
 
-    current_version = analyser_version(sentiment_model(session)[0])
+    model_version = sentiment_model(session)[0]
+    current_version = analyser_version(model_version)
     query = (
         select(Answer.id, Answer.value, Question.settings, Question.key)
         .join(Response, Response.id == Answer.response_id)
@@ -272,7 +275,7 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
             )
         )
     return [
-        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"))
+        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"), model_version)
         for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
         if not is_identifier(key, settings)
     ]
@@ -302,7 +305,8 @@ def analyse_pending(pending: list[PendingAnswer], codebook: Codebook, workers: i
     items = [(p.answer_id, p.value, p.nothing_means) for p in pending]
     batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
     content = codebook.to_dict()
-    model_version = sentiment_model()[0]
+    # the model stale_answers found in use (and loaded, before any workers fork)
+    model_version = pending[0].model_version if pending else None
     if workers <= 1 or len(batches) <= 1:
         for batch in batches:
             done = _features_of(batch, content, model_version)

@@ -11,6 +11,14 @@ macro-F1, per-class precision/recall/F1 and the confusion matrix, then the
 ratio of the two macro-F1 figures. ``--cv`` adds the nested 5-fold
 cross-validated estimate (parameters re-chosen inside each fold) and a split
 by date (parameters chosen on comments before the cutoff, scored after it).
+
+``--learned`` measures the learned model (``analysis.learning``) against the
+rules in the same run: macro-F1 and per-class F1 with 95% bootstrap intervals
+on the split by date and on a split by source (each service type held out in
+turn, trained on the others), the time to train on the whole file, and the
+learning curve: macro-F1 on a "new source" (the comments from
+``--new-source-from`` on) as 0, 100, 250, 500 and 1,000 of its comments are
+coded and added to training, scored on the rest of that source.
 """
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from analysis import ANALYSER_VERSION  # noqa: E402
 from analysis.evaluation import (  # noqa: E402
     baseline_labels,
     classification_report,
+    collapse_fft_sentiment,
     cross_validated_f1,
     date_split_f1,
     load_labelled_feedback,
@@ -48,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("csv", nargs="?", default=str(DEFAULT_CSV))
     parser.add_argument("--cv", action="store_true", help="also run nested CV and the date split")
     parser.add_argument("--cutoff", default="2022-07-01", help="date split: train before, test from")
+    parser.add_argument("--learned", action="store_true", help="measure the learned model (see above)")
+    parser.add_argument("--new-source-from", default="2022-04-01", help="learning curve: the new source starts here")
+    parser.add_argument("--repeats", type=int, default=3, help="learning curve: shuffles averaged per step")
     args = parser.parse_args(argv)
 
     path = Path(args.csv)
@@ -80,7 +92,73 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chosen on train: {split['chosen']} (train F1 {split['train_f1']:.4f})")
         print(f"test macro-F1: chosen {split['test_f1']:.4f}, shipped defaults "
               f"{split['default_test_f1']:.4f}, baseline {split['baseline_test_f1']:.4f}")
+    if args.learned:
+        _learned_report(frame, path, args)
     return 0
+
+
+def _interval_line(name: str, truth: list[str], predicted: list[str]) -> float:
+    from analysis.learning import bootstrap_interval, macro_f1, per_class_f1
+
+    f1 = macro_f1(truth, predicted)
+    low, high = bootstrap_interval(truth, predicted, n=500)
+    per_class = ", ".join(f"{label} {value:.3f}" for label, value in per_class_f1(truth, predicted).items())
+    print(f"  {name:<8} macro-F1 {f1:.4f} [95% {low:.3f}-{high:.3f}]  per class: {per_class}")
+    return f1
+
+
+def _service_types(path: Path, frame) -> list[str]:
+    """The service type of each row of ``frame`` (same filtering as ``load_labelled_feedback``)."""
+    import pandas as pd
+
+    raw = pd.read_csv(path)
+    keep = raw["FFT answer"].notna() & raw["Comment sentiment"].map(collapse_fft_sentiment).notna()
+    raw = raw[keep]
+    raw = raw[raw["FFT answer"].astype(str).str.strip() != ""]
+    services = [str(s).strip() for s in raw["Service type 1"]]
+    assert list(raw["FFT answer"]) == list(frame["text"]), "rows out of step with load_labelled_feedback"
+    return services
+
+
+def _learned_report(frame, path: Path, args) -> None:
+    import time
+
+    import pandas as pd
+
+    from analysis.learning import LabelledText, learning_curve, train_sentiment_model
+
+    def rows(part) -> list[LabelledText]:
+        return [LabelledText(str(t), str(label)) for t, label in zip(part["text"], part["label"])]
+
+    cutoff = pd.Timestamp(args.cutoff)
+    train, test = frame[frame["date"] < cutoff], frame[frame["date"] >= cutoff]
+    print(f"\n== learned model vs rules, split by date at {args.cutoff} (train n={len(train)}, test n={len(test)})")
+    truth = list(test["label"])
+    rules = _interval_line("rules", truth, predict_labels(test["text"]))
+    learned = _interval_line("learned", truth, train_sentiment_model(rows(train)).predict(list(test["text"])))
+    print(f"  learned / rules = {learned:.4f} / {rules:.4f} = {learned / rules:.3f}")
+
+    frame = frame.assign(service=_service_types(path, frame))
+    print("\n== split by source: each service type held out, trained on the others")
+    for service in sorted(frame["service"].unique()):
+        held, rest = frame[frame["service"] == service], frame[frame["service"] != service]
+        print(f" {service} (train n={len(rest)}, test n={len(held)})")
+        truth = list(held["label"])
+        rules = _interval_line("rules", truth, predict_labels(held["text"]))
+        learned = _interval_line("learned", truth, train_sentiment_model(rows(rest)).predict(list(held["text"])))
+        print(f"  learned / rules = {learned / rules:.3f}")
+
+    started = time.process_time()
+    train_sentiment_model(rows(frame))
+    print(f"\ntraining on all {len(frame)} comments: {time.process_time() - started:.1f} s of CPU")
+
+    new_from = pd.Timestamp(args.new_source_from)
+    before, new = frame[frame["date"] < new_from], frame[frame["date"] >= new_from]
+    print(f"\n== learning curve: new source = comments from {args.new_source_from} (n={len(new)}), "
+          f"development = before (n={len(before)}); {args.repeats} shuffles, test = the new source's "
+          f"comments not coded (n={len(new) - 1000})")
+    for point in learning_curve(rows(before), rows(new), repeats=args.repeats):
+        print(f"  {point['n']:>5} coded: macro-F1 {point['mean']:.4f} (shuffles {point['min']:.3f}-{point['max']:.3f})")
 
 
 if __name__ == "__main__":

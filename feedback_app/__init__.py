@@ -79,25 +79,19 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     db.init_app(app)
     csrf.init_app(app)
 
-    from . import admin, auth, cli, errors, health, insights, respond, safeguarding, security
+    from . import admin, api, auth, cli, coding, errors, evidence, health, insights, respond, safeguarding, security
+    from . import skip_logic
     from .rounds import displayed_status
 
     security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(respond.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(insights.bp)
-    app.register_blueprint(safeguarding.bp)
-    from . import evidence
-
-    app.register_blueprint(evidence.bp)
-    from . import api, skip_logic  # issue 15: read-only API and its tokens page; skip logic in words
-
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api.admin_bp)
+    # One blueprint per audience: respondents, staff admin, the Working Group's analysis and
+    # coding, the safeguarding queue, the framework's evidence, and the read-only API.
+    for blueprint in (auth.bp, respond.bp, admin.bp, insights.bp, safeguarding.bp, evidence.bp,
+                      api.bp, api.admin_bp, coding.bp):
+        app.register_blueprint(blueprint)
     app.add_template_filter(skip_logic.condition_text, "show_if_text")
 
     @app.get("/")

@@ -260,6 +260,7 @@ def init_app(app: Flask) -> None:
     from .cli_evidence import register as register_evidence_commands
 
     register_evidence_commands(app)
+    __import__("feedback_app.coding.cli", fromlist=["register"]).register(app)  # issue 14: model, coding
     for command in (
         db_group, questionnaires_group, users_group, rounds_group, links_group,
         responses_group, analyse, analyse_text, report_command, purge_command, backup, serve,

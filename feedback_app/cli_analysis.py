@@ -47,19 +47,24 @@ def analyse(recompute: bool, workers: int | None) -> None:
 @click.option("--audience", type=click.Choice(["children", "parents", "practitioners", "champions"]), default="children",
               show_default=True, help="Who wrote the answers: practitioners' and champions' answers are screened "
               "for a specific child or family at risk, not for the topic of neglect.")
+@with_appcontext
 def analyse_text(input_path: str, column: str, id_column: str | None, output: str, nothing_means: str,
                  audience: str) -> None:
     """Add sentiment, polarity, themes, noun phrases and a safeguarding concern column to any CSV.
 
     For feedback gathered before the app (e.g. the 2019 baseline), so it is analysed the
     same way. Keeps every input column and adds its own; numbers are written as numbers.
-    Uses the shipped codebook, screening rules and example bank.
+    Uses the shipped codebook, screening rules and example bank, and the sentiment
+    model in use (`feedback-app model list`), or the lexicon rules when none is.
     """
+    from .coding.models_store import model_in_use_or_rules
     from .spreadsheet import SpreadsheetError, analyse_spreadsheet
 
+    model = model_in_use_or_rules(db.session)
     try:
         rows = analyse_spreadsheet(Path(input_path), column, Path(output), id_column=id_column, nothing_means=nothing_means,
-                                   audience=audience)
+                                   audience=audience, sentiment_model=model)
     except SpreadsheetError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Wrote {rows} rows to {output}.")
+    source = f"sentiment model version {model[0]}" if model[0] else "the lexicon rules"
+    click.echo(f"Wrote {rows} rows to {output} (sentiment from {source}).")

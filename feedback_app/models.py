@@ -15,6 +15,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -433,3 +434,41 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+# ---------------------------------------------------------------- coding and learned models (issue 14)
+
+
+class Coding(Base):
+    """An analyst's (or an imported spreadsheet's) code for one answer's text.
+
+    Never overwrites the computed features: analysis reads the newest coding of an
+    answer where there is one. ``answer_id`` is empty for coded text imported without
+    an answer (a past round coded elsewhere). ``sentiment`` or ``themes`` may be empty
+    when only the other was coded.
+    """
+
+    __tablename__ = "codings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    themes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    coder: Mapped[str] = mapped_column(String(254))
+    source: Mapped[str] = mapped_column(String(20), default="app")
+    coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SentimentModelVersion(Base):
+    """One trained sentiment model, stored with its evaluation figures; at most one is in use."""
+
+    __tablename__ = "sentiment_model_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    n_development: Mapped[int] = mapped_column(Integer, default=0)
+    n_coded: Mapped[int] = mapped_column(Integer, default=0)
+    in_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

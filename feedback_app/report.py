@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from analysis.disclosure import DisclosurePolicy
 from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
+from .coding.coding import round_agreement
 from .definitions import GOVERNANCE_LABELS
 from .insights.clouds import whats_new_cloud, word_cloud
 from .insights.data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
@@ -175,6 +176,7 @@ def build_report(
         codebook=codebook,
         codebook_version=saved.version if saved else None,
         generated_on=generated_on or date.today(),
+        coder_agreement=round_agreement(session, [r.id for r in rounds], codebook.keys),
     )
 
 

@@ -137,6 +137,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Send the staff session cookie only over HTTPS. Set it to true wherever the app is "
         "served over HTTPS (production).",
     ),
+    # -- learned models and coding (issue 14)
+    Setting(
+        "SENTIMENT_DEVELOPMENT_DATA",
+        "",
+        "Path of the labelled FFT development CSV that `feedback-app model train` learns from besides the "
+        "partnership's own coded answers (overridden by `--development-data`). Unset: training uses the "
+        "coded answers alone. The file is not shipped; with no trained model stored, sentiment comes from "
+        "the lexicon rules.",
+    ),
+    Setting(
+        "THEME_MODEL_MIN_EXAMPLES",
+        20,
+        "Coded answers carrying a theme before `feedback-app model train` learns a classifier for it; "
+        "the classifier adds answers the codebook's patterns missed.",
+    ),
 )
 
 SETTINGS += (

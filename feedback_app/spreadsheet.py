@@ -21,7 +21,8 @@ NUMBER_COLUMNS = ("polarity", "subjectivity", "concern_score")
 
 
 def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_column: str | None = None,
-                        nothing_means: str = "positive", audience: str = "children") -> int:
+                        nothing_means: str = "positive", audience: str = "children",
+                        sentiment_model: tuple = (None, None)) -> int:
     """Write ``output_path``: every column of the input, then the analysis columns.
 
     Added columns: sentiment_label, polarity, subjectivity (numbers), themes ("; "-joined),
@@ -29,6 +30,7 @@ def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_col
     are screened as ``audience`` wrote them. An input column with the same name as an
     added one is kept, and the added one is prefixed ``analysis_``. Returns the number
     of rows. Raises SpreadsheetError for an unreadable file or a missing column.
+    ``sentiment_model`` is the (version, model) of a learned sentiment model to label with.
     """
     try:
         frame = pd.read_csv(input_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -45,8 +47,11 @@ def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_col
     added: dict[str, list] = {name: [] for name in (
         "sentiment_label", "polarity", "subjectivity", "themes", "noun_phrases",
         "concern", "concern_categories", "concern_score")}
-    for text in frame[column]:
-        features = text_features(text, codebook, nothing_means=nothing_means)
+    from .coding.models_store import relabel
+
+    all_features = relabel([(text_features(text, codebook, nothing_means=nothing_means), text, nothing_means)
+                            for text in frame[column]], *sentiment_model)
+    for text, features in zip(frame[column], all_features):
         result = screen(text, rules, audience=audience)
         added["sentiment_label"].append(features.label if text.strip() else "")
         added["polarity"].append(round(float(features.polarity), 4))

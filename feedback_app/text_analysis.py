@@ -17,7 +17,6 @@ from typing import Iterable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from analysis import ANALYSER_VERSION
 from analysis.codebook import Codebook, load_codebook
 from analysis.concerns import ConcernResult, ConcernRules, load_concern_rules, screen
 from analysis.features import TextFeatures, text_features
@@ -161,11 +160,35 @@ def derive(question_types: dict[str, Question], answers: dict[str, str], codeboo
         if is_identifier(question.key, question.settings):  # a case reference is not text to analyse
             continue
         nothing_means = (question.settings or {}).get("nothing_means", "positive")
+        features = _learned_sentiment([(text_features(value, codebook, nothing_means=nothing_means),
+                                        value, nothing_means)], *sentiment_model())[0]
         derived[key] = DerivedAnswer(
-            features=text_features(value, codebook, nothing_means=nothing_means),
+            features=features,
             concern=screen(value, rules, audience=audience or _audience_of(question), bank=concern_bank()),
         )
     return derived
+
+
+def sentiment_model(session: Session | None = None):
+    """(version, model) of the learned sentiment model in use, or (None, None) when the
+    lexicon rules label sentiment (also outside an app context)."""
+    from .coding.models_store import model_in_use
+
+    if session is None:
+        from flask import has_app_context
+
+        if not has_app_context():
+            return None, None
+        from .db import db
+
+        session = db.session
+    return model_in_use(session)
+
+
+def _learned_sentiment(items, model_version, model):
+    from .coding.models_store import relabel
+
+    return relabel(items, model_version, model)
 
 
 def _audience_of(question: Question) -> str:
@@ -226,10 +249,17 @@ class PendingAnswer:
     answer_id: int
     value: str
     nothing_means: str
+    #: the learned sentiment model to label it with (None: the lexicon rules)
+    model_version: int | None = None
 
 
 def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
-    """Free-text answers with no features, or features from another analyser or codebook version."""
+    """Free-text answers with no features, or features from another analyser, sentiment model
+    or codebook version."""
+    from .coding.models_store import analyser_version
+
+    model_version = sentiment_model(session)[0]
+    current_version = analyser_version(model_version)
     query = (
         select(Answer.id, Answer.value, Question.settings, Question.key)
         .join(Response, Response.id == Answer.response_id)
@@ -244,21 +274,29 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
         query = query.where(
             or_(
                 AnswerFeature.answer_id.is_(None),
-                AnswerFeature.analyser_version != ANALYSER_VERSION,
+                AnswerFeature.analyser_version != current_version,
                 AnswerFeature.codebook_hash != codebook_hash,
             )
         )
     return [
-        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"))
+        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"), model_version)
         for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
         if not is_identifier(key, settings)
     ]
 
 
-def _features_of(batch: list[tuple[int, str, str]], codebook_dict: dict) -> list[tuple[int, dict]]:
-    """Worker-process entry point: features of a batch of (answer_id, text, nothing_means)."""
+def _features_of(batch: list[tuple[int, str, str]], codebook_dict: dict,
+                 model_version: int | None = None) -> list[tuple[int, dict]]:
+    """Worker-process entry point: features of a batch of (answer_id, text, nothing_means).
+
+    The sentiment model ``model_version`` was loaded by the parent before the workers forked.
+    """
+    from .coding.models_store import loaded_model
+
     codebook = _codebook_from_json(json.dumps(codebook_dict, sort_keys=True))
-    return [(answer_id, text_features(text, codebook, nothing_means=nm).to_dict()) for answer_id, text, nm in batch]
+    features = _learned_sentiment([(text_features(text, codebook, nothing_means=nm), text, nm)
+                                   for _answer_id, text, nm in batch], model_version, loaded_model(model_version))
+    return [(answer_id, f.to_dict()) for (answer_id, _t, _n), f in zip(batch, features)]
 
 
 def analyse_pending(pending: list[PendingAnswer], codebook: Codebook, workers: int = 1,
@@ -271,9 +309,11 @@ def analyse_pending(pending: list[PendingAnswer], codebook: Codebook, workers: i
     items = [(p.answer_id, p.value, p.nothing_means) for p in pending]
     batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
     content = codebook.to_dict()
+    # the model stale_answers found in use (and loaded, before any workers fork)
+    model_version = pending[0].model_version if pending else None
     if workers <= 1 or len(batches) <= 1:
         for batch in batches:
-            done = _features_of(batch, content)
+            done = _features_of(batch, content, model_version)
             if progress:
                 progress(len(done))
             yield done
@@ -283,7 +323,7 @@ def analyse_pending(pending: list[PendingAnswer], codebook: Codebook, workers: i
 
     context = multiprocessing.get_context("fork") if hasattr(multiprocessing, "get_context") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for done in pool.map(_features_of, batches, [content] * len(batches)):
+        for done in pool.map(_features_of, batches, [content] * len(batches), [model_version] * len(batches)):
             if progress:
                 progress(len(done))
             yield done

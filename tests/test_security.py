@@ -86,7 +86,8 @@ def test_route_inventory_every_staff_route_refuses_the_wrong_visitor(app, client
         # The Working Group reads (and keeps the action log of) the evidence pages; only
         # admins enter indicator figures (checked in tests/test_evidence_pages.py) and
         # download the scrutiny pack.
-        analyst_allowed = rule.endpoint.startswith("insights.") or (
+        # Analysts code answers and compare their coding (issue 14).
+        analyst_allowed = rule.endpoint.startswith(("insights.", "coding.")) or (
             rule.endpoint.startswith("evidence.") and rule.endpoint not in ("evidence.pack", "evidence.import_indicators"))
         if role == "analyst" and analyst_allowed:
             continue

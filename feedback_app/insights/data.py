@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from analysis.compare import ANSWER_COLUMNS
 from analysis.disclosure import RoundGroup
 
+from ..coding.coding import newest_coding_query
 from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
     Answer,
@@ -204,8 +205,10 @@ def load_answers(
     must not change). With ``noun_phrases`` a further column holds each answer's stored
     noun phrases (for emerging phrases without re-analysing the text; answers with the same
     stored phrases share one list too).
-    Runs one query; an unknown slug gives an empty frame.
+    Runs one query; an unknown slug gives an empty frame. An answer an analyst coded
+    carries the newest coded label and themes instead of the computed ones.
     """
+    coded = newest_coding_query()
     query = (
         select(
             Answer.response_id,
@@ -217,9 +220,9 @@ def load_answers(
             Response.agency,
             Answer.value,
             AnswerFeature.polarity,
-            AnswerFeature.label,
+            func.coalesce(coded.c.sentiment, AnswerFeature.label),
             # JSON as text (every driver): there are few distinct theme lists, each parsed once.
-            cast(AnswerFeature.themes, Text),
+            func.coalesce(cast(coded.c.themes, Text), cast(AnswerFeature.themes, Text)),
             *([cast(AnswerFeature.noun_phrases, Text)] if noun_phrases else []),
         )
         .join(Response, Response.id == Answer.response_id)
@@ -227,6 +230,7 @@ def load_answers(
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .outerjoin(coded, coded.c.answer_id == Answer.id)
         .where(Questionnaire.slug == slug, Response.excluded.is_(False))  # excluded junk bursts stay out
     )
     if question_key is not None:

@@ -17,6 +17,7 @@ from analysis.codebook import CodebookError
 from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
 
 from ..auth import current_user, login_required
+from ..coding.coding import analysis_provenance
 from ..db import db
 from ..models import Questionnaire, questionnaire_by_slug
 from ..security import audit
@@ -249,6 +250,7 @@ def compare(slug: str, question_key: str):
         make_theme_form=MakeThemeForm(),
         min_count=min_count,
         reanalyse_notice=REANALYSE_NOTICE,
+        provenance=analysis_provenance(db.session, question.key, filters.round_ids) if question.free_text else None,
     )
 
 

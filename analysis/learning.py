@@ -1,0 +1,325 @@
+"""A sentiment model that learns from labelled answers (pure functions, scikit-learn).
+
+The model stacks three kinds of evidence in one regularised logistic regression:
+
+* word uni- and bigram TF-IDF (sublinear term frequency),
+* character 2–5-gram TF-IDF within word boundaries (spelling slips, word stems),
+* the lexicon rules' own scores from :mod:`analysis.sentiment` (score,
+  subjectivity, the rules' label, the strongest positive and negative clause
+  evidence), so the rules' knowledge of negation, "but" and "nothing to
+  improve" is kept and the learned weights only correct it.
+
+It is trained on the FFT development file plus the partnership's own coded
+answers, the latter weighted up (:data:`DEFAULT_CODED_WEIGHT`): the
+partnership's text is the text the model will see. The regularisation is
+strong on purpose (``C`` = :data:`DEFAULT_C`): the model is judged on
+another organisation's feedback, not on the development file.
+
+Nothing is read from disk here; the caller passes the rows in.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from .sentiment import DEFAULT_PARAMS, LABELS, _cached_evidence, _combine
+
+__all__ = [
+    "DEFAULT_C",
+    "DEFAULT_CODED_WEIGHT",
+    "LabelledText",
+    "SentimentModel",
+    "rule_features",
+    "train_sentiment_model",
+    "add_theme_classifiers",
+    "macro_f1",
+    "per_class_f1",
+    "bootstrap_interval",
+    "cross_validated_coded_f1",
+    "learning_curve",
+]
+
+#: inverse regularisation strength of the logistic regression
+DEFAULT_C = 0.5
+#: how much one of the partnership's coded answers weighs against one development comment
+DEFAULT_CODED_WEIGHT = 3.0
+#: the rules' scores are scaled by this before stacking, so they compete with the TF-IDF columns
+RULE_FEATURE_SCALE = 2.0
+#: the TF-IDF columns are scaled by this: below 1 regularises the words more than the rules' scores
+DEFAULT_TEXT_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """One labelled answer: its text, its label (one of :data:`LABELS`) and how a bare "nothing" reads."""
+
+    text: str
+    label: str
+    nothing_means: str = "positive"
+
+
+def rule_features(texts: Sequence[str], nothing_means: Sequence[str] | str = "positive") -> np.ndarray:
+    """The lexicon rules' evidence for each text as a dense matrix (one row a text).
+
+    Columns: combined score, subjectivity, rules say positive, rules say
+    negative, rules say neutral, strongest and weakest clause domain evidence
+    (squashed by tanh). Never raises for any text.
+    """
+    if isinstance(nothing_means, str):
+        nothing_means = [nothing_means] * len(texts)
+    rows = []
+    for text, nm in zip(texts, nothing_means):
+        evidence = _cached_evidence(str(text or ""), nm)
+        score, subjectivity, label = _combine(evidence, DEFAULT_PARAMS)
+        domains = [e.domain for e in evidence] or [0.0]
+        rows.append([score, subjectivity, label == "positive", label == "negative", label == "neutral",
+                     math.tanh(max(domains)), math.tanh(min(domains))])
+    return np.asarray(rows, dtype=float).reshape(len(rows), 7)
+
+
+@dataclass
+class SentimentModel:
+    """A trained model: vectorisers and classifier, plus how it was made.
+
+    ``n_development`` and ``n_coded`` count the training rows from each source.
+    """
+
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    classifier: LogisticRegression
+    n_development: int = 0
+    n_coded: int = 0
+    params: dict = field(default_factory=dict)
+    #: theme key -> (coefficients over the word and character columns, intercept)
+    theme_classifiers: dict = field(default_factory=dict)
+
+    def _matrix(self, texts: Sequence[str], nothing_means: Sequence[str] | str) -> sparse.csr_matrix:
+        texts = [str(t or "") for t in texts]
+        text_weight = self.params.get("text_weight", DEFAULT_TEXT_WEIGHT)
+        return sparse.hstack([
+            self.words.transform(texts) * text_weight,
+            self.chars.transform(texts) * text_weight,
+            sparse.csr_matrix(rule_features(texts, nothing_means) * self.params.get("rule_weight", RULE_FEATURE_SCALE)),
+        ]).tocsr()
+
+    def predict(self, texts: Sequence[str], nothing_means: Sequence[str] | str = "positive") -> list[str]:
+        """The label of each text (empty text is neutral, as with the rules)."""
+        if not len(texts):
+            return []
+        labels = [str(label) for label in self.classifier.predict(self._matrix(texts, nothing_means))]
+        return [label if str(text or "").strip() else "neutral" for text, label in zip(texts, labels)]
+
+    def predict_proba(self, texts: Sequence[str], nothing_means: Sequence[str] | str = "positive") -> list[dict[str, float]]:
+        """Each text's probability of each label."""
+        if not len(texts):
+            return []
+        probs = self.classifier.predict_proba(self._matrix(texts, nothing_means))
+        return [dict(zip(map(str, self.classifier.classes_), map(float, row))) for row in probs]
+
+    def _text_matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        texts = [str(t or "") for t in texts]
+        return sparse.hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+
+    def learned_themes(self, texts: Sequence[str]) -> list[list[str]]:
+        """For each text, the themes whose learned classifier gives a probability above one half
+        (empty lists when no theme had enough coded examples)."""
+        if not self.theme_classifiers or not len(texts):
+            return [[] for _ in texts]
+        matrix = self._text_matrix(texts)
+        found: list[list[str]] = [[] for _ in texts]
+        for key, (coef, intercept) in sorted(self.theme_classifiers.items()):
+            scores = matrix @ np.asarray(coef) + float(intercept)
+            for i in np.flatnonzero(scores > 0):
+                found[int(i)].append(key)
+        return found
+
+    def dumps(self) -> bytes:
+        """The model as bytes for the database: plain arrays (NumPy's format, no pickled code)."""
+        buffer = io.BytesIO()
+        arrays = {}
+        for name, vectoriser in (("words", self.words), ("chars", self.chars)):
+            terms = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.get)
+            arrays[f"{name}_terms"] = np.array(terms, dtype=str)
+            arrays[f"{name}_idf"] = vectoriser.idf_
+        for key, (coef, intercept) in self.theme_classifiers.items():
+            arrays[f"theme_coef_{key}"] = np.asarray(coef)
+            arrays[f"theme_intercept_{key}"] = np.asarray([intercept])
+        meta = {"n_development": self.n_development, "n_coded": self.n_coded, "params": self.params,
+                "themes": sorted(self.theme_classifiers), "format": 1}
+        np.savez_compressed(buffer, coef=self.classifier.coef_, intercept=self.classifier.intercept_,
+                            classes=np.array(self.classifier.classes_, dtype=str),
+                            meta=np.array(json.dumps(meta)), **arrays)
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(data: bytes) -> "SentimentModel":
+        """A model from :meth:`dumps` bytes. Raises ``ValueError`` for anything else."""
+        try:
+            stored = np.load(io.BytesIO(data), allow_pickle=False)
+            meta = json.loads(str(stored["meta"]))
+            vectorisers = []
+            for name, vectoriser in (("words", _word_vectoriser()), ("chars", _char_vectoriser())):
+                vectoriser.vocabulary_ = {str(t): i for i, t in enumerate(stored[f"{name}_terms"])}
+                vectoriser.idf_ = stored[f"{name}_idf"]
+                vectorisers.append(vectoriser)
+            classifier = LogisticRegression()
+            classifier.coef_, classifier.intercept_ = stored["coef"], stored["intercept"]
+            classifier.classes_ = stored["classes"].astype(object)
+            classifier.n_features_in_ = classifier.coef_.shape[1]
+            themes = {key: (stored[f"theme_coef_{key}"], float(stored[f"theme_intercept_{key}"][0]))
+                      for key in meta.get("themes", [])}
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            raise ValueError(f"the stored bytes are not a sentiment model ({error})") from None
+        return SentimentModel(vectorisers[0], vectorisers[1], classifier, meta["n_development"], meta["n_coded"],
+                              meta["params"], themes)
+
+
+def _word_vectoriser() -> TfidfVectorizer:
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=40000)
+
+
+def _char_vectoriser() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=40000)
+
+
+def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[LabelledText] = (), *,
+                          coded_weight: float = DEFAULT_CODED_WEIGHT, c: float = DEFAULT_C,
+                          text_weight: float = DEFAULT_TEXT_WEIGHT,
+                          rule_weight: float = RULE_FEATURE_SCALE, balanced: bool = True) -> SentimentModel:
+    """Fit a :class:`SentimentModel` on development rows plus coded rows (weighted ``coded_weight``).
+
+    Raises ``ValueError`` when there are no rows or fewer than two labels, or a
+    label outside :data:`LABELS`.
+    """
+    rows = [r for r in list(development) + list(coded) if str(r.text or "").strip()]
+    if not rows:
+        raise ValueError("no labelled text to train on")
+    unknown = sorted({r.label for r in rows} - set(LABELS))
+    if unknown:
+        raise ValueError(f"unknown sentiment label(s): {', '.join(unknown)}")
+    if len({r.label for r in rows}) < 2:
+        raise ValueError("training needs at least two different labels")
+    n_dev = sum(1 for r in development if str(r.text or "").strip())
+    texts = [r.text for r in rows]
+    weights = np.array([1.0] * n_dev + [coded_weight] * (len(rows) - n_dev))
+    words, chars = _word_vectoriser(), _char_vectoriser()
+    words.fit(texts)
+    chars.fit(texts)
+    model = SentimentModel(words, chars, LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None),
+                           n_development=n_dev, n_coded=len(rows) - n_dev,
+                           params={"c": c, "coded_weight": coded_weight, "text_weight": text_weight,
+                                   "rule_weight": rule_weight})
+    matrix = model._matrix(texts, [r.nothing_means for r in rows])
+    model.classifier.fit(matrix, [r.label for r in rows], sample_weight=weights)
+    return model
+
+
+def add_theme_classifiers(model: SentimentModel, coded: Sequence[tuple[str, Sequence[str]]],
+                          min_examples: int = 20, c: float = 1.0) -> list[str]:
+    """Train a classifier for each theme with at least ``min_examples`` coded answers carrying it,
+    on the answers whose themes were coded (``(text, theme keys)``); the others are the negatives.
+    Adds them to ``model`` and returns the theme keys learned. The codebook's patterns stay the
+    explanation; a classifier only adds answers the patterns missed."""
+    coded = [(str(t), set(keys)) for t, keys in coded if str(t or "").strip()]
+    counts: dict[str, int] = {}
+    for _t, keys in coded:
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    learnable = sorted(k for k, n in counts.items() if n >= min_examples and n < len(coded))
+    if not learnable:
+        return []
+    matrix = model._text_matrix([t for t, _k in coded])
+    for key in learnable:
+        target = [key in keys for _t, keys in coded]
+        classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(matrix, target)
+        model.theme_classifiers[key] = (classifier.coef_[0], float(classifier.intercept_[0]))
+    return learnable
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def per_class_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, float]:
+    """F1 of each label in :data:`LABELS` (0 where a label is never true nor predicted)."""
+    yt = np.asarray(list(y_true), dtype=object)
+    yp = np.asarray(list(y_pred), dtype=object)
+    out = {}
+    for c in LABELS:
+        tp = int(((yt == c) & (yp == c)).sum())
+        fp = int(((yt != c) & (yp == c)).sum())
+        fn = int(((yt == c) & (yp != c)).sum())
+        out[c] = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return out
+
+
+def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    """Mean of :func:`per_class_f1` over the three labels."""
+    return float(np.mean(list(per_class_f1(y_true, y_pred).values())))
+
+
+def bootstrap_interval(y_true: Sequence[str], y_pred: Sequence[str], metric: Callable = macro_f1,
+                       n: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``metric`` over the rows (resampled with replacement)."""
+    yt = np.asarray(list(y_true), dtype=object)
+    yp = np.asarray(list(y_pred), dtype=object)
+    if not len(yt):
+        raise ValueError("no rows to resample")
+    rng = np.random.default_rng(seed)
+    scores = [metric(yt[idx], yp[idx]) for idx in (rng.integers(0, len(yt), len(yt)) for _ in range(n))]
+    lo, hi = np.quantile(scores, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo), float(hi)
+
+
+def cross_validated_coded_f1(development: Sequence[LabelledText], coded: Sequence[LabelledText], *,
+                             folds: int = 5, seed: int = 0, **train_options) -> float | None:
+    """Macro-F1 on the coded answers, each fold predicted by a model trained on the
+    development rows plus the other folds. ``None`` with fewer than ``2 * folds`` coded answers."""
+    coded = list(coded)
+    if len(coded) < 2 * folds:
+        return None
+    order = [int(i) for i in np.random.default_rng(seed).permutation(len(coded))]
+    predicted: dict[int, str] = {}
+    for k in range(folds):
+        held = set(order[k::folds])
+        model = train_sentiment_model(development, [coded[i] for i in order if i not in held], **train_options)
+        ids = sorted(held)
+        for i, label in zip(ids, model.predict([coded[i].text for i in ids], [coded[i].nothing_means for i in ids])):
+            predicted[i] = label
+    ids = sorted(predicted)
+    return macro_f1([coded[i].label for i in ids], [predicted[i] for i in ids])
+
+
+def learning_curve(development: Sequence[LabelledText], new_source: Sequence[LabelledText],
+                   steps: Sequence[int] = (0, 100, 250, 500, 1000), *, repeats: int = 3, seed: int = 0,
+                   **train_options) -> list[dict[str, float]]:
+    """Macro-F1 on a new source as more of its answers are coded and added to training.
+
+    For each repeat the new source is shuffled; the rows after the largest step
+    are the test set (the same for every step of that repeat), and the first
+    ``n`` rows are the coded answers for step ``n``. Returns one dict per step:
+    ``n``, ``mean`` and ``min``/``max`` over repeats. Raises ``ValueError`` when
+    the new source has no rows left to test on.
+    """
+    new_source = list(new_source)
+    largest = max(steps)
+    if len(new_source) <= largest:
+        raise ValueError(f"the new source has {len(new_source)} rows: none left to test after {largest}")
+    scores: dict[int, list[float]] = {n: [] for n in steps}
+    for r in range(repeats):
+        rows = [new_source[int(i)] for i in np.random.default_rng(seed + r).permutation(len(new_source))]
+        test = rows[largest:]
+        for n in steps:
+            model = train_sentiment_model(development, rows[:n], **train_options)
+            predicted = model.predict([t.text for t in test], [t.nothing_means for t in test])
+            scores[n].append(macro_f1([t.label for t in test], predicted))
+    return [{"n": n, "mean": float(np.mean(s)), "min": float(min(s)), "max": float(max(s))}
+            for n, s in scores.items()]

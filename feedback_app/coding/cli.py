@@ -1,0 +1,123 @@
+"""Commands for learned models and coding: ``feedback-app model ...`` and ``feedback-app coding import``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from ..db import db
+from . import models_store
+from .importing import CodingImportError, read_coded_file, store_imported
+
+
+@click.group("model")
+def model_group() -> None:
+    """Train, list and switch the learned sentiment model."""
+
+
+@model_group.command("train")
+@click.option("--development-data", type=click.Path(dir_okay=False), default=None,
+              help="Labelled FFT development CSV to learn from (default: the SENTIMENT_DEVELOPMENT_DATA setting).")
+@click.option("--no-evaluation", is_flag=True, help="Skip the evaluation figures (training only).")
+@with_appcontext
+def train_command(development_data: str | None, no_evaluation: bool) -> None:
+    """Train a new model version on the development data and the coded answers, and use it.
+
+    Answers analysed with the previous model become stale; run `feedback-app analyse`.
+    """
+    path = development_data or current_app.config.get("SENTIMENT_DEVELOPMENT_DATA") or None
+    try:
+        row = models_store.train_and_store(db.session, path, actor="command line", evaluate_model=not no_evaluation,
+                                           theme_min_examples=int(current_app.config.get("THEME_MODEL_MIN_EXAMPLES", 20)))
+    except models_store.ModelError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Model version {row.version} trained on {row.n_development} development rows and "
+               f"{row.n_coded} coded answers; it is now in use.")
+    for line in describe_evaluation(row.evaluation):
+        click.echo("  " + line)
+    click.echo("Answers analysed with the previous model are stale: run `feedback-app analyse`.")
+
+
+def describe_evaluation(figures: dict) -> list[str]:
+    """The evaluation figures of a model version as lines of text."""
+    lines = []
+    if figures.get("themes_learned"):
+        lines.append("themes with a learned classifier: " + ", ".join(figures["themes_learned"]))
+    split = figures.get("time_split")
+    if split:
+        per_class = ", ".join(f"{k} {v:.3f}" for k, v in split["per_class_f1"].items())
+        lines.append(f"time split (from {split['cutoff']}, n={split['n_test']}): macro-F1 "
+                     f"{split['macro_f1']:.3f} ({per_class})")
+    if figures.get("coded_cv_macro_f1") is not None:
+        lines.append(f"5-fold cross-validation on {figures['n_coded']} coded answers: macro-F1 "
+                     f"{figures['coded_cv_macro_f1']:.3f}")
+    elif "coded_cv_macro_f1" in figures:
+        lines.append("too few coded answers (under 10) to cross-validate on them")
+    return lines
+
+
+@model_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List the stored model versions; the one in use is marked *."""
+    rows = models_store.list_versions(db.session)
+    if not rows:
+        click.echo("No model is stored: sentiment comes from the lexicon rules. `feedback-app model train` makes one.")
+        return
+    for row in rows:
+        mark = "*" if row.in_use else " "
+        click.echo(f"{mark} {row.version:>3}  {row.created_at:%Y-%m-%d %H:%M}  development {row.n_development}, "
+                   f"coded {row.n_coded}")
+        for line in describe_evaluation(row.evaluation or {}):
+            click.echo("        " + line)
+    if not any(row.in_use for row in rows):
+        click.echo("None is in use: sentiment comes from the lexicon rules.")
+
+
+@model_group.command("use")
+@click.argument("version", type=int)
+@with_appcontext
+def use_command(version: int) -> None:
+    """Use model VERSION (0: the lexicon rules). Answers analysed otherwise become stale."""
+    try:
+        models_store.use_version(db.session, version)
+    except models_store.ModelError as error:
+        raise click.ClickException(str(error)) from None
+    what = f"model version {version}" if version else "the lexicon rules"
+    click.echo(f"Sentiment now comes from {what}. Run `feedback-app analyse` to re-analyse stale answers.")
+
+
+@click.group("coding")
+def coding_group() -> None:
+    """Coding done by analysts or elsewhere."""
+
+
+@coding_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--text-column", required=True, help="Column holding the answer text.")
+@click.option("--sentiment-column", default=None, help="Column holding positive/neutral/negative.")
+@click.option("--themes-column", default=None, help="Column holding codebook theme keys, separated by ';' or ','.")
+@click.option("--coder", default="import", show_default=True, help="Who coded the file.")
+@with_appcontext
+def import_command(file: str, text_column: str, sentiment_column: str | None, themes_column: str | None,
+                   coder: str) -> None:
+    """Add coded examples from FILE.csv (no answers attached). The file is refused whole if any row is wrong."""
+    from ..text_analysis import current_codebook
+
+    codebook, _saved = current_codebook(db.session)
+    try:
+        rows = read_coded_file(Path(file), text_column, codebook, sentiment_column, themes_column)
+    except CodingImportError as error:
+        raise click.ClickException(f"{Path(file).name} was not imported ({len(error.problems)} problem(s)):\n"
+                                   + "\n".join(f"  - {p}" for p in error.problems)) from None
+    added = store_imported(db.session, rows, coder)
+    click.echo(f"Imported {added} coded answers from {Path(file).name}. `feedback-app model train` learns from them.")
+
+
+def register(app: Flask) -> None:
+    """Add the model and coding commands to ``app``'s command line."""
+    app.cli.add_command(model_group)
+    app.cli.add_command(coding_group)

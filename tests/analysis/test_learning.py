@@ -1,0 +1,109 @@
+"""The learned sentiment model (analysis.learning) on small made-up data."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.learning import (
+    LabelledText,
+    SentimentModel,
+    bootstrap_interval,
+    cross_validated_coded_f1,
+    learning_curve,
+    macro_f1,
+    per_class_f1,
+    rule_features,
+    train_sentiment_model,
+)
+from analysis.sentiment import sentiment
+
+# "zingy" and "grumbo" are words the lexicon rules have never seen
+CODED = (
+    [LabelledText(f"the blorf was zingy on visit {n}", "positive") for n in range(20)]
+    + [LabelledText(f"the blorf was grumbo on visit {n}", "negative") for n in range(20)]
+    + [LabelledText(f"the blorf came on visit {n}", "neutral") for n in range(20)]
+)
+
+
+def test_the_model_learns_words_the_rules_do_not_know():
+    assert sentiment("It was zingy").label == "neutral"
+    model = train_sentiment_model([], CODED)
+    assert model.predict(["It was zingy", "It was grumbo"]) == ["positive", "negative"]
+    assert (model.n_development, model.n_coded) == (0, 60)
+
+
+def test_coded_answers_outweigh_development_rows_that_disagree():
+    development = ([LabelledText(f"the blorf was zingy on day {n}", "negative") for n in range(20)]
+                   + [LabelledText(f"the blorf was lovely on day {n}", "positive") for n in range(20)] + CODED[20:])
+    coded = CODED[:20]
+    assert train_sentiment_model(development, coded, coded_weight=5.0).predict(["zingy"]) == ["positive"]
+    assert train_sentiment_model(development, coded, coded_weight=0.2).predict(["zingy"]) == ["negative"]
+
+
+def test_empty_text_is_neutral_and_a_stored_model_predicts_the_same():
+    model = train_sentiment_model([], CODED)
+    again = SentimentModel.loads(model.dumps())
+    texts = ["zingy blorf", "grumbo", "", "on visit"]
+    assert again.predict(texts) == model.predict(texts)
+    assert model.predict([""]) == ["neutral"]
+    probabilities = model.predict_proba(["zingy"])[0]
+    assert set(probabilities) == {"positive", "neutral", "negative"}
+    assert probabilities["positive"] == max(probabilities.values())
+
+
+def test_bad_training_data_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match="no labelled text"):
+        train_sentiment_model([], [LabelledText("   ", "positive")])
+    with pytest.raises(ValueError, match="unknown sentiment label"):
+        train_sentiment_model([], CODED + [LabelledText("hm", "mixed")])
+    with pytest.raises(ValueError, match="two different labels"):
+        train_sentiment_model([], CODED[:20])
+    with pytest.raises(ValueError, match="not a sentiment model"):
+        SentimentModel.loads(b"not a model")
+
+
+def test_rule_features_carry_the_rules_reading():
+    rows = rule_features(["Staff were kind and helpful", "Nothing", "I was kept waiting for hours"])
+    assert rows.shape == (3, 7)
+    positive, nothing, negative = rows
+    assert positive[2] == 1 and nothing[2] == 1 and negative[3] == 1  # the rules' labels
+    assert rule_features(["Nothing"], "negative")[0][3] == 1  # a bare "nothing" to "what helped?"
+
+
+def test_f1_figures_on_a_known_confusion():
+    truth = ["positive", "positive", "neutral", "negative"]
+    guess = ["positive", "neutral", "neutral", "negative"]
+    assert per_class_f1(truth, guess) == pytest.approx({"positive": 2 / 3, "neutral": 2 / 3, "negative": 1.0})
+    assert macro_f1(truth, guess) == pytest.approx(7 / 9)
+    low, high = bootstrap_interval(truth * 10, guess * 10, n=200)
+    assert low <= macro_f1(truth, guess) <= high and low < high
+    with pytest.raises(ValueError):
+        bootstrap_interval([], [])
+
+
+def test_cross_validation_on_coded_answers_needs_enough_of_them():
+    assert cross_validated_coded_f1([], CODED[:9]) is None
+    assert cross_validated_coded_f1([], CODED) > 0.9
+
+
+def test_learning_curve_rises_when_the_new_source_speaks_differently():
+    development = [LabelledText(f"the blorf was zingy on day {n}", "negative") for n in range(30)] + CODED[40:]
+    curve = learning_curve(development, CODED[:40], steps=(0, 30), repeats=2)
+    assert [point["n"] for point in curve] == [0, 30]
+    assert curve[1]["mean"] > curve[0]["mean"]
+    with pytest.raises(ValueError, match="none left to test"):
+        learning_curve(development, CODED[:30], steps=(0, 30))
+
+
+def test_theme_classifiers_learn_themes_with_enough_coded_examples_and_survive_storage():
+    from analysis.learning import add_theme_classifiers
+
+    model = train_sentiment_model([], CODED)
+    coded = ([(f"my tummy rumbled on day {n}", ["practical_needs"]) for n in range(20)]
+             + [(f"the blorf came on visit {n}", []) for n in range(20)]
+             + [(f"nobody heard me on day {n}", ["being_listened_to"]) for n in range(5)])
+    assert add_theme_classifiers(model, coded, min_examples=20) == ["practical_needs"]
+    texts = ["my tummy rumbled", "the blorf came", "nobody heard me"]
+    assert model.learned_themes(texts) == [["practical_needs"], [], []]
+    assert SentimentModel.loads(model.dumps()).learned_themes(texts) == [["practical_needs"], [], []]
+    assert train_sentiment_model([], CODED).learned_themes(texts) == [[], [], []]

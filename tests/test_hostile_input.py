@@ -943,9 +943,12 @@ def mapped(app, client, login, make_round, make_link, respondent):
     with app.app_context():
         flag_id = db.session.scalar(select(SafeguardingFlag.id))
         version_id = db.session.get(Round, round_.id).version_id
+        answer_id, response_id = db.session.execute(select(Answer.id, Answer.response_id)).first()
     values = {"round_id": round_.id, "link_id": link.id, "version_id": version_id, "flag_id": flag_id,
               "user_id": user.id, "slug": "children", "question_key": "what_helped", "theme": "practical_needs",
-              "token": link.token, "burst_id": 1}
+              "token": link.token, "burst_id": 1, "answer_id": answer_id, "response_id": response_id,
+              "action_id": 1, "token_id": 1, "version": 2, "code": "ABCD-EFGH-JKLM-NPQR",
+              "_rest": "questionnaires"}
     return client, values
 
 

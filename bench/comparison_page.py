@@ -5,7 +5,7 @@ free-text question ``what_helped`` (stored with its features: themes from the sh
 codebook with shares that drift across rounds, polarity, label, noun phrases, all
 current so nothing is stale) and the closed question ``knew_about_cp_plan``. N is the
 number of answers the comparison page ``/analysis/children/what_helped`` aggregates;
-the report (``feedback_app.report.build_report``) reads both questions (2N answers).
+the report (``feedback_app.insights.report.build_report``) reads both questions (2N answers).
 Rows are bulk-inserted, not posted; the texts are FFT comments.
 
 Each measurement runs in a fresh subprocess (the same app a gunicorn worker builds):
@@ -130,7 +130,7 @@ def measure(url: str, folder: Path, what: str, repeats: int, profile: bool) -> d
 
     from feedback_app.db import db
     from feedback_app.models import Role, StaffUser
-    from feedback_app.report import build_report
+    from feedback_app.insights.report import build_report
     from feedback_app.staff import create_user
 
     app = harness.make_app(url, folder, WTF_CSRF_ENABLED=False)

@@ -71,3 +71,23 @@ def test_every_command_has_help(command, monkeypatch, tmp_path):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+EVERY_COMMAND = [
+    "analyse", "analyse-text", "backup", "coding", "db", "demo", "drafts", "indicators", "links", "model",
+    "pack", "purge", "questionnaires", "report", "responses", "rounds", "serve", "tokens", "users",
+]
+
+
+def test_python_dash_m_lists_every_command_group(tmp_path):
+    """``python -m feedback_app`` is the same command line as ``feedback-app``: every group is there."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-m", "feedback_app", "--help"], capture_output=True, text=True,
+                            env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == set(EVERY_COMMAND)

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from feedback_app.cli_admin import links_group, rounds_group, users_group
+from feedback_app.cli.links import links_group
+from feedback_app.cli.rounds import rounds_group
+from feedback_app.cli.users import users_group
 from feedback_app.db import db
 from feedback_app.definitions import load_agencies
 from feedback_app.models import LinkKind, Round, RoundStatus, ShareLink, StaffUser

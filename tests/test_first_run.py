@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from feedback_app import create_app, default_instance_path
-from feedback_app.cli import FIRST_ADMIN_COMMAND
+from feedback_app.cli.serve import FIRST_ADMIN_COMMAND
 from feedback_app.db import db
 from feedback_app.models import Round, RoundStatus
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from feedback_app.cli_report import report_command
+from feedback_app.cli.report import report_command
 from test_insights import FOOD_1, FOOD_2, OTHER_1, OTHER_2, store_answers
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app import transfer
-from feedback_app.cli_responses import responses_group
+from feedback_app.cli.responses import responses_group
 from feedback_app.db import db
 from feedback_app.definitions import load_agencies
 from feedback_app.models import Answer, Response, Round, RoundStatus

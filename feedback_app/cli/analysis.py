@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .db import db
-from .text_analysis import analyse_pending, current_codebook, stale_answers, write_features
+from ..db import db
+from ..text_analysis import analyse_pending, current_codebook, stale_answers, write_features
 
 
 @click.command("analyse")
@@ -57,8 +57,8 @@ def analyse_text(input_path: str, column: str, id_column: str | None, output: st
     Uses the shipped codebook, screening rules and example bank, and the sentiment
     model in use (`feedback-app model list`), or the lexicon rules when none is.
     """
-    from .coding.models_store import model_in_use_or_rules
-    from .spreadsheet import SpreadsheetError, analyse_spreadsheet
+    from ..coding.models_store import model_in_use_or_rules
+    from ..spreadsheet import SpreadsheetError, analyse_spreadsheet
 
     model = model_in_use_or_rules(db.session)
     try:
@@ -68,3 +68,6 @@ def analyse_text(input_path: str, column: str, id_column: str | None, output: st
         raise click.ClickException(str(error)) from None
     source = f"sentiment model version {model[0]}" if model[0] else "the lexicon rules"
     click.echo(f"Wrote {rows} rows to {output} (sentiment from {source}).")
+
+
+COMMANDS = (analyse, analyse_text)

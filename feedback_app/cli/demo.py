@@ -6,9 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import migrate
-from .db import db
-from .demo import DemoAlreadyLoaded, DemoError, DemoReport, seed_demo
+from .. import migrate
+from ..db import db
+from ..demo import DemoAlreadyLoaded, DemoError, DemoReport, seed_demo
 
 
 def print_demo_report(report: DemoReport) -> None:
@@ -52,3 +52,6 @@ def demo_command(scale: int | None) -> None:
     holds real responses. Everything it makes is invented.
     """
     load_demo(scale)
+
+
+COMMANDS = (demo_command,)

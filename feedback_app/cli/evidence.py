@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from analysis.evidence import IndicatorError
 
-from .db import db
-from .evidence.data import IndicatorImportRefused, import_indicator_csv, indicator_trends, load_indicators
-from .evidence.pack import PackError, build_pack
-from .rounds import RoundError, parse_day
-from .security import COMMAND_LINE, audit
+from ..db import db
+from ..evidence.data import IndicatorImportRefused, import_indicator_csv, indicator_trends, load_indicators
+from ..evidence.pack import PackError, build_pack
+from ..security import COMMAND_LINE, audit
+from .common import day_or_fail
 
 
 @click.group("indicators")
@@ -55,13 +54,6 @@ def list_command() -> None:
         click.echo(f"{trend.indicator.key}: {trend.summary}")
 
 
-def _day(text: str, what: str) -> date:
-    try:
-        return parse_day(text, what)
-    except RoundError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 @click.command("pack")
 @click.option("--from", "start", required=True, help="First day of the period, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day of the period, YYYY-MM-DD.")
@@ -76,7 +68,7 @@ def pack_command(start: str, end: str, output: str) -> None:
     SUPPRESSION_THRESHOLD; agencies' returns are named and shown as they are.
     """
     try:
-        html = build_pack(db.session, _day(start, "--from date"), _day(end, "--to date"),
+        html = build_pack(db.session, day_or_fail(start, "--from date", click.BadParameter), day_or_fail(end, "--to date", click.BadParameter),
                           int(current_app.config.get("SUPPRESSION_THRESHOLD", 5)))
     except (PackError, IndicatorError) as error:
         raise click.ClickException(str(error)) from None
@@ -85,7 +77,4 @@ def pack_command(start: str, end: str, output: str) -> None:
     click.echo(f"Wrote the scrutiny pack to {output}.")
 
 
-def register(app: Flask) -> None:
-    """Add the evidence commands to ``app``'s command line."""
-    app.cli.add_command(indicators_group)
-    app.cli.add_command(pack_command)
+COMMANDS = (indicators_group, pack_command)

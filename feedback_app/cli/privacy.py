@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .db import db
-from .privacy import plan_purge, purge
-from .rounds import RoundError, parse_day
-from .security import audit
+from ..db import db
+from ..privacy import plan_purge, purge
+from ..security import audit
+from .common import day_or_fail
 
 
 @click.command("purge")
@@ -21,10 +21,7 @@ def purge_command(before: str, yes: bool, actor: str) -> None:
 
     Asks for confirmation, then reports what it deleted. The rounds themselves are kept.
     """
-    try:
-        day = parse_day(before, "--before date")
-    except RoundError as error:
-        raise click.ClickException(str(error)) from None
+    day = day_or_fail(before, "--before date")
     plan = plan_purge(db.session, day)
     if not plan.responses:
         click.echo(f"Nothing to delete: no responses in rounds that closed before {day}.")
@@ -41,3 +38,6 @@ def purge_command(before: str, yes: bool, actor: str) -> None:
         purge(session, plan)
     audit(actor, "purge", before=str(day), rounds=plan.round_ids, responses=plan.responses)
     click.echo(f"Deleted {plan.responses} responses and {plan.answers} answers.")
+
+
+COMMANDS = (purge_command,)

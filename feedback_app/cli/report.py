@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .db import db
-from .insights.clouds import cloud_cache_folder
-from .report import ReportError, build_report, parse_round_ids
-from .security import COMMAND_LINE, audit
+from ..db import db
+from ..insights.clouds import cloud_cache_folder
+from ..insights.report import ReportError, build_report, parse_round_ids
+from ..security import COMMAND_LINE, audit
 
 
 @click.command("report")
@@ -38,3 +38,6 @@ def report_command(slug: str, rounds: str | None, output: str) -> None:
     Path(output).write_text(html, encoding="utf-8")
     audit(COMMAND_LINE, "report-download", questionnaire=slug, rounds=rounds)
     click.echo(f"Wrote the {slug} report to {output}.")
+
+
+COMMANDS = (report_command,)

@@ -6,15 +6,13 @@ import os
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from .db import db
-from .definitions import DefinitionError, load_agencies
-from .models import Round, RoundStatus
-from .security import COMMAND_LINE, audit
-from .text_analysis import analyse_stored_responses
-from .transfer import (
+from ..db import db
+from ..models import Round, RoundStatus
+from ..security import COMMAND_LINE, audit
+from ..text_analysis import analyse_stored_responses
+from ..transfer import (
     EXPORT_FORMATS,
     ExportError,
     ImportRefused,
@@ -26,6 +24,7 @@ from .transfer import (
     write_csv,
     write_xlsx,
 )
+from .common import configured_agencies_or_fail
 
 
 @click.group("responses")
@@ -33,11 +32,7 @@ def responses_group() -> None:
     """Import paper and interview answers; export raw responses to CSV or Excel."""
 
 
-def _agencies() -> list[str]:
-    try:
-        return load_agencies(current_app.config.get("QUESTIONNAIRES_DIR"))
-    except DefinitionError as error:
-        raise click.ClickException(str(error)) from None
+_agencies = configured_agencies_or_fail  # the name the import command below uses
 
 
 def _read_file(path: str) -> bytes:
@@ -116,3 +111,6 @@ def responses_export(slug: str | None, round_id: int | None, fmt: str | None, ou
         raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
     audit(COMMAND_LINE, "export", questionnaire=slug, round_id=round_id, responses=len(frame), format=fmt)
     click.echo(f"Exported {len(frame)} responses to {target}. It holds raw answers: keep it on partnership systems.")
+
+
+COMMANDS = (responses_group,)

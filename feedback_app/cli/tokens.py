@@ -1,30 +1,13 @@
-"""Commands for save-and-resume drafts and read-only API tokens (issue 15)."""
+"""Read-only API tokens (issue 15) on the command line: ``feedback-app tokens create|list|revoke``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from .api_tokens import ApiTokenError, create_api_token, list_api_tokens, revoke_api_token
-from .db import db
-from .drafts import purge_expired
-from .security import COMMAND_LINE, audit
-
-
-@click.group("drafts")
-def drafts_group() -> None:
-    """Answers saved with "Save and finish later"."""
-
-
-@drafts_group.command("purge")
-@with_appcontext
-def drafts_purge() -> None:
-    """Delete every expired draft (each is kept DRAFT_EXPIRY_DAYS from its saving; run this daily)."""
-    with db.write_session() as session:
-        deleted = purge_expired(session)
-        session.commit()
-    audit(COMMAND_LINE, "drafts-purge", deleted=deleted)
-    click.echo(f"Deleted {deleted} expired draft(s).")
+from ..api_tokens import ApiTokenError, create_api_token, list_api_tokens, revoke_api_token
+from ..db import db
+from ..security import audit
 
 
 @click.group("tokens")
@@ -81,4 +64,4 @@ def tokens_revoke(token_id: int, actor: str) -> None:
     click.echo(f"Revoked API token {token_id} ({label!r}).")
 
 
-COMMANDS = (drafts_group, tokens_group)
+COMMANDS = (tokens_group,)

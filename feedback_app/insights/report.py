@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from analysis.disclosure import DisclosurePolicy
 from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
-from .coding.coding import round_agreement
-from .definitions import GOVERNANCE_LABELS
-from .insights.clouds import whats_new_cloud, word_cloud
-from .insights.data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
-from .insights.policy import disclosure_policy
-from .insights.summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
-from .models import questionnaire_by_slug
-from .text_analysis import current_codebook
+from ..coding.coding import round_agreement
+from ..definitions import GOVERNANCE_LABELS
+from .clouds import whats_new_cloud, word_cloud
+from .data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
+from .policy import disclosure_policy
+from .summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
+from ..models import questionnaire_by_slug
+from ..text_analysis import current_codebook
 
 QUOTED_THEMES = 3
 QUOTES_PER_THEME = 2

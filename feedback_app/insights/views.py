@@ -202,7 +202,7 @@ def questionnaire(slug: str):
 @login_required()
 def report(slug: str):
     """The printable report of ``slug`` for the selected rounds, as a download."""
-    from ..report import build_report, report_filename
+    from .report import build_report, report_filename
 
     found = _questionnaire_or_404(slug)
     filters = _filters(found)

@@ -24,8 +24,9 @@ from ..transfer import (
     write_csv,
     write_xlsx,
 )
+from ..agencies import configured_agencies
 from . import bp
-from .views import _agencies, _round_or_404
+from .views import round_or_404
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -43,7 +44,7 @@ class ImportForm(FlaskForm):
 @login_required(Role.ADMIN)
 def import_answers(round_id: int):
     """Upload paper or interview answers; a bad file is refused with every problem listed."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     form = ImportForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -54,7 +55,7 @@ def import_answers(round_id: int):
                 raise too_large
             db.session.commit()
             with db.write_session() as session:
-                report = import_responses(session, round_, file_bytes, _agencies())
+                report = import_responses(session, round_, file_bytes, configured_agencies())
         except ImportRefused as refused:
             problems = [str(problem) for problem in refused.errors]
         else:

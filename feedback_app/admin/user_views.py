@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
@@ -12,6 +14,8 @@ from ..security import audit
 from ..staff import StaffError, create_user, set_active, set_password
 from . import bp
 from .forms import PasswordResetForm, UserForm, UserStateForm
+
+T = TypeVar("T")
 
 
 def _user_or_404(user_id: int) -> StaffUser:
@@ -27,6 +31,16 @@ def _users_page(form: UserForm, problems: list[str], status: int = 200):
                            state_form=UserStateForm(formdata=None), reset_form=PasswordResetForm(formdata=None)), status
 
 
+def _attempt(change: Callable[..., T], *args) -> tuple[T | None, list[str]]:
+    """Run the staff change ``change(session, *args)``: its result and no problems, or None and
+    the StaffError's message (the session rolled back)."""
+    try:
+        return change(db.session, *args), []
+    except StaffError as error:
+        db.session.rollback()
+        return None, [str(error)]
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @login_required(Role.ADMIN)
 def users():
@@ -34,12 +48,8 @@ def users():
     form = UserForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            user = create_user(db.session, form.email.data, form.password.data, form.role.data)
-        except StaffError as error:
-            db.session.rollback()
-            problems.append(str(error))
-        else:
+        user, problems = _attempt(create_user, form.email.data, form.password.data, form.role.data)
+        if not problems:
             audit(current_user().email, "user-create", user=user.email, role=user.role.value)
             flash(f"Added {user.email} as {user.role.value}.", "success")
             return redirect(url_for(".users"))
@@ -56,11 +66,9 @@ def user_active(user_id: int):
         abort(400)
     admin = current_user()
     active = form.active.data == "yes"
-    try:
-        set_active(db.session, user, active, by=admin)
-    except StaffError as error:
-        db.session.rollback()
-        return _users_page(UserForm(formdata=None), [str(error)], 400)
+    _unchanged, problems = _attempt(set_active, user, active, admin)
+    if problems:
+        return _users_page(UserForm(formdata=None), problems, 400)
     audit(admin.email, "user-activate" if active else "user-deactivate", user=user.email)
     flash(f"{user.email} is {'active again' if active else 'deactivated and signed out everywhere'}.", "success")
     return redirect(url_for(".users"))
@@ -70,16 +78,11 @@ def user_active(user_id: int):
 @login_required(Role.ADMIN)
 def user_password(user_id: int):
     """Set a new password for a user who lost theirs; every session of theirs ends."""
-    user = _user_or_404(user_id)
-    form = PasswordResetForm()
+    user, form = _user_or_404(user_id), PasswordResetForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
-            set_password(db.session, user, form.password.data)
-        except StaffError as error:
-            db.session.rollback()
-            problems.append(str(error))
-        else:
+        _unchanged, problems = _attempt(set_password, user, form.password.data)
+        if not problems:
             audit(current_user().email, "password-reset", user=user.email)
             flash(f"New password set for {user.email}; they are signed out everywhere. "
                   "Give them the password by a different route from their email.", "success")

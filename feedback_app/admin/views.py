@@ -9,14 +9,15 @@ from __future__ import annotations
 import io
 
 import qrcode
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from ..agencies import configured_agencies
 from ..auth import current_user, login_required
 from ..bursts import round_bursts, set_excluded
 from ..cadence import OutsideCadence, create_round_in_cadence
 from ..db import db
-from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS, load_agencies
+from ..definitions import GOVERNANCE_KEYS, GOVERNANCE_LABELS
 from ..links import LinkError, create_links, link_url, revoke_link
 from ..models import Questionnaire, QuestionnaireVersion, Role, Round, RoundStatus, ShareLink
 from ..rounds import RoundError, accepts_responses, close_round, open_round, response_counts
@@ -39,17 +40,14 @@ def _base_url() -> str | None:
     return public_base_url()
 
 
-def _agencies() -> list[str]:
-    return load_agencies(current_app.config.get("QUESTIONNAIRES_DIR"))
-
-
 def _published_versions() -> list[QuestionnaireVersion]:
     return db.session.scalars(
         select(QuestionnaireVersion).join(Questionnaire).order_by(Questionnaire.slug, QuestionnaireVersion.version)
     ).all()
 
 
-def _round_or_404(round_id: int) -> Round:
+def round_or_404(round_id: int) -> Round:
+    """Round ``round_id``; a 404 page when there is none."""
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         abort(404)
@@ -107,7 +105,7 @@ def new_round():
 def _render_round(round_: Round, link_form: LinkForm | None = None, problems: list[str] | None = None, status: int = 200):
     if link_form is None:
         link_form = LinkForm(formdata=None)
-        link_form.set_agencies(_agencies())
+        link_form.set_agencies(configured_agencies())
     monitoring = round_monitoring(db.session, round_, _base_url())
     return render_template(
         "admin/round.html",
@@ -126,11 +124,11 @@ def _render_round(round_: Round, link_form: LinkForm | None = None, problems: li
 @login_required(Role.ADMIN)
 def round_detail(round_id: int):
     """A round: its details, how responses are coming in, and its links."""
-    return _render_round(_round_or_404(round_id))
+    return _render_round(round_or_404(round_id))
 
 
 def _change_round(round_id: int, change, message: str, action: str):
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     try:
         change(db.session, round_)
     except RoundError as error:
@@ -161,8 +159,8 @@ def reopen(round_id: int):
 @login_required(Role.ADMIN)
 def new_links(round_id: int):
     """Make share links for the round from the form on the round page."""
-    round_ = _round_or_404(round_id)
-    agencies = _agencies()
+    round_ = round_or_404(round_id)
+    agencies = configured_agencies()
     form = LinkForm()
     form.set_agencies(agencies)
     problems: list[str] = []
@@ -194,7 +192,7 @@ def new_links(round_id: int):
 @login_required(Role.ADMIN)
 def links_export(round_id: int):
     """The round's links as a CSV file, for mail merges and printing."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     if _base_url() is None:
         flash("Set PUBLIC_BASE_URL (the address respondents use) to download full links.", "error")
         return redirect(url_for(".round_detail", round_id=round_.id) + "#links")
@@ -267,7 +265,7 @@ def questionnaire_version(version_id: int):
 @login_required(Role.ADMIN)
 def burst_exclusion(round_id: int, burst_id: int):
     """Exclude a junk burst's responses from analysis (nothing is deleted), or include them again."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     exclude = request.form.get("exclude") == "yes"
     changed = set_excluded(db.session, round_.id, burst_id, exclude)
     if not changed:

@@ -58,33 +58,25 @@ def _user(email: str):
         raise click.ClickException(str(error)) from None
 
 
-def _set_active(email: str, active: bool) -> StaffUser:
-    """Switch EMAIL's account on or off and audit it; the user, or a click error."""
-    user = _user(email)
-    try:
-        set_active(db.session, user, active)
-    except StaffError as error:
-        raise click.ClickException(str(error)) from None
-    audit(COMMAND_LINE, "user-activate" if active else "user-deactivate", user=user.email)
-    return user
+def _activation_command(name: str, active: bool, summary: str, done: str) -> None:
+    """Add ``users NAME EMAIL``: switch the account on or off, audit it and print ``done``."""
+
+    @users_group.command(name, help=summary)
+    @click.argument("email")
+    @with_appcontext
+    def command(email: str) -> None:
+        user = _user(email)
+        try:
+            set_active(db.session, user, active)
+        except StaffError as error:
+            raise click.ClickException(str(error)) from None
+        audit(COMMAND_LINE, "user-activate" if active else "user-deactivate", user=user.email)
+        click.echo(done.format(email=user.email))
 
 
-@users_group.command("deactivate")
-@click.argument("email")
-@with_appcontext
-def users_deactivate(email: str) -> None:
-    """Deactivate EMAIL: they cannot sign in, and every session of theirs ends at once."""
-    user = _set_active(email, False)
-    click.echo(f"Deactivated {user.email}; they are signed out everywhere.")
-
-
-@users_group.command("activate")
-@click.argument("email")
-@with_appcontext
-def users_activate(email: str) -> None:
-    """Re-activate EMAIL so they can sign in again."""
-    user = _set_active(email, True)
-    click.echo(f"Activated {user.email}.")
+_activation_command("deactivate", False, "Deactivate EMAIL: they cannot sign in, and every session of theirs ends at once.",
+                    "Deactivated {email}; they are signed out everywhere.")
+_activation_command("activate", True, "Re-activate EMAIL so they can sign in again.", "Activated {email}.")
 
 
 @users_group.command("password")

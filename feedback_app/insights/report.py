@@ -24,19 +24,19 @@ from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
 from ..coding.coding import round_agreement
 from ..definitions import GOVERNANCE_LABELS
+from ..models import questionnaire_by_slug
+from ..text_analysis import current_codebook
 from .clouds import whats_new_cloud, word_cloud
 from .data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
 from .policy import disclosure_policy
 from .summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
-from ..models import questionnaire_by_slug
-from ..text_analysis import current_codebook
-
-QUOTED_THEMES = 3
-QUOTES_PER_THEME = 2
-
 
 class ReportError(Exception):
     """The report cannot be made as asked (unknown questionnaire or round); the message says why."""
+
+
+QUOTED_THEMES = 3
+QUOTES_PER_THEME = 2
 
 
 @dataclass(frozen=True)

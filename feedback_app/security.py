@@ -187,6 +187,9 @@ def with_retry(write: Callable[[], T], attempts: int = 5) -> T:
 # A window is counted in BUCKETS slices: attempts count for between (BUCKETS - 1)/BUCKETS of
 # the window and the whole of it, so no fixed-window edge lets twice the limit through.
 BUCKETS = 15
+#: How long counters are kept: longer than any throttle window (the longest is sign-in's 15
+#: minutes), so pruning never forgets an attempt that still counts.
+COUNTER_RETENTION = timedelta(days=1)
 
 
 def _bucket_start(now: datetime, window: timedelta) -> datetime:
@@ -220,8 +223,8 @@ def _count_one(session: Session, scope: str, key: str, window: timedelta, now: d
         .values(count=ThrottleCounter.count + 1)
     ).rowcount
     if not updated:
-        # A new slice: forget every counter (any key) whose window ended long ago.
-        session.execute(delete(ThrottleCounter).where(ThrottleCounter.window_start < now - timedelta(days=1)))
+        # A new slice: the moment to forget every counter (any key) whose window ended long ago.
+        prune_expired_counters(session, now)
         session.execute(delete(ThrottleCounter).where(
             ThrottleCounter.scope == scope, ThrottleCounter.key == key, ThrottleCounter.window_start < now - window))
         session.add(ThrottleCounter(scope=scope, key=key, window_start=start, count=1))
@@ -285,10 +288,14 @@ def forget(scope: str, key: str) -> None:
     with_retry(_write)
 
 
-def forget_old_counters(session: Session, older_than: timedelta = timedelta(days=1)) -> None:
-    """Delete counters of windows long past (keeps the table small)."""
-    session.execute(delete(ThrottleCounter).where(ThrottleCounter.window_start < utcnow() - older_than))
-    session.commit()
+def prune_expired_counters(session: Session, now: datetime | None = None) -> int:
+    """Delete every key's counters whose slice began over COUNTER_RETENTION before ``now``; the rows deleted.
+
+    Called whenever a new slice is counted, so the table holds at most COUNTER_RETENTION of
+    traffic however long the app runs. Does not commit: the caller's transaction does.
+    """
+    cutoff = (now or utcnow()) - COUNTER_RETENTION
+    return session.execute(delete(ThrottleCounter).where(ThrottleCounter.window_start < cutoff)).rowcount
 
 
 # ---------------------------------------------------------------- audit log

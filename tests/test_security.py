@@ -479,6 +479,24 @@ def test_expired_throttle_counters_are_pruned(app):
     assert keys == {"new"}
 
 
+def test_a_week_of_sign_ins_leaves_the_throttle_table_bounded(app, client, monkeypatch):
+    """One failed sign-in an hour for a week, each from a new address (no key ever comes back):
+    the counters table holds about a day of them, never the whole week."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    sizes = []
+    for hour in range(7 * 24):
+        monkeypatch.setattr(_security, "utcnow", lambda: start + timedelta(hours=hour))
+        response = client.post("/auth/login", data={"email": f"someone{hour}@example.org", "password": "x" * 12})
+        assert b"The email address or password is not right" in response.data  # never throttled: every address is new
+        with app.app_context():
+            sizes.append(_db.session.query(ThrottleCounter).count())
+    retained_hours = int(_security.COUNTER_RETENTION / timedelta(hours=1))
+    assert max(sizes) <= retained_hours + 1
+    assert sizes[-1] == retained_hours + 1  # the last day's attempts are all still counted
+
+
 def test_failed_logins_for_unknown_accounts_are_counted_not_stored_each(app, client):
     for n in range(12):
         client.post("/auth/login", data={"email": f"attacker{n}@evil.example", "password": "x" * 12})

@@ -33,10 +33,10 @@ def backup_sqlite(engine: Engine, target: str | Path, pages_per_step: int = 1024
     try:
         source.backup(copy, pages=pages_per_step)
         copy.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-        result = copy.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         copy.close()
         source.close()
+    result = integrity_check(target)
     if result != "ok":
         target.unlink(missing_ok=True)
         raise BackupError(f"The copy failed its integrity check ({result}); nothing was kept.")

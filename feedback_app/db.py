@@ -107,10 +107,6 @@ class Database:
             g.db_session = self._state().sessions()
         return g.db_session
 
-    def new_session(self) -> Session:
-        """A separate session, for work that must commit on its own (e.g. the audit log)."""
-        return self._state().sessions()
-
     def write_session(self) -> Session:
         """A separate session for one short write transaction.
 

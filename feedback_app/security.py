@@ -27,7 +27,6 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
-RESPONDENT_PREFIXES = ("/r/", "/static/", "/healthz")
 # Every id and count the app stores is a 32-bit INTEGER column (PostgreSQL refuses more).
 MAX_DB_INT = 2**31 - 1
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")

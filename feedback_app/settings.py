@@ -2,7 +2,8 @@
 
 Every setting can be given, in increasing priority, by its default here, by the
 instance file ``instance/config.py``, or by an environment variable of the same
-name. ``tests/test_docs.py`` checks that the README documents every setting.
+name. The README's Configuration table is made from ``SETTINGS`` (``readme_settings_table``);
+``tests/test_docs.py`` checks that it matches, names and help text alike.
 """
 
 from __future__ import annotations
@@ -104,8 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "LOGIN_ATTEMPTS_LIMIT",
         5,
-        "Failed sign-ins allowed for one email address in 15 minutes before sign-in is refused "
-        "for the rest of that window (counted in the database, so shared by every process).",
+        "Sign-in attempts allowed for one email address in any 15 minutes (a sliding window, counted "
+        "in the database and shared by every process); each attempt is counted before its password is "
+        "checked, and a successful sign-in clears the count.",
     ),
     Setting(
         "LINK_SUBMISSIONS_PER_MINUTE",
@@ -142,7 +144,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SENTIMENT_DEVELOPMENT_DATA",
         "",
         "Path of the labelled FFT development CSV that `feedback-app model train` learns from besides the "
-        "partnership's own coded answers (overridden by `--development-data`). Unset: training uses the "
+        "partnership's own coded answers (`--development-data` overrides it). Unset: training uses the "
         "coded answers alone. The file is not shipped; with no trained model stored, sentiment comes from "
         "the lexicon rules.",
     ),
@@ -150,7 +152,7 @@ SETTINGS: tuple[Setting, ...] = (
         "THEME_MODEL_MIN_EXAMPLES",
         20,
         "Coded answers carrying a theme before `feedback-app model train` learns a classifier for it; "
-        "the classifier adds answers the codebook's patterns missed.",
+        "the classifier adds answers the codebook's patterns missed (the patterns stay the explanation).",
     ),
 )
 
@@ -166,13 +168,13 @@ SETTINGS += (
         "REQUEST_TIME_LIMIT_SECONDS",
         10,
         "Time budget of a respondent's or anonymous visitor's request: one still running after "
-        "this many seconds is stopped with a \"try again\" page, so no post can hold a worker.",
+        "this many seconds is stopped with a \"try again\" page (503), so no post can hold a worker.",
     ),
     Setting(
         "STAFF_REQUEST_TIME_LIMIT_SECONDS",
         120,
         "Time budget of a staff page (imports, reports and exports can take longer). gunicorn's "
-        "own worker timeout is set a little above it as a backstop.",
+        "own worker timeout is set 10 seconds above it as a backstop.",
     ),
     Setting(
         "BURST_WINDOW_SECONDS",
@@ -183,7 +185,7 @@ SETTINGS += (
     Setting(
         "BURST_SIMILARITY_PERCENT",
         90,
-        "How alike (percent of shared word pairs and words) two responses must be to count as "
+        "How alike (percent of shared words and word pairs in the free-text answers) two responses must be to count as "
         "near-duplicates in a burst.",
     ),
     Setting(
@@ -193,7 +195,19 @@ SETTINGS += (
     ),
 )
 
-SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def readme_settings_table() -> str:
+    """The README's Configuration table, one row per setting in SETTINGS order (Markdown).
+
+    The README holds a copy between ``<!-- settings:start -->`` and ``<!-- settings:end -->``;
+    ``tests/test_docs.py`` fails when the copy differs, and prints the table to paste there.
+    """
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    for setting in SETTINGS:
+        default = "(unset)" if setting.default in (None, "") else f"`{setting.default}`"
+        rows.append(f"| `{setting.name}` | {default} | {setting.help} |")
+    return "\n".join(rows)
 
 
 def settings_from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:

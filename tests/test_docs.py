@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from feedback_app.settings import SETTINGS
+from feedback_app.settings import SETTINGS, readme_settings_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -15,6 +15,17 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
 def test_every_setting_is_documented_in_the_readme(setting):
     assert f"| `{setting.name}` |" in README.read_text(encoding="utf-8")
+
+
+def test_the_readme_settings_table_is_the_one_made_from_settings_py():
+    """Names, defaults and help text: the README says exactly what settings.py declares."""
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("<!-- settings:start")
+    block = readme[readme.index("\n", start) + 1:readme.index("<!-- settings:end -->")].strip()
+    expected = readme_settings_table()
+    assert block == expected, (
+        "README.md's settings table differs from feedback_app/settings.py; replace the lines between "
+        "the settings:start and settings:end markers with:\n" + expected)
 
 
 def _commands(app_group: click.Group, prefix: str = "feedback-app"):

@@ -55,6 +55,15 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         instance_path=instance_path or default_instance_path(),
         template_folder=str(resource_path("templates")),
     )
+    _configure(app, test_config)
+    db.init_app(app)
+    csrf.init_app(app)
+    _register_parts(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Settings in increasing priority: defaults, instance/config.py, environment, ``test_config``."""
     app.config.from_mapping({setting.name: setting.default for setting in SETTINGS})
     app.config.update(
         WTF_CSRF_TIME_LIMIT=int(timedelta(hours=8).total_seconds()),
@@ -76,9 +85,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.sqlite3")
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
 
-    db.init_app(app)
-    csrf.init_app(app)
 
+def _register_parts(app: Flask) -> None:
+    """Security hooks, error pages, health check, command line, blueprints and template globals."""
     from . import admin, api, auth, cli, coding, errors, evidence, health, insights, respond, safeguarding, security
     from . import skip_logic
     from .rounds import displayed_status
@@ -107,5 +116,3 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
             "partnership_name": app.config["PARTNERSHIP_NAME"],
             "round_status": displayed_status,
         }
-
-    return app

@@ -41,9 +41,6 @@ def _query(name: str, kind: str, text: str, **extra: Any) -> dict[str, Any]:
 
 def openapi_document(server_url: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document, with ``server_url`` (``…/api/v1``) as its server."""
-    slug = _path_param("slug")
-    data_list = {"type": "object", "required": ["data"],
-                 "properties": {"data": {"type": "array", "items": {"type": "object"}}}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -58,60 +55,73 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearerToken": []}],
-        "paths": {
-            "/openapi.json": _get("This document", "Document", "analyst or admin", forbidden=False),
-            "/questionnaires": _get("Questionnaires and their published versions", "DataList", "analyst or admin",
-                                    forbidden=False),
-            "/questionnaires/{slug}/versions/{version}": _get(
-                "One published version's definition", "Version", "analyst or admin",
-                [slug, _path_param("version", "integer")], forbidden=False),
-            "/questionnaires/{slug}/rounds": _get("Rounds in time order with response counts", "DataList",
-                                                  "analyst or admin", [slug], forbidden=False),
-            "/questionnaires/{slug}/questions": _get("Question keys across versions", "DataList",
-                                                     "analyst or admin", [slug], forbidden=False),
-            "/questionnaires/{slug}/questions/{question_key}/comparison": _get(
-                "A question compared across rounds (small counts withheld)", "Comparison", "analyst or admin",
-                [slug, _path_param("question_key"),
-                 _query("agency", "string", "Only responses from this agency."),
-                 _query("round_from", "integer", "First round id (default: the first)."),
-                 _query("round_to", "integer", "Last round id (default: the latest).")],
-                forbidden=False),
-            "/responses": _get(
-                "Raw responses with their answers, oldest first, a page at a time", "ResponsePage", "admin",
-                [_query("round", "integer", "Only this round id."),
-                 _query("since", "string", "Only responses submitted at or after this ISO 8601 time.",
-                        format="date-time"),
-                 _query("after", "integer", "Continue after this response id (use the 'next' link)."),
-                 _query("limit", "integer", f"Responses per page (default {DEFAULT_PAGE_SIZE}).",
-                        minimum=1, maximum=MAX_PAGE_SIZE)]),
-        },
-        "components": {
-            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer",
-                                                "description": "A token from `feedback-app tokens create`."}},
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                    "type": "object", "required": ["status", "message"],
-                    "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
-                "Document": {"type": "object"},
-                "DataList": data_list,
-                "Version": {"type": "object", "required": ["slug", "version", "content_hash", "definition"],
-                            "properties": {"slug": {"type": "string"}, "version": {"type": "integer"},
-                                           "content_hash": {"type": "string"},
-                                           "published_at": {"type": "string", "format": "date-time"},
-                                           "definition": {"type": "object"}}},
-                "Comparison": {"type": "object", "required": ["suppression_threshold", "kind", "summary"],
-                               "properties": {"suppression_threshold": {"type": "integer"},
-                                              "kind": {"enum": ["free_text", "closed"]},
-                                              "summary": {"type": "object"}}},
-                "Response": {"type": "object", "required": ["id", "round_id", "submitted_at", "answers"],
-                             "properties": {"id": {"type": "integer"}, "round_id": {"type": "integer"},
-                                            "agency": {"type": ["string", "null"]},
-                                            "submitted_at": {"type": "string", "format": "date-time"},
-                                            "answers": {"type": "object",
-                                                        "additionalProperties": {"type": "string"}}}},
-                "ResponsePage": {"type": "object", "required": ["data", "next"],
-                                 "properties": {"data": {"type": "array", "items": _ref("Response")},
-                                                "next": {"type": ["string", "null"], "format": "uri"}}},
-            },
+        "paths": _paths(),
+        "components": _components(),
+    }
+
+
+def _paths() -> dict[str, Any]:
+    """Every endpoint: summary, who may call it, parameters and responses."""
+    slug = _path_param("slug")
+    return {
+        "/openapi.json": _get("This document", "Document", "analyst or admin", forbidden=False),
+        "/questionnaires": _get("Questionnaires and their published versions", "DataList", "analyst or admin",
+                                forbidden=False),
+        "/questionnaires/{slug}/versions/{version}": _get(
+            "One published version's definition", "Version", "analyst or admin",
+            [slug, _path_param("version", "integer")], forbidden=False),
+        "/questionnaires/{slug}/rounds": _get("Rounds in time order with response counts", "DataList",
+                                              "analyst or admin", [slug], forbidden=False),
+        "/questionnaires/{slug}/questions": _get("Question keys across versions", "DataList",
+                                                 "analyst or admin", [slug], forbidden=False),
+        "/questionnaires/{slug}/questions/{question_key}/comparison": _get(
+            "A question compared across rounds (small counts withheld)", "Comparison", "analyst or admin",
+            [slug, _path_param("question_key"),
+             _query("agency", "string", "Only responses from this agency."),
+             _query("round_from", "integer", "First round id (default: the first)."),
+             _query("round_to", "integer", "Last round id (default: the latest).")],
+            forbidden=False),
+        "/responses": _get(
+            "Raw responses with their answers, oldest first, a page at a time", "ResponsePage", "admin",
+            [_query("round", "integer", "Only this round id."),
+             _query("since", "string", "Only responses submitted at or after this ISO 8601 time.",
+                    format="date-time"),
+             _query("after", "integer", "Continue after this response id (use the 'next' link)."),
+             _query("limit", "integer", f"Responses per page (default {DEFAULT_PAGE_SIZE}).",
+                    minimum=1, maximum=MAX_PAGE_SIZE)]),
+    }
+
+
+def _components() -> dict[str, Any]:
+    """The bearer-token scheme and the response schemas the paths refer to."""
+    data_list = {"type": "object", "required": ["data"],
+                 "properties": {"data": {"type": "array", "items": {"type": "object"}}}}
+    return {
+        "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer",
+                                            "description": "A token from `feedback-app tokens create`."}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["status", "message"],
+                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
+            "Document": {"type": "object"},
+            "DataList": data_list,
+            "Version": {"type": "object", "required": ["slug", "version", "content_hash", "definition"],
+                        "properties": {"slug": {"type": "string"}, "version": {"type": "integer"},
+                                       "content_hash": {"type": "string"},
+                                       "published_at": {"type": "string", "format": "date-time"},
+                                       "definition": {"type": "object"}}},
+            "Comparison": {"type": "object", "required": ["suppression_threshold", "kind", "summary"],
+                           "properties": {"suppression_threshold": {"type": "integer"},
+                                          "kind": {"enum": ["free_text", "closed"]},
+                                          "summary": {"type": "object"}}},
+            "Response": {"type": "object", "required": ["id", "round_id", "submitted_at", "answers"],
+                         "properties": {"id": {"type": "integer"}, "round_id": {"type": "integer"},
+                                        "agency": {"type": ["string", "null"]},
+                                        "submitted_at": {"type": "string", "format": "date-time"},
+                                        "answers": {"type": "object",
+                                                    "additionalProperties": {"type": "string"}}}},
+            "ResponsePage": {"type": "object", "required": ["data", "next"],
+                             "properties": {"data": {"type": "array", "items": _ref("Response")},
+                                            "next": {"type": ["string", "null"], "format": "uri"}}},
         },
     }

@@ -13,14 +13,8 @@ from analysis.disclosure import AgencyFilterRefused
 
 from ..db import db
 from ..definitions import published_version
-from ..insights.data import (
-    load_answers,
-    question_catalogue,
-    questionnaire_agencies,
-    questionnaire_rounds,
-    response_groups,
-    rounds_between,
-)
+from ..insights.data import (load_answers, question_catalogue, questionnaire_agencies, questionnaire_rounds,
+                             response_groups, rounds_between)
 from ..insights.policy import disclosure_policy  # the pages' disclosure control: one rule for both
 from ..insights.summary import summarise_closed, summarise_free_text
 from ..models import Questionnaire, Role, questionnaire_by_slug

@@ -48,7 +48,7 @@ from .models import (
     StaffUser,
 )
 from .rounds import PlannedRound, plan_rounds
-from .skip_logic import shown_keys
+from .skip_logic import without_hidden
 from .staff import create_user
 from .text_analysis import analyse_stored_responses, concern_rules, current_codebook, feature_row, flag_row
 
@@ -308,19 +308,17 @@ SCALE_TRENDS: dict[str, tuple[float, float]] = {
 }
 # Chance of ticking each option at the first and the last round.
 TICK_TRENDS: dict[str, tuple[float, float]] = {
-    "Day in my life": (0.15, 0.55),
-    "So what do we know, next steps": (0.1, 0.4),
-    "Chronology": (0.45, 0.7),
-    "Assessment checklist": (0.2, 0.5),
-    "Parent/child observation": (0.15, 0.35),
+    # the neglect tools used
+    "Day in my life": (0.15, 0.55), "So what do we know, next steps": (0.1, 0.4), "Chronology": (0.45, 0.7),
+    "Assessment checklist": (0.2, 0.5), "Parent/child observation": (0.15, 0.35),
     "Strengths and Difficulties Questionnaire (SDQ)": (0.2, 0.3),
+    # successes
     "An increase in the use of the neglect tools": (0.25, 0.7),
-    "An increase in the uptake of advice from the Neglect Champions": (0.2, 0.6),
-    "Other successes": (0.15, 0.2),
+    "An increase in the uptake of advice from the Neglect Champions": (0.2, 0.6), "Other successes": (0.15, 0.2),
+    # risks and barriers
     "Difficulty in recruiting Neglect Champions for the service": (0.2, 0.5),
     "Barriers to accessing specialist training for the Champions": (0.45, 0.15),
-    "Ongoing examples of poor practice": (0.3, 0.2),
-    "Other risks or barriers": (0.1, 0.15),
+    "Ongoing examples of poor practice": (0.3, 0.2), "Other risks or barriers": (0.1, 0.15),
 }
 
 
@@ -439,13 +437,7 @@ def seed_feedback(context: DemoContext, plan: FeedbackPlan) -> str:
                        status=RoundStatus.CLOSED, closed_at=closed_at, created_at=closed_at - timedelta(days=40))
         session.add(round_)
         groups = {agency: context.count(base) for agency, base in plan.per_agency.items()}
-        links: dict[str | None, ShareLink] = {}
-        for agency in (groups if plan.agency_links else [None]):
-            links[agency] = ShareLink(round=round_, token=new_token(), kind=LinkKind.AGENCY if agency else LinkKind.OPEN,
-                                      agency=agency, label="Demo link", created_at=round_.created_at,
-                                      response_count=groups[agency] if agency else sum(groups.values()))
-            session.add(links[agency])
-        session.flush()
+        links = _demo_links(session, round_, groups, plan.agency_links)
         moment = Moment(position / max(1, len(schedule) - 1), planned.opens_on, position == len(schedule) - 1)
         days = (planned.closes_on - planned.opens_on).days + 1
         index = 0
@@ -463,10 +455,9 @@ def seed_feedback(context: DemoContext, plan: FeedbackPlan) -> str:
                     value = None if member in skips[question.key] else _answer(rng, plan, question, agencies, agency, moment, index)
                     if value is not None:
                         given[question.key] = value
-                # As the form does: a question skip logic hides is not answered.
-                shown = set(shown_keys(version.questions, given))
-                answer_rows.extend((response_index, question.key, given[question.key], question)
-                                   for question in version.questions if question.key in given and question.key in shown)
+                kept = without_hidden(version.questions, given)  # as the form does: a hidden question is not answered
+                answer_rows.extend((response_index, question.key, kept[question.key], question)
+                                   for question in version.questions if question.key in kept)
                 index += 1
     response_ids = _insert_returning_ids(session, Response.__table__, responses)
     answer_ids = _insert_returning_ids(
@@ -484,6 +475,19 @@ def seed_feedback(context: DemoContext, plan: FeedbackPlan) -> str:
     context.responses += len(responses)
     context.answers += len(answer_rows)
     return f"{latest.title} ({plan.slug}): {len(schedule)} rounds, {len(responses):,} responses"
+
+
+def _demo_links(session: Session, round_: Round, groups: dict[str | None, int],
+                agency_links: bool) -> dict[str | None, ShareLink]:
+    """The round's demo links (one per agency, or one open link) keyed by agency, flushed so they have ids."""
+    links: dict[str | None, ShareLink] = {}
+    for agency in (groups if agency_links else [None]):
+        links[agency] = ShareLink(round=round_, token=new_token(), kind=LinkKind.AGENCY if agency else LinkKind.OPEN,
+                                  agency=agency, label="Demo link", created_at=round_.created_at,
+                                  response_count=groups[agency] if agency else sum(groups.values()))
+        session.add(links[agency])
+    session.flush()
+    return links
 
 
 def _answer(rng: random.Random, plan: FeedbackPlan, question: Question, agencies: list[str], agency: str | None,

@@ -424,11 +424,9 @@ TEXT_BANK: dict[tuple[str, str], tuple[Topic, ...]] = {
     ),
     # ------------------------------------------------------------ action plan summary
     ("action-plan-summary", "progress_against_plan"): (
-        ("steady", 1.0, (
-            "Neglect training delivered to front line staff; tools promoted at team meetings",
-            "Champions in place in each team; audit of tool use completed",
-            "Strategy launched internally; briefings delivered",
-        )),
+        ("steady", 1.0, ("Neglect training delivered to front line staff; tools promoted at team meetings",
+                         "Champions in place in each team; audit of tool use completed",
+                         "Strategy launched internally; briefings delivered")),
     ),
     ("action-plan-summary", "barriers_and_risks"): (
         ("rise", 1.0, ("Recruitment and retention of staff", "Vacancies and sickness in front line teams")),

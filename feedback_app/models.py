@@ -350,6 +350,15 @@ class ThrottleCounter(Base):
 # ---------------------------------------------------------------- framework evidence (issue 16)
 
 
+class ActionStatus(str, enum.Enum):
+    """Where an action of the action log is."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 class IndicatorValue(Base):
     """One figure of one indicator of ``questionnaires/indicators.yaml`` for one period.
 
@@ -367,15 +376,6 @@ class IndicatorValue(Base):
     value: Mapped[float] = mapped_column()
     entered_by: Mapped[str] = mapped_column(String(254))
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class ActionStatus(str, enum.Enum):
-    """Where an action of the action log is."""
-
-    OPEN = "open"
-    IN_PROGRESS = "in-progress"
-    DONE = "done"
-    DROPPED = "dropped"
 
 
 class Action(Base):

@@ -133,4 +133,3 @@ Label                  # analysis/sentiment.py:66  type alias used nowhere (arch
 stored_phrases         # insights/summary.py:368  (arch-text)
 answers_in_round       # insights/summary.py:462  field never read (arch-text)
 round_of               # responses.py:118  (arch-forms)
-without_hidden         # skip_logic.py:232  (the respond path drops hidden answers its own way; arch-forms' submit_response may want it)

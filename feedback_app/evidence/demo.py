@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from analysis.evidence import RAG_ORDER, ValueRow
 
 from ..definitions import published_version
-from ..models import Action, ActionStatus, Answer, Response, Round, RoundStatus, questionnaire_by_slug
+from ..models import (Action, ActionStatus, Answer, QuestionnaireVersion, Response, Round, RoundStatus,
+                      questionnaire_by_slug)
 from .data import ACTION_PLAN_SLUG, AUDIT_SLUG, load_indicators, reporting_agencies, save_indicator_values
 
 QUARTERS = 12
@@ -92,6 +93,7 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
     """Seed the framework's evidence for a demo ending in the quarter before ``today``.
 
     Needs the shipped questionnaires published (``questionnaires sync``). Commits.
+    Raises RuntimeError when they are not.
     """
     today = today or date.today()
     rng = random.Random(seed)  # nosec B311 - made-up demo figures, nothing secret
@@ -104,6 +106,19 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
     last_start = _add_months(_quarter_start(today), -3)
     starts = [_add_months(last_start, -3 * i) for i in reversed(range(QUARTERS))]
 
+    returns = _seed_action_plans(session, rng, plan_version, agencies, starts, today)
+    audit_rounds, audit_returns = _seed_audits(session, rng, audit_version, agencies, last_start, today)
+    session.commit()
+    indicator_values = _seed_indicator_values(session, rng, starts)
+    actions = _seed_actions(session, today)
+    session.commit()
+    return EvidenceDemo(action_plan_rounds=len(starts), action_plan_returns=returns, audit_rounds=audit_rounds,
+                        audit_returns=audit_returns, indicator_values=indicator_values, actions=actions)
+
+
+def _seed_action_plans(session: Session, rng: random.Random, plan_version: QuestionnaireVersion, agencies: list[str],
+                       starts: list[date], today: date) -> int:
+    """One action-plan round a quarter and most agencies' returns to it; the returns made."""
     # Each agency's rating drifts: mostly Amber early on, more Green later; a few agencies slip.
     returns = 0
     level = {agency: rng.choice((0, 1, 1)) for agency in agencies}
@@ -132,7 +147,12 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
                 "direction_of_travel": "Improving" if step > 0 else "Steady" if step == 0 else "Slipping",
             })
             returns += 1
+    return returns
 
+
+def _seed_audits(session: Session, rng: random.Random, audit_version: QuestionnaireVersion, agencies: list[str],
+                 last_start: date, today: date) -> tuple[int, int]:
+    """Two audit rounds of twelve cases each; (rounds, returns)."""
     # Audits twice a year (framework 8.1): the last two half-years.
     audit_questions = [q for q in audit_version.questions if q.type == "yes_partly_no"]
     audit_rounds = audit_returns = 0
@@ -163,8 +183,11 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
                 answers["lessons_learnt"] = LESSONS[case // 4 % len(LESSONS)]
             _respond(session, round_, answers["auditor_agency"], min(round_.closes_on, today), answers)
             audit_returns += 1
-    session.commit()
+    return audit_rounds, audit_returns
 
+
+def _seed_indicator_values(session: Session, rng: random.Random, starts: list[date]) -> int:
+    """A figure of every indicator for every quarter; the figures saved."""
     # Indicator figures for every quarter, drifting from the baseline.
     rows = []
     for indicator in load_indicators():
@@ -180,7 +203,11 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
             rows.append(ValueRow(indicator=indicator.key, period=quarter_label(start),
                                  value=round(value, 1) if indicator.unit == "percent" else float(round(value))))
     save_indicator_values(session, rows, DEMO_ACTOR, "demo")
+    return len(rows)
 
+
+def _seed_actions(session: Session, today: date) -> int:
+    """A few actions in each state, traced to the evidence that raised them; the actions added."""
     actions = [
         Action(what="Run two extra neglect tools training sessions for agencies rated Red",
                owner_agency="Children's Social Care", due_on=today - timedelta(days=20), status=ActionStatus.IN_PROGRESS,
@@ -198,6 +225,4 @@ def seed_evidence_demo(session: Session, today: date | None = None, seed: int = 
                source_kind="audit-lesson", source_evidence=LESSONS[2], created_by=DEMO_ACTOR, note="Done in the new template."),
     ]
     session.add_all(actions)
-    session.commit()
-    return EvidenceDemo(action_plan_rounds=len(starts), action_plan_returns=returns, audit_rounds=audit_rounds,
-                        audit_returns=audit_returns, indicator_values=len(rows), actions=len(actions))
+    return len(actions)

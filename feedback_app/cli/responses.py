@@ -12,18 +12,8 @@ from ..db import db
 from ..models import Round, RoundStatus
 from ..security import COMMAND_LINE, audit
 from ..text_analysis import analyse_stored_responses
-from ..transfer import (
-    EXPORT_FORMATS,
-    ExportError,
-    ImportRefused,
-    check_import,
-    export_filename,
-    export_frame,
-    file_too_large,
-    import_responses,
-    write_csv,
-    write_xlsx,
-)
+from ..transfer import (EXPORT_FORMATS, ExportError, ImportRefused, check_import, export_filename, export_frame,
+                        file_too_large, import_responses, write_csv, write_xlsx)
 from .common import configured_agencies_or_fail
 
 

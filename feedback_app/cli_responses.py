@@ -13,7 +13,7 @@ from .db import db
 from .definitions import DefinitionError, load_agencies
 from .models import Round, RoundStatus
 from .security import COMMAND_LINE, audit
-from .text_analysis import analyse_stored_responses
+from .submission import import_responses
 from .transfer import (
     EXPORT_FORMATS,
     ExportError,
@@ -22,7 +22,6 @@ from .transfer import (
     export_filename,
     export_frame,
     file_too_large,
-    import_responses,
     write_csv,
     write_xlsx,
 )
@@ -73,14 +72,11 @@ def responses_import(round_id: int, file: str, check: bool) -> None:
             click.echo(f"The file is fine: {count} responses would be imported into round {round_.id} ({round_.label}).")
             return
         with db.write_session() as session:
-            report = import_responses(session, round_, file_bytes, agencies)
+            report = import_responses(session, round_, file_bytes, agencies, actor=COMMAND_LINE)
     except ImportRefused as refused:
         raise click.ClickException(str(refused)) from None
-    with db.write_session() as session:
-        flags = analyse_stored_responses(session, report.response_ids)
-    audit(COMMAND_LINE, "import", round_id=round_.id, responses=report.count, flagged=flags)
-    if flags:
-        click.echo(f"{flags} answer(s) were flagged to the safeguarding queue: please read them.")
+    if report.flags:
+        click.echo(f"{report.flags} answer(s) were flagged to the safeguarding queue: please read them.")
     note = " The round is closed; the answers were added to it anyway." if round_.status == RoundStatus.CLOSED else ""
     click.echo(f"Imported {report.count} responses into round {round_.id} ({round_.label}).{note}")
 

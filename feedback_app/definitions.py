@@ -329,16 +329,24 @@ def _translations(raw: Any, source: str, questions: list[QuestionDefinition], in
         raise DefinitionError(source, error.problem, error.key) from None
 
 
-def parse_definition(content: str, source: str) -> Definition:
-    """Validate the YAML text of one definition file and return it as a Definition.
+def _questions(questions_raw: Any, source: str) -> list[QuestionDefinition]:
+    """The questions of a definition, each checked, keys unique, skip logic sound."""
+    if not isinstance(questions_raw, list) or not questions_raw:
+        raise DefinitionError(source, "needs a non-empty list of 'questions'")
+    questions = []
+    seen: set[str] = set()
+    for index, question_raw in enumerate(questions_raw, start=1):
+        question = _question(question_raw, source, index)
+        if question.key in seen:
+            raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
+        seen.add(question.key)
+        questions.append(question)
+    _check_skip_logic(source, questions)
+    return questions
 
-    ``source`` is the file name used in messages. Raises DefinitionError naming the
-    file, the question key (where there is one) and what is wrong.
-    """
-    try:
-        raw = yaml.safe_load(content)
-    except yaml.YAMLError as error:
-        raise DefinitionError(source, f"is not valid YAML: {error}") from None
+
+def _identity(raw: Any, source: str) -> tuple[str, int]:
+    """The slug and version of a definition's raw mapping, checked against its file name."""
     if not isinstance(raw, dict):
         raise DefinitionError(source, "must be a YAML mapping with slug, version and questions")
     unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
@@ -355,6 +363,20 @@ def parse_definition(content: str, source: str) -> Definition:
         raise DefinitionError(
             source, f"says slug {slug!r} version {version}, but its file name says otherwise"
         )
+    return slug, version
+
+
+def parse_definition(content: str, source: str) -> Definition:
+    """Validate the YAML text of one definition file and return it as a Definition.
+
+    ``source`` is the file name used in messages. Raises DefinitionError naming the
+    file, the question key (where there is one) and what is wrong.
+    """
+    try:
+        raw = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        raise DefinitionError(source, f"is not valid YAML: {error}") from None
+    slug, version = _identity(raw, source)
     title = _text(raw.get("title"), source, "title")
     audience = raw.get("audience")
     if audience not in AUDIENCES:
@@ -382,18 +404,7 @@ def parse_definition(content: str, source: str) -> Definition:
         name: _text(governance_raw.get(name), source, f"governance '{name}'")
         for name in GOVERNANCE_KEYS
     }
-    questions_raw = raw.get("questions")
-    if not isinstance(questions_raw, list) or not questions_raw:
-        raise DefinitionError(source, "needs a non-empty list of 'questions'")
-    questions = []
-    seen: set[str] = set()
-    for index, question_raw in enumerate(questions_raw, start=1):
-        question = _question(question_raw, source, index)
-        if question.key in seen:
-            raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
-        seen.add(question.key)
-        questions.append(question)
-    _check_skip_logic(source, questions)
+    questions = _questions(raw.get("questions"), source)
     translated = _translations(raw.get("translations"), source, questions, intro)
     return Definition(
         source=source,

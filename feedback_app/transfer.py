@@ -2,11 +2,12 @@
 export of raw responses to CSV and XLSX.
 
 Import
-    :func:`import_responses` reads a CSV file whose header row names question keys of a
+    :func:`parse_import` reads a CSV file whose header row names question keys of a
     round's questionnaire version (plus the optional columns ``agency`` and
     ``submitted_at``). The whole file is checked first; a file with any problem is refused
     with *every* problem listed (:class:`ImportRefused`) and nothing is stored. A good file
-    is stored in one transaction, all rows or none, with ``source="import"``. Rows are
+    is stored by ``submission.import_responses`` in one transaction, all rows or none, with
+    ``source="import"``. Rows are
     numbered as a spreadsheet numbers them: the header is row 1, the first response row 2.
 
 Export
@@ -23,7 +24,6 @@ answers the same way.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import re
@@ -36,8 +36,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .answers import MULTI_SEPARATOR, clean_text, decode_answer, display_answer, encode_answer
@@ -65,6 +64,7 @@ __all__ = [
     "ImportProblem",
     "ImportRefused",
     "ImportReport",
+    "ParsedRow",
     "SUBMITTED_AT_COLUMN",
     "check_import",
     "decode_answer",
@@ -73,7 +73,7 @@ __all__ = [
     "export_filename",
     "export_frame",
     "file_too_large",
-    "import_responses",
+    "parse_import",
     "neutralise_cell",
     "write_csv",
     "write_xlsx",
@@ -147,10 +147,13 @@ class ImportReport:
 
     count: int
     response_ids: list[int] = field(default_factory=list)
+    flags: int = 0  # answers flagged to the safeguarding queue
 
 
 @dataclass(frozen=True)
-class _ParsedRow:
+class ParsedRow:
+    """One response row of an import file: its spreadsheet row, encoded answers and description."""
+
     row: int
     answers: dict[str, str]
     agency: str | None
@@ -253,8 +256,9 @@ class _Columns:
         return {index: key for index, key in self.named.items() if key in self.questions}
 
 
-def _check_file(round_: Round, file_bytes: bytes, agencies: list[str]) -> list[_ParsedRow]:
-    """Every row of the file checked against the round's version; raises ImportRefused."""
+def parse_import(round_: Round, file_bytes: bytes, agencies: list[str]) -> list[ParsedRow]:
+    """Every row of an import file checked against the round's version; raises ImportRefused
+    listing every problem (see the module's docstring for the format)."""
     version = round_.version
     if round_.status == RoundStatus.DRAFT:
         raise ImportRefused([ImportProblem(None, None, (
@@ -313,7 +317,7 @@ def _read_header(version: QuestionnaireVersion, header: list[str],
 
 
 def _check_row(version: QuestionnaireVersion, columns: _Columns, row: int, cells: list[str],
-               agencies: list[str], now: datetime) -> tuple[_ParsedRow, list[ImportProblem]]:
+               agencies: list[str], now: datetime) -> tuple[ParsedRow, list[ImportProblem]]:
     """One response row, parsed, and its problems."""
     problems: list[ImportProblem] = []
     if any(cell.strip() for cell in cells[len(columns.header):]):
@@ -336,7 +340,7 @@ def _check_row(version: QuestionnaireVersion, columns: _Columns, row: int, cells
         submitted_at, message = _parse_submitted_at(values[SUBMITTED_AT_COLUMN], now)
         if message:
             problems.append(ImportProblem(row, SUBMITTED_AT_COLUMN, message))
-    return _ParsedRow(row, answers, agency, submitted_at), problems
+    return ParsedRow(row, answers, agency, submitted_at), problems
 
 
 def _read_answers(columns: _Columns, row: int, values: dict[str, str], agencies: list[str],
@@ -381,75 +385,12 @@ def _decode_and_read(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list
 
 
 def check_import(round_: Round, file_bytes: bytes, agencies: list[str]) -> int:
-    """Check a file as :func:`import_responses` would, storing nothing.
+    """Check a file as an import would, storing nothing.
 
     Returns the number of responses the file holds; raises ImportRefused listing every
     problem.
     """
-    return len(_check_file(round_, file_bytes, agencies))
-
-
-def _submission_key(round_id: int, file_hash: str, row: int) -> str:
-    """A key per row of a file, so the same file imported twice into a round is refused."""
-    return hashlib.sha256(f"import:{round_id}:{file_hash}:{row}".encode()).hexdigest()
-
-
-def import_responses(session: Session, round_: Round, file_bytes: bytes, agencies: list[str]) -> ImportReport:
-    """Import the responses in a CSV file into ``round_``, all of them or none; commits.
-
-    The header row names question keys of the round's questionnaire version; the optional
-    columns ``agency`` (one of ``agencies``) and ``submitted_at`` (YYYY-MM-DD or an ISO
-    date and time; default now) describe the response. The whole file is checked before
-    anything is written: a file with problems raises :class:`ImportRefused` listing every
-    one, and nothing is stored. Choices match their options ignoring case; multiple-choice
-    cells separate the options with ";". Closed rounds take imports (paper answers arrive
-    late); draft rounds do not. The same file imported twice into a round is refused.
-
-    ``session`` is used only to write (pass ``db.write_session()``, so SQLite takes its
-    write lock just for the insert); ``round_`` may belong to another session.
-    """
-    parsed = _check_file(round_, file_bytes, agencies)
-    file_hash = hashlib.sha256(file_bytes).hexdigest()
-    keys = [_submission_key(round_.id, file_hash, item.row) for item in parsed]
-    already = ImportRefused([ImportProblem(None, None, (
-        f"This file has already been imported into round {round_.id} ({round_.label})"
-    ))])
-    now = utcnow()
-    try:
-        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
-            session.rollback()
-            raise already
-        response_ids = list(session.scalars(
-            insert(Response).returning(Response.id, sort_by_parameter_order=True),
-            [
-                {
-                    "round_id": round_.id,
-                    "link_id": None,
-                    "agency": item.agency,
-                    "source": IMPORT_SOURCE,
-                    "submission_key": key,
-                    "submitted_at": item.submitted_at or now,
-                }
-                for item, key in zip(parsed, keys)
-            ],
-        ))
-        answer_rows = [
-            {"response_id": response_id, "question_key": key, "value": value}
-            for response_id, item in zip(response_ids, parsed)
-            for key, value in item.answers.items()
-        ]
-        if answer_rows:
-            session.execute(insert(Answer), answer_rows)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
-            raise already from None
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    return ImportReport(count=len(response_ids), response_ids=response_ids)
+    return len(parse_import(round_, file_bytes, agencies))
 
 
 # ---------------------------------------------------------------- export
@@ -498,25 +439,8 @@ def export_frame(session: Session, questionnaire_slug: str | None = None, round_
     Raises ExportError when neither a questionnaire nor a round is given, or they do not
     exist or do not match.
     """
-    if questionnaire_slug is None and round_id is None:
-        raise ExportError("Say what to export: a questionnaire (--questionnaire SLUG) or a round (--round ID).")
-    round_ = None
-    if round_id is not None:
-        round_ = session.get(Round, round_id)
-        if round_ is None:
-            raise ExportError(f"There is no round {round_id}.")
-    if questionnaire_slug is not None:
-        questionnaire = questionnaire_by_slug(session, questionnaire_slug)
-        if questionnaire is None:
-            raise ExportError(f"There is no questionnaire '{questionnaire_slug}'.")
-        if round_ is not None and round_.version.questionnaire_id != questionnaire.id:
-            raise ExportError(
-                f"Round {round_.id} ({round_.label}) is a round of '{round_.version.slug}', not '{questionnaire_slug}'."
-            )
-    else:
-        questionnaire = round_.version.questionnaire
+    questionnaire, round_ = _export_scope(session, questionnaire_slug, round_id)
     keys, types = _column_order(questionnaire.versions)
-
     where = [QuestionnaireVersion.questionnaire_id == questionnaire.id]
     if round_ is not None:
         where.append(Round.id == round_.id)
@@ -530,6 +454,46 @@ def export_frame(session: Session, questionnaire_slug: str | None = None, round_
         .where(*where)
         .order_by(Round.opens_on, Round.id, Response.submitted_at, Response.id)
     ).all()
+    answers = _answers_by_response(session, where)
+    # Answers to keys no version has (should not happen) are kept, at the end.
+    keys += sorted({key for given in answers.values() for key in given} - set(types))
+    records = []
+    for response_id, rid, label, version, agency, submitted_at, source in response_rows:
+        given = answers.get(response_id, {})
+        record = [response_id, rid, label, version, agency, _as_utc(submitted_at), source]
+        record += [stored_form(types.get(key, "long_text")).export_cell(given[key]) if key in given else None
+                   for key in keys]
+        records.append(record)
+    frame = pd.DataFrame(records, columns=list(META_COLUMNS) + [_answer_column(key) for key in keys])
+    if frame.empty:
+        frame = frame.astype({"response_id": "int64", "round_id": "int64", "version": "int64"})
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+    return frame
+
+
+def _export_scope(session: Session, questionnaire_slug: str | None, round_id: int | None):
+    """The questionnaire to export and the round (or None); raises ExportError."""
+    if questionnaire_slug is None and round_id is None:
+        raise ExportError("Say what to export: a questionnaire (--questionnaire SLUG) or a round (--round ID).")
+    round_ = None
+    if round_id is not None:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            raise ExportError(f"There is no round {round_id}.")
+    if questionnaire_slug is None:
+        return round_.version.questionnaire, round_
+    questionnaire = questionnaire_by_slug(session, questionnaire_slug)
+    if questionnaire is None:
+        raise ExportError(f"There is no questionnaire '{questionnaire_slug}'.")
+    if round_ is not None and round_.version.questionnaire_id != questionnaire.id:
+        raise ExportError(
+            f"Round {round_.id} ({round_.label}) is a round of '{round_.version.slug}', not '{questionnaire_slug}'."
+        )
+    return questionnaire, round_
+
+
+def _answers_by_response(session: Session, where: list) -> dict[int, dict[str, str]]:
+    """The stored answers of the responses ``where`` selects: response id -> key -> stored text."""
     answers: dict[int, dict[str, str]] = {}
     for response_id, key, value in session.execute(
         select(Answer.response_id, Answer.question_key, Answer.value)
@@ -539,23 +503,7 @@ def export_frame(session: Session, questionnaire_slug: str | None = None, round_
         .where(*where)
     ):
         answers.setdefault(response_id, {})[key] = value
-    # Answers to keys no version has (should not happen) are kept, at the end.
-    strays = sorted({key for given in answers.values() for key in given} - set(types))
-    keys += strays
-    columns = list(META_COLUMNS) + [_answer_column(key) for key in keys]
-    records = []
-    for response_id, rid, label, version, agency, submitted_at, source in response_rows:
-        given = answers.get(response_id, {})
-        record = [response_id, rid, label, version, agency, _as_utc(submitted_at), source]
-        record += [
-            display_answer(types.get(key, "long_text"), given[key]) if key in given else None for key in keys
-        ]
-        records.append(record)
-    frame = pd.DataFrame(records, columns=columns)
-    if frame.empty:
-        frame = frame.astype({"response_id": "int64", "round_id": "int64", "version": "int64"})
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
-    return frame
+    return answers
 
 
 def neutralise_cell(value: Any) -> str:

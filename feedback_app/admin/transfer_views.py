@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..models import Questionnaire, Role
 from ..security import audit, bounded_int
-from ..text_analysis import analyse_stored_responses
+from ..submission import import_responses
 from ..transfer import (
     ExportError,
     ImportRefused,
@@ -20,7 +20,6 @@ from ..transfer import (
     export_filename,
     export_frame,
     file_too_large,
-    import_responses,
     write_csv,
     write_xlsx,
 )
@@ -52,15 +51,13 @@ def import_answers(round_id: int):
         try:
             if too_large:
                 raise too_large
-            db.session.commit()
+            db.session.rollback()  # end the read transaction before writing
             with db.write_session() as session:
-                report = import_responses(session, round_, file_bytes, _agencies())
+                report = import_responses(session, round_, file_bytes, _agencies(), actor=current_user().email)
         except ImportRefused as refused:
             problems = [str(problem) for problem in refused.errors]
         else:
-            with db.write_session() as session:
-                flags = analyse_stored_responses(session, report.response_ids)
-            audit(current_user().email, "import", round_id=round_.id, responses=report.count, flagged=flags)
+            flags = report.flags
             flash(f"Imported {report.count} responses into {round_.label}.", "success")
             if flags:
                 flash(f"{flags} imported answer(s) were flagged to the safeguarding queue: please read them.", "error")

@@ -294,17 +294,7 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
         raise DefinitionError(source, str(problem), key) from None
     if "show_if" in raw:
         settings[skip_logic.SETTING] = _show_if(raw["show_if"], source, key)
-    return QuestionDefinition(
-        key=key,
-        type=qtype,
-        text=text,
-        child_text=child_text,
-        help=help_text,
-        required=bool(required),
-        options=options,
-        settings=settings,
-        comparable=comparable,
-    )
+    return QuestionDefinition(key, qtype, text, child_text, help_text, bool(required), options, settings, comparable)
 
 
 def _show_if(raw: Any, source: str, key: str) -> dict[str, Any]:

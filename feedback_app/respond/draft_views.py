@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..db import db
 from ..drafts import find_draft, normalise_code, save_draft
 from ..models import ResponseDraft, ShareLink
-from ..question_types import MultipleChoice
+from ..question_types import stored_form
 from ..submission import fixed_agency
 from . import bp
 from .forms import FIELD_PREFIX, form_class_for, new_submission_key
@@ -85,9 +83,7 @@ def _draft_formdata(draft: ResponseDraft, link: ShareLink) -> MultiDict:
     types = {question.key: question.type for question in link.round.version.questions}
     data = MultiDict({"pages_shown": str(draft.pages_shown), "submission_key": new_submission_key()})
     for key, value in draft.answers.items():
-        if types.get(key) == MultipleChoice.name:
-            for item in json.loads(value):
-                data.add(FIELD_PREFIX + key, item)
-        else:
-            data.add(FIELD_PREFIX + key, value)
+        given = stored_form(types.get(key, "long_text")).decode(value)
+        for item in given if isinstance(given, list) else [given]:
+            data.add(FIELD_PREFIX + key, item)
     return data

@@ -13,7 +13,7 @@ from .db import db
 from .definitions import DefinitionError, load_agencies
 from .models import Round, RoundStatus
 from .security import COMMAND_LINE, audit
-from .submission import import_responses
+from .submission import import_file
 from .transfer import (
     EXPORT_FORMATS,
     ExportError,
@@ -71,8 +71,7 @@ def responses_import(round_id: int, file: str, check: bool) -> None:
             count = check_import(round_, file_bytes, agencies)
             click.echo(f"The file is fine: {count} responses would be imported into round {round_.id} ({round_.label}).")
             return
-        with db.write_session() as session:
-            report = import_responses(session, round_, file_bytes, agencies, actor=COMMAND_LINE)
+        report = import_file(round_, file_bytes, agencies, COMMAND_LINE)
     except ImportRefused as refused:
         raise click.ClickException(str(refused)) from None
     if report.flags:

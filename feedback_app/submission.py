@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from .bursts import check_submission
 from .db import db
-from .drafts import discard_draft
+from .drafts import discard_draft, save_draft
 from .links import LinkState, find_link, is_token_text, link_state
 from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
@@ -125,7 +125,30 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
     return SubmissionResult(Outcome.STORED, submission.response_id, submission.flags)
 
 
+def save_for_later(link: ShareLink, answers: dict[str, str], pages_shown: int, replaces: str | None) -> str:
+    """Keep ``answers`` given through ``link`` as a draft; returns its resume code (shown once).
+
+    ``replaces`` is the code of the draft this one replaces (one draft per filling-in).
+    """
+    link_id = link.id
+    db.session.commit()  # end the read transaction before writing
+    with db.write_session() as session:
+        return save_draft(session, session.get(ShareLink, link_id), answers, pages_shown,
+                          current_app.config["DRAFT_EXPIRY_DAYS"], replaces=replaces)
+
+
 # ---------------------------------------------------------------- imports
+
+
+def import_file(round_: Round, file_bytes: bytes, agencies: list[str], actor: str) -> ImportReport:
+    """The import as the admin upload and the ``responses import`` command run it: the request's
+    read transaction ended, then :func:`import_responses` in one write transaction, audited as ``actor``.
+
+    Raises ImportRefused listing every problem when the file is not imported.
+    """
+    db.session.commit()  # end the read transaction before writing: one connection at a time
+    with db.write_session() as session:
+        return import_responses(session, round_, file_bytes, agencies, actor=actor)
 
 
 def _import_key(round_id: int, file_hash: str, row: int) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..models import Questionnaire, Role
 from ..security import audit, bounded_int
-from ..submission import import_responses
+from ..submission import import_file
 from ..transfer import (
     ExportError,
     ImportRefused,
@@ -51,9 +51,7 @@ def import_answers(round_id: int):
         try:
             if too_large:
                 raise too_large
-            db.session.rollback()  # end the read transaction before writing
-            with db.write_session() as session:
-                report = import_responses(session, round_, file_bytes, _agencies(), actor=current_user().email)
+            report = import_file(round_, file_bytes, _agencies(), current_user().email)
         except ImportRefused as refused:
             problems = [str(problem) for problem in refused.errors]
         else:

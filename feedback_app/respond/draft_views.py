@@ -6,10 +6,10 @@ from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..db import db
-from ..drafts import find_draft, normalise_code, save_draft
+from ..drafts import find_draft, normalise_code
 from ..models import ResponseDraft, ShareLink
 from ..question_types import stored_form
-from ..submission import fixed_agency
+from ..submission import fixed_agency, save_for_later
 from . import bp
 from .forms import FIELD_PREFIX, form_class_for, new_submission_key
 from .views import agencies, closed_page, open_link, questions_page
@@ -36,10 +36,7 @@ def save_draft_view(token: str):
     answers = form.answers()
     if not answers:
         return questions_page(form, link, nothing_to_save=True), 400
-    db.session.rollback()  # end the read transaction before writing
-    with db.write_session() as session:
-        code = save_draft(session, session.get(ShareLink, link.id), answers, form.pages_revealed,
-                          current_app.config["DRAFT_EXPIRY_DAYS"], replaces=request.form.get("draft_code"))
+    code = save_for_later(link, answers, form.pages_revealed, request.form.get("draft_code"))
     return _no_store(render_template(
         "respond/draft_saved.html", version=version, code=code,
         resume_url=url_for(".resume_draft", code=code, _external=True),

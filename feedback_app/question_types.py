@@ -259,7 +259,9 @@ class FreeText(QuestionType):
         def not_blank(_form, field) -> None:
             if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
                 raise ValidationError(required_message)
-        return [not_blank if question.required else Optional(), self.problems_validator(question)]
+        too_long = self.problems_validator(question)
+        too_long.field_flags = {"maxlength": self.max_length(question)}  # rendered: the browser stops typing there
+        return [not_blank if question.required else Optional(), too_long]
 
     def problems(self, question: Any, value: Any) -> list[str]:
         """Too long: the limit of the question's definition, the same on the web and in an import."""
@@ -473,6 +475,13 @@ class Number(QuestionType):
         """A number box."""
         return NumberField(label, validators=self.validators(question, required_message), places=None,
                            description=question.help or "")
+
+    def validators(self, question: Any, required_message: str) -> list:
+        """As every type's, and the bounds rendered on the input (``min``, ``max``)."""
+        validators = super().validators(question, required_message)
+        bounds = {name: (question.settings or {}).get(name) for name in ("min", "max")}
+        validators[-1].field_flags = {name: bound for name, bound in bounds.items() if bound is not None}
+        return validators
 
     def problems(self, question: Any, value: Any) -> list[str]:
         """Outside ``min``..``max``: said as the step to take."""

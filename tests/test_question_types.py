@@ -184,6 +184,12 @@ def test_the_web_form_and_the_import_refuse_an_answer_with_the_same_message(
 def test_line_ends_count_once_on_the_web_as_in_an_import(app, runner, tmp_path, synced, make_link, respondent):
     publish(runner, tmp_path, TEXT_AND_NUMBERS, slug="agree")
     round_ = open_round(app, "agree")
+    form, _key = respondent.open_form(make_link(round_).token)
+    assert re.search(r'<input[^>]*maxlength="10"[^>]*name="q_note"|<input[^>]*name="q_note"[^>]*maxlength="10"',
+                     form.get_data(as_text=True)), "the browser stops typing at the limit"
+    assert 'maxlength="5000"' in form.get_data(as_text=True)
+    number = re.search(r'<input[^>]*name="q_team_size"[^>]*>', form.get_data(as_text=True)).group(0)
+    assert 'min="1"' in number and 'max="50"' in number
     page = respondent.answer(make_link(round_).token, {"note": "one\r\ntwo\r\n3"})  # 11 sent, 10 written
     assert page.status_code == 302
 

@@ -20,29 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
-from . import skip_logic, translations
+from . import question_types, skip_logic, translations
 from .resources import resource_path
 
-QUESTION_TYPES = (
-    "long_text",
-    "short_text",
-    "single_choice",
-    "multiple_choice",
-    "scale_1_5",
-    "yes_partly_no",
-    "rag",
-    "number",
-    "agency",
-    "yes_no_not_known",
-)
-TEXT_TYPES = ("long_text", "short_text")
-CHOICE_TYPES = ("single_choice", "multiple_choice")
-FIXED_OPTIONS = {
-    "yes_partly_no": ["Yes", "Partly", "No"],
-    "rag": ["Red", "Amber", "Green"],
-    "scale_1_5": ["1", "2", "3", "4", "5"],
-    "yes_no_not_known": ["Yes", "No", "Not known"],
-}
+# The question types and what each allows live in question_types.py; these names are kept
+# for the modules that only ask "is this free text?".
+TEXT_TYPES = question_types.names_summarised_as(question_types.FREE_TEXT)
 # Who answers a questionnaire: a person (anonymous, under disclosure control) or an
 # organisation (a named agency's own return: never suppressed).
 RESPONDENTS = ("person", "organisation")
@@ -56,7 +39,6 @@ DEFAULT_RESPONDENT_BY_SLUG = {
 # Question keys that identify a case whatever their file declares (the audit's
 # ``case_reference`` was published as plain short_text before ``identifier`` existed).
 IDENTIFIER_KEYS = frozenset({"case_reference"})
-DEFAULT_MAX_LENGTH = {"long_text": 5000, "short_text": 200}
 AUDIENCES = ("children", "parents", "practitioners", "champions", "agency-leads", "auditors")
 CHILD_FRIENDLY_AUDIENCES = ("children", "parents")
 TOP_LEVEL_KEYS = {
@@ -77,7 +59,6 @@ QUESTION_KEYS = {
     "min", "max", "max_length", "comparable", "nothing_means", "identifier",
     "show_if",  # skip logic: see skip_logic.py
 }
-NOTHING_MEANS = ("positive", "neutral", "negative")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_PATTERN = re.compile(r"^(?P<slug>[a-z][a-z0-9-]*)-v(?P<version>[0-9]+)\.ya?ml$")
@@ -222,9 +203,7 @@ def is_identifier(key: str, settings: dict[str, Any] | None) -> bool:
 
 def answer_options(question_type: str, options: list[str] | tuple[str, ...] | None, agencies: list[str]) -> list[str]:
     """The options a respondent chooses from for a question (agencies for an agency question)."""
-    if question_type == "agency":
-        return list(agencies)
-    return list(options or [])
+    return question_types.question_type(question_type).options(_Options(options), agencies)
 
 
 def default_questionnaires_dir() -> Path:
@@ -261,17 +240,20 @@ def _agencies_in(path: Path, _mtime_ns: int) -> tuple[str, ...]:
     return tuple(name.strip() for name in agencies)
 
 
+@dataclass(frozen=True)
+class _Options:
+    options: list[str] | tuple[str, ...] | None
+
+
 def _text(value: Any, source: str, what: str, key: str | None = None, required: bool = True):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise DefinitionError(source, f"is missing its {what}", key)
-        return None
-    if not isinstance(value, str):
-        raise DefinitionError(source, f"{what} must be text, not {value!r}", key)
-    return value.strip()
+    try:
+        return question_types.checked_text(value, what, required)
+    except question_types.SchemaProblem as problem:
+        raise DefinitionError(source, str(problem), key) from None
 
 
-def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
+def _question_key(raw: Any, source: str, index: int) -> str:
+    """The key of question number ``index``, checked with its fields; raises DefinitionError."""
     if not isinstance(raw, dict):
         raise DefinitionError(source, f"question number {index} must be a mapping of fields")
     key = raw.get("key")
@@ -284,85 +266,35 @@ def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
     unknown = sorted(set(raw) - QUESTION_KEYS)
     if unknown:
         raise DefinitionError(source, f"unknown field(s) {', '.join(unknown)}", key)
+    return key
+
+
+def _flag(raw: dict[str, Any], name: str, source: str, key: str, nullable: bool) -> bool | None:
+    value = raw.get(name, None if nullable else False)
+    if (value is not None or not nullable) and not isinstance(value, bool):
+        raise DefinitionError(source, f"'{name}' must be true or false", key)
+    return value
+
+
+def _question(raw: Any, source: str, index: int) -> QuestionDefinition:
+    key = _question_key(raw, source, index)
     qtype = raw.get("type")
-    if qtype not in QUESTION_TYPES:
+    if qtype not in question_types.QUESTION_CLASSES:
         raise DefinitionError(
-            source, f"unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}", key
+            source, f"unknown type {qtype!r}; use one of {', '.join(question_types.type_names())}", key
         )
     text = _text(raw.get("text"), source, "wording ('text')", key)
     child_text = _text(raw.get("child_text"), source, "child_text", key, required=False)
     help_text = _text(raw.get("help"), source, "help", key, required=False)
-    required = raw.get("required", False)
-    if not isinstance(required, bool):
-        raise DefinitionError(source, "'required' must be true or false", key)
-    comparable = raw.get("comparable")
-    if comparable is not None and not isinstance(comparable, bool):
-        raise DefinitionError(source, "'comparable' must be true or false", key)
-
-    options = raw.get("options")
-    if qtype in CHOICE_TYPES:
-        if not isinstance(options, list) or not options:
-            raise DefinitionError(source, f"a {qtype} question needs a list of options", key)
-        cleaned = [_text(option, source, "option", key) for option in options]
-        if len(set(cleaned)) != len(cleaned):
-            raise DefinitionError(source, "has the same option twice", key)
-        option_tuple: tuple[str, ...] | None = tuple(cleaned)
-    elif options is not None:
-        raise DefinitionError(source, f"a {qtype} question takes no options", key)
-    else:
-        # An agency question's options come from agencies.yaml when the form is shown, so
-        # adding an agency does not change the content of published versions.
-        option_tuple = tuple(FIXED_OPTIONS[qtype]) if qtype in FIXED_OPTIONS else None
-
-    settings: dict[str, Any] = {}
-    if "scale_labels" in raw:
-        labels = raw["scale_labels"]
-        if qtype != "scale_1_5" or not isinstance(labels, dict) or not all(
-            str(point) in FIXED_OPTIONS["scale_1_5"] and isinstance(label, str)
-            for point, label in labels.items()
-        ):
-            raise DefinitionError(
-                source, "scale_labels belong to a scale_1_5 question and map 1-5 to text", key
-            )
-        settings["scale_labels"] = {str(point): label for point, label in labels.items()}
-    for bound in ("min", "max"):
-        if bound in raw:
-            if qtype != "number" or not isinstance(raw[bound], (int, float)):
-                raise DefinitionError(source, f"'{bound}' belongs to a number question", key)
-            settings[bound] = raw[bound]
-    if "min" in settings and "max" in settings and settings["min"] > settings["max"]:
-        raise DefinitionError(source, "'min' is larger than 'max'", key)
-    if qtype in TEXT_TYPES:
-        max_length = raw.get("max_length", DEFAULT_MAX_LENGTH[qtype])
-        if not isinstance(max_length, int) or max_length < 1:
-            raise DefinitionError(source, "'max_length' must be a positive whole number", key)
-        settings["max_length"] = max_length
-    elif "max_length" in raw:
-        raise DefinitionError(source, "'max_length' belongs to a text question", key)
-    if "identifier" in raw:
-        if qtype != "short_text" or not isinstance(raw["identifier"], bool):
-            raise DefinitionError(source, "'identifier' is true or false, on a short_text question", key)
-        if raw["identifier"]:
-            settings["identifier"] = True
-    if "nothing_means" in raw:
-        if qtype not in TEXT_TYPES or raw["nothing_means"] not in NOTHING_MEANS:
-            raise DefinitionError(
-                source, f"'nothing_means' belongs to a text question and is one of {', '.join(NOTHING_MEANS)}", key
-            )
-        settings["nothing_means"] = raw["nothing_means"]
+    required = _flag(raw, "required", source, key, nullable=False)
+    comparable = _flag(raw, "comparable", source, key, nullable=True)
+    try:
+        options, settings = question_types.question_type(qtype).parse_definition(raw)
+    except question_types.SchemaProblem as problem:
+        raise DefinitionError(source, str(problem), key) from None
     if "show_if" in raw:
         settings[skip_logic.SETTING] = _show_if(raw["show_if"], source, key)
-    return QuestionDefinition(
-        key=key,
-        type=qtype,
-        text=text,
-        child_text=child_text,
-        help=help_text,
-        required=required,
-        options=option_tuple,
-        settings=settings,
-        comparable=comparable,
-    )
+    return QuestionDefinition(key, qtype, text, child_text, help_text, bool(required), options, settings, comparable)
 
 
 def _show_if(raw: Any, source: str, key: str) -> dict[str, Any]:
@@ -387,16 +319,24 @@ def _translations(raw: Any, source: str, questions: list[QuestionDefinition], in
         raise DefinitionError(source, error.problem, error.key) from None
 
 
-def parse_definition(content: str, source: str) -> Definition:
-    """Validate the YAML text of one definition file and return it as a Definition.
+def _questions(questions_raw: Any, source: str) -> list[QuestionDefinition]:
+    """The questions of a definition, each checked, keys unique, skip logic sound."""
+    if not isinstance(questions_raw, list) or not questions_raw:
+        raise DefinitionError(source, "needs a non-empty list of 'questions'")
+    questions = []
+    seen: set[str] = set()
+    for index, question_raw in enumerate(questions_raw, start=1):
+        question = _question(question_raw, source, index)
+        if question.key in seen:
+            raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
+        seen.add(question.key)
+        questions.append(question)
+    _check_skip_logic(source, questions)
+    return questions
 
-    ``source`` is the file name used in messages. Raises DefinitionError naming the
-    file, the question key (where there is one) and what is wrong.
-    """
-    try:
-        raw = yaml.safe_load(content)
-    except yaml.YAMLError as error:
-        raise DefinitionError(source, f"is not valid YAML: {error}") from None
+
+def _identity(raw: Any, source: str) -> tuple[str, int]:
+    """The slug and version of a definition's raw mapping, checked against its file name."""
     if not isinstance(raw, dict):
         raise DefinitionError(source, "must be a YAML mapping with slug, version and questions")
     unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
@@ -413,6 +353,20 @@ def parse_definition(content: str, source: str) -> Definition:
         raise DefinitionError(
             source, f"says slug {slug!r} version {version}, but its file name says otherwise"
         )
+    return slug, version
+
+
+def parse_definition(content: str, source: str) -> Definition:
+    """Validate the YAML text of one definition file and return it as a Definition.
+
+    ``source`` is the file name used in messages. Raises DefinitionError naming the
+    file, the question key (where there is one) and what is wrong.
+    """
+    try:
+        raw = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        raise DefinitionError(source, f"is not valid YAML: {error}") from None
+    slug, version = _identity(raw, source)
     title = _text(raw.get("title"), source, "title")
     audience = raw.get("audience")
     if audience not in AUDIENCES:
@@ -440,18 +394,7 @@ def parse_definition(content: str, source: str) -> Definition:
         name: _text(governance_raw.get(name), source, f"governance '{name}'")
         for name in GOVERNANCE_KEYS
     }
-    questions_raw = raw.get("questions")
-    if not isinstance(questions_raw, list) or not questions_raw:
-        raise DefinitionError(source, "needs a non-empty list of 'questions'")
-    questions = []
-    seen: set[str] = set()
-    for index, question_raw in enumerate(questions_raw, start=1):
-        question = _question(question_raw, source, index)
-        if question.key in seen:
-            raise DefinitionError(source, "is a duplicate key: each key may appear once", question.key)
-        seen.add(question.key)
-        questions.append(question)
-    _check_skip_logic(source, questions)
+    questions = _questions(raw.get("questions"), source)
     translated = _translations(raw.get("translations"), source, questions, intro)
     return Definition(
         source=source,

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import LinkKind, Round, RoundStatus, ShareLink, utcnow
+from .models import LinkKind, LinkStatus, Round, RoundStatus, ShareLink, utcnow
 
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
 MAX_RESPONSE_CAP = 1_000_000
@@ -108,40 +108,39 @@ class LinkState:
     http_status: int = 200
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def link_state(link: ShareLink | None, now: datetime | None = None) -> LinkState:
     """Whether ``link`` takes a response now, and the plain words to show when it does not."""
     now = now or utcnow()
-    ask = "If you think this is a mistake, ask the person who sent you the link for a new one."
     if link is None:
         return LinkState(False, "unknown", "We cannot find this questionnaire",
                          "The link may have been typed or copied wrongly. Check it, or ask the person who sent it to you for a new one.", 404)
-    if link.revoked_at is not None:
-        return LinkState(False, "revoked", "This link has been switched off",
-                         f"The people running this questionnaire have stopped this link. {ask}", 410)
-    round_ = link.round
-    today = now.date()
-    if round_.status == RoundStatus.DRAFT or today < round_.opens_on:
-        return LinkState(False, "not-open", "This questionnaire is not open yet",
-                         f"It opens on {round_.opens_on:%-d %B %Y}. Please come back then.", 404)
-    if round_.status == RoundStatus.CLOSED or today > round_.closes_on:
-        return LinkState(False, "closed", "This questionnaire has closed",
-                         "Thank you for your interest: answers are no longer being collected for this round. "
-                         "There will be another chance to give your views in the next round.", 410)
-    if link.expires_at is not None and now > _aware(link.expires_at):
-        return LinkState(False, "expired", "This link has expired",
-                         f"It could be used until {link.expires_at:%-d %B %Y}. {ask}", 410)
-    if link.max_responses is not None and link.response_count >= link.max_responses:
-        if link.kind == LinkKind.SINGLE_USE:
-            return LinkState(False, "used", "This link has already been used",
-                             "Each of these links can be used once, and answers have already been sent with it. "
-                             f"Thank you if that was you. {ask}", 410)
-        return LinkState(False, "capped", "This questionnaire has all the answers it needs",
-                         f"This link has reached the number of answers it was set up for. {ask}", 410)
-    return LinkState(True)
+    state = link.state_at(now)
+    if state == LinkStatus.OPEN:
+        return LinkState(True)
+    heading, message, status = _closed_words(link, state)
+    return LinkState(False, state.value, heading, message, status)
+
+
+def _closed_words(link: ShareLink, state: LinkStatus) -> tuple[str, str, int]:
+    """The heading, message and HTTP status a respondent gets for a link in ``state``."""
+    ask = "If you think this is a mistake, ask the person who sent you the link for a new one."
+    if state == LinkStatus.REVOKED:
+        return "This link has been switched off", f"The people running this questionnaire have stopped this link. {ask}", 410
+    if state == LinkStatus.NOT_OPEN:
+        return ("This questionnaire is not open yet",
+                f"It opens on {link.round.opens_on:%-d %B %Y}. Please come back then.", 404)
+    if state == LinkStatus.CLOSED:
+        return ("This questionnaire has closed",
+                "Thank you for your interest: answers are no longer being collected for this round. "
+                "There will be another chance to give your views in the next round.", 410)
+    if state == LinkStatus.EXPIRED:
+        return "This link has expired", f"It could be used until {link.expires_at:%-d %B %Y}. {ask}", 410
+    if state == LinkStatus.USED:
+        return ("This link has already been used",
+                "Each of these links can be used once, and answers have already been sent with it. "
+                f"Thank you if that was you. {ask}", 410)
+    return ("This questionnaire has all the answers it needs",
+            f"This link has reached the number of answers it was set up for. {ask}", 410)
 
 
 def revoke_link(session: Session, link: ShareLink) -> None:

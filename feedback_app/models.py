@@ -31,6 +31,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_aware(moment: datetime) -> datetime:
+    """``moment`` with UTC as its zone when it has none (SQLite gives back naive times)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class Cadence(str, enum.Enum):
     """How often a questionnaire is asked."""
 
@@ -61,6 +66,18 @@ class LinkKind(str, enum.Enum):
     OPEN = "open"
     AGENCY = "agency"
     SINGLE_USE = "single-use"
+
+
+class LinkStatus(str, enum.Enum):
+    """Whether a share link takes a response now, and if not, why not (``ShareLink.state``)."""
+
+    OPEN = "open"
+    REVOKED = "revoked"
+    NOT_OPEN = "not-open"  # its round is a draft, or has not reached its opening date
+    CLOSED = "closed"  # its round is closed, or past its closing date
+    EXPIRED = "expired"
+    USED = "used"  # a single-use link that took its response
+    CAPPED = "capped"  # a link that took the most responses it was set up for
 
 
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -171,6 +188,23 @@ class Round(Base):
     version: Mapped[QuestionnaireVersion] = relationship(back_populates="rounds")
     links: Mapped[list[ShareLink]] = relationship(back_populates="round")
 
+    @property
+    def accepts_responses(self) -> bool:
+        """Whether the round takes answers today: open, and within its dates."""
+        return self.accepts_responses_on(utcnow().date())
+
+    def accepts_responses_on(self, today: date) -> bool:
+        """Whether the round takes answers on ``today``: open, and within its dates."""
+        return self.link_status_on(today) == LinkStatus.OPEN
+
+    def link_status_on(self, today: date) -> LinkStatus:
+        """What the round makes of its links on ``today``: open, not open yet, or closed."""
+        if self.status == RoundStatus.DRAFT or today < self.opens_on:
+            return LinkStatus.NOT_OPEN
+        if self.status == RoundStatus.CLOSED or today > self.closes_on:
+            return LinkStatus.CLOSED
+        return LinkStatus.OPEN
+
 
 class ShareLink(Base):
     """A link that lets respondents without an account answer a round."""
@@ -190,6 +224,24 @@ class ShareLink(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="links")
+
+    @property
+    def state(self) -> LinkStatus:
+        """Whether the link takes a response now, and if not, why not."""
+        return self.state_at(utcnow())
+
+    def state_at(self, now: datetime) -> LinkStatus:
+        """Whether the link takes a response at ``now``: revoked, then its round, expiry and cap decide."""
+        if self.revoked_at is not None:
+            return LinkStatus.REVOKED
+        by_round = self.round.link_status_on(now.date())
+        if by_round != LinkStatus.OPEN:
+            return by_round
+        if self.expires_at is not None and now > as_aware(self.expires_at):
+            return LinkStatus.EXPIRED
+        if self.max_responses is not None and self.response_count >= self.max_responses:
+            return LinkStatus.USED if self.kind == LinkKind.SINGLE_USE else LinkStatus.CAPPED
+        return LinkStatus.OPEN
 
 
 class Response(Base):

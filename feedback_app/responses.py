@@ -61,8 +61,6 @@ def store_response(
     transaction, so a stored answer is never without its flag. Raises LinkFull when the
     link has no room left.
     """
-    from .text_analysis import store_derived
-
     try:
         if link_id is not None and not _claim_link(session, link_id):
             session.rollback()
@@ -71,22 +69,8 @@ def store_response(
             if existing is not None:
                 return Submission(existing, duplicate=True)
             raise LinkFull()
-        response = Response(
-            round_id=round_id,
-            link_id=link_id,
-            agency=agency,
-            source=source,
-            submission_key=submission_key,
-            submitted_at=submitted_at or utcnow(),
-            language=language,
-        )
-        response.answers = [
-            Answer(question_key=key, value=value) for key, value in answers.items() if value not in (None, "")
-        ]
-        session.add(response)
-        session.flush()
-        flags = store_derived(session, response.answers, derived) if derived else 0
-        response_id = response.id
+        response = NewResponse(answers, agency, submission_key, submitted_at or utcnow(), derived, link_id, language)
+        (response_id,), flags = add_responses(session, round_id, [response], source)
         session.commit()
         return Submission(response_id, duplicate=False, flags=flags)
     except IntegrityError:
@@ -97,6 +81,41 @@ def store_response(
         if existing is None:
             raise
         return Submission(existing, duplicate=True)
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    """One response to store: its encoded answers (by question key) and what describes it."""
+
+    answers: dict[str, str]
+    agency: str | None = None
+    submission_key: str | None = None
+    submitted_at: datetime | None = None
+    derived: dict | None = None  # from text_analysis.derive: features and screening per answer
+    link_id: int | None = None
+    language: str | None = None
+
+
+def add_responses(session: Session, round_id: int, responses: list[NewResponse], source: str) -> tuple[list[int], int]:
+    """Add ``responses`` to ``round_id`` with their answers, features and safeguarding flags,
+    in the session's transaction (the caller commits): a stored answer is never without its flag.
+
+    Returns the new response ids in order and the number of answers flagged.
+    """
+    from .text_analysis import store_derived
+
+    rows = []
+    for item in responses:
+        row = Response(round_id=round_id, link_id=item.link_id, agency=item.agency, source=source,
+                       submission_key=item.submission_key, submitted_at=item.submitted_at or utcnow(),
+                       language=item.language)
+        row.answers = [Answer(question_key=key, value=value) for key, value in item.answers.items()
+                       if value not in (None, "")]
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+    flags = sum(store_derived(session, row.answers, item.derived) for row, item in zip(rows, responses) if item.derived)
+    return [row.id for row in rows], flags
 
 
 def _response_with_key(session: Session, submission_key: str | None) -> int | None:

@@ -173,8 +173,7 @@ def schedule_rounds(session: Session, version: QuestionnaireVersion, planned: li
 
 def accepts_responses(round_: Round, today: date | None = None) -> bool:
     """Whether ``round_`` takes answers today: open, and within its dates."""
-    today = today or utcnow().date()
-    return round_.status == RoundStatus.OPEN and round_.opens_on <= today <= round_.closes_on
+    return round_.accepts_responses_on(today or utcnow().date())
 
 
 def displayed_status(round_: Round, today: date | None = None) -> str:

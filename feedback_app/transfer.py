@@ -2,11 +2,12 @@
 export of raw responses to CSV and XLSX.
 
 Import
-    :func:`import_responses` reads a CSV file whose header row names question keys of a
+    :func:`parse_import` reads a CSV file whose header row names question keys of a
     round's questionnaire version (plus the optional columns ``agency`` and
     ``submitted_at``). The whole file is checked first; a file with any problem is refused
     with *every* problem listed (:class:`ImportRefused`) and nothing is stored. A good file
-    is stored in one transaction, all rows or none, with ``source="import"``. Rows are
+    is stored by ``submission.import_responses`` in one transaction, all rows or none, with
+    ``source="import"``. Rows are
     numbered as a spreadsheet numbers them: the header is row 1, the first response row 2.
 
 Export
@@ -23,13 +24,11 @@ answers the same way.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
@@ -37,12 +36,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .answers import MULTI_SEPARATOR, clean_text, decode_answer, display_answer, encode_answer
-from .definitions import DEFAULT_MAX_LENGTH, answer_options
+from .question_types import agency_of, match_option, not_one_of, question_type, stored_form
 from .models import (
     Answer,
     Question,
@@ -66,6 +64,7 @@ __all__ = [
     "ImportProblem",
     "ImportRefused",
     "ImportReport",
+    "ParsedRow",
     "SUBMITTED_AT_COLUMN",
     "check_import",
     "decode_answer",
@@ -74,7 +73,7 @@ __all__ = [
     "export_filename",
     "export_frame",
     "file_too_large",
-    "import_responses",
+    "parse_import",
     "neutralise_cell",
     "write_csv",
     "write_xlsx",
@@ -85,8 +84,6 @@ AGENCY_COLUMN = "agency"
 SUBMITTED_AT_COLUMN = "submitted_at"
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
-MAX_NUMBER = Decimal("1e15")
-MAX_DECIMAL_PLACES = 6
 NOT_UTF8 = "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again"
 # Up to a day ahead is allowed, for clocks and time zones.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -150,10 +147,13 @@ class ImportReport:
 
     count: int
     response_ids: list[int] = field(default_factory=list)
+    flags: int = 0  # answers flagged to the safeguarding queue
 
 
 @dataclass(frozen=True)
-class _ParsedRow:
+class ParsedRow:
+    """One response row of an import file: its spreadsheet row, encoded answers and description."""
+
     row: int
     answers: dict[str, str]
     agency: str | None
@@ -220,66 +220,6 @@ def _records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, records
 
 
-def _match_option(value: str, options: list[str]) -> str | None:
-    """The option ``value`` names, matched exactly or else ignoring case; None if none."""
-    if value in options:
-        return value
-    folded = value.casefold()
-    return next((option for option in options if option.casefold() == folded), None)
-
-
-def _not_one_of(value: str, options: list[str]) -> str:
-    return f"'{value}' is not one of: {', '.join(options)}"
-
-
-def _format_bound(bound: Any) -> str:
-    return format(Decimal(str(bound)).normalize(), "f")
-
-
-def _check_answer(question: Question, value: str, agencies: list[str]) -> tuple[str | None, list[str]]:
-    """The answer to store for the cell text ``value`` (not blank), or the problems with it."""
-    qtype = question.type
-    if qtype in ("long_text", "short_text"):
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-        limit = question.settings.get("max_length", DEFAULT_MAX_LENGTH[qtype])
-        if len(value) > limit:
-            return None, [f"longer than {limit} characters (it has {len(value)})"]
-        return encode_answer(qtype, value), []
-    if qtype == "number":
-        try:
-            number = Decimal(value.replace(" ", ""))
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            return None, [f"'{value}' is not a number"]
-        if abs(number) >= MAX_NUMBER or number.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
-            return None, [f"'{value}' is too long a number"]
-        low, high = question.settings.get("min"), question.settings.get("max")
-        if low is not None and number < Decimal(str(low)):
-            return None, [f"{value} is less than the smallest answer allowed, {_format_bound(low)}"]
-        if high is not None and number > Decimal(str(high)):
-            return None, [f"{value} is more than the largest answer allowed, {_format_bound(high)}"]
-        return encode_answer(qtype, number), []
-    options = answer_options(qtype, question.options, agencies)
-    if qtype == "multiple_choice":
-        whole = _match_option(value, options)  # an option that itself contains ";"
-        parts = [whole] if whole is not None else [part.strip() for part in value.split(";") if part.strip()]
-        chosen, problems = set(), []
-        for part in parts:
-            match = _match_option(part, options)
-            if match is None:
-                problems.append(_not_one_of(part, options))
-            else:
-                chosen.add(match)
-        if problems:
-            return None, problems
-        return encode_answer(qtype, [option for option in options if option in chosen]), []
-    match = _match_option(value, options)
-    if match is None:
-        return None, [_not_one_of(value, options)]
-    return encode_answer(qtype, match), []
-
-
 def _parse_submitted_at(value: str, now: datetime) -> tuple[datetime | None, str | None]:
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -302,99 +242,137 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _check_file(round_: Round, file_bytes: bytes, agencies: list[str]) -> list[_ParsedRow]:
-    """Every row of the file checked against the round's version; raises ImportRefused."""
+@dataclass
+class _Columns:
+    """Which column of an import file holds what: question keys, ``agency``, ``submitted_at``."""
+
+    header: list[str]
+    questions: dict[str, Question]
+    named: dict[int, str] = field(default_factory=dict)  # index -> question key, "agency" or "submitted_at"
+
+    @property
+    def answers(self) -> dict[int, str]:
+        """The columns that hold answers: index -> question key."""
+        return {index: key for index, key in self.named.items() if key in self.questions}
+
+
+def parse_import(round_: Round, file_bytes: bytes, agencies: list[str]) -> list[ParsedRow]:
+    """Every row of an import file checked against the round's version; raises ImportRefused
+    listing every problem (see the module's docstring for the format)."""
     version = round_.version
     if round_.status == RoundStatus.DRAFT:
         raise ImportRefused([ImportProblem(None, None, (
             f"Round {round_.id} ({round_.label}) is a draft: open it before importing answers into it"
         ))])
     header, records = _decode_and_read(file_bytes)
-    problems: list[ImportProblem] = []
-    questions = {question.key: question for question in version.questions}
-    described = f"{version.slug} version {version.version}"
+    columns, problems = _read_header(version, header, records)
+    now = utcnow()
+    parsed = []
+    for row, cells in records:
+        item, row_problems = _check_row(version, columns, row, cells, agencies, now)
+        problems.extend(row_problems)
+        parsed.append(item)
+    if problems:
+        raise ImportRefused(problems)
+    return parsed
 
-    # The header: which column holds what.
-    columns: dict[int, str] = {}  # index -> question key, "agency" or "submitted_at"
+
+def _read_header(version: QuestionnaireVersion, header: list[str],
+                 records: list[tuple[int, list[str]]]) -> tuple[_Columns, list[ImportProblem]]:
+    """The columns the header names, and its problems; raises ImportRefused when it names no question."""
+    columns = _Columns(header, {question.key: question for question in version.questions})
+    described = f"{version.slug} version {version.version}"
+    problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
     unnamed: list[int] = []
     for index, cell in enumerate(header):
         name = cell.strip().lower()
         if not name:
             unnamed.append(index)
-            continue
-        if name in seen:
+        elif name in seen:
             problems.append(ImportProblem(None, cell.strip(), (
                 f"appears twice (columns {_column_letter(seen[name])} and {_column_letter(index)})"
             )))
-            continue
-        seen[name] = index
-        if name in questions or name in (AGENCY_COLUMN, SUBMITTED_AT_COLUMN):
-            columns[index] = name
         else:
-            hint = ""
-            if len(header) == 1 and (";" in name or "\t" in name):
-                hint = " (the columns seem to be separated by ';' or tabs: save the file as 'CSV UTF-8 (Comma delimited)')"
-            problems.append(ImportProblem(None, cell.strip(), f"not a question of {described}{hint}"))
+            seen[name] = index
+            if name in columns.questions or name in (AGENCY_COLUMN, SUBMITTED_AT_COLUMN):
+                columns.named[index] = name
+            else:
+                hint = ""
+                if len(header) == 1 and (";" in name or "\t" in name):
+                    hint = " (the columns seem to be separated by ';' or tabs: save the file as 'CSV UTF-8 (Comma delimited)')"
+                problems.append(ImportProblem(None, cell.strip(), f"not a question of {described}{hint}"))
     for index in unnamed:
         if any(index < len(cells) and cells[index].strip() for _row, cells in records):
             problems.append(ImportProblem(None, _column_letter(index), "has answers but no name in the header row"))
-    question_columns = {index: key for index, key in columns.items() if key in questions}
-    for key, question in questions.items():
-        if question.required and key not in question_columns.values():
+    for key, question in columns.questions.items():
+        if question.required and key not in columns.answers.values():
             problems.append(ImportProblem(None, key, "missing, but it is a required question"))
-    if not question_columns:
+    if not columns.answers:
         problems.append(ImportProblem(1, None, (
-            f"names no question of {described}; its questions are: {', '.join(questions)}"
+            f"names no question of {described}; its questions are: {', '.join(columns.questions)}"
         )))
         raise ImportRefused(problems)
+    return columns, problems
 
-    # The rows.
-    now = utcnow()
-    parsed: list[_ParsedRow] = []
-    for row, cells in records:
-        row_problems: list[ImportProblem] = []
-        if any(cell.strip() for cell in cells[len(header):]):
-            row_problems.append(ImportProblem(row, None, (
-                f"has {len(cells)} cells but the header row has {len(header)} columns"
-            )))
-        values = {key: (cells[index].strip() if index < len(cells) else "") for index, key in columns.items()}
-        answers: dict[str, str] = {}
-        if not any(values.get(key) for key in question_columns.values()):
-            row_problems.append(ImportProblem(row, None, "has no answers"))
-        else:
-            for key in question_columns.values():
-                value, question = values[key], questions[key]
-                if not value:
-                    if question.required:
-                        row_problems.append(ImportProblem(row, key, "empty, but it is a required question"))
-                    continue
-                encoded, messages = _check_answer(question, value, agencies)
-                row_problems.extend(ImportProblem(row, key, message) for message in messages)
-                if encoded is not None:
-                    answers[key] = encoded
-        for key, condition in answered_but_hidden(version.questions, answers):  # skip logic (issue 15)
-            row_problems.append(ImportProblem(row, key, f"is answered, but the form asks it only when {condition}"))
-        agency = None
-        if AGENCY_COLUMN in questions:
-            agency = answers.get(AGENCY_COLUMN)
-        elif values.get(AGENCY_COLUMN):
-            agency = _match_option(values[AGENCY_COLUMN], agencies)
-            if agency is None:
-                row_problems.append(ImportProblem(row, AGENCY_COLUMN, _not_one_of(values[AGENCY_COLUMN], agencies)))
+
+def _check_row(version: QuestionnaireVersion, columns: _Columns, row: int, cells: list[str],
+               agencies: list[str], now: datetime) -> tuple[ParsedRow, list[ImportProblem]]:
+    """One response row, parsed, and its problems."""
+    problems: list[ImportProblem] = []
+    if any(cell.strip() for cell in cells[len(columns.header):]):
+        problems.append(ImportProblem(row, None, (
+            f"has {len(cells)} cells but the header row has {len(columns.header)} columns"
+        )))
+    values = {key: (cells[index].strip() if index < len(cells) else "") for index, key in columns.named.items()}
+    answers: dict[str, str] = {}
+    if not any(values.get(key) for key in columns.answers.values()):
+        problems.append(ImportProblem(row, None, "has no answers"))
+    else:
+        problems.extend(_read_answers(columns, row, values, agencies, answers))
+    for key, condition in answered_but_hidden(version.questions, answers):  # skip logic (issue 15)
+        problems.append(ImportProblem(row, key, f"is answered, but the form asks it only when {condition}"))
+    agency, agency_problem = _row_agency(version, columns, values, answers, agencies)
+    if agency_problem:
+        problems.append(ImportProblem(row, AGENCY_COLUMN, agency_problem))
+    submitted_at = None
+    if SUBMITTED_AT_COLUMN not in columns.questions and values.get(SUBMITTED_AT_COLUMN):
+        submitted_at, message = _parse_submitted_at(values[SUBMITTED_AT_COLUMN], now)
+        if message:
+            problems.append(ImportProblem(row, SUBMITTED_AT_COLUMN, message))
+    return ParsedRow(row, answers, agency, submitted_at), problems
+
+
+def _read_answers(columns: _Columns, row: int, values: dict[str, str], agencies: list[str],
+                  answers: dict[str, str]) -> list[ImportProblem]:
+    """Add a row's answers to ``answers``, each read by its question's type; returns the problems."""
+    problems = []
+    for key in columns.answers.values():
+        value, question = values[key], columns.questions[key]
+        if not value:
+            if question.required:
+                problems.append(ImportProblem(row, key, "empty, but it is a required question"))
+            continue
+        encoded, messages = question_type(question.type).parse_cell(question, value, agencies)
+        problems.extend(ImportProblem(row, key, message) for message in messages)
+        if encoded is not None:
+            answers[key] = encoded
+    return problems
+
+
+def _row_agency(version: QuestionnaireVersion, columns: _Columns, values: dict[str, str],
+                answers: dict[str, str], agencies: list[str]) -> tuple[str | None, str | None]:
+    """Whose response a row is, and what is wrong with its ``agency`` cell."""
+    if AGENCY_COLUMN in columns.questions:
+        agency = answers.get(AGENCY_COLUMN)
+    elif values.get(AGENCY_COLUMN):
+        agency = match_option(values[AGENCY_COLUMN], agencies)
         if agency is None:
-            # As on the web form: the first agency question answered says whose response it is.
-            agency = next((answers[q.key] for q in version.questions if q.type == "agency" and q.key in answers), None)
-        submitted_at = None
-        if SUBMITTED_AT_COLUMN not in questions and values.get(SUBMITTED_AT_COLUMN):
-            submitted_at, message = _parse_submitted_at(values[SUBMITTED_AT_COLUMN], now)
-            if message:
-                row_problems.append(ImportProblem(row, SUBMITTED_AT_COLUMN, message))
-        problems.extend(row_problems)
-        parsed.append(_ParsedRow(row, answers, agency, submitted_at))
-    if problems:
-        raise ImportRefused(problems)
-    return parsed
+            return None, not_one_of(values[AGENCY_COLUMN], agencies)
+    else:
+        agency = None
+    # As on the web form: the first agency question answered says whose response it is.
+    return agency or agency_of(version.questions, answers), None
 
 
 def _decode_and_read(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -407,75 +385,12 @@ def _decode_and_read(file_bytes: bytes) -> tuple[list[str], list[tuple[int, list
 
 
 def check_import(round_: Round, file_bytes: bytes, agencies: list[str]) -> int:
-    """Check a file as :func:`import_responses` would, storing nothing.
+    """Check a file as an import would, storing nothing.
 
     Returns the number of responses the file holds; raises ImportRefused listing every
     problem.
     """
-    return len(_check_file(round_, file_bytes, agencies))
-
-
-def _submission_key(round_id: int, file_hash: str, row: int) -> str:
-    """A key per row of a file, so the same file imported twice into a round is refused."""
-    return hashlib.sha256(f"import:{round_id}:{file_hash}:{row}".encode()).hexdigest()
-
-
-def import_responses(session: Session, round_: Round, file_bytes: bytes, agencies: list[str]) -> ImportReport:
-    """Import the responses in a CSV file into ``round_``, all of them or none; commits.
-
-    The header row names question keys of the round's questionnaire version; the optional
-    columns ``agency`` (one of ``agencies``) and ``submitted_at`` (YYYY-MM-DD or an ISO
-    date and time; default now) describe the response. The whole file is checked before
-    anything is written: a file with problems raises :class:`ImportRefused` listing every
-    one, and nothing is stored. Choices match their options ignoring case; multiple-choice
-    cells separate the options with ";". Closed rounds take imports (paper answers arrive
-    late); draft rounds do not. The same file imported twice into a round is refused.
-
-    ``session`` is used only to write (pass ``db.write_session()``, so SQLite takes its
-    write lock just for the insert); ``round_`` may belong to another session.
-    """
-    parsed = _check_file(round_, file_bytes, agencies)
-    file_hash = hashlib.sha256(file_bytes).hexdigest()
-    keys = [_submission_key(round_.id, file_hash, item.row) for item in parsed]
-    already = ImportRefused([ImportProblem(None, None, (
-        f"This file has already been imported into round {round_.id} ({round_.label})"
-    ))])
-    now = utcnow()
-    try:
-        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
-            session.rollback()
-            raise already
-        response_ids = list(session.scalars(
-            insert(Response).returning(Response.id, sort_by_parameter_order=True),
-            [
-                {
-                    "round_id": round_.id,
-                    "link_id": None,
-                    "agency": item.agency,
-                    "source": IMPORT_SOURCE,
-                    "submission_key": key,
-                    "submitted_at": item.submitted_at or now,
-                }
-                for item, key in zip(parsed, keys)
-            ],
-        ))
-        answer_rows = [
-            {"response_id": response_id, "question_key": key, "value": value}
-            for response_id, item in zip(response_ids, parsed)
-            for key, value in item.answers.items()
-        ]
-        if answer_rows:
-            session.execute(insert(Answer), answer_rows)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
-            raise already from None
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    return ImportReport(count=len(response_ids), response_ids=response_ids)
+    return len(parse_import(round_, file_bytes, agencies))
 
 
 # ---------------------------------------------------------------- export
@@ -524,25 +439,8 @@ def export_frame(session: Session, questionnaire_slug: str | None = None, round_
     Raises ExportError when neither a questionnaire nor a round is given, or they do not
     exist or do not match.
     """
-    if questionnaire_slug is None and round_id is None:
-        raise ExportError("Say what to export: a questionnaire (--questionnaire SLUG) or a round (--round ID).")
-    round_ = None
-    if round_id is not None:
-        round_ = session.get(Round, round_id)
-        if round_ is None:
-            raise ExportError(f"There is no round {round_id}.")
-    if questionnaire_slug is not None:
-        questionnaire = questionnaire_by_slug(session, questionnaire_slug)
-        if questionnaire is None:
-            raise ExportError(f"There is no questionnaire '{questionnaire_slug}'.")
-        if round_ is not None and round_.version.questionnaire_id != questionnaire.id:
-            raise ExportError(
-                f"Round {round_.id} ({round_.label}) is a round of '{round_.version.slug}', not '{questionnaire_slug}'."
-            )
-    else:
-        questionnaire = round_.version.questionnaire
+    questionnaire, round_ = _export_scope(session, questionnaire_slug, round_id)
     keys, types = _column_order(questionnaire.versions)
-
     where = [QuestionnaireVersion.questionnaire_id == questionnaire.id]
     if round_ is not None:
         where.append(Round.id == round_.id)
@@ -556,6 +454,46 @@ def export_frame(session: Session, questionnaire_slug: str | None = None, round_
         .where(*where)
         .order_by(Round.opens_on, Round.id, Response.submitted_at, Response.id)
     ).all()
+    answers = _answers_by_response(session, where)
+    # Answers to keys no version has (should not happen) are kept, at the end.
+    keys += sorted({key for given in answers.values() for key in given} - set(types))
+    records = []
+    for response_id, rid, label, version, agency, submitted_at, source in response_rows:
+        given = answers.get(response_id, {})
+        record = [response_id, rid, label, version, agency, _as_utc(submitted_at), source]
+        record += [stored_form(types.get(key, "long_text")).export_cell(given[key]) if key in given else None
+                   for key in keys]
+        records.append(record)
+    frame = pd.DataFrame(records, columns=list(META_COLUMNS) + [_answer_column(key) for key in keys])
+    if frame.empty:
+        frame = frame.astype({"response_id": "int64", "round_id": "int64", "version": "int64"})
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+    return frame
+
+
+def _export_scope(session: Session, questionnaire_slug: str | None, round_id: int | None):
+    """The questionnaire to export and the round (or None); raises ExportError."""
+    if questionnaire_slug is None and round_id is None:
+        raise ExportError("Say what to export: a questionnaire (--questionnaire SLUG) or a round (--round ID).")
+    round_ = None
+    if round_id is not None:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            raise ExportError(f"There is no round {round_id}.")
+    if questionnaire_slug is None:
+        return round_.version.questionnaire, round_
+    questionnaire = questionnaire_by_slug(session, questionnaire_slug)
+    if questionnaire is None:
+        raise ExportError(f"There is no questionnaire '{questionnaire_slug}'.")
+    if round_ is not None and round_.version.questionnaire_id != questionnaire.id:
+        raise ExportError(
+            f"Round {round_.id} ({round_.label}) is a round of '{round_.version.slug}', not '{questionnaire_slug}'."
+        )
+    return questionnaire, round_
+
+
+def _answers_by_response(session: Session, where: list) -> dict[int, dict[str, str]]:
+    """The stored answers of the responses ``where`` selects: response id -> key -> stored text."""
     answers: dict[int, dict[str, str]] = {}
     for response_id, key, value in session.execute(
         select(Answer.response_id, Answer.question_key, Answer.value)
@@ -565,23 +503,7 @@ def export_frame(session: Session, questionnaire_slug: str | None = None, round_
         .where(*where)
     ):
         answers.setdefault(response_id, {})[key] = value
-    # Answers to keys no version has (should not happen) are kept, at the end.
-    strays = sorted({key for given in answers.values() for key in given} - set(types))
-    keys += strays
-    columns = list(META_COLUMNS) + [_answer_column(key) for key in keys]
-    records = []
-    for response_id, rid, label, version, agency, submitted_at, source in response_rows:
-        given = answers.get(response_id, {})
-        record = [response_id, rid, label, version, agency, _as_utc(submitted_at), source]
-        record += [
-            display_answer(types.get(key, "long_text"), given[key]) if key in given else None for key in keys
-        ]
-        records.append(record)
-    frame = pd.DataFrame(records, columns=columns)
-    if frame.empty:
-        frame = frame.astype({"response_id": "int64", "round_id": "int64", "version": "int64"})
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
-    return frame
+    return answers
 
 
 def neutralise_cell(value: Any) -> str:

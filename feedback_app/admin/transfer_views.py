@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..models import Questionnaire, Role
 from ..security import audit, bounded_int
-from ..text_analysis import analyse_stored_responses
+from ..submission import import_file
 from ..transfer import (
     ExportError,
     ImportRefused,
@@ -20,7 +20,6 @@ from ..transfer import (
     export_filename,
     export_frame,
     file_too_large,
-    import_responses,
     write_csv,
     write_xlsx,
 )
@@ -53,15 +52,11 @@ def import_answers(round_id: int):
         try:
             if too_large:
                 raise too_large
-            db.session.commit()
-            with db.write_session() as session:
-                report = import_responses(session, round_, file_bytes, configured_agencies())
+            report = import_file(round_, file_bytes, configured_agencies(), current_user().email)
         except ImportRefused as refused:
             problems = [str(problem) for problem in refused.errors]
         else:
-            with db.write_session() as session:
-                flags = analyse_stored_responses(session, report.response_ids)
-            audit(current_user().email, "import", round_id=round_.id, responses=report.count, flagged=flags)
+            flags = report.flags
             flash(f"Imported {report.count} responses into {round_.label}.", "success")
             if flags:
                 flash(f"{flags} imported answer(s) were flagged to the safeguarding queue: please read them.", "error")

@@ -11,18 +11,15 @@ from flask.cli import with_appcontext
 from ..db import db
 from ..models import Round, RoundStatus
 from ..security import COMMAND_LINE, audit
-from ..text_analysis import analyse_stored_responses
+from ..submission import import_file
 from ..transfer import (EXPORT_FORMATS, ExportError, ImportRefused, check_import, export_filename, export_frame,
-                        file_too_large, import_responses, write_csv, write_xlsx)
+                        file_too_large, write_csv, write_xlsx)
 from .common import configured_agencies_or_fail
 
 
 @click.group("responses")
 def responses_group() -> None:
     """Import paper and interview answers; export raw responses to CSV or Excel."""
-
-
-_agencies = configured_agencies_or_fail  # the name the import command below uses
 
 
 def _read_file(path: str) -> bytes:
@@ -51,21 +48,17 @@ def responses_import(round_id: int, file: str, check: bool) -> None:
     if round_ is None:
         raise click.ClickException(f"There is no round {round_id}.")
     file_bytes = _read_file(file)
-    agencies = _agencies()
+    agencies = configured_agencies_or_fail()
     try:
         if check:
             count = check_import(round_, file_bytes, agencies)
             click.echo(f"The file is fine: {count} responses would be imported into round {round_.id} ({round_.label}).")
             return
-        with db.write_session() as session:
-            report = import_responses(session, round_, file_bytes, agencies)
+        report = import_file(round_, file_bytes, agencies, COMMAND_LINE)
     except ImportRefused as refused:
         raise click.ClickException(str(refused)) from None
-    with db.write_session() as session:
-        flags = analyse_stored_responses(session, report.response_ids)
-    audit(COMMAND_LINE, "import", round_id=round_.id, responses=report.count, flagged=flags)
-    if flags:
-        click.echo(f"{flags} answer(s) were flagged to the safeguarding queue: please read them.")
+    if report.flags:
+        click.echo(f"{report.flags} answer(s) were flagged to the safeguarding queue: please read them.")
     note = " The round is closed; the answers were added to it anyway." if round_.status == RoundStatus.CLOSED else ""
     click.echo(f"Imported {report.count} responses into round {round_.id} ({round_.label}).{note}")
 

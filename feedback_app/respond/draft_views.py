@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..db import db
-from ..drafts import find_draft, normalise_code, save_draft
-from ..models import LinkKind, ResponseDraft, ShareLink
+from ..drafts import find_draft, normalise_code
+from ..models import ResponseDraft, ShareLink
+from ..question_types import stored_form
+from ..submission import fixed_agency, save_for_later
 from . import bp
 from .forms import FIELD_PREFIX, form_class_for, new_submission_key
-from .views import _agencies, _closed, _open_link, _questions_page
+from .views import agencies, closed_page, open_link, questions_page
 
 
 def _form_for(link: ShareLink, formdata=None):
     version = link.round.version
-    fixed_agency = link.agency if link.kind == LinkKind.AGENCY else None
-    form_class = form_class_for(version, _agencies(), fixed_agency)
-    return (form_class(formdata=formdata) if formdata is not None else form_class()), version, fixed_agency
+    form_class = form_class_for(version, agencies(), fixed_agency(link))
+    return (form_class(formdata=formdata) if formdata is not None else form_class()), version
 
 
 def _no_store(page: str, status: int = 200):
@@ -30,17 +29,14 @@ def _no_store(page: str, status: int = 200):
 @bp.post("/<token>/save")
 def save_draft_view(token: str):
     """Keep the answers so far under a new resume code, shown once on the page this returns."""
-    link, state = _open_link(token)
+    link, state = open_link(token)
     if not state.accepting:
-        return _closed(state, link)
-    form, version, fixed_agency = _form_for(link)
+        return closed_page(state, link)
+    form, version = _form_for(link)
     answers = form.answers()
     if not answers:
-        return _questions_page(form, link, version, fixed_agency, nothing_to_save=True), 400
-    db.session.commit()  # end the read transaction before writing
-    with db.write_session() as session:
-        code = save_draft(session, session.get(ShareLink, link.id), answers, form.pages_revealed,
-                          current_app.config["DRAFT_EXPIRY_DAYS"], replaces=request.form.get("draft_code"))
+        return questions_page(form, link, nothing_to_save=True), 400
+    code = save_for_later(link, answers, form.pages_revealed, request.form.get("draft_code"))
     return _no_store(render_template(
         "respond/draft_saved.html", version=version, code=code,
         resume_url=url_for(".resume_draft", code=code, _external=True),
@@ -71,11 +67,11 @@ def _resume(code: str):
                  "No saved answers have that code. Saved answers are kept for "
                  f"{current_app.config['DRAFT_EXPIRY_DAYS']} days and are gone once sent.")
         return _no_store(render_template("respond/resume.html", version=None, error=error), 404)
-    link, state = _open_link(draft.link.token)
+    link, state = open_link(draft.link.token)
     if not state.accepting:
-        return _closed(state, link)
-    form, version, fixed_agency = _form_for(link, _draft_formdata(draft, link))
-    page = _questions_page(form, link, version, fixed_agency, draft_code=normalise_code(code), resumed=True)
+        return closed_page(state, link)
+    form, _version = _form_for(link, _draft_formdata(draft, link))
+    page = questions_page(form, link, draft_code=normalise_code(code), resumed=True)
     return _no_store(page)
 
 
@@ -84,9 +80,7 @@ def _draft_formdata(draft: ResponseDraft, link: ShareLink) -> MultiDict:
     types = {question.key: question.type for question in link.round.version.questions}
     data = MultiDict({"pages_shown": str(draft.pages_shown), "submission_key": new_submission_key()})
     for key, value in draft.answers.items():
-        if types.get(key) == "multiple_choice":
-            for item in json.loads(value):
-                data.add(FIELD_PREFIX + key, item)
-        else:
-            data.add(FIELD_PREFIX + key, value)
+        given = stored_form(types.get(key, "long_text")).decode(value)
+        for item in given if isinstance(given, list) else [given]:
+            data.add(FIELD_PREFIX + key, item)
     return data

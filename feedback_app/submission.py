@@ -1,0 +1,197 @@
+"""Taking responses in: one answered form through a share link, or a file of paper answers.
+
+:func:`submit_response` is everything that happens to a respondent's answers after the
+form has checked them: the link is checked again, the link's rate limit applied, the agency
+worked out, text features derived and disclosures screened, and the response stored with
+its features and flags in one transaction. It returns an :class:`Outcome`; the view only
+renders it.
+
+:func:`import_responses` is the one import workflow, used by the admin upload and the
+``responses import`` command: check the file, derive features and screen every row, store
+the responses, and record the audit event, all in one transaction.
+
+Transactions are owned here, not in views: the request's read transaction is ended before
+each write, and every write is one short ``db.write_session()``.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any, Iterable
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .bursts import check_submission
+from .db import db
+from .drafts import discard_draft, save_draft
+from .links import LinkState, find_link, is_token_text, link_state
+from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
+from .question_types import Agency, agency_of
+from .responses import LinkFull, NewResponse, add_responses, already_stored, store_response
+from .security import hit
+from .text_analysis import current_codebook, derive
+from .transfer import IMPORT_SOURCE, ImportProblem, ImportRefused, ImportReport, parse_import
+
+
+class Outcome(str, enum.Enum):
+    """What became of a submitted form."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same form sent again (a double click, a refresh): stored once
+    CLOSED = "closed"  # the link takes no answers (revoked, round closed, expired, used...)
+    FULL = "full"  # the link took its last response while this one was being sent
+    THROTTLED = "throttled"  # too many posts through this link at once: ask to retry
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """The outcome of :func:`submit_response`; ``link_state`` says what to show when closed or full."""
+
+    outcome: Outcome
+    response_id: int | None = None
+    flags: int = 0
+    link_state: LinkState | None = None
+
+
+def fixed_agency(link: ShareLink) -> str | None:
+    """The agency an agency link answers for (the respondent cannot change it), else None."""
+    return link.agency if link.kind == LinkKind.AGENCY else None
+
+
+def is_repeat(link: ShareLink | None, submission_key: str | None) -> bool:
+    """Whether a form with ``submission_key`` was already stored through ``link``."""
+    return link is not None and already_stored(db.session, link.id, submission_key)
+
+
+def derive_text_features(session: Session, questions: Iterable[Any], answer_sets: list[dict[str, str]],
+                         analysed: bool = True) -> list[dict]:
+    """Features and disclosure screening of the free-text answers of each response in ``answer_sets``.
+
+    With ``analysed`` False (a language the analysers cannot read) answers are screened
+    all the same but get no features. This is the one place responses get their features.
+    """
+    codebook, _saved = current_codebook(session)
+    by_key = {question.key: question for question in questions}
+    derived_sets = [derive(by_key, answers, codebook) for answers in answer_sets]
+    if analysed:
+        return derived_sets
+    return [{key: replace(item, features=None) for key, item in derived.items()} for derived in derived_sets]
+
+
+def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *,
+                    language: Any = None, draft_code: str | None = None) -> SubmissionResult:
+    """Store ``answers`` (encoded, from a checked form) sent through ``link`` with submission ``key``.
+
+    ``language`` is the form's language (``translations.Language``; English when None) and
+    ``draft_code`` a saved draft the response replaces. Returns the outcome: stored,
+    duplicate, closed, full or throttled.
+    """
+    if is_repeat(link, key):
+        return SubmissionResult(Outcome.DUPLICATE)
+    state = link_state(link)
+    if not state.accepting:
+        return SubmissionResult(Outcome.CLOSED, link_state=state)
+    db.session.commit()  # end the read transaction before writing: one connection at a time
+    if hit("link", str(link.id), timedelta(minutes=1)) > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]:
+        return SubmissionResult(Outcome.THROTTLED)
+    answers = dict(answers)
+    agency = fixed_agency(link)
+    if agency:
+        answers.update({q.key: agency for q in link.round.version.questions if q.type == Agency.name})
+    agency = agency or link.agency or agency_of(link.round.version.questions, answers)
+    (derived,) = derive_text_features(db.session, link.round.version.questions, [answers],
+                                      analysed=language is None or language.analysed)
+    db.session.commit()  # end the read transaction: hold one connection at a time
+    with db.write_session() as session:
+        try:
+            submission = store_response(
+                session, round_id=link.round_id, answers=answers, link_id=link.id, agency=agency,
+                submission_key=key if is_token_text(key) else None, derived=derived,
+                language=language.code if language is not None else None,
+            )
+        except LinkFull:
+            db.session.expire_all()  # see the link as the winning response left it
+            return SubmissionResult(Outcome.FULL, link_state=link_state(find_link(db.session, link.token)))
+        discard_draft(session, draft_code)  # sent: a saved draft has done its job
+    if submission.duplicate:
+        return SubmissionResult(Outcome.DUPLICATE, submission.response_id)
+    check_submission(submission.response_id)  # marks junk bursts (feedback_app/bursts.py)
+    return SubmissionResult(Outcome.STORED, submission.response_id, submission.flags)
+
+
+def save_for_later(link: ShareLink, answers: dict[str, str], pages_shown: int, replaces: str | None) -> str:
+    """Keep ``answers`` given through ``link`` as a draft; returns its resume code (shown once).
+
+    ``replaces`` is the code of the draft this one replaces (one draft per filling-in).
+    """
+    link_id = link.id
+    db.session.commit()  # end the read transaction before writing
+    with db.write_session() as session:
+        return save_draft(session, session.get(ShareLink, link_id), answers, pages_shown,
+                          current_app.config["DRAFT_EXPIRY_DAYS"], replaces=replaces)
+
+
+# ---------------------------------------------------------------- imports
+
+
+def import_file(round_: Round, file_bytes: bytes, agencies: list[str], actor: str) -> ImportReport:
+    """The import as the admin upload and the ``responses import`` command run it: the request's
+    read transaction ended, then :func:`import_responses` in one write transaction, audited as ``actor``.
+
+    Raises ImportRefused listing every problem when the file is not imported.
+    """
+    db.session.commit()  # end the read transaction before writing: one connection at a time
+    with db.write_session() as session:
+        return import_responses(session, round_, file_bytes, agencies, actor=actor)
+
+
+def _import_key(round_id: int, file_hash: str, row: int) -> str:
+    """A key per row of a file, so the same file imported twice into a round is refused."""
+    return hashlib.sha256(f"import:{round_id}:{file_hash}:{row}".encode()).hexdigest()
+
+
+def import_responses(session: Session, round_: Round, file_bytes: bytes, agencies: list[str],
+                     actor: str | None = None) -> ImportReport:
+    """Import the responses in a CSV file into ``round_``, all of them or none; commits.
+
+    The file is checked whole first (``transfer.parse_import``: a file with problems
+    raises :class:`ImportRefused` listing every one, and nothing is stored). Then every
+    response is stored with its text features and safeguarding flags and, when ``actor``
+    is given, the ``import`` audit event, in one transaction. The same file imported twice
+    into a round is refused. ``session`` is used only to write (pass
+    ``db.write_session()``); ``round_`` may belong to another session.
+    """
+    parsed = parse_import(round_, file_bytes, agencies)
+    file_hash = hashlib.sha256(file_bytes).hexdigest()
+    keys = [_import_key(round_.id, file_hash, item.row) for item in parsed]
+    already = ImportRefused([ImportProblem(None, None, (
+        f"This file has already been imported into round {round_.id} ({round_.label})"
+    ))])
+    now = utcnow()
+    try:
+        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
+            raise already
+        derived = derive_text_features(session, round_.version.questions, [item.answers for item in parsed])
+        response_ids, flags = add_responses(session, round_.id, [
+            NewResponse(item.answers, item.agency, key, item.submitted_at or now, features)
+            for item, key, features in zip(parsed, keys, derived)
+        ], IMPORT_SOURCE)
+        if actor is not None:
+            session.add(AuditEvent(actor=actor, action="import",
+                                   detail={"round_id": round_.id, "responses": len(response_ids), "flagged": flags}))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if session.scalar(select(Response.id).where(Response.submission_key == keys[0])) is not None:
+            raise already from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    return ImportReport(count=len(response_ids), response_ids=response_ids, flags=flags)

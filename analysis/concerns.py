@@ -30,9 +30,12 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from .text import APOSTROPHES, drop_apostrophes
 
 __all__ = [
     "AUDIENCES",
@@ -43,6 +46,7 @@ __all__ = [
     "ConcernRulesError",
     "DEFAULT_RULES_PATH",
     "load_concern_rules",
+    "shipped_rules",
     "category_names",
     "is_professional",
     "screen",
@@ -62,8 +66,6 @@ _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD_RE = re.compile(r"[a-z0-9]+\Z")
 # Apostrophes are dropped from both answers and patterns, so "don't", "dont"
 # and "don’t" read the same.
-_APOSTROPHES = "'\u2019\u2018`\u02bc"
-_DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
 _SEP = r"[\W_]+"
 
 
@@ -151,7 +153,7 @@ _GAP = rf"(?:{_SEP}\w+){{0,{GAP_WORDS}}}{_SEP}"
 
 def _clean_phrase(phrase: str) -> str:
     """Lower-case, drop apostrophes, and read a hyphen between words as a space."""
-    cleaned = phrase.lower().translate(_DROP_APOSTROPHES)
+    cleaned = drop_apostrophes(phrase.lower())
     return re.sub(r"(?<=\w)-(?=\w)", " ", cleaned).strip()
 
 
@@ -433,7 +435,7 @@ def _parse_spellings(raw: object, name: str) -> dict[str, list[str]]:
             or not all(isinstance(v, str) and v.strip() for v in variants)
         ):
             raise ConcernRulesError(f"{where}: must be a non-empty list of misspellings")
-        cleaned = [v.lower().translate(_DROP_APOSTROPHES).strip() for v in variants]
+        cleaned = [drop_apostrophes(v.lower()).strip() for v in variants]
         for variant in cleaned:
             if not all(_WORD_RE.match(part) and "*" not in part for part in variant.split()):
                 raise ConcernRulesError(
@@ -585,7 +587,6 @@ def _parse_category(
 # Screening
 # --------------------------------------------------------------------------
 
-_default_rules: ConcernRules | None = None
 _default_bank: dict[str, object] = {}
 _bank_lock = threading.Lock()
 
@@ -619,11 +620,11 @@ RULES_SCORE = 0.5
 _FOREIGN_MIN_LETTERS = 12
 
 
-def _shipped_rules() -> ConcernRules:
-    global _default_rules
-    if _default_rules is None:
-        _default_rules = load_concern_rules()
-    return _default_rules
+@lru_cache(maxsize=1)
+def shipped_rules() -> ConcernRules:
+    """The screening rules shipped with the app, compiled once per process (the file is
+    read-only): the one cache of them, for the app and the pure functions alike."""
+    return load_concern_rules()
 
 
 def _shipped_bank(rules: ConcernRules):
@@ -648,7 +649,7 @@ def is_professional(audience: str) -> bool:
 
 def category_names(rules: ConcernRules | None = None) -> dict[str, str]:
     """Plain-English name of every category key a flag can carry."""
-    rules = rules or _shipped_rules()
+    rules = rules or shipped_rules()
     names = {category.key: category.name for category in rules.categories}
     names[COULD_NOT_SCREEN] = COULD_NOT_SCREEN_NAME
     return names
@@ -694,7 +695,7 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     :class:`ConcernRulesError` only if the shipped rules file is malformed.
     """
     if rules is None:
-        rules = _shipped_rules()
+        rules = shipped_rules()
     if not text or not text.strip():
         return ConcernResult(False, [], [], rules.version, audience=audience)
     professional = is_professional(audience)
@@ -768,7 +769,7 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _original_positions(text: str) -> list[int]:
     """For each character of the apostrophe-free text, its index in ``text``."""
-    return [index for index, char in enumerate(text) if char not in _APOSTROPHES]
+    return [index for index, char in enumerate(text) if char not in APOSTROPHES]
 
 
 def _original_span(positions: list[int], length: int, start: int, end: int) -> tuple[int, int]:
@@ -783,7 +784,7 @@ def _rule_screen(text: str, rules: ConcernRules, *, terms: bool = True) -> tuple
 
     With ``terms`` false, professional terms never count (professional audiences).
     """
-    unquoted = text.translate(_DROP_APOSTROPHES)
+    unquoted = drop_apostrophes(text)
     plain = unquoted.lower()
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
         plain = "".join(c.lower() if len(c.lower()) == 1 else c for c in unquoted)

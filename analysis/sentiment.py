@@ -50,7 +50,7 @@ from typing import Literal
 
 from textblob.en import sentiment as _pattern_sentiment
 
-from .text import normalise
+from .text import is_negator, normalise
 
 __all__ = [
     "Sentiment",
@@ -199,12 +199,6 @@ _NOT_EVALUATIVE = frozenset(
 )
 
 _NEGATION_WINDOW = 3
-_NEGATORS = frozenset(
-    "not no never nothing nobody none without hardly cannot nor neither less".split()
-)
-_CONTRACTED_NEGATORS = frozenset(
-    "dont didnt cant wasnt couldnt wouldnt isnt doesnt wont havent hadnt".split()
-)
 
 #: Markers of a wish or a suggestion: the clause describes what did *not*
 #: happen ("could have been quicker", "would be nice to be told", "maybe
@@ -256,10 +250,6 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(text)
 
 
-def _is_negator(tok: str) -> bool:
-    return tok in _NEGATORS or tok.endswith("n't") or tok in _CONTRACTED_NEGATORS
-
-
 def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -> bool:
     """True when a negator occurs before position ``i`` within ``window`` tokens
     (``None``: anywhere earlier in the clause), not crossing a comma."""
@@ -267,7 +257,7 @@ def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -
     for tok in reversed(tokens[start:i]):
         if tok == ",":
             return False
-        if _is_negator(tok):
+        if is_negator(tok):
             return True
     return False
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -33,8 +32,7 @@ from analysis.compare import (
     theme_sentiment,
 )
 from analysis.disclosure import DisclosurePolicy
-from analysis.emerging import emerging_phrases, rank_emerging
-from analysis.text import content_tokens
+from analysis.emerging import emerging_phrases
 from analysis.wordclouds import has_cloud_words, whats_new_weights
 
 from .data import QuestionSummary
@@ -365,56 +363,6 @@ def _theme_rows(prevalence: pd.DataFrame, rounds: list[RoundColumn], names: Mapp
     return rows
 
 
-def stored_phrases(noun_phrases: Any, value: Any) -> set[str]:
-    """The phrases of one answer as :func:`analysis.emerging.answer_phrases` defines them, but
-    from its stored noun phrases: only the cheap content-word bigrams are worked out here."""
-    phrases = set(noun_phrases) if isinstance(noun_phrases, list) else set()
-    tokens = content_tokens(value)
-    phrases.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b)
-    return phrases
-
-
-def _bigrams(value: Any) -> frozenset[str]:
-    tokens = content_tokens(value)
-    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b)
-
-
-def emerging_from_features(frame: pd.DataFrame, round_id: int, codebook: Codebook, *, min_count: int = 3,
-                           top: int = 15, min_z: float = 1.96) -> pd.DataFrame:
-    """:func:`analysis.emerging.emerging_phrases` of ``round_id`` over one question's answers,
-    counting phrases from the stored ``noun_phrases`` column instead of chunking the text
-    again (which takes about a millisecond an answer). Same columns and order.
-
-    Each distinct text is tokenised once for its content-word bigrams, and each distinct
-    (text, noun-phrase list) pair's phrases are counted once, weighted by how many answers
-    share it."""
-    current = frame[frame["round_id"] == round_id]
-    earlier = frame[frame["round_order"] < current["round_order"].iloc[0]] if len(current) else current
-    columns = ["phrase", "count", "earlier_count", "z"]
-    if current.empty or earlier.empty:
-        return pd.DataFrame(columns=columns)
-    bigrams: dict[Any, frozenset[str]] = {}
-
-    def counts(part: pd.DataFrame) -> Counter:
-        stored = part["noun_phrases"].tolist()
-        objects = {id(phrases): phrases for phrases in stored}
-        found: Counter = Counter()
-        for (value, phrases_id), weight in Counter(zip(part["value"].tolist(), map(id, stored))).items():
-            text_bigrams = bigrams.get(value)
-            if text_bigrams is None:
-                text_bigrams = bigrams[value] = _bigrams(value)
-            phrases = objects[phrases_id]
-            union = text_bigrams.union(phrases) if isinstance(phrases, list) else text_bigrams
-            if weight == 1:
-                found.update(union)
-            else:
-                for phrase in union:
-                    found[phrase] += weight
-        return found
-
-    return rank_emerging(counts(current), counts(earlier), codebook, min_count=min_count, top=top, min_z=min_z)
-
-
 def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codebook,
               policy: DisclosurePolicy) -> list[EmergingPhrase]:
     """Emerging phrases of the latest round; none when that round is too small to report.
@@ -423,11 +371,8 @@ def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codeboo
     if latest is None or latest.suppressed or frame["round_id"].nunique() < 2:
         return []
     needed = max(policy.min_count, EMERGING_MIN_ANSWERS)
-    if "noun_phrases" in frame.columns:
-        found = emerging_from_features(frame, latest.round_id, codebook, min_count=needed)
-    else:
-        found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0],
-                                 min_count=needed)
+    found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0],
+                             min_count=needed)
     return [
         EmergingPhrase(
             phrase=str(r.phrase),

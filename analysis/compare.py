@@ -123,25 +123,43 @@ def _rounds(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _content_key(value: Any) -> Any:
+    """A hashable key, equal for theme values with the same content (a list and a tuple
+    of the same items alike)."""
+    key = ("items", tuple(value)) if isinstance(value, (list, tuple)) else ("value", value)
+    try:
+        hash(key)
+    except TypeError:
+        return ("repr", type(value).__name__, repr(value))
+    return key
+
+
 def _theme_codes(themes: pd.Series) -> tuple[np.ndarray, list[list[str]]]:
     """Each row's theme list as a code into the distinct lists (each as :func:`_as_list`
-    reads it). Every distinct object is read once: loaded frames share one list object
-    per distinct theme list, so this costs per distinct list, not per row."""
+    reads it), and those distinct lists: ``distinct[codes[i]]`` is row ``i``'s themes.
+
+    Rows are grouped by content, so each distinct value is read once, however many
+    rows repeat it (a few hundred theme lists serve 100,000 answers)."""
     values = themes.to_numpy(dtype=object)
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.intp), []
-    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
-    unique_ids, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    raw_code: dict[Any, int] = {}
+    originals: list[Any] = []
+    raw = np.empty(len(values), dtype=np.intp)
+    for i, value in enumerate(values):
+        key = _content_key(value)
+        code = raw_code.get(key)
+        if code is None:
+            code = raw_code[key] = len(originals)
+            originals.append(value)
+        raw[i] = code
     by_content: dict[tuple[str, ...], int] = {}
     distinct: list[list[str]] = []
-    code_of_object = np.empty(len(unique_ids), dtype=np.intp)
-    for k, position in enumerate(first):
-        parsed = _as_list(values[position])
-        code = by_content.setdefault(tuple(parsed), len(distinct))
-        if code == len(distinct):
+    code_of_raw = np.empty(len(originals), dtype=np.intp)
+    for k, value in enumerate(originals):
+        parsed = _as_list(value)
+        code_of_raw[k] = by_content.setdefault(tuple(parsed), len(distinct))
+        if code_of_raw[k] == len(distinct):
             distinct.append(parsed)
-        code_of_object[k] = code
-    return code_of_object[inverse.reshape(-1)], distinct
+    return code_of_raw[raw], distinct
 
 
 def _object_array(items: Sequence[Any]) -> np.ndarray:
@@ -152,13 +170,15 @@ def _object_array(items: Sequence[Any]) -> np.ndarray:
 
 
 def _text_answers(answers: pd.DataFrame) -> pd.DataFrame:
-    """Answers with text, ``themes`` read as lists (rows with the same themes share one list)."""
+    """Answers with text, ``themes`` read as tuples (immutable, so rows with the same
+    themes may share one)."""
     frame = answers[_has_text(answers["value"])].copy()
     if "themes" in frame:
         codes, distinct = _theme_codes(frame["themes"])
-        frame["themes"] = pd.Series(_object_array(distinct)[codes], index=frame.index, dtype="object")
+        frame["themes"] = pd.Series(_object_array([tuple(d) for d in distinct])[codes], index=frame.index,
+                                    dtype="object")
     else:
-        frame["themes"] = [[] for _ in range(len(frame))]
+        frame["themes"] = [() for _ in range(len(frame))]
     return frame
 
 

@@ -71,13 +71,15 @@ def canonical_themes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     if not codebook.merged or frame.empty:
         return frame
     frame = frame.copy()
-    # Loaded frames share one list per distinct theme list: map each list object once.
-    mapped: dict[int, list[str]] = {}
-    frame["themes"] = [
-        mapped[id(themes)] if id(themes) in mapped
-        else mapped.setdefault(id(themes), list(dict.fromkeys(codebook.canonical_key(t) for t in themes)))
-        for themes in frame["themes"]
-    ]
+    # Few distinct theme lists serve many answers: map each distinct one once (by content).
+    mapped: dict[tuple[str, ...], tuple[str, ...]] = {}
+    canonical = []
+    for themes in frame["themes"]:
+        key = tuple(themes)
+        if key not in mapped:
+            mapped[key] = tuple(dict.fromkeys(codebook.canonical_key(t) for t in themes))
+        canonical.append(list(mapped[key]))
+    frame["themes"] = canonical
     return frame
 
 

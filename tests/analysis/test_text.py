@@ -1,5 +1,5 @@
-from analysis.text import content_tokens, lemmatise, normalise, tokenise
 import pytest
+from analysis.text import content_tokens, lemmatise, normalise, tokenise
 
 
 def test_tokenise_keeps_contractions_and_normalises_quotes():

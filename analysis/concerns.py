@@ -157,46 +157,37 @@ def _clean_phrase(phrase: str) -> str:
     return re.sub(r"(?<=\w)-(?=\w)", " ", cleaned).strip()
 
 
-def _split_top_level(phrase: str) -> list[str]:
-    """Split a phrase on spaces that are outside ( ) and [ ]."""
-    tokens: list[str] = []
+def _split_outside_brackets(text: str, is_separator, *, strict: bool) -> list[str]:
+    """The pieces of ``text`` between separator characters outside ( ) and [ ] (empty
+    pieces kept). With ``strict`` an unbalanced bracket raises ``_PatternSyntaxError``."""
+    pieces: list[str] = []
     depth = 0
     current: list[str] = []
-    for char in phrase:
+    for char in text:
         if char in "([":
             depth += 1
         elif char in ")]":
             depth -= 1
-            if depth < 0:
+            if depth < 0 and strict:
                 raise _PatternSyntaxError("a closing bracket has no opening bracket")
-        if char.isspace() and depth == 0:
-            if current:
-                tokens.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if depth != 0:
-        raise _PatternSyntaxError("a bracket is not closed")
-    if current:
-        tokens.append("".join(current))
-    return tokens
-
-
-def _split_alternatives(inner: str, token: str) -> list[str]:
-    alternatives: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in inner:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        if char == "|" and depth == 0:
-            alternatives.append("".join(current))
+        if depth == 0 and is_separator(char):
+            pieces.append("".join(current))
             current = []
         else:
             current.append(char)
-    alternatives.append("".join(current))
+    if depth != 0 and strict:
+        raise _PatternSyntaxError("a bracket is not closed")
+    pieces.append("".join(current))
+    return pieces
+
+
+def _split_top_level(phrase: str) -> list[str]:
+    """Split a phrase on spaces that are outside ( ) and [ ]."""
+    return [piece for piece in _split_outside_brackets(phrase, str.isspace, strict=True) if piece]
+
+
+def _split_alternatives(inner: str, token: str) -> list[str]:
+    alternatives = _split_outside_brackets(inner, "|".__eq__, strict=False)
     if any(not alternative.strip() for alternative in alternatives):
         raise _PatternSyntaxError(f"'{token}' has an empty choice")
     return alternatives
@@ -708,33 +699,10 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     if professional and not specific:
         rule_categories, matches = [], []
 
-    learned: list[str] = []
-    score = RULES_SCORE if rule_categories else 0.0
-    model_version = ""
-    problem = None
-    if _unreadable_script(text):
-        problem = "not in a script the screen can read"
-    elif bank is not False and len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
-        signals["learned"] = "too short"
-    elif bank is not False:
-        try:
-            bank = bank if bank is not None else _shipped_bank(rules)
-            scores = bank.scores(text)
-        except Exception as error:  # a screen that cannot run must not pass an answer
-            problem = f"the learned signal failed ({type(error).__name__})"
-        else:
-            model_version = bank.version
-            signals.update(meaning=round(scores.meaning, 4), spelling=round(scores.spelling, 4),
-                           closest=scores.best, margin=round(scores.score, 4))
-            ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
-            floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
-            meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
-            learned = [key for key, margin in ranked
-                       if margin >= floor and scores.similarity[key] >= meaning_floor]
-            signals["learned"] = list(learned)
-            score += scores.score
-            if not specific:
-                learned = []
+    learned, learned_score, model_version, problem = _learned_signal(text, rules, bank, audience, signals)
+    score = (RULES_SCORE if rule_categories else 0.0) + learned_score
+    if not specific:
+        learned = []
     categories = rule_categories + [key for key in learned if key not in rule_categories]
     if problem is not None:
         signals["could_not_screen"] = problem
@@ -743,6 +711,33 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     return ConcernResult(bool(categories), categories, matches, rules.version,
                          score=round(score, 4), signals=signals, model_version=model_version,
                          audience=audience)
+
+
+def _learned_signal(text: str, rules: ConcernRules, bank, audience: str,
+                    signals: dict) -> tuple[list[str], float, str, str | None]:
+    """The learned half of :func:`screen`: (categories it names, its score, the bank's
+    version, why the answer could not be screened or None). Records what it found in
+    ``signals``."""
+    if _unreadable_script(text):
+        return [], 0.0, "", "not in a script the screen can read"
+    if bank is False:
+        return [], 0.0, "", None
+    if len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
+        signals["learned"] = "too short"
+        return [], 0.0, "", None
+    try:
+        bank = bank if bank is not None else _shipped_bank(rules)
+        scores = bank.scores(text)
+    except Exception as error:  # a screen that cannot run must not pass an answer
+        return [], 0.0, "", f"the learned signal failed ({type(error).__name__})"
+    signals.update(meaning=round(scores.meaning, 4), spelling=round(scores.spelling, 4),
+                   closest=scores.best, margin=round(scores.score, 4))
+    ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
+    floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
+    meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
+    learned = [key for key, margin in ranked if margin >= floor and scores.similarity[key] >= meaning_floor]
+    signals["learned"] = list(learned)
+    return learned, scores.score, bank.version, None
 
 
 def _cancelled(span: tuple[int, int], harmless: list[tuple[int, int]]) -> bool:

@@ -245,11 +245,30 @@ def summarise_free_text(
     prevalence = theme_prevalence(frame, min_count=min_count)
     comparison = compare_rounds(frame, min_count=min_count, prevalence=prevalence)
     sentiment = sentiment_by_round(frame, min_count=min_count)
+    rounds = _round_columns(frame, sentiment, policy)
+    latest = rounds[-1] if rounds else None
+    themes = _theme_rows(prevalence, rounds, names)
+    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names,
+                             audience=audience)
+    summary = FreeTextSummary(
+        question, rounds, themes, _change_rows(comparison, names, policy, themes), _sentiment_rows(sentiment),
+        _emerging(frame, latest, codebook, policy), latest, lines,
+        previous_round={rounds[i].round_id: rounds[i - 1].round_id for i in range(1, len(rounds))})
+    if charts:
+        summary.clouds = cloud_states(frame, rounds, policy)
+        summary.theme_chart_svg = theme_share_chart_svg(
+            prevalence, question_key=question.key, theme_names=names,
+            title=f"Share of answers mentioning each theme, by round: {question.key}")
+        summary.sentiment_chart_svg = sentiment_chart_svg(
+            sentiment, question_key=question.key, title=f"Tone of answers by round: {question.key}")
+    return summary
 
-    round_frame = sentiment[["round_id", "round_label", "round_order", "n_responses", "n_responses_display",
-                             "suppressed"]].sort_values("round_order", kind="stable")
+
+def _round_columns(frame: pd.DataFrame, sentiment: pd.DataFrame, policy: DisclosurePolicy) -> list[RoundColumn]:
+    """One column per round in time order, its answer count shown as ``policy`` allows."""
+    round_frame = sentiment[["round_id", "round_label", "round_order"]].sort_values("round_order", kind="stable")
     answered = frame.groupby("round_id").size()
-    rounds = [
+    return [
         RoundColumn(
             round_id=int(r.round_id),
             label=str(r.round_label),
@@ -258,10 +277,12 @@ def summarise_free_text(
         )
         for r in round_frame.itertuples(index=False)
     ]
-    latest = rounds[-1] if rounds else None
-    previous_round = {rounds[i].round_id: rounds[i - 1].round_id for i in range(1, len(rounds))}
 
-    themes = _theme_rows(prevalence, rounds, names)
+
+def _change_rows(comparison: pd.DataFrame, names: Mapping[str, str], policy: DisclosurePolicy,
+                 themes: list[ThemeRow]) -> list[ChangeRow]:
+    """The round-to-round changes of each theme, in the order of the theme table."""
+    min_count = policy.min_count
     changes = [
         ChangeRow(
             theme=str(r.theme),
@@ -275,14 +296,18 @@ def summarise_free_text(
             difference=(f"{100 * r.difference:+.0f} points" if not pd.isna(r.difference) else None),
             test=str(r.test) if isinstance(r.test, str) else "",
             p_value=p_value_text(r.p_value),
-            direction="withheld (fewer than %d)" % min_count if r.direction == "suppressed" else str(r.direction),
+            direction=f"withheld ({policy.label})" if r.direction == "suppressed" else str(r.direction),
         )
         for r in comparison.itertuples(index=False)
     ]
     order = {row.key: i for i, row in enumerate(themes)}
     changes.sort(key=lambda c: (order.get(c.theme, len(order)),))
+    return changes
 
-    sentiment_rows = [
+
+def _sentiment_rows(sentiment: pd.DataFrame) -> list[SentimentRow]:
+    """The tone of each round's answers as the sentiment table shows it."""
+    return [
         SentimentRow(
             round_id=int(r.round_id),
             label=str(r.round_label),
@@ -296,21 +321,6 @@ def summarise_free_text(
         )
         for r in sentiment.sort_values("round_order", kind="stable").itertuples(index=False)
     ]
-
-    emerging = _emerging(frame, latest, codebook, policy)
-    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names,
-                             audience=audience)
-
-    summary = FreeTextSummary(question, rounds, themes, changes, sentiment_rows, emerging, latest, lines,
-                              previous_round=previous_round)
-    if charts:
-        summary.clouds = cloud_states(frame, rounds, policy)
-        summary.theme_chart_svg = theme_share_chart_svg(
-            prevalence, question_key=question.key, theme_names=names,
-            title=f"Share of answers mentioning each theme, by round: {question.key}")
-        summary.sentiment_chart_svg = sentiment_chart_svg(
-            sentiment, question_key=question.key, title=f"Tone of answers by round: {question.key}")
-    return summary
 
 
 def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: DisclosurePolicy) -> dict[int, CloudState]:

@@ -95,6 +95,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _too_small(n: int, min_count: int) -> bool:
+    """A group of ``n`` answers too small to describe (:meth:`DisclosurePolicy.too_small`)."""
+    return DisclosurePolicy(max(1, int(min_count))).too_small(n)
+
+
 def _is_small(n: int, min_count: int) -> bool:
     return DisclosurePolicy(int(min_count)).is_small(n)
 
@@ -248,7 +253,7 @@ def theme_prevalence(
         theme_counts = by_set @ incidence
         for r, (_, rnd) in enumerate(rounds.iterrows()):
             n_resp = int(per_round[r])
-            small_round = n_resp < min_count
+            small_round = _too_small(n_resp, min_count)
             for i, t in enumerate(theme_list):
                 n = int(theme_counts[r, i])
                 suppressed = small_round or _is_small(n, min_count)
@@ -387,7 +392,7 @@ def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
 def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, min_count: int) -> dict[str, Any]:
     """The sentiment values of one group: ``n`` labelled answers, their counts per label
     (in ``_LABELS`` order) and their known polarities in answer order."""
-    small = n < min_count
+    small = _too_small(n, min_count)
     row: dict[str, Any] = {"n_responses": None if small else n,
                            "n_responses_display": _display(n, small, min_count)}
     # Positive, neutral and negative add up to the round's answers: secondary suppression.
@@ -538,7 +543,7 @@ def choice_distribution(
         for _, rnd in _rounds(qframe).iterrows():
             in_round = qframe[qframe["round_id"] == rnd["round_id"]]
             n_resp = int(len(in_round))
-            small_round = n_resp < min_count
+            small_round = _too_small(n_resp, min_count)
             counts = {o: 0 for o in option_list}
             for os_ in in_round["_choices"]:
                 for o in os_:
@@ -658,7 +663,7 @@ def scale_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     for _, rnd in _rounds(frame).iterrows():
         values = frame.loc[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"]),
                            "_number"].to_numpy(dtype=float)
-        small = len(values) < min_count
+        small = _too_small(len(values), min_count)
         mean, low, high = (float("nan"),) * 3 if small else _mean_interval(values)
         rows.append({**rnd.to_dict(), "n_responses": None if small else len(values), "mean": mean,
                      "ci_low": low, "ci_high": high, "suppressed": small,
@@ -697,7 +702,7 @@ def scale_change(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
                    "round_from_label": prev["round_label"], "round_to": cur["round_id"],
                    "round_to_label": cur["round_label"], "test": "", "p_value": float("nan"),
                    "significant": False, "direction": "suppressed", "suppressed": True}
-            if len(before) >= min_count and len(after) >= min_count:
+            if not (_too_small(len(before), min_count) or _too_small(len(after), min_count)):
                 if np.ptp(np.concatenate([before, after])) == 0:
                     p = 1.0
                 else:
@@ -748,7 +753,7 @@ def representative_quotes(
         raise ValueError("answers hold several question keys; pass question_key to quote within one")
     frame = frame[(frame["round_id"] == round_id) & frame["themes"].map(lambda ts: theme in ts)]
     columns = ["response_id", "question_key", "agency", "value", "polarity", "label", "typicality"]
-    if len(frame) < min_count or n < 1:
+    if _too_small(len(frame), min_count) or n < 1:
         return pd.DataFrame(columns=columns)
     frame = frame.assign(_key=frame["value"].str.strip().str.lower()).drop_duplicates("_key")
     docs = [content_tokens(v) for v in frame["value"]]

@@ -116,6 +116,12 @@ class DisclosurePolicy:
         """True when a group of ``n`` is big enough to describe, quote or chart (``n`` ≥ threshold)."""
         return n is not None and (not self.active or int(n) >= self.threshold)
 
+    def too_small(self, n: int | None) -> bool:
+        """True when a group of ``n`` answers is too small to describe at all (its counts,
+        shares, mean, tests and quotes withheld): fewer than :attr:`min_count`. ``None``
+        (an unknown count) is too small."""
+        return n is None or int(n) < self.min_count
+
     def count_text(self, n: int | None, noun: str = "") -> str:
         """``n`` as shown: ``"12"``, ``"0"`` or ``"fewer than 5"``; with ``noun``
         (``"responses"``) appended. ``None`` reads as 0."""

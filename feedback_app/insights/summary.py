@@ -549,7 +549,7 @@ def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, policy: Dis
         .drop_duplicates("round_id").sort_values("round_order", kind="stable")
     rounds = [
         RoundColumn(int(r.round_id), str(r.round_label), str(r.n_responses_display),
-                    bool(pd.isna(r.n_responses) or r.n_responses < min_count))
+                    bool(pd.isna(r.n_responses) or policy.too_small(r.n_responses)))
         for r in round_frame.itertuples(index=False)
     ]
     labels = scale_labels_text(question.scale_labels, SCALE_POINTS) if is_scale else {}

@@ -250,23 +250,7 @@ def theme_prevalence(
         per_round = np.bincount(local, minlength=len(rounds))
         by_set = np.bincount(local * len(distinct) + q_codes[matched],
                              minlength=len(rounds) * len(distinct)).reshape(len(rounds), len(distinct))
-        theme_counts = by_set @ incidence
-        for r, (_, rnd) in enumerate(rounds.iterrows()):
-            n_resp = int(per_round[r])
-            small_round = _too_small(n_resp, min_count)
-            for i, t in enumerate(theme_list):
-                n = int(theme_counts[r, i])
-                suppressed = small_round or _is_small(n, min_count)
-                rows.append({
-                    **rnd.to_dict(),
-                    "theme": t,
-                    "n_responses": None if small_round else n_resp,
-                    "n_theme": None if suppressed else n,
-                    "share": float("nan") if suppressed or n_resp == 0 else n / n_resp,
-                    "suppressed": suppressed,
-                    "n_responses_display": _display(n_resp, small_round, min_count),
-                    "n_theme_display": _display(n, suppressed, min_count),
-                })
+        rows.extend(_prevalence_rows(rounds, per_round, by_set @ incidence, theme_list, min_count))
     columns = [*_ROUND_COLS, "theme", "n_responses", "n_theme", "share", "suppressed",
                "n_responses_display", "n_theme_display"]
     out = pd.DataFrame(rows, columns=columns)
@@ -275,6 +259,31 @@ def theme_prevalence(
     out["share"] = out["share"].astype("float64")
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
+
+
+def _prevalence_rows(rounds: pd.DataFrame, per_round: np.ndarray, theme_counts: np.ndarray,
+                     theme_list: list[str], min_count: int) -> list[dict[str, Any]]:
+    """The rows of :func:`theme_prevalence` for one question: per round (``rounds``, with
+    ``per_round`` answers each) and theme (``theme_counts[round, theme]``), suppressed
+    as the disclosure policy for ``min_count`` says."""
+    rows = []
+    for r, (_, rnd) in enumerate(rounds.iterrows()):
+        n_resp = int(per_round[r])
+        small_round = _too_small(n_resp, min_count)
+        for i, t in enumerate(theme_list):
+            n = int(theme_counts[r, i])
+            suppressed = small_round or _is_small(n, min_count)
+            rows.append({
+                **rnd.to_dict(),
+                "theme": t,
+                "n_responses": None if small_round else n_resp,
+                "n_theme": None if suppressed else n,
+                "share": float("nan") if suppressed or n_resp == 0 else n / n_resp,
+                "suppressed": suppressed,
+                "n_responses_display": _display(n_resp, small_round, min_count),
+                "n_theme_display": _display(n, suppressed, min_count),
+            })
+    return rows
 
 
 def _two_by_two_test(a: int, n1: int, b: int, n2: int) -> tuple[float, str]:
@@ -317,49 +326,9 @@ def compare_rounds(
     for (question_key, theme), grp in prevalence.groupby(["question_key", "theme"], sort=False):
         grp = grp.sort_values(["round_order", "round_id"], kind="stable")
         records = grp.to_dict("records")
-        for prev, cur in zip(records, records[1:]):
-            suppressed = bool(prev["suppressed"] or cur["suppressed"])
-            row: dict[str, Any] = {
-                "question_key": question_key,
-                "theme": theme,
-                "round_from": prev["round_id"],
-                "round_from_label": prev["round_label"],
-                "round_to": cur["round_id"],
-                "round_to_label": cur["round_label"],
-                "n_from": prev["n_responses"],
-                "n_theme_from": None if suppressed else prev["n_theme"],
-                "share_from": float("nan") if suppressed else prev["share"],
-                "n_to": cur["n_responses"],
-                "n_theme_to": None if suppressed else cur["n_theme"],
-                "share_to": float("nan") if suppressed else cur["share"],
-                "difference": float("nan"),
-                "test": "",
-                "p_value": float("nan"),
-                "significant": False,
-                "direction": "suppressed" if suppressed else "no clear change",
-                "suppressed": suppressed,
-                "n_theme_from_display": prev["n_theme_display"] if not suppressed or prev["suppressed"] else suppressed_label(min_count),
-                "n_theme_to_display": cur["n_theme_display"] if not suppressed or cur["suppressed"] else suppressed_label(min_count),
-            }
-            if not suppressed:
-                a, n1 = int(prev["n_theme"]), int(prev["n_responses"])
-                b, n2 = int(cur["n_theme"]), int(cur["n_responses"])
-                p, test = _two_by_two_test(a, n1, b, n2)
-                significant = p < ALPHA
-                row.update(difference=b / n2 - a / n1, test=test, p_value=p, significant=significant)
-                if significant:
-                    if a == 0:
-                        row["direction"] = "new"
-                    elif b == 0:
-                        row["direction"] = "gone"
-                    else:
-                        row["direction"] = "rose" if b / n2 > a / n1 else "fell"
-            rows.append(row)
-    columns = ["question_key", "theme", "round_from", "round_from_label", "round_to", "round_to_label",
-               "n_from", "n_theme_from", "share_from", "n_to", "n_theme_to", "share_to", "difference",
-               "test", "p_value", "significant", "direction", "suppressed",
-               "n_theme_from_display", "n_theme_to_display"]
-    out = pd.DataFrame(rows, columns=columns)
+        rows.extend(_change_of_theme(question_key, theme, prev, cur, min_count)
+                    for prev, cur in zip(records, records[1:]))
+    out = pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
     for c in ("n_from", "n_theme_from", "n_to", "n_theme_to"):
         out[c] = _nullable_int(list(out[c]))
     for c in ("share_from", "share_to", "difference", "p_value"):
@@ -367,6 +336,56 @@ def compare_rounds(
     for c in ("significant", "suppressed"):
         out[c] = out[c].astype(bool)
     return out
+
+
+_CHANGE_COLUMNS = ["question_key", "theme", "round_from", "round_from_label", "round_to", "round_to_label",
+                   "n_from", "n_theme_from", "share_from", "n_to", "n_theme_to", "share_to", "difference",
+                   "test", "p_value", "significant", "direction", "suppressed",
+                   "n_theme_from_display", "n_theme_to_display"]
+
+
+def _change_of_theme(question_key: Any, theme: Any, prev: dict[str, Any], cur: dict[str, Any],
+                     min_count: int) -> dict[str, Any]:
+    """One row of :func:`compare_rounds`: ``theme``'s share in round ``prev`` against round
+    ``cur`` (rows of :func:`theme_prevalence`), everything withheld when either is suppressed."""
+    suppressed = bool(prev["suppressed"] or cur["suppressed"])
+    row: dict[str, Any] = {
+        "question_key": question_key,
+        "theme": theme,
+        "round_from": prev["round_id"],
+        "round_from_label": prev["round_label"],
+        "round_to": cur["round_id"],
+        "round_to_label": cur["round_label"],
+        "n_from": prev["n_responses"],
+        "n_theme_from": None if suppressed else prev["n_theme"],
+        "share_from": float("nan") if suppressed else prev["share"],
+        "n_to": cur["n_responses"],
+        "n_theme_to": None if suppressed else cur["n_theme"],
+        "share_to": float("nan") if suppressed else cur["share"],
+        "difference": float("nan"),
+        "test": "",
+        "p_value": float("nan"),
+        "significant": False,
+        "direction": "suppressed" if suppressed else "no clear change",
+        "suppressed": suppressed,
+        "n_theme_from_display": prev["n_theme_display"] if not suppressed or prev["suppressed"] else suppressed_label(min_count),
+        "n_theme_to_display": cur["n_theme_display"] if not suppressed or cur["suppressed"] else suppressed_label(min_count),
+    }
+    if suppressed:
+        return row
+    a, n1 = int(prev["n_theme"]), int(prev["n_responses"])
+    b, n2 = int(cur["n_theme"]), int(cur["n_responses"])
+    p, test = _two_by_two_test(a, n1, b, n2)
+    significant = p < ALPHA
+    row.update(difference=b / n2 - a / n1, test=test, p_value=p, significant=significant)
+    if significant:
+        if a == 0:
+            row["direction"] = "new"
+        elif b == 0:
+            row["direction"] = "gone"
+        else:
+            row["direction"] = "rose" if b / n2 > a / n1 else "fell"
+    return row
 
 
 # ---------------------------------------------------------------------------
@@ -830,43 +849,57 @@ def lines_of_enquiry(
     question that fits ``audience`` (who answered: ``children``, ``practitioners``…).
     """
     names = dict(theme_names or {})
-    lines: list[str] = []
-    if len(comparison):
-        risen = comparison[
-            comparison["significant"].astype(bool)
-            & ~comparison["suppressed"].astype(bool)
-            & comparison["direction"].isin(["rose", "new"])
-        ].sort_values(["p_value", "difference"], ascending=[True, False], kind="stable")
-        for r in risen.itertuples(index=False):
-            name = names.get(r.theme, str(r.theme).replace("_", " "))
-            verb = "appeared" if r.direction == "new" else "rose"
-            lines.append(
-                f"“{name}” {verb} in answers to {r.question_key} from {_pct(r.share_from)} "
-                f"({r.n_theme_from} of {r.n_from}) in {r.round_from_label} to {_pct(r.share_to)} "
-                f"({r.n_theme_to} of {r.n_to}) in {r.round_to_label} ({_p(r.p_value)}): what lies behind this?"
-            )
-    if len(sentiment):
-        usable = sentiment[~sentiment["suppressed"].astype(bool) & sentiment["share_negative"].notna()]
-        if len(usable):
-            latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
-            latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
-            if "theme" in latest.columns:
-                for r in latest.head(3).itertuples(index=False):
-                    if r.share_negative <= 0:
-                        continue
-                    name = names.get(r.theme, str(r.theme).replace("_", " "))
-                    lines.append(
-                        f"Answers to {r.question_key} about “{name}” carry the most negative tone in "
-                        f"{r.round_label}: {_pct(r.share_negative)} negative ({r.n_negative} of "
-                        f"{r.n_responses}): {audience_prompt(audience)}"
-                    )
-            else:
-                for r in latest.head(2).itertuples(index=False):
-                    if r.share_negative <= 0:
-                        continue
-                    lines.append(
-                        f"Answers to {r.question_key} in {r.round_label} were the most negative: "
-                        f"{_pct(r.share_negative)} negative ({r.n_negative} of {r.n_responses}), mean "
-                        f"polarity {r.mean_polarity:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f})."
-                    )
+    lines = _risen_theme_lines(comparison, names) + _negative_tone_lines(sentiment, names, audience)
     return lines[:max_lines]
+
+
+def _risen_theme_lines(comparison: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
+    """Lines about themes that rose or appeared significantly, smallest p-value first."""
+    if not len(comparison):
+        return []
+    risen = comparison[
+        comparison["significant"].astype(bool)
+        & ~comparison["suppressed"].astype(bool)
+        & comparison["direction"].isin(["rose", "new"])
+    ].sort_values(["p_value", "difference"], ascending=[True, False], kind="stable")
+    lines = []
+    for r in risen.itertuples(index=False):
+        name = names.get(r.theme, str(r.theme).replace("_", " "))
+        verb = "appeared" if r.direction == "new" else "rose"
+        lines.append(
+            f"“{name}” {verb} in answers to {r.question_key} from {_pct(r.share_from)} "
+            f"({r.n_theme_from} of {r.n_from}) in {r.round_from_label} to {_pct(r.share_to)} "
+            f"({r.n_theme_to} of {r.n_to}) in {r.round_to_label} ({_p(r.p_value)}): what lies behind this?"
+        )
+    return lines
+
+
+def _negative_tone_lines(sentiment: pd.DataFrame, names: Mapping[str, str], audience: str | None) -> list[str]:
+    """Lines about the most negative themes (a ``theme`` column) or questions in each
+    question's latest round; suppressed rows are never used."""
+    if not len(sentiment):
+        return []
+    usable = sentiment[~sentiment["suppressed"].astype(bool) & sentiment["share_negative"].notna()]
+    if not len(usable):
+        return []
+    latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
+    latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
+    lines = []
+    if "theme" in latest.columns:
+        for r in latest.head(3).itertuples(index=False):
+            if r.share_negative > 0:
+                name = names.get(r.theme, str(r.theme).replace("_", " "))
+                lines.append(
+                    f"Answers to {r.question_key} about “{name}” carry the most negative tone in "
+                    f"{r.round_label}: {_pct(r.share_negative)} negative ({r.n_negative} of "
+                    f"{r.n_responses}): {audience_prompt(audience)}"
+                )
+        return lines
+    for r in latest.head(2).itertuples(index=False):
+        if r.share_negative > 0:
+            lines.append(
+                f"Answers to {r.question_key} in {r.round_label} were the most negative: "
+                f"{_pct(r.share_negative)} negative ({r.n_negative} of {r.n_responses}), mean "
+                f"polarity {r.mean_polarity:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f})."
+            )
+    return lines

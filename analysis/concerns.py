@@ -436,6 +436,13 @@ def _parse_spellings(raw: object, name: str) -> dict[str, list[str]]:
     return spellings
 
 
+def _refuse_unknown(mapping: dict, allowed, problem: str) -> None:
+    """Raise ConcernRulesError naming the first key of ``mapping`` not in ``allowed``."""
+    unknown = sorted(set(map(str, mapping)) - set(allowed))
+    if unknown:
+        raise ConcernRulesError(f"{problem} '{unknown[0]}' (expected one of: {', '.join(allowed)})")
+
+
 def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
     """Read and compile the concern rules.
 
@@ -461,12 +468,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
         raise ConcernRulesError(f"{name}: not valid YAML{place}") from None
     if not isinstance(document, dict) or "categories" not in document:
         raise ConcernRulesError(f"{name}: the file must have a 'categories' list")
-    unknown = sorted(set(map(str, document)) - set(_TOP_LEVEL_FIELDS))
-    if unknown:
-        raise ConcernRulesError(
-            f"{name}: unknown section '{unknown[0]}' "
-            f"(expected one of: {', '.join(_TOP_LEVEL_FIELDS)})"
-        )
+    _refuse_unknown(document, _TOP_LEVEL_FIELDS, f"{name}: unknown section")
     raw_categories = document["categories"]
     if not isinstance(raw_categories, list) or not raw_categories:
         raise ConcernRulesError(f"{name}: 'categories' must be a non-empty list")
@@ -534,12 +536,7 @@ def _parse_category(
     for field in _REQUIRED_FIELDS:
         if field not in raw or raw[field] in (None, ""):
             raise ConcernRulesError(f"{where}: missing '{field}'")
-    unknown = sorted(set(map(str, raw)) - set(_CATEGORY_FIELDS))
-    if unknown:
-        raise ConcernRulesError(
-            f"{where}: unknown field '{unknown[0]}' "
-            f"(expected one of: {', '.join(_CATEGORY_FIELDS)})"
-        )
+    _refuse_unknown(raw, _CATEGORY_FIELDS, f"{where}: unknown field")
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ConcernRulesError(f"{where}: key must be lower_snake_case, like 'self_harm'")
     if key in seen:

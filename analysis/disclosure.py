@@ -32,7 +32,7 @@ from the ``SUPPRESSION_THRESHOLD`` setting and the questionnaire's respondent ki
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import pandas as pd
 
@@ -52,15 +52,6 @@ def suppressed_label(threshold: int) -> str:
 
 class AgencyFilterRefused(ValueError):
     """An agency filter that would isolate a small group; the message says why, plainly."""
-
-
-@dataclass(frozen=True)
-class RoundGroup:
-    """How many answers a round has in all and from one agency (for the filter check)."""
-
-    label: str
-    agency: int
-    total: int
 
 
 @dataclass(frozen=True)
@@ -195,6 +186,14 @@ class DisclosurePolicy:
                     f"other agencies, so comparing the filtered and unfiltered figures could identify them. "
                     f"The figures below are for all agencies."
                 )
+
+
+class RoundGroup(NamedTuple):
+    """How many answers a round has in all and from one agency (for the filter check)."""
+
+    label: str
+    agency: int
+    total: int
 
 
 def round_groups(answers: pd.DataFrame, agency: str) -> list[RoundGroup]:

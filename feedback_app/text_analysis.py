@@ -23,7 +23,7 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Collection, Iterable
+from typing import Callable, Collection, Iterable, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -277,8 +277,7 @@ def analyse_stored_responses(session: Session, response_ids: list[int]) -> int:
 # ---------------------------------------------------------------- bulk (re)analysis
 
 
-@dataclass(frozen=True)
-class PendingAnswer:
+class PendingAnswer(NamedTuple):
     """A free-text answer whose features are missing or stale."""
 
     answer_id: int

@@ -162,11 +162,11 @@ def response_groups(session: Session, questionnaire_id: int, agency: str,
     return [RoundGroup(label, int(mine or 0), int(total)) for label, _opens, _id, total, mine in session.execute(query)]
 
 
-def json_lists(raws: list[str | None]) -> list[list[str]]:
-    """Each JSON text as its own list of strings (``[]`` for no text or a JSON value that
-    is not a list). Each distinct text is parsed once, and all of them by one
-    ``json.loads`` call (as one JSON array) rather than one call each; every row still
-    gets a list of its own, so changing one changes no other."""
+def json_tuples(raws: list[str | None]) -> np.ndarray:
+    """Each JSON text as a tuple of strings, in an object array (``()`` for no text or a
+    JSON value that is not a list). Each distinct text is parsed once, and all of them by
+    one ``json.loads`` call (as one JSON array) rather than one call each; rows with the
+    same text share one tuple, which is safe because a tuple cannot be changed."""
     items = np.empty(len(raws), dtype=object)
     items[:] = raws
     codes, uniques = pd.factorize(items, use_na_sentinel=False)
@@ -180,11 +180,11 @@ def json_lists(raws: list[str | None]) -> list[list[str]]:
         # Some text is not exactly one JSON value: parse them one at a time (raising as before).
         parsed = [json.loads(raw) for raw in texts]
     values = iter(parsed)
-    lists = []
-    for raw in distinct:
+    tuples = np.empty(len(distinct), dtype=object)
+    for i, raw in enumerate(distinct):
         value = next(values) if raw else None
-        lists.append(list(map(str, value)) if isinstance(value, list) else [])
-    return [list(lists[code]) for code in codes]
+        tuples[i] = tuple(map(str, value)) if isinstance(value, list) else ()
+    return tuples[codes]
 
 
 def _answers_query(slug: str, question_key: str | None, agency: str | None,
@@ -238,10 +238,10 @@ def load_answers(
     One row per answer, ordered by round then response, optionally only for ``question_key``,
     one ``agency`` and the rounds in ``round_ids``. ``round_order`` is the round's place
     by (opening date, id) among the rounds in the result. Free-text answers carry their
-    stored ``polarity``, ``label`` and ``themes`` (NaN / None / [] when not analysed yet,
-    and for closed questions; each row has its own list). With ``noun_phrases`` a further
-    column holds each answer's stored noun phrases (for emerging phrases without
-    re-analysing the text).
+    stored ``polarity``, ``label`` and ``themes`` (NaN / None / ``()`` when not analysed
+    yet, and for closed questions; themes are tuples, so rows may share one safely). With
+    ``noun_phrases`` a further column holds each answer's stored noun phrases as tuples
+    (for emerging phrases without re-analysing the text).
     Runs one query; an unknown slug gives an empty frame. An answer an analyst coded
     carries the newest coded label and themes instead of the computed ones.
     """
@@ -252,9 +252,9 @@ def load_answers(
     names = ["response_id", "round_id", "round_label", "opens_on", "question_key", "agency",
              "value", "polarity", "label", "themes"] + (["noun_phrases"] if noun_phrases else [])
     frame = pd.DataFrame(rows, columns=names)
-    frame["themes"] = pd.Series(json_lists([row[9] for row in rows]), index=frame.index, dtype="object")
+    frame["themes"] = pd.Series(json_tuples([row[9] for row in rows]), index=frame.index, dtype="object")
     if noun_phrases:
-        frame["noun_phrases"] = pd.Series(json_lists([row[10] for row in rows]), index=frame.index,
+        frame["noun_phrases"] = pd.Series(json_tuples([row[10] for row in rows]), index=frame.index,
                                           dtype="object")
     frame["polarity"] = pd.to_numeric(frame["polarity"]).astype("float64")
     rounds = frame[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -67,19 +68,20 @@ def _signed(x: float) -> str:
 
 
 def canonical_themes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """``frame`` with merged-away theme keys read as the theme they were merged into."""
+    """``frame`` with merged-away theme keys read as the theme they were merged into
+    (``themes`` as tuples, shared by rows with the same themes)."""
     if not codebook.merged or frame.empty:
         return frame
     frame = frame.copy()
     # Few distinct theme lists serve many answers: map each distinct one once (by content).
     mapped: dict[tuple[str, ...], tuple[str, ...]] = {}
-    canonical = []
-    for themes in frame["themes"]:
+    canonical = np.empty(len(frame), dtype=object)
+    for i, themes in enumerate(frame["themes"]):
         key = tuple(themes)
         if key not in mapped:
             mapped[key] = tuple(dict.fromkeys(codebook.canonical_key(t) for t in themes))
-        canonical.append(list(mapped[key]))
-    frame["themes"] = canonical
+        canonical[i] = mapped[key]
+    frame["themes"] = pd.Series(canonical, index=frame.index, dtype="object")
     return frame
 
 

@@ -139,13 +139,9 @@ def _content_key(value: Any) -> Any:
     return key
 
 
-def _theme_codes(themes: pd.Series) -> tuple[np.ndarray, list[list[str]]]:
-    """Each row's theme list as a code into the distinct lists (each as :func:`_as_list`
-    reads it), and those distinct lists: ``distinct[codes[i]]`` is row ``i``'s themes.
-
-    Rows are grouped by content, so each distinct value is read once, however many
-    rows repeat it (a few hundred theme lists serve 100,000 answers)."""
-    values = themes.to_numpy(dtype=object)
+def _codes_by_content(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Each value's code into the distinct values (by content: :func:`_content_key`), and
+    the first value of each code."""
     raw_code: dict[Any, int] = {}
     originals: list[Any] = []
     raw = np.empty(len(values), dtype=np.intp)
@@ -156,6 +152,20 @@ def _theme_codes(themes: pd.Series) -> tuple[np.ndarray, list[list[str]]]:
             code = raw_code[key] = len(originals)
             originals.append(value)
         raw[i] = code
+    return raw, originals
+
+
+def _theme_codes(themes: pd.Series) -> tuple[np.ndarray, list[list[str]]]:
+    """Each row's theme list as a code into the distinct lists (each as :func:`_as_list`
+    reads it), and those distinct lists: ``distinct[codes[i]]`` is row ``i``'s themes.
+
+    Rows are grouped by content, so each distinct value is read once, however many
+    rows repeat it (a few hundred theme lists serve 100,000 answers)."""
+    values = themes.to_numpy(dtype=object)
+    try:  # hashable values (tuples, as loaded; text; None): grouped by a hash table
+        raw, originals = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:  # lists: grouped by their content, one at a time
+        raw, originals = _codes_by_content(values)
     by_content: dict[tuple[str, ...], int] = {}
     distinct: list[list[str]] = []
     code_of_raw = np.empty(len(originals), dtype=np.intp)

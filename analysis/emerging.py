@@ -77,11 +77,19 @@ def phrase_counts(values: Iterable[Any], stored_noun_phrases: Iterable[Any] | No
         keys = ((value, tuple(p) if isinstance(p, (list, tuple)) else ()) for value, p in
                 zip(values, stored_noun_phrases))
     counts: Counter[str] = Counter()
+    bigrams_of: dict[Any, frozenset[str]] = {}  # answers sharing a text share its bigrams
     for (value, stored), weight in Counter(keys).items():
         if stored is None and not (isinstance(value, str) and value.strip()):
             continue
-        for phrase in answer_phrases(value, stored):
-            counts[phrase] += weight
+        text_bigrams = bigrams_of.get(value)
+        if text_bigrams is None:
+            text_bigrams = bigrams_of[value] = content_bigrams(value)
+        phrases = text_bigrams.union(noun_phrases(value) if stored is None else stored)
+        if weight == 1:
+            counts.update(phrases)
+        else:
+            for phrase in phrases:
+                counts[phrase] += weight
     return counts
 
 

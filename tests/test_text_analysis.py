@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from feedback_app.db import db
-from feedback_app.models import AnswerFeature
+from feedback_app.models import Answer, AnswerFeature
 
 
 def test_analyse_recomputes_only_stale_answers(app, runner, respondent, make_round, make_link):
@@ -92,3 +92,21 @@ def test_the_codebook_page_counts_as_stale_exactly_what_analyse_analyses(app, cl
     assert "Analysed 2 answers on 1 process(es)." in result.output
     page = client.get("/analysis/codebook").get_data(as_text=True)
     assert "are not analysed yet" not in page
+
+
+def test_analyse_answers_now_gives_stored_answers_features_and_screening(app, respondent, make_round, make_link):
+    from feedback_app.models import SafeguardingFlag
+    from feedback_app.text_analysis import analyse_answers_now
+
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_helped": "My social worker listened to me",
+                                   "what_did_not_help": "grandad smacks me really hard"})
+    with app.app_context():
+        db.session.execute(delete(SafeguardingFlag))
+        db.session.execute(delete(AnswerFeature))  # as if stored by a path that does not analyse
+        db.session.commit()
+        ids = list(db.session.scalars(select(Answer.id).order_by(Answer.id)))
+        assert analyse_answers_now(db.session, answer_ids=ids) == 1  # one answer flagged
+        assert len(db.session.scalars(select(AnswerFeature)).all()) == 2
+        assert analyse_answers_now(db.session, answer_ids=ids) == 0  # already analysed: nothing to do
+        assert db.session.scalar(select(func.count()).select_from(SafeguardingFlag)) == 1

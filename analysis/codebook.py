@@ -59,7 +59,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .text import is_negator, lemmatise, normalise
+from .text import is_negator, lemmatise, normalise, word_tokens
 
 __all__ = [
     "CodebookError",
@@ -81,7 +81,8 @@ DEFAULT_CODEBOOK_PATH = Path(__file__).parent / "codebook.yaml"
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PATTERN_CHARS_RE = re.compile(r"^[a-z0-9'*\-. /]+$")
 _TERM_RE = re.compile(r"^[a-z0-9][a-z0-9']*$|^[a-z0-9']{2,}\*[a-z0-9'*]*$")
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.!?;,\n]")
+#: Punctuation kept as a token: a sentence end is a boundary no pattern matches across.
+_BOUNDARY_TOKENS = r"[.!?;,\n]"
 _BOUNDARY = "|"
 _GAP = ".."
 _MAX_GAP = 3
@@ -103,7 +104,7 @@ def _norm_token(tok: str) -> str:
 def _words(text: object) -> list[str]:
     """Tokens for matching: words, with sentence ends as a boundary marker."""
     out = []
-    for tok in _WORD_RE.findall(normalise(text).replace("-", " ").replace("/", " ")):
+    for tok in word_tokens(normalise(text).replace("-", " ").replace("/", " "), after=_BOUNDARY_TOKENS):
         out.append(_BOUNDARY if tok in ".!?;,\n" else _norm_token(tok))
     return out
 

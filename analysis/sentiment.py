@@ -50,7 +50,7 @@ from typing import Literal
 
 from textblob.en import sentiment as _pattern_sentiment
 
-from .text import is_negator, normalise
+from .text import is_negator, normalise, word_tokens
 
 __all__ = [
     "Sentiment",
@@ -222,7 +222,9 @@ _SUGGESTION_OPENERS = frozenset(
     give answer listen cut offer stop start try ensure employ get have""".split()
 )
 
-_TOKEN_RE = re.compile(r"10/10|[a-z0-9]+(?:'[a-z]+)?|[\u2764\u2665]|,")
+#: Tokens besides words: a "10/10" score, hearts and commas.
+_SCORE_TOKEN = r"10/10"
+_MARK_TOKENS = r"[\u2764\u2665]|,"
 _SENTENCE_SPLIT = re.compile(r"[.!?;\n]+|\s[-\u2013\u2014]\s")
 _CONTRAST_SPLIT = re.compile(r"\b(but|however|although|though|except|whereas)\b")
 _EMPHASIS_MARKERS = frozenset({"but", "however"})
@@ -247,7 +249,7 @@ _PHRASES_BY_LENGTH = sorted(
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN_RE.findall(text)
+    return word_tokens(text, before=_SCORE_TOKEN, after=_MARK_TOKENS)
 
 
 def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -> bool:

@@ -20,6 +20,8 @@ __all__ = [
     "drop_apostrophes",
     "is_negator",
     "tokenise",
+    "word_tokens",
+    "WORD_PATTERN",
     "bigrams",
     "content_bigrams",
     "lemmatise",
@@ -35,7 +37,8 @@ APOSTROPHES = "'\u2019\u2018`\u02bc"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _DROP_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"'})
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+#: A word token: letters and digits, keeping an ``n't``/``'s``-style ending (``didn't``).
+WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
 
 ENGLISH_STOPWORDS = frozenset(
     """
@@ -152,10 +155,22 @@ def content_bigrams(text: object) -> frozenset[str]:
     return frozenset(bigrams(content_tokens(text)))
 
 
+@lru_cache(maxsize=16)
+def _token_pattern(before: str, after: str) -> re.Pattern[str]:
+    return re.compile("|".join(part for part in (before, WORD_PATTERN, after) if part))
+
+
+def word_tokens(normalised: str, *, before: str = "", after: str = "") -> list[str]:
+    """The tokens of already :func:`normalise`-d text: words (:data:`WORD_PATTERN`), and
+    what the regular expressions ``before`` (tried before a word, e.g. ``10/10``) and
+    ``after`` (tried after, e.g. punctuation kept as a boundary) match."""
+    return _token_pattern(before, after).findall(normalised)
+
+
 def tokenise(text: object) -> list[str]:
     """Split ``text`` into lower-case word tokens (letters/digits, keeping ``n't``-style
     contractions such as ``didn't`` as one token). Returns ``[]`` for empty input."""
-    return _TOKEN_RE.findall(normalise(text))
+    return word_tokens(normalise(text))
 
 
 @lru_cache(maxsize=65536)

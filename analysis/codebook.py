@@ -53,13 +53,13 @@ import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .text import lemmatise, normalise
+from .text import is_negator, lemmatise, normalise, word_tokens
 
 __all__ = [
     "CodebookError",
@@ -67,6 +67,7 @@ __all__ = [
     "ThemeMatch",
     "Codebook",
     "load_codebook",
+    "shipped_codebook",
     "add_theme",
     "rename_theme",
     "merge_themes",
@@ -80,13 +81,13 @@ DEFAULT_CODEBOOK_PATH = Path(__file__).parent / "codebook.yaml"
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PATTERN_CHARS_RE = re.compile(r"^[a-z0-9'*\-. /]+$")
 _TERM_RE = re.compile(r"^[a-z0-9][a-z0-9']*$|^[a-z0-9']{2,}\*[a-z0-9'*]*$")
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.!?;,\n]")
+#: Punctuation kept as a token: a sentence end is a boundary no pattern matches across.
+_BOUNDARY_TOKENS = r"[.!?;,\n]"
 _BOUNDARY = "|"
 _GAP = ".."
 _MAX_GAP = 3
 MAX_PATTERN_LENGTH = 120
 _NEGATION_WINDOW = 3
-_NEGATORS = frozenset("not no never nothing nobody none without cannot nor neither lack".split())
 _ON_NEGATION = ("match", "ignore")
 
 
@@ -103,13 +104,9 @@ def _norm_token(tok: str) -> str:
 def _words(text: object) -> list[str]:
     """Tokens for matching: words, with sentence ends as a boundary marker."""
     out = []
-    for tok in _WORD_RE.findall(normalise(text).replace("-", " ").replace("/", " ")):
+    for tok in word_tokens(normalise(text).replace("-", " ").replace("/", " "), after=_BOUNDARY_TOKENS):
         out.append(_BOUNDARY if tok in ".!?;,\n" else _norm_token(tok))
     return out
-
-
-def _is_negator(tok: str) -> bool:
-    return tok in _NEGATORS or tok.endswith("n't") or tok in {"dont", "didnt", "cant", "wasnt", "wont", "isnt", "couldnt"}
 
 
 @dataclass(frozen=True)
@@ -505,7 +502,7 @@ def _negated(words: list[str], start: int) -> bool:
     for tok in reversed(words[max(0, start - _NEGATION_WINDOW) : start]):
         if tok == _BOUNDARY or tok == "but":
             return False
-        if _is_negator(tok):
+        if is_negator(tok):
             return True
     return False
 
@@ -521,6 +518,14 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     except yaml.YAMLError as exc:
         raise CodebookError(f"{path.name}: not valid YAML ({exc})") from exc
     return Codebook.from_dict(data)
+
+
+@lru_cache(maxsize=1)
+def shipped_codebook() -> Codebook:
+    """The codebook shipped with the app (``analysis/codebook.yaml``), parsed once per
+    process (the file is read-only): the one cache of it. A :class:`Codebook` is frozen,
+    so sharing it is safe."""
+    return load_codebook()
 
 
 # --- editing: pure functions returning a new Codebook --------------------------

@@ -95,6 +95,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _too_small(n: int, min_count: int) -> bool:
+    """A group of ``n`` answers too small to describe (:meth:`DisclosurePolicy.too_small`)."""
+    return DisclosurePolicy(max(1, int(min_count))).too_small(n)
+
+
 def _is_small(n: int, min_count: int) -> bool:
     return DisclosurePolicy(int(min_count)).is_small(n)
 
@@ -123,25 +128,53 @@ def _rounds(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _content_key(value: Any) -> Any:
+    """A hashable key, equal for theme values with the same content (a list and a tuple
+    of the same items alike)."""
+    key = ("items", tuple(value)) if isinstance(value, (list, tuple)) else ("value", value)
+    try:
+        hash(key)
+    except TypeError:
+        return ("repr", type(value).__name__, repr(value))
+    return key
+
+
+def _codes_by_content(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Each value's code into the distinct values (by content: :func:`_content_key`), and
+    the first value of each code."""
+    raw_code: dict[Any, int] = {}
+    originals: list[Any] = []
+    raw = np.empty(len(values), dtype=np.intp)
+    for i, value in enumerate(values):
+        key = _content_key(value)
+        code = raw_code.get(key)
+        if code is None:
+            code = raw_code[key] = len(originals)
+            originals.append(value)
+        raw[i] = code
+    return raw, originals
+
+
 def _theme_codes(themes: pd.Series) -> tuple[np.ndarray, list[list[str]]]:
     """Each row's theme list as a code into the distinct lists (each as :func:`_as_list`
-    reads it). Every distinct object is read once: loaded frames share one list object
-    per distinct theme list, so this costs per distinct list, not per row."""
+    reads it), and those distinct lists: ``distinct[codes[i]]`` is row ``i``'s themes.
+
+    Rows are grouped by content, so each distinct value is read once, however many
+    rows repeat it (a few hundred theme lists serve 100,000 answers)."""
     values = themes.to_numpy(dtype=object)
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.intp), []
-    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
-    unique_ids, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    try:  # hashable values (tuples, as loaded; text; None): grouped by a hash table
+        raw, originals = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:  # lists: grouped by their content, one at a time
+        raw, originals = _codes_by_content(values)
     by_content: dict[tuple[str, ...], int] = {}
     distinct: list[list[str]] = []
-    code_of_object = np.empty(len(unique_ids), dtype=np.intp)
-    for k, position in enumerate(first):
-        parsed = _as_list(values[position])
-        code = by_content.setdefault(tuple(parsed), len(distinct))
-        if code == len(distinct):
+    code_of_raw = np.empty(len(originals), dtype=np.intp)
+    for k, value in enumerate(originals):
+        parsed = _as_list(value)
+        code_of_raw[k] = by_content.setdefault(tuple(parsed), len(distinct))
+        if code_of_raw[k] == len(distinct):
             distinct.append(parsed)
-        code_of_object[k] = code
-    return code_of_object[inverse.reshape(-1)], distinct
+    return code_of_raw[raw], distinct
 
 
 def _object_array(items: Sequence[Any]) -> np.ndarray:
@@ -152,13 +185,15 @@ def _object_array(items: Sequence[Any]) -> np.ndarray:
 
 
 def _text_answers(answers: pd.DataFrame) -> pd.DataFrame:
-    """Answers with text, ``themes`` read as lists (rows with the same themes share one list)."""
+    """Answers with text, ``themes`` read as tuples (immutable, so rows with the same
+    themes may share one)."""
     frame = answers[_has_text(answers["value"])].copy()
     if "themes" in frame:
         codes, distinct = _theme_codes(frame["themes"])
-        frame["themes"] = pd.Series(_object_array(distinct)[codes], index=frame.index, dtype="object")
+        frame["themes"] = pd.Series(_object_array([tuple(d) for d in distinct])[codes], index=frame.index,
+                                    dtype="object")
     else:
-        frame["themes"] = [[] for _ in range(len(frame))]
+        frame["themes"] = [() for _ in range(len(frame))]
     return frame
 
 
@@ -225,23 +260,7 @@ def theme_prevalence(
         per_round = np.bincount(local, minlength=len(rounds))
         by_set = np.bincount(local * len(distinct) + q_codes[matched],
                              minlength=len(rounds) * len(distinct)).reshape(len(rounds), len(distinct))
-        theme_counts = by_set @ incidence
-        for r, (_, rnd) in enumerate(rounds.iterrows()):
-            n_resp = int(per_round[r])
-            small_round = n_resp < min_count
-            for i, t in enumerate(theme_list):
-                n = int(theme_counts[r, i])
-                suppressed = small_round or _is_small(n, min_count)
-                rows.append({
-                    **rnd.to_dict(),
-                    "theme": t,
-                    "n_responses": None if small_round else n_resp,
-                    "n_theme": None if suppressed else n,
-                    "share": float("nan") if suppressed or n_resp == 0 else n / n_resp,
-                    "suppressed": suppressed,
-                    "n_responses_display": _display(n_resp, small_round, min_count),
-                    "n_theme_display": _display(n, suppressed, min_count),
-                })
+        rows.extend(_prevalence_rows(rounds, per_round, by_set @ incidence, theme_list, min_count))
     columns = [*_ROUND_COLS, "theme", "n_responses", "n_theme", "share", "suppressed",
                "n_responses_display", "n_theme_display"]
     out = pd.DataFrame(rows, columns=columns)
@@ -250,6 +269,31 @@ def theme_prevalence(
     out["share"] = out["share"].astype("float64")
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
+
+
+def _prevalence_rows(rounds: pd.DataFrame, per_round: np.ndarray, theme_counts: np.ndarray,
+                     theme_list: list[str], min_count: int) -> list[dict[str, Any]]:
+    """The rows of :func:`theme_prevalence` for one question: per round (``rounds``, with
+    ``per_round`` answers each) and theme (``theme_counts[round, theme]``), suppressed
+    as the disclosure policy for ``min_count`` says."""
+    rows = []
+    for r, (_, rnd) in enumerate(rounds.iterrows()):
+        n_resp = int(per_round[r])
+        small_round = _too_small(n_resp, min_count)
+        for i, t in enumerate(theme_list):
+            n = int(theme_counts[r, i])
+            suppressed = small_round or _is_small(n, min_count)
+            rows.append({
+                **rnd.to_dict(),
+                "theme": t,
+                "n_responses": None if small_round else n_resp,
+                "n_theme": None if suppressed else n,
+                "share": float("nan") if suppressed or n_resp == 0 else n / n_resp,
+                "suppressed": suppressed,
+                "n_responses_display": _display(n_resp, small_round, min_count),
+                "n_theme_display": _display(n, suppressed, min_count),
+            })
+    return rows
 
 
 def _two_by_two_test(a: int, n1: int, b: int, n2: int) -> tuple[float, str]:
@@ -292,49 +336,9 @@ def compare_rounds(
     for (question_key, theme), grp in prevalence.groupby(["question_key", "theme"], sort=False):
         grp = grp.sort_values(["round_order", "round_id"], kind="stable")
         records = grp.to_dict("records")
-        for prev, cur in zip(records, records[1:]):
-            suppressed = bool(prev["suppressed"] or cur["suppressed"])
-            row: dict[str, Any] = {
-                "question_key": question_key,
-                "theme": theme,
-                "round_from": prev["round_id"],
-                "round_from_label": prev["round_label"],
-                "round_to": cur["round_id"],
-                "round_to_label": cur["round_label"],
-                "n_from": prev["n_responses"],
-                "n_theme_from": None if suppressed else prev["n_theme"],
-                "share_from": float("nan") if suppressed else prev["share"],
-                "n_to": cur["n_responses"],
-                "n_theme_to": None if suppressed else cur["n_theme"],
-                "share_to": float("nan") if suppressed else cur["share"],
-                "difference": float("nan"),
-                "test": "",
-                "p_value": float("nan"),
-                "significant": False,
-                "direction": "suppressed" if suppressed else "no clear change",
-                "suppressed": suppressed,
-                "n_theme_from_display": prev["n_theme_display"] if not suppressed or prev["suppressed"] else suppressed_label(min_count),
-                "n_theme_to_display": cur["n_theme_display"] if not suppressed or cur["suppressed"] else suppressed_label(min_count),
-            }
-            if not suppressed:
-                a, n1 = int(prev["n_theme"]), int(prev["n_responses"])
-                b, n2 = int(cur["n_theme"]), int(cur["n_responses"])
-                p, test = _two_by_two_test(a, n1, b, n2)
-                significant = p < ALPHA
-                row.update(difference=b / n2 - a / n1, test=test, p_value=p, significant=significant)
-                if significant:
-                    if a == 0:
-                        row["direction"] = "new"
-                    elif b == 0:
-                        row["direction"] = "gone"
-                    else:
-                        row["direction"] = "rose" if b / n2 > a / n1 else "fell"
-            rows.append(row)
-    columns = ["question_key", "theme", "round_from", "round_from_label", "round_to", "round_to_label",
-               "n_from", "n_theme_from", "share_from", "n_to", "n_theme_to", "share_to", "difference",
-               "test", "p_value", "significant", "direction", "suppressed",
-               "n_theme_from_display", "n_theme_to_display"]
-    out = pd.DataFrame(rows, columns=columns)
+        rows.extend(_change_of_theme(question_key, theme, prev, cur, min_count)
+                    for prev, cur in zip(records, records[1:]))
+    out = pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
     for c in ("n_from", "n_theme_from", "n_to", "n_theme_to"):
         out[c] = _nullable_int(list(out[c]))
     for c in ("share_from", "share_to", "difference", "p_value"):
@@ -342,6 +346,56 @@ def compare_rounds(
     for c in ("significant", "suppressed"):
         out[c] = out[c].astype(bool)
     return out
+
+
+_CHANGE_COLUMNS = ["question_key", "theme", "round_from", "round_from_label", "round_to", "round_to_label",
+                   "n_from", "n_theme_from", "share_from", "n_to", "n_theme_to", "share_to", "difference",
+                   "test", "p_value", "significant", "direction", "suppressed",
+                   "n_theme_from_display", "n_theme_to_display"]
+
+
+def _change_of_theme(question_key: Any, theme: Any, prev: dict[str, Any], cur: dict[str, Any],
+                     min_count: int) -> dict[str, Any]:
+    """One row of :func:`compare_rounds`: ``theme``'s share in round ``prev`` against round
+    ``cur`` (rows of :func:`theme_prevalence`), everything withheld when either is suppressed."""
+    suppressed = bool(prev["suppressed"] or cur["suppressed"])
+    row: dict[str, Any] = {
+        "question_key": question_key,
+        "theme": theme,
+        "round_from": prev["round_id"],
+        "round_from_label": prev["round_label"],
+        "round_to": cur["round_id"],
+        "round_to_label": cur["round_label"],
+        "n_from": prev["n_responses"],
+        "n_theme_from": None if suppressed else prev["n_theme"],
+        "share_from": float("nan") if suppressed else prev["share"],
+        "n_to": cur["n_responses"],
+        "n_theme_to": None if suppressed else cur["n_theme"],
+        "share_to": float("nan") if suppressed else cur["share"],
+        "difference": float("nan"),
+        "test": "",
+        "p_value": float("nan"),
+        "significant": False,
+        "direction": "suppressed" if suppressed else "no clear change",
+        "suppressed": suppressed,
+        "n_theme_from_display": prev["n_theme_display"] if not suppressed or prev["suppressed"] else suppressed_label(min_count),
+        "n_theme_to_display": cur["n_theme_display"] if not suppressed or cur["suppressed"] else suppressed_label(min_count),
+    }
+    if suppressed:
+        return row
+    a, n1 = int(prev["n_theme"]), int(prev["n_responses"])
+    b, n2 = int(cur["n_theme"]), int(cur["n_responses"])
+    p, test = _two_by_two_test(a, n1, b, n2)
+    significant = p < ALPHA
+    row.update(difference=b / n2 - a / n1, test=test, p_value=p, significant=significant)
+    if significant:
+        if a == 0:
+            row["direction"] = "new"
+        elif b == 0:
+            row["direction"] = "gone"
+        else:
+            row["direction"] = "rose" if b / n2 > a / n1 else "fell"
+    return row
 
 
 # ---------------------------------------------------------------------------
@@ -367,7 +421,7 @@ def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
 def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, min_count: int) -> dict[str, Any]:
     """The sentiment values of one group: ``n`` labelled answers, their counts per label
     (in ``_LABELS`` order) and their known polarities in answer order."""
-    small = n < min_count
+    small = _too_small(n, min_count)
     row: dict[str, Any] = {"n_responses": None if small else n,
                            "n_responses_display": _display(n, small, min_count)}
     # Positive, neutral and negative add up to the round's answers: secondary suppression.
@@ -518,7 +572,7 @@ def choice_distribution(
         for _, rnd in _rounds(qframe).iterrows():
             in_round = qframe[qframe["round_id"] == rnd["round_id"]]
             n_resp = int(len(in_round))
-            small_round = n_resp < min_count
+            small_round = _too_small(n_resp, min_count)
             counts = {o: 0 for o in option_list}
             for os_ in in_round["_choices"]:
                 for o in os_:
@@ -638,7 +692,7 @@ def scale_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     for _, rnd in _rounds(frame).iterrows():
         values = frame.loc[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"]),
                            "_number"].to_numpy(dtype=float)
-        small = len(values) < min_count
+        small = _too_small(len(values), min_count)
         mean, low, high = (float("nan"),) * 3 if small else _mean_interval(values)
         rows.append({**rnd.to_dict(), "n_responses": None if small else len(values), "mean": mean,
                      "ci_low": low, "ci_high": high, "suppressed": small,
@@ -677,7 +731,7 @@ def scale_change(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
                    "round_from_label": prev["round_label"], "round_to": cur["round_id"],
                    "round_to_label": cur["round_label"], "test": "", "p_value": float("nan"),
                    "significant": False, "direction": "suppressed", "suppressed": True}
-            if len(before) >= min_count and len(after) >= min_count:
+            if not (_too_small(len(before), min_count) or _too_small(len(after), min_count)):
                 if np.ptp(np.concatenate([before, after])) == 0:
                     p = 1.0
                 else:
@@ -728,7 +782,7 @@ def representative_quotes(
         raise ValueError("answers hold several question keys; pass question_key to quote within one")
     frame = frame[(frame["round_id"] == round_id) & frame["themes"].map(lambda ts: theme in ts)]
     columns = ["response_id", "question_key", "agency", "value", "polarity", "label", "typicality"]
-    if len(frame) < min_count or n < 1:
+    if _too_small(len(frame), min_count) or n < 1:
         return pd.DataFrame(columns=columns)
     frame = frame.assign(_key=frame["value"].str.strip().str.lower()).drop_duplicates("_key")
     docs = [content_tokens(v) for v in frame["value"]]
@@ -805,43 +859,57 @@ def lines_of_enquiry(
     question that fits ``audience`` (who answered: ``children``, ``practitioners``…).
     """
     names = dict(theme_names or {})
-    lines: list[str] = []
-    if len(comparison):
-        risen = comparison[
-            comparison["significant"].astype(bool)
-            & ~comparison["suppressed"].astype(bool)
-            & comparison["direction"].isin(["rose", "new"])
-        ].sort_values(["p_value", "difference"], ascending=[True, False], kind="stable")
-        for r in risen.itertuples(index=False):
-            name = names.get(r.theme, str(r.theme).replace("_", " "))
-            verb = "appeared" if r.direction == "new" else "rose"
-            lines.append(
-                f"“{name}” {verb} in answers to {r.question_key} from {_pct(r.share_from)} "
-                f"({r.n_theme_from} of {r.n_from}) in {r.round_from_label} to {_pct(r.share_to)} "
-                f"({r.n_theme_to} of {r.n_to}) in {r.round_to_label} ({_p(r.p_value)}): what lies behind this?"
-            )
-    if len(sentiment):
-        usable = sentiment[~sentiment["suppressed"].astype(bool) & sentiment["share_negative"].notna()]
-        if len(usable):
-            latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
-            latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
-            if "theme" in latest.columns:
-                for r in latest.head(3).itertuples(index=False):
-                    if r.share_negative <= 0:
-                        continue
-                    name = names.get(r.theme, str(r.theme).replace("_", " "))
-                    lines.append(
-                        f"Answers to {r.question_key} about “{name}” carry the most negative tone in "
-                        f"{r.round_label}: {_pct(r.share_negative)} negative ({r.n_negative} of "
-                        f"{r.n_responses}): {audience_prompt(audience)}"
-                    )
-            else:
-                for r in latest.head(2).itertuples(index=False):
-                    if r.share_negative <= 0:
-                        continue
-                    lines.append(
-                        f"Answers to {r.question_key} in {r.round_label} were the most negative: "
-                        f"{_pct(r.share_negative)} negative ({r.n_negative} of {r.n_responses}), mean "
-                        f"polarity {r.mean_polarity:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f})."
-                    )
+    lines = _risen_theme_lines(comparison, names) + _negative_tone_lines(sentiment, names, audience)
     return lines[:max_lines]
+
+
+def _risen_theme_lines(comparison: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
+    """Lines about themes that rose or appeared significantly, smallest p-value first."""
+    if not len(comparison):
+        return []
+    risen = comparison[
+        comparison["significant"].astype(bool)
+        & ~comparison["suppressed"].astype(bool)
+        & comparison["direction"].isin(["rose", "new"])
+    ].sort_values(["p_value", "difference"], ascending=[True, False], kind="stable")
+    lines = []
+    for r in risen.itertuples(index=False):
+        name = names.get(r.theme, str(r.theme).replace("_", " "))
+        verb = "appeared" if r.direction == "new" else "rose"
+        lines.append(
+            f"“{name}” {verb} in answers to {r.question_key} from {_pct(r.share_from)} "
+            f"({r.n_theme_from} of {r.n_from}) in {r.round_from_label} to {_pct(r.share_to)} "
+            f"({r.n_theme_to} of {r.n_to}) in {r.round_to_label} ({_p(r.p_value)}): what lies behind this?"
+        )
+    return lines
+
+
+def _negative_tone_lines(sentiment: pd.DataFrame, names: Mapping[str, str], audience: str | None) -> list[str]:
+    """Lines about the most negative themes (a ``theme`` column) or questions in each
+    question's latest round; suppressed rows are never used."""
+    if not len(sentiment):
+        return []
+    usable = sentiment[~sentiment["suppressed"].astype(bool) & sentiment["share_negative"].notna()]
+    if not len(usable):
+        return []
+    latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
+    latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
+    lines = []
+    if "theme" in latest.columns:
+        for r in latest.head(3).itertuples(index=False):
+            if r.share_negative > 0:
+                name = names.get(r.theme, str(r.theme).replace("_", " "))
+                lines.append(
+                    f"Answers to {r.question_key} about “{name}” carry the most negative tone in "
+                    f"{r.round_label}: {_pct(r.share_negative)} negative ({r.n_negative} of "
+                    f"{r.n_responses}): {audience_prompt(audience)}"
+                )
+        return lines
+    for r in latest.head(2).itertuples(index=False):
+        if r.share_negative > 0:
+            lines.append(
+                f"Answers to {r.question_key} in {r.round_label} were the most negative: "
+                f"{_pct(r.share_negative)} negative ({r.n_negative} of {r.n_responses}), mean "
+                f"polarity {r.mean_polarity:+.2f} (95% CI {r.ci_low:+.2f} to {r.ci_high:+.2f})."
+            )
+    return lines

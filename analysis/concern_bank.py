@@ -35,6 +35,7 @@ import numpy as np
 import yaml
 
 from .embeddings import EmbeddingModel, shared_model
+from .text import drop_apostrophes
 
 __all__ = [
     "BankError",
@@ -59,7 +60,6 @@ MAX_PIECES = 40
 WORD_CACHE_SIZE = 50_000
 _PIECE_SPLIT = re.compile(r"[.!?;\n]+|,\s*(?:but|and|because|cos|coz)\b")
 _WORDS = re.compile(r"[a-z0-9]+")
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u02bc")
 
 
 class BankError(ValueError):
@@ -185,7 +185,7 @@ def _product(rows: np.ndarray, examples: np.ndarray) -> np.ndarray:
 
 
 def _plain(text: str) -> str:
-    return text.lower().translate(_APOSTROPHES)
+    return drop_apostrophes(text.lower())
 
 
 def _trigrams(text: str) -> list[str]:

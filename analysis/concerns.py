@@ -30,9 +30,12 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from .text import APOSTROPHES, drop_apostrophes
 
 __all__ = [
     "AUDIENCES",
@@ -43,6 +46,7 @@ __all__ = [
     "ConcernRulesError",
     "DEFAULT_RULES_PATH",
     "load_concern_rules",
+    "shipped_rules",
     "category_names",
     "is_professional",
     "screen",
@@ -62,8 +66,6 @@ _KEY_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD_RE = re.compile(r"[a-z0-9]+\Z")
 # Apostrophes are dropped from both answers and patterns, so "don't", "dont"
 # and "don’t" read the same.
-_APOSTROPHES = "'\u2019\u2018`\u02bc"
-_DROP_APOSTROPHES = str.maketrans("", "", _APOSTROPHES)
 _SEP = r"[\W_]+"
 
 
@@ -151,50 +153,41 @@ _GAP = rf"(?:{_SEP}\w+){{0,{GAP_WORDS}}}{_SEP}"
 
 def _clean_phrase(phrase: str) -> str:
     """Lower-case, drop apostrophes, and read a hyphen between words as a space."""
-    cleaned = phrase.lower().translate(_DROP_APOSTROPHES)
+    cleaned = drop_apostrophes(phrase.lower())
     return re.sub(r"(?<=\w)-(?=\w)", " ", cleaned).strip()
+
+
+def _split_outside_brackets(text: str, is_separator, *, strict: bool) -> list[str]:
+    """The pieces of ``text`` between separator characters outside ( ) and [ ] (empty
+    pieces kept). With ``strict`` an unbalanced bracket raises ``_PatternSyntaxError``."""
+    pieces: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth < 0 and strict:
+                raise _PatternSyntaxError("a closing bracket has no opening bracket")
+        if depth == 0 and is_separator(char):
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if depth != 0 and strict:
+        raise _PatternSyntaxError("a bracket is not closed")
+    pieces.append("".join(current))
+    return pieces
 
 
 def _split_top_level(phrase: str) -> list[str]:
     """Split a phrase on spaces that are outside ( ) and [ ]."""
-    tokens: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in phrase:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-            if depth < 0:
-                raise _PatternSyntaxError("a closing bracket has no opening bracket")
-        if char.isspace() and depth == 0:
-            if current:
-                tokens.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if depth != 0:
-        raise _PatternSyntaxError("a bracket is not closed")
-    if current:
-        tokens.append("".join(current))
-    return tokens
+    return [piece for piece in _split_outside_brackets(phrase, str.isspace, strict=True) if piece]
 
 
 def _split_alternatives(inner: str, token: str) -> list[str]:
-    alternatives: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in inner:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        if char == "|" and depth == 0:
-            alternatives.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    alternatives.append("".join(current))
+    alternatives = _split_outside_brackets(inner, "|".__eq__, strict=False)
     if any(not alternative.strip() for alternative in alternatives):
         raise _PatternSyntaxError(f"'{token}' has an empty choice")
     return alternatives
@@ -433,7 +426,7 @@ def _parse_spellings(raw: object, name: str) -> dict[str, list[str]]:
             or not all(isinstance(v, str) and v.strip() for v in variants)
         ):
             raise ConcernRulesError(f"{where}: must be a non-empty list of misspellings")
-        cleaned = [v.lower().translate(_DROP_APOSTROPHES).strip() for v in variants]
+        cleaned = [drop_apostrophes(v.lower()).strip() for v in variants]
         for variant in cleaned:
             if not all(_WORD_RE.match(part) and "*" not in part for part in variant.split()):
                 raise ConcernRulesError(
@@ -441,6 +434,13 @@ def _parse_spellings(raw: object, name: str) -> dict[str, list[str]]:
                 )
         spellings[word] = cleaned
     return spellings
+
+
+def _refuse_unknown(mapping: dict, allowed, problem: str) -> None:
+    """Raise ConcernRulesError naming the first key of ``mapping`` not in ``allowed``."""
+    unknown = sorted(set(map(str, mapping)) - set(allowed))
+    if unknown:
+        raise ConcernRulesError(f"{problem} '{unknown[0]}' (expected one of: {', '.join(allowed)})")
 
 
 def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
@@ -468,12 +468,7 @@ def load_concern_rules(path: str | Path | None = None) -> ConcernRules:
         raise ConcernRulesError(f"{name}: not valid YAML{place}") from None
     if not isinstance(document, dict) or "categories" not in document:
         raise ConcernRulesError(f"{name}: the file must have a 'categories' list")
-    unknown = sorted(set(map(str, document)) - set(_TOP_LEVEL_FIELDS))
-    if unknown:
-        raise ConcernRulesError(
-            f"{name}: unknown section '{unknown[0]}' "
-            f"(expected one of: {', '.join(_TOP_LEVEL_FIELDS)})"
-        )
+    _refuse_unknown(document, _TOP_LEVEL_FIELDS, f"{name}: unknown section")
     raw_categories = document["categories"]
     if not isinstance(raw_categories, list) or not raw_categories:
         raise ConcernRulesError(f"{name}: 'categories' must be a non-empty list")
@@ -541,12 +536,7 @@ def _parse_category(
     for field in _REQUIRED_FIELDS:
         if field not in raw or raw[field] in (None, ""):
             raise ConcernRulesError(f"{where}: missing '{field}'")
-    unknown = sorted(set(map(str, raw)) - set(_CATEGORY_FIELDS))
-    if unknown:
-        raise ConcernRulesError(
-            f"{where}: unknown field '{unknown[0]}' "
-            f"(expected one of: {', '.join(_CATEGORY_FIELDS)})"
-        )
+    _refuse_unknown(raw, _CATEGORY_FIELDS, f"{where}: unknown field")
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ConcernRulesError(f"{where}: key must be lower_snake_case, like 'self_harm'")
     if key in seen:
@@ -585,7 +575,6 @@ def _parse_category(
 # Screening
 # --------------------------------------------------------------------------
 
-_default_rules: ConcernRules | None = None
 _default_bank: dict[str, object] = {}
 _bank_lock = threading.Lock()
 
@@ -619,11 +608,11 @@ RULES_SCORE = 0.5
 _FOREIGN_MIN_LETTERS = 12
 
 
-def _shipped_rules() -> ConcernRules:
-    global _default_rules
-    if _default_rules is None:
-        _default_rules = load_concern_rules()
-    return _default_rules
+@lru_cache(maxsize=1)
+def shipped_rules() -> ConcernRules:
+    """The screening rules shipped with the app, compiled once per process (the file is
+    read-only): the one cache of them, for the app and the pure functions alike."""
+    return load_concern_rules()
 
 
 def _shipped_bank(rules: ConcernRules):
@@ -648,7 +637,7 @@ def is_professional(audience: str) -> bool:
 
 def category_names(rules: ConcernRules | None = None) -> dict[str, str]:
     """Plain-English name of every category key a flag can carry."""
-    rules = rules or _shipped_rules()
+    rules = rules or shipped_rules()
     names = {category.key: category.name for category in rules.categories}
     names[COULD_NOT_SCREEN] = COULD_NOT_SCREEN_NAME
     return names
@@ -694,7 +683,7 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     :class:`ConcernRulesError` only if the shipped rules file is malformed.
     """
     if rules is None:
-        rules = _shipped_rules()
+        rules = shipped_rules()
     if not text or not text.strip():
         return ConcernResult(False, [], [], rules.version, audience=audience)
     professional = is_professional(audience)
@@ -707,33 +696,10 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     if professional and not specific:
         rule_categories, matches = [], []
 
-    learned: list[str] = []
-    score = RULES_SCORE if rule_categories else 0.0
-    model_version = ""
-    problem = None
-    if _unreadable_script(text):
-        problem = "not in a script the screen can read"
-    elif bank is not False and len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
-        signals["learned"] = "too short"
-    elif bank is not False:
-        try:
-            bank = bank if bank is not None else _shipped_bank(rules)
-            scores = bank.scores(text)
-        except Exception as error:  # a screen that cannot run must not pass an answer
-            problem = f"the learned signal failed ({type(error).__name__})"
-        else:
-            model_version = bank.version
-            signals.update(meaning=round(scores.meaning, 4), spelling=round(scores.spelling, 4),
-                           closest=scores.best, margin=round(scores.score, 4))
-            ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
-            floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
-            meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
-            learned = [key for key, margin in ranked
-                       if margin >= floor and scores.similarity[key] >= meaning_floor]
-            signals["learned"] = list(learned)
-            score += scores.score
-            if not specific:
-                learned = []
+    learned, learned_score, model_version, problem = _learned_signal(text, rules, bank, audience, signals)
+    score = (RULES_SCORE if rule_categories else 0.0) + learned_score
+    if not specific:
+        learned = []
     categories = rule_categories + [key for key in learned if key not in rule_categories]
     if problem is not None:
         signals["could_not_screen"] = problem
@@ -742,6 +708,33 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     return ConcernResult(bool(categories), categories, matches, rules.version,
                          score=round(score, 4), signals=signals, model_version=model_version,
                          audience=audience)
+
+
+def _learned_signal(text: str, rules: ConcernRules, bank, audience: str,
+                    signals: dict) -> tuple[list[str], float, str, str | None]:
+    """The learned half of :func:`screen`: (categories it names, its score, the bank's
+    version, why the answer could not be screened or None). Records what it found in
+    ``signals``."""
+    if _unreadable_script(text):
+        return [], 0.0, "", "not in a script the screen can read"
+    if bank is False:
+        return [], 0.0, "", None
+    if len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
+        signals["learned"] = "too short"
+        return [], 0.0, "", None
+    try:
+        bank = bank if bank is not None else _shipped_bank(rules)
+        scores = bank.scores(text)
+    except Exception as error:  # a screen that cannot run must not pass an answer
+        return [], 0.0, "", f"the learned signal failed ({type(error).__name__})"
+    signals.update(meaning=round(scores.meaning, 4), spelling=round(scores.spelling, 4),
+                   closest=scores.best, margin=round(scores.score, 4))
+    ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
+    floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
+    meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
+    learned = [key for key, margin in ranked if margin >= floor and scores.similarity[key] >= meaning_floor]
+    signals["learned"] = list(learned)
+    return learned, scores.score, bank.version, None
 
 
 def _cancelled(span: tuple[int, int], harmless: list[tuple[int, int]]) -> bool:
@@ -768,7 +761,7 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _original_positions(text: str) -> list[int]:
     """For each character of the apostrophe-free text, its index in ``text``."""
-    return [index for index, char in enumerate(text) if char not in _APOSTROPHES]
+    return [index for index, char in enumerate(text) if char not in APOSTROPHES]
 
 
 def _original_span(positions: list[int], length: int, start: int, end: int) -> tuple[int, int]:
@@ -783,7 +776,7 @@ def _rule_screen(text: str, rules: ConcernRules, *, terms: bool = True) -> tuple
 
     With ``terms`` false, professional terms never count (professional audiences).
     """
-    unquoted = text.translate(_DROP_APOSTROPHES)
+    unquoted = drop_apostrophes(text)
     plain = unquoted.lower()
     if len(plain) != len(unquoted):  # a few letters grow when lower-cased ("İ")
         plain = "".join(c.lower() if len(c.lower()) == 1 else c for c in unquoted)

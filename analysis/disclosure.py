@@ -32,7 +32,7 @@ from the ``SUPPRESSION_THRESHOLD`` setting and the questionnaire's respondent ki
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import pandas as pd
 
@@ -52,15 +52,6 @@ def suppressed_label(threshold: int) -> str:
 
 class AgencyFilterRefused(ValueError):
     """An agency filter that would isolate a small group; the message says why, plainly."""
-
-
-@dataclass(frozen=True)
-class RoundGroup:
-    """How many answers a round has in all and from one agency (for the filter check)."""
-
-    label: str
-    agency: int
-    total: int
 
 
 @dataclass(frozen=True)
@@ -115,6 +106,12 @@ class DisclosurePolicy:
     def reportable(self, n: int | None) -> bool:
         """True when a group of ``n`` is big enough to describe, quote or chart (``n`` ≥ threshold)."""
         return n is not None and (not self.active or int(n) >= self.threshold)
+
+    def too_small(self, n: int | None) -> bool:
+        """True when a group of ``n`` answers is too small to describe at all (its counts,
+        shares, mean, tests and quotes withheld): fewer than :attr:`min_count`. ``None``
+        (an unknown count) is too small."""
+        return n is None or int(n) < self.min_count
 
     def count_text(self, n: int | None, noun: str = "") -> str:
         """``n`` as shown: ``"12"``, ``"0"`` or ``"fewer than 5"``; with ``noun``
@@ -189,6 +186,14 @@ class DisclosurePolicy:
                     f"other agencies, so comparing the filtered and unfiltered figures could identify them. "
                     f"The figures below are for all agencies."
                 )
+
+
+class RoundGroup(NamedTuple):
+    """How many answers a round has in all and from one agency (for the filter check)."""
+
+    label: str
+    agency: int
+    total: int
 
 
 def round_groups(answers: pd.DataFrame, agency: str) -> list[RoundGroup]:

@@ -32,10 +32,6 @@ WINDOW_STRIDE = 7
 MAX_TOKENS = 768
 
 
-class EmbeddingUnavailable(RuntimeError):
-    """The embedding model could not be loaded; the message says why."""
-
-
 @dataclass(frozen=True)
 class EmbeddingModel:
     """Token embeddings and tokenizer of the shipped model."""
@@ -84,6 +80,10 @@ class EmbeddingModel:
             pick[row, end - WINDOW_TOKENS:end] = 1.0
         pooled = np.einsum("ij,jk->ik", pick, token_vectors)  # no BLAS threads: see concern_bank._product
         return _unit_rows(pooled)
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The embedding model could not be loaded; the message says why."""
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:

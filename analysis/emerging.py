@@ -1,5 +1,9 @@
 """Emerging phrases: what is new in this round's answers that no theme covers.
 
+:func:`emerging_phrases` is the one entry point. Given an answers frame with a
+``noun_phrases`` column (the phrases stored when each answer was analysed) it counts
+those instead of chunking every text again; the result is the same either way.
+
 Phrases (noun phrases and two-word sequences of content words) are compared
 between the current round and all earlier rounds *of the same question*
 with the weighted log-odds ratio and an informative Dirichlet prior
@@ -16,17 +20,19 @@ import pandas as pd
 
 from .codebook import Codebook
 from .noun_phrases import noun_phrases
-from .text import content_tokens
+from .text import content_bigrams
 
-__all__ = ["answer_phrases", "log_odds_z", "emerging_phrases"]
+__all__ = ["answer_phrases", "log_odds_z", "emerging_phrases", "phrase_counts", "rank_emerging"]
 
 
-def answer_phrases(text: object) -> set[str]:
+def answer_phrases(text: object, stored_noun_phrases: Iterable[str] | None = None) -> set[str]:
     """The set of phrases of one answer: its noun phrases plus bigrams of
-    adjacent content words (stopwords removed, plurals singularised)."""
-    phrases = set(noun_phrases(text))
-    toks = content_tokens(text)
-    phrases.update(f"{a} {b}" for a, b in zip(toks, toks[1:]) if a != b)
+    adjacent content words (stopwords removed, plurals singularised).
+
+    ``stored_noun_phrases`` are the noun phrases stored for the answer when it was
+    analysed; given, they are used instead of chunking ``text`` again."""
+    phrases = set(noun_phrases(text) if stored_noun_phrases is None else stored_noun_phrases)
+    phrases.update(content_bigrams(text))
     return phrases
 
 
@@ -57,12 +63,39 @@ def log_odds_z(
     return out
 
 
-def _phrase_counts(values: Iterable[Any]) -> Counter[str]:
+def phrase_counts(values: Iterable[Any], stored_noun_phrases: Iterable[Any] | None = None) -> Counter[str]:
+    """How many answers use each phrase (:func:`answer_phrases`; each phrase counts once
+    an answer). Blank and non-text answers use none.
+
+    With ``stored_noun_phrases`` (one item per answer: its stored noun phrases as a
+    list, or anything else for an answer not analysed yet, which then contributes its
+    bigrams only) the stored phrases are used rather than chunking the texts again.
+    Answers with the same text (and stored phrases) are worked out once."""
+    if stored_noun_phrases is None:
+        keys: Iterable[tuple[Any, Any]] = ((value, None) for value in values)
+    else:
+        keys = ((value, tuple(p) if isinstance(p, (list, tuple)) else ()) for value, p in
+                zip(values, stored_noun_phrases))
     counts: Counter[str] = Counter()
-    for v in values:
-        if isinstance(v, str) and v.strip():
-            counts.update(answer_phrases(v))
+    bigrams_of: dict[Any, frozenset[str]] = {}  # answers sharing a text share its bigrams
+    for (value, stored), weight in Counter(keys).items():
+        if stored is None and not (isinstance(value, str) and value.strip()):
+            continue
+        text_bigrams = bigrams_of.get(value)
+        if text_bigrams is None:
+            text_bigrams = bigrams_of[value] = content_bigrams(value)
+        phrases = text_bigrams.union(noun_phrases(value) if stored is None else stored)
+        if weight == 1:
+            counts.update(phrases)
+        else:
+            for phrase in phrases:
+                counts[phrase] += weight
     return counts
+
+
+def _round_counts(part: pd.DataFrame) -> Counter[str]:
+    stored = part["noun_phrases"].tolist() if "noun_phrases" in part.columns else None
+    return phrase_counts(part["value"].tolist(), stored)
 
 
 def emerging_phrases(
@@ -78,7 +111,8 @@ def emerging_phrases(
     """Phrases over-represented in ``current_round_id`` versus earlier rounds
     (lower ``round_order``) of the same question, that no codebook theme covers.
 
-    Each phrase counts once per answer. Returns columns ``phrase, count,
+    Each phrase counts once per answer; a ``noun_phrases`` column of stored phrases is
+    used when present (:func:`phrase_counts`). Returns columns ``phrase, count,
     earlier_count, z`` (``count`` = answers in the current round using the
     phrase, at least ``min_count``; ``z`` >= ``min_z``), highest z first, at
     most ``top`` rows; empty when there is no earlier round. Raises
@@ -98,7 +132,7 @@ def emerging_phrases(
     earlier = frame[frame["round_order"] < order]
     if earlier.empty:
         return pd.DataFrame(columns=columns)
-    return rank_emerging(_phrase_counts(current["value"]), _phrase_counts(earlier["value"]), codebook,
+    return rank_emerging(_round_counts(current), _round_counts(earlier), codebook,
                          min_count=min_count, top=top, min_z=min_z)
 
 

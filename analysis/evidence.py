@@ -502,7 +502,7 @@ def closed_question_lines(distribution: Sequence[Mapping[str, Any]], audience: s
         withheld.update(i for i, hide in zip(indexes, hidden) if hide)
     for index, row in enumerate(distribution):
         count, total = int(row["count"]), int(row["total"])
-        if row["option"] not in NEGATIVE_OPTIONS or total == 0 or index in withheld or total < min_count:
+        if row["option"] not in NEGATIVE_OPTIONS or total == 0 or index in withheld or policy.too_small(total):
             continue
         if count / total < min_share:
             continue

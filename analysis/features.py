@@ -3,12 +3,15 @@
 
 :func:`features_frame` does the same for a whole DataFrame, optionally in
 worker processes; every function used there is top-level and picklable.
+:func:`map_batches` is the one batch runner: the app's bulk re-analysis
+(``feedback_app.text_analysis``) runs its batches through it too.
 """
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import pandas as pd
 
@@ -17,7 +20,10 @@ from .codebook import Codebook
 from .noun_phrases import noun_phrases
 from .sentiment import sentiment
 
-__all__ = ["TextFeatures", "text_features", "features_frame", "FEATURE_COLUMNS"]
+__all__ = ["TextFeatures", "text_features", "features_frame", "in_batches", "map_batches", "FEATURE_COLUMNS"]
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 #: Columns :func:`features_frame` adds.
 FEATURE_COLUMNS = ("polarity", "subjectivity", "label", "themes", "noun_phrases", "analyser_version")
@@ -65,9 +71,41 @@ def text_features(text: object, codebook: Codebook, *, nothing_means: str = "pos
     )
 
 
-def _features_chunk(args: tuple[Sequence[object], Codebook, str]) -> list[TextFeatures]:
+def in_batches(items: Sequence[Item], size: int) -> list[list[Item]]:
+    """``items`` cut into consecutive lists of ``size`` (the last may be shorter).
+    Raises ``ValueError`` for a size below 1."""
+    if size < 1:
+        raise ValueError("the batch size must be at least 1")
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def map_batches(work: Callable[..., Result], batches: Sequence[Any], *args: Any, workers: int | None = 1,
+                progress: Callable[[int], object] | None = None) -> Iterator[Result]:
+    """Yield ``work(batch, *args)`` for each of ``batches``, in order.
+
+    With ``workers`` above 1 and more than one batch the batches run in that many
+    forked worker processes (``work`` must be a top-level function; ``args`` are sent
+    to each); otherwise here, one after another. ``progress(len(batch))`` is called as
+    each batch finishes. The results are the same either way.
+    """
+    if workers and workers > 1 and len(batches) > 1:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            repeated = [[arg] * len(batches) for arg in args]
+            for batch, done in zip(batches, pool.map(work, batches, *repeated)):
+                if progress:
+                    progress(len(batch))
+                yield done
+        return
+    for batch in batches:
+        done = work(batch, *args)
+        if progress:
+            progress(len(batch))
+        yield done
+
+
+def _features_chunk(texts: Sequence[object], codebook: Codebook, nothing_means: str) -> list[TextFeatures]:
     """Worker: features of a chunk of texts (top level so it pickles)."""
-    texts, codebook, nothing_means = args
     return [text_features(t, codebook, nothing_means=nothing_means) for t in texts]
 
 
@@ -92,15 +130,9 @@ def features_frame(
         raise KeyError(f"column {text_column!r} not in frame (columns: {', '.join(map(str, df.columns))})")
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
-    texts = list(df[text_column])
-    chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
-    jobs = [(c, codebook, nothing_means) for c in chunks]
-    if workers and workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_features_chunk, jobs))
-    else:
-        results = [_features_chunk(j) for j in jobs]
-    feats = [f for chunk in results for f in chunk]
+    chunks = in_batches(list(df[text_column]), chunk_size)
+    feats = [f for chunk in map_batches(_features_chunk, chunks, codebook, nothing_means, workers=workers)
+             for f in chunk]
     out = df.copy()
     out["polarity"] = pd.Series([f.polarity for f in feats], index=df.index, dtype="float64")
     out["subjectivity"] = pd.Series([f.subjectivity for f in feats], index=df.index, dtype="float64")

@@ -50,7 +50,7 @@ from typing import Literal
 
 from textblob.en import sentiment as _pattern_sentiment
 
-from .text import normalise
+from .text import is_negator, normalise, word_tokens
 
 __all__ = [
     "Sentiment",
@@ -199,12 +199,6 @@ _NOT_EVALUATIVE = frozenset(
 )
 
 _NEGATION_WINDOW = 3
-_NEGATORS = frozenset(
-    "not no never nothing nobody none without hardly cannot nor neither less".split()
-)
-_CONTRACTED_NEGATORS = frozenset(
-    "dont didnt cant wasnt couldnt wouldnt isnt doesnt wont havent hadnt".split()
-)
 
 #: Markers of a wish or a suggestion: the clause describes what did *not*
 #: happen ("could have been quicker", "would be nice to be told", "maybe
@@ -228,7 +222,9 @@ _SUGGESTION_OPENERS = frozenset(
     give answer listen cut offer stop start try ensure employ get have""".split()
 )
 
-_TOKEN_RE = re.compile(r"10/10|[a-z0-9]+(?:'[a-z]+)?|[\u2764\u2665]|,")
+#: Tokens besides words: a "10/10" score, hearts and commas.
+_SCORE_TOKEN = r"10/10"
+_MARK_TOKENS = r"[\u2764\u2665]|,"
 _SENTENCE_SPLIT = re.compile(r"[.!?;\n]+|\s[-\u2013\u2014]\s")
 _CONTRAST_SPLIT = re.compile(r"\b(but|however|although|though|except|whereas)\b")
 _EMPHASIS_MARKERS = frozenset({"but", "however"})
@@ -253,11 +249,7 @@ _PHRASES_BY_LENGTH = sorted(
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN_RE.findall(text)
-
-
-def _is_negator(tok: str) -> bool:
-    return tok in _NEGATORS or tok.endswith("n't") or tok in _CONTRACTED_NEGATORS
+    return word_tokens(text, before=_SCORE_TOKEN, after=_MARK_TOKENS)
 
 
 def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -> bool:
@@ -267,7 +259,7 @@ def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -
     for tok in reversed(tokens[start:i]):
         if tok == ",":
             return False
-        if _is_negator(tok):
+        if is_negator(tok):
             return True
     return False
 

@@ -1,9 +1,11 @@
-"""Small, offline text helpers shared by the analysis modules.
+"""Small, offline text helpers shared by the analysis modules: the one place for them.
 
 Everything here is deterministic and needs no corpora: a regex tokeniser
 (TextBlob's ``.words`` needs NLTK's punkt, which cannot be downloaded at run
-time), a tiny plural lemmatiser, and the English + domain stopword lists used
-by word clouds, emerging phrases and representative quotes.
+time), apostrophe handling, the negation word list, content-word bigrams, a tiny
+plural lemmatiser, and the English + domain stopword lists used by word clouds,
+emerging phrases and representative quotes. Sentiment, the codebook, concern
+screening and emerging phrases import these rather than keeping their own copies.
 """
 from __future__ import annotations
 
@@ -12,8 +14,16 @@ import unicodedata
 from functools import lru_cache
 
 __all__ = [
+    "APOSTROPHES",
+    "NEGATORS",
     "normalise",
+    "drop_apostrophes",
+    "is_negator",
     "tokenise",
+    "word_tokens",
+    "WORD_PATTERN",
+    "bigrams",
+    "content_bigrams",
     "lemmatise",
     "content_tokens",
     "content_words",
@@ -22,9 +32,13 @@ __all__ = [
     "STOPWORDS",
 ]
 
+#: Characters written as an apostrophe (straight, typographic, backtick, modifier letter).
+APOSTROPHES = "'\u2019\u2018`\u02bc"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_DROP_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"'})
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+#: A word token: letters and digits, keeping an ``n't``/``'s``-style ending (``didn't``).
+WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
 
 ENGLISH_STOPWORDS = frozenset(
     """
@@ -55,6 +69,16 @@ DOMAIN_STOPWORDS = frozenset(
 )
 
 STOPWORDS = ENGLISH_STOPWORDS | DOMAIN_STOPWORDS
+
+#: Words that negate what follows them ("not listened to", "no food", "hardly ever",
+#: "lack of support"); any ``n't`` token negates too (:func:`is_negator`).
+NEGATORS = frozenset(
+    "not no never nothing nobody none without hardly cannot nor neither less lack".split()
+)
+#: ``n't`` contractions written without the apostrophe.
+_CONTRACTED_NEGATORS = frozenset(
+    "dont didnt cant wasnt couldnt wouldnt isnt doesnt wont havent hadnt".split()
+)
 
 # Plural / inflection exceptions the suffix rules below would damage.
 _LEMMA_EXCEPTIONS = {
@@ -108,10 +132,45 @@ def normalise(text: object) -> str:
     return text.translate(_APOSTROPHES).translate(_QUOTES).lower()
 
 
+def drop_apostrophes(text: str) -> str:
+    """``text`` with every apostrophe (any of :data:`APOSTROPHES`) removed:
+    ``"don’t"`` -> ``"dont"``, so either spelling of a contraction matches."""
+    return text.translate(_DROP_APOSTROPHES)
+
+
+def is_negator(token: str) -> bool:
+    """True for a token that negates what follows: one of :data:`NEGATORS`, any ``n't``
+    contraction, or such a contraction written without its apostrophe (``didnt``)."""
+    return token in NEGATORS or token.endswith("n't") or token in _CONTRACTED_NEGATORS
+
+
+def bigrams(tokens: list[str]) -> list[str]:
+    """Each pair of adjacent, different tokens as ``"first second"``, in order."""
+    return [f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b]
+
+
+def content_bigrams(text: object) -> frozenset[str]:
+    """The distinct :func:`bigrams` of ``text``'s :func:`content_tokens` (stopwords removed,
+    plurals singularised): the two-word phrases emerging phrases count."""
+    return frozenset(bigrams(content_tokens(text)))
+
+
+@lru_cache(maxsize=16)
+def _token_pattern(before: str, after: str) -> re.Pattern[str]:
+    return re.compile("|".join(part for part in (before, WORD_PATTERN, after) if part))
+
+
+def word_tokens(normalised: str, *, before: str = "", after: str = "") -> list[str]:
+    """The tokens of already :func:`normalise`-d text: words (:data:`WORD_PATTERN`), and
+    what the regular expressions ``before`` (tried before a word, e.g. ``10/10``) and
+    ``after`` (tried after, e.g. punctuation kept as a boundary) match."""
+    return _token_pattern(before, after).findall(normalised)
+
+
 def tokenise(text: object) -> list[str]:
     """Split ``text`` into lower-case word tokens (letters/digits, keeping ``n't``-style
     contractions such as ``didn't`` as one token). Returns ``[]`` for empty input."""
-    return _TOKEN_RE.findall(normalise(text))
+    return word_tokens(normalise(text))
 
 
 @lru_cache(maxsize=65536)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from . import ANALYSER_VERSION
+from .disclosure import DisclosurePolicy
 from .emerging import log_odds_z
 from .text import content_tokens, content_words
 
@@ -60,7 +61,8 @@ def cloud_words(texts: Iterable[object], extra_stopwords: Iterable[str] = ()) ->
 def _shown(words: CloudWords, weights: dict[str, float], min_answers: int) -> dict[str, float]:
     """``weights`` by lemma as weights by written word, keeping only words used in at
     least ``min_answers`` answers (a word few people used could identify them)."""
-    return {words.shown_as(lemma): w for lemma, w in weights.items() if words.answers[lemma] >= min_answers}
+    policy = DisclosurePolicy(max(1, int(min_answers)))
+    return {words.shown_as(lemma): w for lemma, w in weights.items() if policy.phrase_reportable(words.answers[lemma])}
 
 
 def _render(frequencies: dict[str, float], empty_message: str) -> bytes:
@@ -103,11 +105,12 @@ def has_cloud_words(texts: Iterable[object], extra_stopwords: Iterable[str] = ()
     answers (the cloud has something to draw). Stops at the first such word, so a large
     round costs a few dozen answers, not all of them."""
     extra = frozenset(w.lower() for w in extra_stopwords)
+    policy = DisclosurePolicy(max(1, int(min_answers)))
     answers: Counter[str] = Counter()
     for t in texts:
         for lemma in {lemma for _word, lemma in content_words(t, extra)}:
             answers[lemma] += 1
-            if answers[lemma] >= min_answers:
+            if policy.phrase_reportable(answers[lemma]):
                 return True
     return False
 

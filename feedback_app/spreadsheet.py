@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.codebook import load_codebook
-from analysis.concerns import load_concern_rules, screen
+from analysis.codebook import shipped_codebook
+from analysis.concerns import screen, shipped_rules
 from analysis.features import text_features
 
 from .transfer import neutralise_cell
@@ -43,7 +43,7 @@ def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_col
             raise SpreadsheetError(
                 f"{input_path.name} has no column {needed!r}; its columns are: {', '.join(frame.columns)}."
             )
-    codebook, rules = load_codebook(), load_concern_rules()
+    codebook, rules = shipped_codebook(), shipped_rules()
     added: dict[str, list] = {name: [] for name in (
         "sentiment_label", "polarity", "subjectivity", "themes", "noun_phrases",
         "concern", "concern_categories", "concern_score")}

@@ -2,6 +2,17 @@
 
 The work itself is done by the pure functions in ``analysis/``; this module feeds them
 answers from the database, stores what they return, and keeps the codebook versioned.
+
+Two public entry points do the work (a task queue calls exactly these):
+
+* :func:`analyse_answers_now` — analyse these answers now (features and safeguarding
+  screening of answers just stored);
+* :func:`analyse_stale_in_batches` — analyse everything pending or stale, in batches
+  (after a codebook edit, a new sentiment model or analyser version).
+
+"Stale" has one definition, :func:`stale_condition`; :func:`stale_answer_count` is what
+the codebook page shows and agrees with what the batch run analyses. Every feature row
+is built by :func:`feature_row`.
 """
 
 from __future__ import annotations
@@ -12,14 +23,14 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Collection, Iterable, NamedTuple
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from analysis.codebook import Codebook, load_codebook
-from analysis.concerns import ConcernResult, ConcernRules, load_concern_rules, screen
-from analysis.features import TextFeatures, text_features
+from analysis.codebook import Codebook, shipped_codebook
+from analysis.concerns import ConcernResult, ConcernRules, screen, shipped_rules
+from analysis.features import TextFeatures, in_batches, map_batches, text_features
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
@@ -47,16 +58,15 @@ def warm_up() -> None:
     global _warm
     with _warm_lock:
         if not _warm:
-            text_features("warm up", load_codebook())
+            text_features("warm up", shipped_codebook())
             concern_rules()
             concern_bank()
             _warm = True
 
 
-@lru_cache(maxsize=1)
 def concern_rules() -> ConcernRules:
-    """The shipped screening rules, compiled once per process (the file is read-only)."""
-    return load_concern_rules()
+    """The shipped screening rules (:func:`analysis.concerns.shipped_rules`, cached there)."""
+    return shipped_rules()
 
 
 _bank_lock = threading.Lock()
@@ -110,12 +120,6 @@ def _content_hash(content: dict) -> str:
 @lru_cache(maxsize=8)
 def _codebook_from_json(content_json: str) -> Codebook:
     return Codebook.from_dict(json.loads(content_json))
-
-
-@lru_cache(maxsize=1)
-def shipped_codebook() -> Codebook:
-    """The codebook shipped with the app, parsed once per process (the file is read-only)."""
-    return load_codebook()
 
 
 def current_codebook(session: Session) -> tuple[Codebook, CodebookVersion | None]:
@@ -196,20 +200,6 @@ def _audience_of(question: Question) -> str:
     return getattr(version, "audience", None) or "children"
 
 
-def feature_row(answer_id: int, features: TextFeatures) -> AnswerFeature:
-    """The database row for ``features`` of one answer."""
-    return AnswerFeature(
-        answer_id=answer_id,
-        analyser_version=features.analyser_version,
-        codebook_hash=features.codebook_hash,
-        polarity=float(features.polarity),
-        subjectivity=float(features.subjectivity),
-        label=features.label,
-        themes=list(features.themes),
-        noun_phrases=list(features.noun_phrases),
-    )
-
-
 def flag_row(answer: Answer, concern: ConcernResult) -> SafeguardingFlag:
     """The safeguarding-queue row for a flagged answer."""
     return SafeguardingFlag(
@@ -239,11 +229,55 @@ def store_derived(session: Session, answers: Iterable[Answer], derived: dict[str
     return flags
 
 
+def feature_row(answer_id: int, features: TextFeatures) -> AnswerFeature:
+    """The database row for ``features`` of one answer: the one place such a row is built."""
+    return AnswerFeature(
+        answer_id=answer_id,
+        analyser_version=features.analyser_version,
+        codebook_hash=features.codebook_hash,
+        polarity=float(features.polarity),
+        subjectivity=float(features.subjectivity),
+        label=features.label,
+        themes=list(features.themes),
+        noun_phrases=list(features.noun_phrases),
+    )
+
+
+def analyse_answers_now(session: Session, *, response_ids: Collection[int] = (),
+                        answer_ids: Collection[int] = ()) -> int:
+    """Analyse these answers now: text features and safeguarding screening of the free-text
+    answers of ``response_ids`` and of ``answer_ids`` that have no features yet.
+
+    The entry point for work on answers just stored (an import, a task queue after a
+    submission): as :func:`derive` does for a web submission, identifier questions are
+    left alone and every other free-text answer is screened. Adds the feature rows and
+    safeguarding flags, commits, and returns the number of answers flagged.
+    """
+    if not response_ids and not answer_ids:
+        return 0
+    codebook, _saved = current_codebook(session)
+    chosen = or_(Answer.response_id.in_(list(response_ids)), Answer.id.in_(list(answer_ids)))
+    rows = session.execute(
+        _text_answers(select(Answer, Question)).where(chosen, AnswerFeature.answer_id.is_(None))
+    ).all()
+    flags = 0
+    for answer, question in rows:
+        derived = derive({question.key: question}, {answer.question_key: answer.value}, codebook)
+        flags += store_derived(session, [answer], derived)
+    session.commit()
+    return flags
+
+
+def analyse_stored_responses(session: Session, response_ids: list[int]) -> int:
+    """:func:`analyse_answers_now` for the answers of ``response_ids`` (stored without
+    features, e.g. imported). Returns the number of answers flagged. Commits."""
+    return analyse_answers_now(session, response_ids=response_ids)
+
+
 # ---------------------------------------------------------------- bulk (re)analysis
 
 
-@dataclass(frozen=True)
-class PendingAnswer:
+class PendingAnswer(NamedTuple):
     """A free-text answer whose features are missing or stale."""
 
     answer_id: int
@@ -253,31 +287,62 @@ class PendingAnswer:
     model_version: int | None = None
 
 
-def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
-    """Free-text answers with no features, or features from another analyser, sentiment model
-    or codebook version."""
-    from .coding.models_store import analyser_version
+@dataclass(frozen=True)
+class AnalysisRun:
+    """What :func:`analyse_stale_in_batches` did: answers analysed, and answers still
+    stale because there were more than its ``limit``."""
 
-    model_version = sentiment_model(session)[0]
-    current_version = analyser_version(model_version)
-    query = (
-        select(Answer.id, Answer.value, Question.settings, Question.key)
+    analysed: int
+    still_stale: int
+
+
+def _text_answers(query):
+    """``query`` limited to free-text answers, joined to their question and outer-joined
+    to their stored features."""
+    return (
+        query.select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
         .join(Round, Round.id == Response.round_id)
         .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
         .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
         .where(Question.type.in_(TEXT_TYPES))
-        # Answers in a language the analysers cannot read stay not analysed (issue 15).
-        .where(or_(Response.language.is_(None), Response.language.in_(ANALYSED_LANGUAGES)))
     )
+
+
+def _analysable(query):
+    """:func:`_text_answers` without answers in a language the analysers cannot read:
+    their features stay not analysed (issue 15)."""
+    return _text_answers(query).where(or_(Response.language.is_(None), Response.language.in_(ANALYSED_LANGUAGES)))
+
+
+def stale_condition(analyser: str, codebook_hash: str):
+    """The one definition of stale features, as a SQL condition on ``AnswerFeature``: none
+    stored, or stored by another analyser (which names the sentiment model) or with
+    another codebook version than ``codebook_hash``."""
+    return or_(
+        AnswerFeature.answer_id.is_(None),
+        AnswerFeature.analyser_version != analyser,
+        AnswerFeature.codebook_hash != codebook_hash,
+    )
+
+
+def _current_analyser(session: Session, codebook_hash: str | None) -> tuple[int | None, str, str]:
+    """(sentiment model version, analyser version, codebook hash) in use now."""
+    from .coding.models_store import analyser_version
+
+    model_version = sentiment_model(session)[0]
+    if codebook_hash is None:
+        codebook_hash = current_codebook(session)[0].version_hash()
+    return model_version, analyser_version(model_version), codebook_hash
+
+
+def stale_answers(session: Session, codebook_hash: str | None = None, recompute: bool = False) -> list[PendingAnswer]:
+    """Free-text answers whose features are stale (:func:`stale_condition`; every one with
+    ``recompute``), in answer order. ``codebook_hash`` defaults to the codebook in use."""
+    model_version, analyser, codebook_hash = _current_analyser(session, codebook_hash)
+    query = _analysable(select(Answer.id, Answer.value, Question.settings, Question.key))
     if not recompute:
-        query = query.where(
-            or_(
-                AnswerFeature.answer_id.is_(None),
-                AnswerFeature.analyser_version != current_version,
-                AnswerFeature.codebook_hash != codebook_hash,
-            )
-        )
+        query = query.where(stale_condition(analyser, codebook_hash))
     return [
         PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"), model_version)
         for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
@@ -285,71 +350,74 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
     ]
 
 
-def _features_of(batch: list[tuple[int, str, str]], codebook_dict: dict,
-                 model_version: int | None = None) -> list[tuple[int, dict]]:
-    """Worker-process entry point: features of a batch of (answer_id, text, nothing_means).
+def stale_answer_count(session: Session, codebook_hash: str | None = None, recompute: bool = False) -> int:
+    """How many answers :func:`stale_answers` would return (what the codebook page shows
+    as stale and ``feedback-app analyse`` analyses), counted per question in SQL."""
+    _model, analyser, codebook_hash = _current_analyser(session, codebook_hash)
+    query = _analysable(select(Question.id, func.count(Answer.id))).group_by(Question.id)
+    if not recompute:
+        query = query.where(stale_condition(analyser, codebook_hash))
+    counts = dict(session.execute(query).all())
+    if not counts:
+        return 0
+    questions = session.execute(select(Question.id, Question.key, Question.settings)
+                                .where(Question.id.in_(list(counts)))).all()
+    return sum(counts[qid] for qid, key, settings in questions if not is_identifier(key, settings))
+
+
+def _features_of(batch: list[PendingAnswer], codebook: Codebook,
+                 model_version: int | None = None) -> list[tuple[int, TextFeatures]]:
+    """Worker-process entry point: (answer_id, features) of each answer in ``batch``.
 
     The sentiment model ``model_version`` was loaded by the parent before the workers forked.
     """
     from .coding.models_store import loaded_model
 
-    codebook = _codebook_from_json(json.dumps(codebook_dict, sort_keys=True))
-    features = _learned_sentiment([(text_features(text, codebook, nothing_means=nm), text, nm)
-                                   for _answer_id, text, nm in batch], model_version, loaded_model(model_version))
-    return [(answer_id, f.to_dict()) for (answer_id, _t, _n), f in zip(batch, features)]
+    features = _learned_sentiment([(text_features(p.value, codebook, nothing_means=p.nothing_means),
+                                    p.value, p.nothing_means) for p in batch],
+                                  model_version, loaded_model(model_version))
+    return [(p.answer_id, f) for p, f in zip(batch, features)]
 
 
-def analyse_pending(pending: list[PendingAnswer], codebook: Codebook, workers: int = 1,
-                    batch_size: int = 500, progress=None) -> Iterable[list[tuple[int, dict]]]:
-    """Compute features for ``pending`` answers, in batches, on ``workers`` processes.
-
-    Yields each finished batch of (answer_id, features dict); ``progress(n)`` is called
-    with the number done after each batch.
-    """
-    items = [(p.answer_id, p.value, p.nothing_means) for p in pending]
-    batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
-    content = codebook.to_dict()
-    # the model stale_answers found in use (and loaded, before any workers fork)
-    model_version = pending[0].model_version if pending else None
-    if workers <= 1 or len(batches) <= 1:
-        for batch in batches:
-            done = _features_of(batch, content, model_version)
-            if progress:
-                progress(len(done))
-            yield done
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("fork") if hasattr(multiprocessing, "get_context") else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for done in pool.map(_features_of, batches, [content] * len(batches), [model_version] * len(batches)):
-            if progress:
-                progress(len(done))
-            yield done
-
-
-def write_features(session: Session, results: list[tuple[int, dict]]) -> None:
+def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
     """Replace the stored features of the answers in ``results`` (commits)."""
     ids = [answer_id for answer_id, _ in results]
     session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
-    session.add_all(
-        AnswerFeature(
-            answer_id=answer_id,
-            analyser_version=data["analyser_version"],
-            codebook_hash=data["codebook_hash"],
-            polarity=float(data["polarity"]),
-            subjectivity=float(data["subjectivity"]),
-            label=data["label"],
-            themes=list(data["themes"]),
-            noun_phrases=list(data["noun_phrases"]),
-        )
-        for answer_id, data in results
-    )
+    session.add_all(feature_row(answer_id, features) for answer_id, features in results)
     session.commit()
 
 
 INLINE_REANALYSIS_LIMIT = 5000
+
+
+def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: int = 500,
+                             recompute: bool = False, limit: int | None = None,
+                             progress: Callable[[int], object] | None = None) -> AnalysisRun:
+    """Analyse everything pending or stale, in batches: the features of every answer
+    :func:`stale_answers` finds (every answer with ``recompute``), with the codebook and
+    sentiment model in use.
+
+    Batches of ``batch_size`` run on ``workers`` processes; each finished batch is
+    written and committed in its own short write transaction, so a long run can be
+    interrupted without losing the batches done, and ``progress(n)`` is called after
+    each. With ``limit``, nothing is done when more than ``limit`` answers are stale
+    (the run is then left to ``feedback-app analyse``). Returns an :class:`AnalysisRun`.
+    Safeguarding screening is not repeated: it runs once, when an answer arrives.
+    """
+    from .db import db
+
+    codebook, _saved = current_codebook(session)
+    pending = stale_answers(session, codebook.version_hash(), recompute)
+    session.commit()  # end the read transaction before the (long) computation
+    if not pending or (limit is not None and len(pending) > limit):
+        return AnalysisRun(0, len(pending))
+    # the model stale_answers found in use (and loaded, before any workers fork)
+    model_version = pending[0].model_version
+    for done in map_batches(_features_of, in_batches(pending, batch_size), codebook, model_version,
+                            workers=workers, progress=progress):
+        with db.write_session() as write:
+            write_features(write, done)
+    return AnalysisRun(len(pending), 0)
 
 
 def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMIT) -> tuple[int, int]:
@@ -358,38 +426,5 @@ def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMI
     Returns (re-analysed, still stale); above the limit nothing is done here and
     ``feedback-app analyse`` (on every core) is the way.
     """
-    codebook, _saved = current_codebook(session)
-    pending = stale_answers(session, codebook.version_hash())
-    session.commit()
-    if not pending or len(pending) > limit:
-        return 0, len(pending)
-    from .db import db
-
-    for batch in analyse_pending(pending, codebook, workers=1):
-        with db.write_session() as write:
-            write_features(write, batch)
-    return len(pending), 0
-
-
-def analyse_stored_responses(session: Session, response_ids: list[int]) -> int:
-    """Features and safeguarding screening for responses stored without them (e.g. imported).
-
-    Returns the number of answers flagged. Commits.
-    """
-    if not response_ids:
-        return 0
-    codebook, _saved = current_codebook(session)
-    rows = session.execute(
-        select(Answer, Question)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Round, Round.id == Response.round_id)
-        .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
-        .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
-        .where(Answer.response_id.in_(response_ids), Question.type.in_(TEXT_TYPES), AnswerFeature.answer_id.is_(None))
-    ).all()
-    flags = 0
-    for answer, question in rows:
-        derived = derive({question.key: question}, {answer.question_key: answer.value}, codebook)
-        flags += store_derived(session, [answer], derived)
-    session.commit()
-    return flags
+    run = analyse_stale_in_batches(session, limit=limit)
+    return run.analysed, run.still_stale

@@ -135,11 +135,11 @@ def test_analysis_uses_the_coded_value_and_says_what_produced_it(app, client, lo
     with app.app_context():
         frame = load_answers(db.session, "children", "what_did_not_help").set_index("value")
         computed = db.session.get(AnswerFeature, answers["I went to school"])
-    assert (frame.loc["I went to school", "label"], frame.loc["I went to school", "themes"]) == (
+    assert (frame.loc["I went to school", "label"], list(frame.loc["I went to school", "themes"])) == (
         "negative", ["feeling_safe"])
     assert computed.label != "negative" or "feeling_safe" not in computed.themes
     assert frame.loc["It was great", "label"] == "neutral"
-    assert frame.loc["It was great", "themes"] == []  # coded with no themes: none
+    assert list(frame.loc["It was great", "themes"]) == []  # coded with no themes: none
     assert frame.loc["My social worker listened to me", "label"] == "positive"  # not coded: computed
     page = client.get("/analysis/children/what_did_not_help").get_data(as_text=True)
     provenance = re.search(r'<p class="muted" id="provenance">(.*?)</p>', page, re.S).group(1)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from feedback_app.db import db
-from feedback_app.models import AnswerFeature
+from feedback_app.models import Answer, AnswerFeature
 
 
 def test_analyse_recomputes_only_stale_answers(app, runner, respondent, make_round, make_link):
@@ -69,3 +69,44 @@ def test_a_codebook_change_re_analyses_stale_answers_at_once(app, respondent, ma
         assert refresh_stale_features(db.session) == (1, 0)
         themes = db.session.scalar(select(AnswerFeature.themes))
     assert "play_equipment" in themes
+
+
+def test_the_codebook_page_counts_as_stale_exactly_what_analyse_analyses(app, client, login, runner, respondent,
+                                                                         make_round, make_link):
+    """Missing features and features from another analyser are stale for both the page
+    and ``analyse`` (the page used to count only another codebook version)."""
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_helped": "My social worker listened to me",
+                                   "what_could_be_better": "More visits", "what_did_not_help": "Waiting"})
+    with app.app_context():
+        ids = sorted(db.session.scalars(select(AnswerFeature.answer_id)))
+        assert len(ids) == 3
+        db.session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id == ids[0]))  # never analysed
+        db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id == ids[1])
+                           .values(analyser_version="0.0"))  # by an older analyser
+        db.session.commit()
+    login("analyst")
+    page = client.get("/analysis/codebook").get_data(as_text=True)
+    assert "2 stored answers are not analysed yet or were analysed with another codebook" in page
+    result = runner.invoke(args=["analyse", "--workers", "1"])
+    assert "Analysed 2 answers on 1 process(es)." in result.output
+    page = client.get("/analysis/codebook").get_data(as_text=True)
+    assert "are not analysed yet" not in page
+
+
+def test_analyse_answers_now_gives_stored_answers_features_and_screening(app, respondent, make_round, make_link):
+    from feedback_app.models import SafeguardingFlag
+    from feedback_app.text_analysis import analyse_answers_now
+
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_helped": "My social worker listened to me",
+                                   "what_did_not_help": "grandad smacks me really hard"})
+    with app.app_context():
+        db.session.execute(delete(SafeguardingFlag))
+        db.session.execute(delete(AnswerFeature))  # as if stored by a path that does not analyse
+        db.session.commit()
+        ids = list(db.session.scalars(select(Answer.id).order_by(Answer.id)))
+        assert analyse_answers_now(db.session, answer_ids=ids) == 1  # one answer flagged
+        assert len(db.session.scalars(select(AnswerFeature)).all()) == 2
+        assert analyse_answers_now(db.session, answer_ids=ids) == 0  # already analysed: nothing to do
+        assert db.session.scalar(select(func.count()).select_from(SafeguardingFlag)) == 1

@@ -10,7 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import db
-from ..text_analysis import analyse_pending, current_codebook, stale_answers, write_features
+from ..text_analysis import analyse_stale_in_batches, stale_answer_count
 
 
 @click.command("analyse")
@@ -23,18 +23,14 @@ def analyse(recompute: bool, workers: int | None) -> None:
     Only answers with no features, or features from another analyser or codebook
     version, are analysed unless --recompute is given.
     """
-    codebook, _saved = current_codebook(db.session)
-    pending = stale_answers(db.session, codebook.version_hash(), recompute)
-    db.session.commit()
+    pending = stale_answer_count(db.session, recompute=recompute)
     if not pending:
         click.echo("Every answer is up to date.")
         return
     workers = workers or os.cpu_count() or 1
-    with click.progressbar(length=len(pending), label=f"Analysing {len(pending)} answers", file=sys.stderr) as bar:
-        for batch in analyse_pending(pending, codebook, workers=workers, progress=bar.update):
-            with db.write_session() as session:
-                write_features(session, batch)
-    click.echo(f"Analysed {len(pending)} answers on {workers} process(es).")
+    with click.progressbar(length=pending, label=f"Analysing {pending} answers", file=sys.stderr) as bar:
+        run = analyse_stale_in_batches(db.session, workers=workers, recompute=recompute, progress=bar.update)
+    click.echo(f"Analysed {run.analysed} answers on {workers} process(es).")
 
 
 @click.command("analyse-text")

@@ -1,14 +1,15 @@
 """Edits to the codebook from the analysis pages, each saved as a new version.
 
 The editing rules are ``analysis.codebook``'s; this module names the edit, saves the
-result with who made it and why, and tells how many stored answers it leaves stale.
+result with who made it and why. How many stored answers an edit leaves stale is
+``feedback_app.text_analysis.stale_answer_count`` (the one definition of stale).
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.codebook import (
@@ -21,7 +22,7 @@ from analysis.codebook import (
     rename_theme,
 )
 
-from ..models import AnswerFeature, CodebookVersion
+from ..models import CodebookVersion
 from ..security import audit
 from ..text_analysis import current_codebook, save_codebook
 
@@ -100,13 +101,6 @@ def apply_edit(session: Session, edit: str, actor: str | None, note: str = "", *
         raise ValueError(f"unknown codebook edit {edit!r}")
     note = note.strip()
     return save_edit(session, edited, f"{summary}. {note}" if note else summary, actor)
-
-
-def stale_feature_count(session: Session, codebook: Codebook) -> int:
-    """Stored answer features computed with another codebook than ``codebook``."""
-    return session.scalar(
-        select(func.count()).select_from(AnswerFeature).where(AnswerFeature.codebook_hash != codebook.version_hash())
-    ) or 0
 
 
 def codebook_history(session: Session, limit: int = 50) -> list[CodebookVersion]:

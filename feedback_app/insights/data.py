@@ -162,10 +162,11 @@ def response_groups(session: Session, questionnaire_id: int, agency: str,
     return [RoundGroup(label, int(mine or 0), int(total)) for label, _opens, _id, total, mine in session.execute(query)]
 
 
-def _json_lists(raws: list[str | None]) -> np.ndarray:
-    """Each JSON text as a list of strings, in an object array (``[]`` for no text or a JSON
-    value that is not a list); items with the same text share one list. The distinct texts
-    are parsed by one ``json.loads`` call (as one JSON array) rather than one call each."""
+def json_tuples(raws: list[str | None]) -> np.ndarray:
+    """Each JSON text as a tuple of strings, in an object array (``()`` for no text or a
+    JSON value that is not a list). Each distinct text is parsed once, and all of them by
+    one ``json.loads`` call (as one JSON array) rather than one call each; rows with the
+    same text share one tuple, which is safe because a tuple cannot be changed."""
     items = np.empty(len(raws), dtype=object)
     items[:] = raws
     codes, uniques = pd.factorize(items, use_na_sentinel=False)
@@ -179,35 +180,16 @@ def _json_lists(raws: list[str | None]) -> np.ndarray:
         # Some text is not exactly one JSON value: parse them one at a time (raising as before).
         parsed = [json.loads(raw) for raw in texts]
     values = iter(parsed)
-    lists = np.empty(len(distinct), dtype=object)
+    tuples = np.empty(len(distinct), dtype=object)
     for i, raw in enumerate(distinct):
         value = next(values) if raw else None
-        lists[i] = list(map(str, value)) if isinstance(value, list) else []
-    return lists[codes]
+        tuples[i] = tuple(map(str, value)) if isinstance(value, list) else ()
+    return tuples[codes]
 
 
-def load_answers(
-    session: Session,
-    slug: str,
-    question_key: str | None = None,
-    *,
-    agency: str | None = None,
-    round_ids: Collection[int] | None = None,
-    noun_phrases: bool = False,
-) -> pd.DataFrame:
-    """The answers to questionnaire ``slug`` as a frame with ``analysis.compare.ANSWER_COLUMNS``.
-
-    One row per answer, ordered by round then response, optionally only for ``question_key``,
-    one ``agency`` and the rounds in ``round_ids``. ``round_order`` is the round's place
-    by (opening date, id) among the rounds in the result. Free-text answers carry their
-    stored ``polarity``, ``label`` and ``themes`` (NaN / None / [] when not analysed yet,
-    and for closed questions; answers with the same themes share one list, which callers
-    must not change). With ``noun_phrases`` a further column holds each answer's stored
-    noun phrases (for emerging phrases without re-analysing the text; answers with the same
-    stored phrases share one list too).
-    Runs one query; an unknown slug gives an empty frame. An answer an analyst coded
-    carries the newest coded label and themes instead of the computed ones.
-    """
+def _answers_query(slug: str, question_key: str | None, agency: str | None,
+                   round_ids: Collection[int] | None, noun_phrases: bool):
+    """The one query :func:`load_answers` runs (columns in its ``names`` order)."""
     coded = newest_coding_query()
     query = (
         select(
@@ -239,15 +221,40 @@ def load_answers(
         query = query.where(Response.agency == agency)
     if round_ids is not None:
         query = query.where(Round.id.in_(list(round_ids)))
+    return query
+
+
+def load_answers(
+    session: Session,
+    slug: str,
+    question_key: str | None = None,
+    *,
+    agency: str | None = None,
+    round_ids: Collection[int] | None = None,
+    noun_phrases: bool = False,
+) -> pd.DataFrame:
+    """The answers to questionnaire ``slug`` as a frame with ``analysis.compare.ANSWER_COLUMNS``.
+
+    One row per answer, ordered by round then response, optionally only for ``question_key``,
+    one ``agency`` and the rounds in ``round_ids``. ``round_order`` is the round's place
+    by (opening date, id) among the rounds in the result. Free-text answers carry their
+    stored ``polarity``, ``label`` and ``themes`` (NaN / None / ``()`` when not analysed
+    yet, and for closed questions; themes are tuples, so rows may share one safely). With
+    ``noun_phrases`` a further column holds each answer's stored noun phrases as tuples
+    (for emerging phrases without re-analysing the text).
+    Runs one query; an unknown slug gives an empty frame. An answer an analyst coded
+    carries the newest coded label and themes instead of the computed ones.
+    """
+    query = _answers_query(slug, question_key, agency, round_ids, noun_phrases)
     # Core rather than ORM rows, plain tuples, sorting in pandas rather than in SQL:
     # the frame is built without per-row work in Python beyond one tuple() each.
     rows = [tuple(row) for row in session.connection().execute(query).all()]
     names = ["response_id", "round_id", "round_label", "opens_on", "question_key", "agency",
              "value", "polarity", "label", "themes"] + (["noun_phrases"] if noun_phrases else [])
     frame = pd.DataFrame(rows, columns=names)
-    frame["themes"] = pd.Series(_json_lists([row[9] for row in rows]), index=frame.index, dtype="object")
+    frame["themes"] = pd.Series(json_tuples([row[9] for row in rows]), index=frame.index, dtype="object")
     if noun_phrases:
-        frame["noun_phrases"] = pd.Series(_json_lists([row[10] for row in rows]), index=frame.index,
+        frame["noun_phrases"] = pd.Series(json_tuples([row[10] for row in rows]), index=frame.index,
                                           dtype="object")
     frame["polarity"] = pd.to_numeric(frame["polarity"]).astype("float64")
     rounds = frame[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])

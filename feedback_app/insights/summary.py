@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -33,8 +33,7 @@ from analysis.compare import (
     theme_sentiment,
 )
 from analysis.disclosure import DisclosurePolicy
-from analysis.emerging import emerging_phrases, rank_emerging
-from analysis.text import content_tokens
+from analysis.emerging import emerging_phrases
 from analysis.wordclouds import has_cloud_words, whats_new_weights
 
 from .data import QuestionSummary
@@ -69,17 +68,20 @@ def _signed(x: float) -> str:
 
 
 def canonical_themes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """``frame`` with merged-away theme keys read as the theme they were merged into."""
+    """``frame`` with merged-away theme keys read as the theme they were merged into
+    (``themes`` as tuples, shared by rows with the same themes)."""
     if not codebook.merged or frame.empty:
         return frame
     frame = frame.copy()
-    # Loaded frames share one list per distinct theme list: map each list object once.
-    mapped: dict[int, list[str]] = {}
-    frame["themes"] = [
-        mapped[id(themes)] if id(themes) in mapped
-        else mapped.setdefault(id(themes), list(dict.fromkeys(codebook.canonical_key(t) for t in themes)))
-        for themes in frame["themes"]
-    ]
+    # Few distinct theme lists serve many answers: map each distinct one once (by content).
+    mapped: dict[tuple[str, ...], tuple[str, ...]] = {}
+    canonical = np.empty(len(frame), dtype=object)
+    for i, themes in enumerate(frame["themes"]):
+        key = tuple(themes)
+        if key not in mapped:
+            mapped[key] = tuple(dict.fromkeys(codebook.canonical_key(t) for t in themes))
+        canonical[i] = mapped[key]
+    frame["themes"] = pd.Series(canonical, index=frame.index, dtype="object")
     return frame
 
 
@@ -245,11 +247,30 @@ def summarise_free_text(
     prevalence = theme_prevalence(frame, min_count=min_count)
     comparison = compare_rounds(frame, min_count=min_count, prevalence=prevalence)
     sentiment = sentiment_by_round(frame, min_count=min_count)
+    rounds = _round_columns(frame, sentiment, policy)
+    latest = rounds[-1] if rounds else None
+    themes = _theme_rows(prevalence, rounds, names)
+    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names,
+                             audience=audience)
+    summary = FreeTextSummary(
+        question, rounds, themes, _change_rows(comparison, names, policy, themes), _sentiment_rows(sentiment),
+        _emerging(frame, latest, codebook, policy), latest, lines,
+        previous_round={rounds[i].round_id: rounds[i - 1].round_id for i in range(1, len(rounds))})
+    if charts:
+        summary.clouds = cloud_states(frame, rounds, policy)
+        summary.theme_chart_svg = theme_share_chart_svg(
+            prevalence, question_key=question.key, theme_names=names,
+            title=f"Share of answers mentioning each theme, by round: {question.key}")
+        summary.sentiment_chart_svg = sentiment_chart_svg(
+            sentiment, question_key=question.key, title=f"Tone of answers by round: {question.key}")
+    return summary
 
-    round_frame = sentiment[["round_id", "round_label", "round_order", "n_responses", "n_responses_display",
-                             "suppressed"]].sort_values("round_order", kind="stable")
+
+def _round_columns(frame: pd.DataFrame, sentiment: pd.DataFrame, policy: DisclosurePolicy) -> list[RoundColumn]:
+    """One column per round in time order, its answer count shown as ``policy`` allows."""
+    round_frame = sentiment[["round_id", "round_label", "round_order"]].sort_values("round_order", kind="stable")
     answered = frame.groupby("round_id").size()
-    rounds = [
+    return [
         RoundColumn(
             round_id=int(r.round_id),
             label=str(r.round_label),
@@ -258,10 +279,12 @@ def summarise_free_text(
         )
         for r in round_frame.itertuples(index=False)
     ]
-    latest = rounds[-1] if rounds else None
-    previous_round = {rounds[i].round_id: rounds[i - 1].round_id for i in range(1, len(rounds))}
 
-    themes = _theme_rows(prevalence, rounds, names)
+
+def _change_rows(comparison: pd.DataFrame, names: Mapping[str, str], policy: DisclosurePolicy,
+                 themes: list[ThemeRow]) -> list[ChangeRow]:
+    """The round-to-round changes of each theme, in the order of the theme table."""
+    min_count = policy.min_count
     changes = [
         ChangeRow(
             theme=str(r.theme),
@@ -275,14 +298,18 @@ def summarise_free_text(
             difference=(f"{100 * r.difference:+.0f} points" if not pd.isna(r.difference) else None),
             test=str(r.test) if isinstance(r.test, str) else "",
             p_value=p_value_text(r.p_value),
-            direction="withheld (fewer than %d)" % min_count if r.direction == "suppressed" else str(r.direction),
+            direction=f"withheld ({policy.label})" if r.direction == "suppressed" else str(r.direction),
         )
         for r in comparison.itertuples(index=False)
     ]
     order = {row.key: i for i, row in enumerate(themes)}
     changes.sort(key=lambda c: (order.get(c.theme, len(order)),))
+    return changes
 
-    sentiment_rows = [
+
+def _sentiment_rows(sentiment: pd.DataFrame) -> list[SentimentRow]:
+    """The tone of each round's answers as the sentiment table shows it."""
+    return [
         SentimentRow(
             round_id=int(r.round_id),
             label=str(r.round_label),
@@ -296,21 +323,6 @@ def summarise_free_text(
         )
         for r in sentiment.sort_values("round_order", kind="stable").itertuples(index=False)
     ]
-
-    emerging = _emerging(frame, latest, codebook, policy)
-    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names,
-                             audience=audience)
-
-    summary = FreeTextSummary(question, rounds, themes, changes, sentiment_rows, emerging, latest, lines,
-                              previous_round=previous_round)
-    if charts:
-        summary.clouds = cloud_states(frame, rounds, policy)
-        summary.theme_chart_svg = theme_share_chart_svg(
-            prevalence, question_key=question.key, theme_names=names,
-            title=f"Share of answers mentioning each theme, by round: {question.key}")
-        summary.sentiment_chart_svg = sentiment_chart_svg(
-            sentiment, question_key=question.key, title=f"Tone of answers by round: {question.key}")
-    return summary
 
 
 def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: DisclosurePolicy) -> dict[int, CloudState]:
@@ -365,56 +377,6 @@ def _theme_rows(prevalence: pd.DataFrame, rounds: list[RoundColumn], names: Mapp
     return rows
 
 
-def stored_phrases(noun_phrases: Any, value: Any) -> set[str]:
-    """The phrases of one answer as :func:`analysis.emerging.answer_phrases` defines them, but
-    from its stored noun phrases: only the cheap content-word bigrams are worked out here."""
-    phrases = set(noun_phrases) if isinstance(noun_phrases, list) else set()
-    tokens = content_tokens(value)
-    phrases.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b)
-    return phrases
-
-
-def _bigrams(value: Any) -> frozenset[str]:
-    tokens = content_tokens(value)
-    return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b)
-
-
-def emerging_from_features(frame: pd.DataFrame, round_id: int, codebook: Codebook, *, min_count: int = 3,
-                           top: int = 15, min_z: float = 1.96) -> pd.DataFrame:
-    """:func:`analysis.emerging.emerging_phrases` of ``round_id`` over one question's answers,
-    counting phrases from the stored ``noun_phrases`` column instead of chunking the text
-    again (which takes about a millisecond an answer). Same columns and order.
-
-    Each distinct text is tokenised once for its content-word bigrams, and each distinct
-    (text, noun-phrase list) pair's phrases are counted once, weighted by how many answers
-    share it."""
-    current = frame[frame["round_id"] == round_id]
-    earlier = frame[frame["round_order"] < current["round_order"].iloc[0]] if len(current) else current
-    columns = ["phrase", "count", "earlier_count", "z"]
-    if current.empty or earlier.empty:
-        return pd.DataFrame(columns=columns)
-    bigrams: dict[Any, frozenset[str]] = {}
-
-    def counts(part: pd.DataFrame) -> Counter:
-        stored = part["noun_phrases"].tolist()
-        objects = {id(phrases): phrases for phrases in stored}
-        found: Counter = Counter()
-        for (value, phrases_id), weight in Counter(zip(part["value"].tolist(), map(id, stored))).items():
-            text_bigrams = bigrams.get(value)
-            if text_bigrams is None:
-                text_bigrams = bigrams[value] = _bigrams(value)
-            phrases = objects[phrases_id]
-            union = text_bigrams.union(phrases) if isinstance(phrases, list) else text_bigrams
-            if weight == 1:
-                found.update(union)
-            else:
-                for phrase in union:
-                    found[phrase] += weight
-        return found
-
-    return rank_emerging(counts(current), counts(earlier), codebook, min_count=min_count, top=top, min_z=min_z)
-
-
 def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codebook,
               policy: DisclosurePolicy) -> list[EmergingPhrase]:
     """Emerging phrases of the latest round; none when that round is too small to report.
@@ -423,11 +385,8 @@ def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codeboo
     if latest is None or latest.suppressed or frame["round_id"].nunique() < 2:
         return []
     needed = max(policy.min_count, EMERGING_MIN_ANSWERS)
-    if "noun_phrases" in frame.columns:
-        found = emerging_from_features(frame, latest.round_id, codebook, min_count=needed)
-    else:
-        found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0],
-                                 min_count=needed)
+    found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0],
+                             min_count=needed)
     return [
         EmergingPhrase(
             phrase=str(r.phrase),
@@ -592,7 +551,7 @@ def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, policy: Dis
         .drop_duplicates("round_id").sort_values("round_order", kind="stable")
     rounds = [
         RoundColumn(int(r.round_id), str(r.round_label), str(r.n_responses_display),
-                    bool(pd.isna(r.n_responses) or r.n_responses < min_count))
+                    bool(pd.isna(r.n_responses) or policy.too_small(r.n_responses)))
         for r in round_frame.itertuples(index=False)
     ]
     labels = scale_labels_text(question.scale_labels, SCALE_POINTS) if is_scale else {}

@@ -29,7 +29,6 @@ from .codebook_edits import (
     apply_edit,
     codebook_history,
     save_edit,
-    stale_feature_count,
     theme_from_phrase,
 )
 from .data import (
@@ -53,7 +52,7 @@ from .forms import (
     choices,
     theme_choices,
 )
-from ..text_analysis import refresh_stale_features
+from ..text_analysis import refresh_stale_features, stale_answer_count
 from .policy import disclosure_policy
 from .summary import (
     agency_answer_counts,
@@ -234,7 +233,7 @@ def compare(slug: str, question_key: str):
     min_count = policy.min_count
     if question.free_text:
         summary = summarise_free_text(frame, question, codebook, policy, audience=found.latest_version().audience)
-        stale = stale_feature_count(db.session, codebook)
+        stale = stale_answer_count(db.session, codebook.version_hash())
         template = "insights/compare_text.html"
     else:
         summary = summarise_closed(frame, question, policy)
@@ -427,7 +426,7 @@ def _codebook_forms(codebook, **bound):
 def _codebook_page(codebook, saved, forms, errors=(), status=200):
     return render_template(
         "insights/codebook.html", codebook=codebook, saved=saved, forms=forms, errors=list(errors),
-        history=codebook_history(db.session), stale=stale_feature_count(db.session, codebook),
+        history=codebook_history(db.session), stale=stale_answer_count(db.session, codebook.version_hash()),
         reanalyse_notice=REANALYSE_NOTICE,
     ), status
 

@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cutoff", default="2022-07-01", help="date split: train before, test from")
     parser.add_argument("--learned", action="store_true", help="measure the learned model (see above)")
     parser.add_argument("--new-source-from", default="2022-04-01", help="learning curve: the new source starts here")
-    parser.add_argument("--repeats", type=int, default=3, help="learning curve: shuffles averaged per step")
+    parser.add_argument("--repeats", type=int, default=10, help="learning curve: random draws averaged per step")
+    parser.add_argument("--no-curve", action="store_true", help="--learned without the learning curve")
     args = parser.parse_args(argv)
 
     path = Path(args.csv)
@@ -140,6 +141,7 @@ def _learned_report(frame, path: Path, args) -> None:
 
     frame = frame.assign(service=_service_types(path, frame))
     print("\n== split by source: each service type held out, trained on the others")
+    held_out = {"rules": [], "learned": []}
     for service in sorted(frame["service"].unique()):
         held, rest = frame[frame["service"] == service], frame[frame["service"] != service]
         print(f" {service} (train n={len(rest)}, test n={len(held)})")
@@ -147,18 +149,29 @@ def _learned_report(frame, path: Path, args) -> None:
         rules = _interval_line("rules", truth, predict_labels(held["text"]))
         learned = _interval_line("learned", truth, train_sentiment_model(rows(rest)).predict(list(held["text"])))
         print(f"  learned / rules = {learned / rules:.3f}")
+        held_out["rules"].append(rules)
+        held_out["learned"].append(learned)
+    mean_rules, mean_learned = (statistics.mean(held_out[k]) for k in ("rules", "learned"))
+    print(f" mean over sources held out: rules {mean_rules:.4f}, learned {mean_learned:.4f}, "
+          f"learned / rules = {mean_learned / mean_rules:.3f}")
 
     started = time.process_time()
-    train_sentiment_model(rows(frame))
-    print(f"\ntraining on all {len(frame)} comments: {time.process_time() - started:.1f} s of CPU")
+    shipped = train_sentiment_model(rows(frame))
+    print(f"\ntraining on all {len(frame)} comments: {time.process_time() - started:.1f} s of CPU "
+          f"(run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for one core); stored size "
+          f"{len(shipped.dumps()) / 1024:.0f} KiB")
+    if args.no_curve:
+        return
 
     new_from = pd.Timestamp(args.new_source_from)
     before, new = frame[frame["date"] < new_from], frame[frame["date"] >= new_from]
     print(f"\n== learning curve: new source = comments from {args.new_source_from} (n={len(new)}), "
-          f"development = before (n={len(before)}); {args.repeats} shuffles, test = the new source's "
-          f"comments not coded (n={len(new) - 1000})")
+          f"development = before (n={len(before)}); {args.repeats} random draws, test = the new source's "
+          f"comments not coded (n={len(new) - 1000}); 95% intervals over draws")
     for point in learning_curve(rows(before), rows(new), repeats=args.repeats):
-        print(f"  {point['n']:>5} coded: macro-F1 {point['mean']:.4f} (shuffles {point['min']:.3f}-{point['max']:.3f})")
+        print(f"  {point['n']:>5} coded: macro-F1 {point['mean']:.4f} [{point['low']:.3f}-{point['high']:.3f}] "
+              f"(draws {point['min']:.3f}-{point['max']:.3f}); gain over the previous step "
+              f"{point['gain']:+.4f} [{point['gain_low']:+.3f} to {point['gain_high']:+.3f}]")
 
 
 if __name__ == "__main__":

@@ -146,7 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Path of the labelled FFT development CSV that `feedback-app model train` learns from besides the "
         "partnership's own coded answers (`--development-data` overrides it). Unset: training uses the "
         "coded answers alone. The file is not shipped; with no trained model stored, sentiment comes from "
-        "the lexicon rules.",
+        "the shipped default model (see `SENTIMENT_DEFAULT_MODEL`).",
+    ),
+    Setting(
+        "SENTIMENT_DEFAULT_MODEL",
+        "shipped",
+        "What labels sentiment while no model version is chosen with `feedback-app model use`: `shipped` "
+        "(the default model shipped in `analysis/sentiment_model.npz`, trained on the FFT development file) "
+        "or `rules` (the lexicon rules).",
     ),
     Setting(
         "THEME_MODEL_MIN_EXAMPLES",

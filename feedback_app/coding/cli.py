@@ -65,7 +65,9 @@ def list_command() -> None:
     """List the stored model versions; the one in use is marked *."""
     rows = models_store.list_versions(db.session)
     if not rows:
-        click.echo("No model is stored: sentiment comes from the lexicon rules. `feedback-app model train` makes one.")
+        name, _model = models_store.model_in_use(db.session)
+        source = f"the shipped model ({name})" if name else "the lexicon rules"
+        click.echo(f"No model is stored: sentiment comes from {source}. `feedback-app model train` makes one.")
         return
     for row in rows:
         mark = "*" if row.in_use else " "
@@ -74,20 +76,45 @@ def list_command() -> None:
         for line in describe_evaluation(row.evaluation or {}):
             click.echo("        " + line)
     if not any(row.in_use for row in rows):
-        click.echo("None is in use: sentiment comes from the lexicon rules.")
+        name, _model = models_store.model_in_use(db.session)
+        click.echo(f"None is in use: sentiment comes from the shipped model ({name})." if name
+                   else "None is in use: sentiment comes from the lexicon rules.")
 
 
 @model_group.command("use")
-@click.argument("version", type=int)
+@click.argument("version")
 @with_appcontext
-def use_command(version: int) -> None:
-    """Use model VERSION (0: the lexicon rules). Answers analysed otherwise become stale."""
+def use_command(version: str) -> None:
+    """Use model VERSION (0: the lexicon rules; "shipped": the shipped default model).
+    Answers analysed otherwise become stale."""
+    if version != models_store.SHIPPED and not version.isdigit():
+        raise click.ClickException(f"VERSION is a model version number, 0 (the lexicon rules) or "
+                                   f"{models_store.SHIPPED!r}, not {version!r}")
     try:
-        models_store.use_version(db.session, version)
+        models_store.use_version(db.session, version if version == models_store.SHIPPED else int(version))
     except models_store.ModelError as error:
         raise click.ClickException(str(error)) from None
-    what = f"model version {version}" if version else "the lexicon rules"
+    name, _model = models_store.model_in_use(db.session)
+    what = {None: "the lexicon rules"}.get(name, f"model version {name}" if isinstance(name, int) else f"the shipped model ({name})")
     click.echo(f"Sentiment now comes from {what}. Run `feedback-app analyse` to re-analyse stale answers.")
+
+
+@model_group.command("build-default")
+@click.option("--development-data", type=click.Path(dir_okay=False), default=None,
+              help="Labelled FFT development CSV (default: the SENTIMENT_DEVELOPMENT_DATA setting).")
+@click.option("--output", type=click.Path(dir_okay=False), default=str(models_store.SHIPPED_MODEL_PATH),
+              show_default=True, help="Where to write the model.")
+@with_appcontext
+def build_default_command(development_data: str | None, output: str) -> None:
+    """Regenerate the shipped default model from the development file alone (no network; seconds)."""
+    path = development_data or current_app.config.get("SENTIMENT_DEVELOPMENT_DATA") or None
+    if not path:
+        raise click.ClickException("give --development-data FFT.csv (or set SENTIMENT_DEVELOPMENT_DATA)")
+    try:
+        size, name = models_store.build_shipped_model(path, Path(output))
+    except models_store.ModelError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Wrote {name} ({size / 1024:.0f} KiB) to {output}.")
 
 
 @click.group("coding")

@@ -199,7 +199,7 @@ def analysis_provenance(session: Session, question_key: str, round_ids: list[int
     (the one most of them were analysed with), how many coded answers trained it, and how
     many of the answers carry an analyst's code (used in place of the computed values)."""
     from ..models import SentimentModelVersion
-    from .models_store import describe_analyser, model_version_of
+    from .models_store import describe_analyser, model_version_of, shipped_model
 
     scope = (select(Answer.id).join(Response, Response.id == Answer.response_id)
              .where(Answer.question_key == question_key, Response.round_id.in_(list(round_ids))))
@@ -214,6 +214,9 @@ def analysis_provenance(session: Session, question_key: str, round_ids: list[int
     version = model_version_of(stored) if stored else None
     if version:
         model = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == version))
+    elif "+shipped-" in stored:
+        name, model = shipped_model()
+        model = model if name and stored.endswith(name) else None
     return Provenance(describe_analyser(stored) if stored else "the lexicon rules",
                       model.n_coded if model else 0, model.n_development if model else 0, coded_here, analysed)
 

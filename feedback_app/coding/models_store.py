@@ -3,7 +3,10 @@
 The model in use decides the sentiment label of every analysed answer. Its version
 is part of the analyser version stored with each answer's features, so switching
 models makes features stale and ``feedback-app analyse`` (or the inline refresh)
-recomputes them. With no model stored, the lexicon rules label sentiment.
+recomputes them. With no model version chosen, the shipped default model
+(``analysis/sentiment_model.npz``, trained on the FFT development file) labels
+sentiment, unless the ``SENTIMENT_DEFAULT_MODEL`` setting says ``rules``;
+``feedback-app model use 0`` chooses the lexicon rules explicitly.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from sqlalchemy.orm import Session
 from analysis import ANALYSER_VERSION
 from analysis.features import TextFeatures
 from analysis.learning import (
+    SHIPPED_MODEL_PATH,
     LabelledText,
     SentimentModel,
     add_theme_classifiers,
     cross_validated_coded_f1,
     macro_f1,
     per_class_f1,
+    shipped_model_bytes,
+    stored_model_id,
     train_sentiment_model,
 )
 
@@ -32,6 +38,10 @@ from ..models import Coding, SentimentModelVersion
 
 #: the development file's time split: train before, score from this date
 TIME_SPLIT_CUTOFF = "2022-07-01"
+#: the stored "version" that records an explicit choice of the lexicon rules (``model use 0``)
+RULES_CHOSEN = 0
+#: what ``model use`` takes to go back to the shipped default model
+SHIPPED = "shipped"
 
 
 class ModelError(Exception):
@@ -129,47 +139,98 @@ def train_and_store(session: Session, development_path: str | Path | None, actor
                                 in_use=True, created_by=actor)
     session.add(row)
     session.commit()
+    model_changed(session)
     return row
 
 
+def model_changed(session: Session) -> int:
+    """Called once whenever the sentiment model in use changes (a new version trained, or
+    ``model use``): returns how many answers' features are now stale.
+
+    INTEGRATION POINT (issue 13): this is the single place to enqueue the background
+    re-analysis of the stale answers (the task in ``feedback_app/tasks.py``). Until the queue
+    is merged, stale answers are re-analysed by ``feedback-app analyse`` or the inline refresh.
+    """
+    from ..text_analysis import current_codebook, stale_answers
+
+    codebook, _saved = current_codebook(session)
+    return len(stale_answers(session, codebook.version_hash()))
+
+
 def list_versions(session: Session) -> list[SentimentModelVersion]:
-    """Every stored model version, oldest first."""
-    return list(session.scalars(select(SentimentModelVersion).order_by(SentimentModelVersion.version)))
+    """Every stored model version, oldest first (not the record of choosing the rules)."""
+    return list(session.scalars(select(SentimentModelVersion).where(SentimentModelVersion.version != RULES_CHOSEN)
+                                .order_by(SentimentModelVersion.version)))
 
 
-def use_version(session: Session, version: int) -> SentimentModelVersion:
-    """Put model ``version`` in use (commits); ``0`` goes back to the lexicon rules.
+def use_version(session: Session, version: int | str) -> SentimentModelVersion | None:
+    """Put model ``version`` in use (commits); ``0`` chooses the lexicon rules and
+    :data:`SHIPPED` goes back to the shipped default model.
 
     Raises :class:`ModelError` for an unknown version.
     """
     row = None
-    if version:
-        row = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == version))
+    if version == SHIPPED:
+        session.execute(update(SentimentModelVersion).values(in_use=False))
+    elif int(version) == RULES_CHOSEN:
+        session.execute(update(SentimentModelVersion).values(in_use=False))
+        row = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == RULES_CHOSEN))
+        if row is None:
+            row = SentimentModelVersion(version=RULES_CHOSEN, model=b"", evaluation={}, created_by="model use 0")
+            session.add(row)
+        row.in_use = True
+        row = None
+    else:
+        row = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == int(version)))
         if row is None:
             raise ModelError(f"there is no model version {version}; `feedback-app model list` shows them")
-    session.execute(update(SentimentModelVersion).values(in_use=False))
-    if row is not None:
+        session.execute(update(SentimentModelVersion).values(in_use=False))
         row.in_use = True
     session.commit()
+    model_changed(session)
     return row
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple, SentimentModel] = {}
-#: the model last loaded for each version number, for worker processes forked after loading
-_loaded: dict[int, SentimentModel] = {}
+_cache: dict = {}
+#: the model last loaded for each version, for worker processes forked after loading
+_loaded: dict[int | str, SentimentModel] = {}
 
 
-def model_in_use(session: Session) -> tuple[int | None, SentimentModel | None]:
-    """(version, model) of the model in use, or (None, None) when the rules label sentiment.
+def default_choice() -> str:
+    """``shipped`` or ``rules``: what labels sentiment when no model version is chosen
+    (the ``SENTIMENT_DEFAULT_MODEL`` setting; ``shipped`` outside an app)."""
+    from flask import current_app, has_app_context
+
+    return str(current_app.config.get("SENTIMENT_DEFAULT_MODEL", SHIPPED)) if has_app_context() else SHIPPED
+
+
+def shipped_model() -> tuple[str | None, SentimentModel | None]:
+    """(name, model) of the shipped default model (loaded once per process), or (None, None)
+    when it is not installed."""
+    with _cache_lock:
+        if "shipped" not in _cache:
+            data = shipped_model_bytes()
+            _cache["shipped"] = (stored_model_id(data), SentimentModel.loads(data)) if data else (None, None)
+        name, model = _cache["shipped"]
+        if name is not None:
+            _loaded[name] = model
+        return name, model
+
+
+def model_in_use(session: Session) -> tuple[int | str | None, SentimentModel | None]:
+    """(version, model) of the model in use: a stored version (a number), else the shipped
+    default (its name, "shipped-..."), or (None, None) when the rules label sentiment.
 
     Each version is unpickled once per process.
     """
     row = session.execute(select(SentimentModelVersion.version, SentimentModelVersion.created_at)
                           .where(SentimentModelVersion.in_use.is_(True))).first()
     if row is None:
-        return None, None
+        return shipped_model() if default_choice() == SHIPPED else (None, None)
     version, created_at = row
+    if version == RULES_CHOSEN:
+        return None, None
     # the same version number in another database (or a re-created one) is another model
     key = (str(session.get_bind().url), version, str(created_at))
     with _cache_lock:
@@ -180,9 +241,12 @@ def model_in_use(session: Session) -> tuple[int | None, SentimentModel | None]:
         return version, _cache[key]
 
 
-def analyser_version(model_version: int | None) -> str:
-    """The analyser version stored with features made under ``model_version``."""
-    return ANALYSER_VERSION if model_version is None else f"{ANALYSER_VERSION}+m{model_version}"
+def analyser_version(model_version: int | str | None) -> str:
+    """The analyser version stored with features made under ``model_version`` (a stored
+    version number, or the shipped model's name): a new model makes older features stale."""
+    if model_version is None:
+        return ANALYSER_VERSION
+    return f"{ANALYSER_VERSION}+{model_version}" if isinstance(model_version, str) else f"{ANALYSER_VERSION}+m{model_version}"
 
 
 def model_version_of(stored_analyser_version: str) -> int | None:
@@ -192,9 +256,23 @@ def model_version_of(stored_analyser_version: str) -> int | None:
 
 
 def describe_analyser(stored_analyser_version: str) -> str:
-    """What labelled sentiment, in words: "sentiment model version 3" or "the lexicon rules"."""
+    """What labelled sentiment, in words: "sentiment model version 3", "the shipped sentiment
+    model (shipped-...)" or "the lexicon rules"."""
     version = model_version_of(stored_analyser_version)
+    _base, _plus, name = stored_analyser_version.partition("+")
+    if name.startswith("shipped-"):
+        return f"the shipped sentiment model ({name})"
     return f"sentiment model version {version}" if version else "the lexicon rules"
+
+
+def build_shipped_model(development_path: str | Path, output: Path = SHIPPED_MODEL_PATH) -> tuple[int, str]:
+    """Train the shipped default model on the development file alone and write it to
+    ``output``; returns (bytes written, the model's name). Raises :class:`ModelError` when the
+    file cannot be read."""
+    development = development_examples(development_path)
+    data = train_sentiment_model(_rows(development)).dumps()
+    Path(output).write_bytes(data)
+    return len(data), stored_model_id(data)
 
 
 def relabel(features: list[tuple[TextFeatures, str, str]], model_version: int | None,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from analysis.disclosure import DisclosurePolicy
 from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
 
-from ..coding.coding import round_agreement
+from ..coding.coding import analysis_provenance, round_agreement
 from ..definitions import GOVERNANCE_LABELS
 from ..models import questionnaire_by_slug
 from ..text_analysis import current_codebook
@@ -177,6 +177,9 @@ def build_report(
         codebook_version=saved.version if saved else None,
         generated_on=generated_on or date.today(),
         coder_agreement=round_agreement(session, [r.id for r in rounds], codebook.keys),
+        # issue 14: which model and how many coded answers produced each question's figures
+        provenance={f.summary.question.key: analysis_provenance(session, f.summary.question.key, [r.id for r in rounds])
+                    for f in free_text},
     )
 
 

@@ -379,6 +379,7 @@ def theme(slug: str, question_key: str, theme: str):
     return render_template(
         "insights/theme.html", questionnaire=found, question=question, theme=theme, theme_name=names[theme],
         round=round_, filters=filters, result=result, min_count=filters.policy.min_count,
+        provenance=analysis_provenance(db.session, question.key, [round_.id]),
     )
 
 
@@ -401,6 +402,7 @@ def theme_answer_list(slug: str, question_key: str, theme: str):
         "insights/theme_answers.html", questionnaire=found, question=question, theme=theme,
         theme_name=names[theme], round=round_, filters=filters, answers=shown, total=len(answers),
         withheld=withheld, page=page, pages=pages, min_count=min_count,
+        provenance=analysis_provenance(db.session, question.key, [round_.id]),
     )
 
 

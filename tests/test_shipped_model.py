@@ -1,0 +1,90 @@
+"""The shipped default sentiment model, and analysis pages naming the model behind their figures (issue 14)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from analysis.learning import SHIPPED_MODEL_PATH, SentimentModel, shipped_model_bytes, stored_model_id
+from feedback_app.db import db
+from feedback_app.models import AnswerFeature
+from tests.test_insights import store_answers, two_rounds  # noqa: F401  (a fixture)
+from tests.test_learning_cli import analyse_text, import_coding
+
+DEVELOPMENT_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "fft-feedback-dev.csv"
+SHIPPED_NAME = stored_model_id(SHIPPED_MODEL_PATH.read_bytes())
+
+
+def test_the_shipped_model_is_small_loads_and_reads_plain_feedback():
+    data = shipped_model_bytes()
+    assert data is not None and len(data) < 2 * 1024 * 1024
+    model = SentimentModel.loads(data)
+    assert model.n_development > 3000 and model.n_coded == 0
+    assert model.predict(["The crew were kind, caring and professional", "They were rude and two hours late", ""]) == [
+        "positive", "negative", "neutral"]
+
+
+def test_without_a_chosen_model_the_shipped_one_labels_and_model_use_switches(app, runner, tmp_path, make_round):
+    app.config["SENTIMENT_DEFAULT_MODEL"] = "shipped"
+    assert f"sentiment comes from the shipped model ({SHIPPED_NAME})" in runner.invoke(args=["model", "list"]).output
+    _labels, output = analyse_text(runner, tmp_path, ["Staff were lovely"])
+    assert SHIPPED_NAME in output
+
+    round_ = make_round("children", 1)
+    store_answers(app, round_, [{"what_did_not_help": "My social worker was kind and listened"}])
+    with app.app_context():
+        assert db.session.scalars(select(AnswerFeature.analyser_version)).one() == f"1.0+{SHIPPED_NAME}"
+    # choosing the rules makes the shipped model's features stale; "shipped" goes back to it
+    assert "the lexicon rules" in runner.invoke(args=["model", "use", "0"]).output
+    assert "Analysed 1 answers" in runner.invoke(args=["analyse", "--workers", "1"]).output
+    with app.app_context():
+        assert db.session.scalars(select(AnswerFeature.analyser_version)).one() == "1.0"
+    assert "sentiment comes from the lexicon rules" in runner.invoke(args=["model", "list"]).output
+    result = runner.invoke(args=["model", "use", "shipped"])
+    assert f"the shipped model ({SHIPPED_NAME})" in result.output, result.output
+    assert "Analysed 1 answers" in runner.invoke(args=["analyse", "--workers", "1"]).output
+    assert runner.invoke(args=["model", "use", "latest"]).exit_code != 0
+
+
+def test_the_rules_setting_keeps_the_lexicon_rules_when_no_model_is_chosen(app, runner, tmp_path):
+    app.config["SENTIMENT_DEFAULT_MODEL"] = "rules"
+    assert "sentiment comes from the lexicon rules" in runner.invoke(args=["model", "list"]).output
+
+
+@pytest.mark.skipif(not DEVELOPMENT_FILE.exists(), reason="the FFT development file is not on this machine")
+def test_the_shipped_model_is_reproduced_from_the_development_file(runner, tmp_path):
+    import pandas as pd
+
+    output = tmp_path / "model.npz"
+    result = runner.invoke(args=["model", "build-default", "--development-data", str(DEVELOPMENT_FILE),
+                                 "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    rebuilt, shipped = SentimentModel.loads(output.read_bytes()), SentimentModel.loads(shipped_model_bytes())
+    assert rebuilt.words.vocabulary_ == shipped.words.vocabulary_
+    assert np.allclose(rebuilt.classifier.coef_, shipped.classifier.coef_, atol=1e-3)
+    texts = list(pd.read_csv(DEVELOPMENT_FILE)["FFT answer"].dropna().astype(str)[:500])
+    assert rebuilt.predict(texts) == shipped.predict(texts)
+
+
+def provenance_of(page: str) -> str:
+    return re.search(r'<p class="muted" id="provenance">(.*?)</p>', page, re.S).group(1)
+
+
+def test_theme_pages_and_the_report_say_which_model_and_how_many_coded_answers(app, runner, client, login,
+                                                                            tmp_path, two_rounds):  # noqa: F811
+    _first, second = two_rounds
+    login("analyst")
+    theme = f"/analysis/children/what_did_not_help/themes/practical_needs?round={second.id}"
+    assert "Sentiment from the lexicon rules" in provenance_of(client.get(theme).get_data(as_text=True))
+    import_coding(runner, tmp_path)
+    assert runner.invoke(args=["model", "train", "--no-evaluation"]).exit_code == 0
+    assert runner.invoke(args=["analyse", "--workers", "1"]).exit_code == 0
+    said = "Sentiment from sentiment model version 1 (trained on 0 development comments and 45 coded answers)"
+    for path in (theme, theme.replace("?", "/answers?"), "/analysis/children/what_did_not_help"):
+        assert said in provenance_of(client.get(path).get_data(as_text=True)), path
+    report = client.get("/analysis/children/report.html").get_data(as_text=True)
+    assert said in report

@@ -271,3 +271,7 @@ def init_app(app: Flask) -> None:
 
     for command in tokens_drafts_commands:
         app.cli.add_command(command)
+    # issue 13 (queue): `feedback-app worker`, the task queue's consumer
+    from .worker import worker_command
+
+    app.cli.add_command(worker_command)

@@ -143,11 +143,13 @@ def save_codebook(session: Session, codebook: Codebook, note: str, actor: str | 
 
 
 def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook,
-           rules: ConcernRules | None = None, audience: str | None = None) -> dict[str, DerivedAnswer]:
+           rules: ConcernRules | None = None, audience: str | None = None,
+           features: bool = True) -> dict[str, DerivedAnswer]:
     """Features and concern screening of each free-text answer in ``answers`` (keyed by question key).
 
     Answers are screened as ``audience`` answered them; by default the audience of
     the questionnaire version the questions belong to (children if unknown).
+    ``features=False`` screens only (features None: the queue's worker computes them).
     """
     if not _warm:
         warm_up()
@@ -160,10 +162,10 @@ def derive(question_types: dict[str, Question], answers: dict[str, str], codeboo
         if is_identifier(question.key, question.settings):  # a case reference is not text to analyse
             continue
         nothing_means = (question.settings or {}).get("nothing_means", "positive")
-        features = _learned_sentiment([(text_features(value, codebook, nothing_means=nothing_means),
-                                        value, nothing_means)], *sentiment_model())[0]
         derived[key] = DerivedAnswer(
-            features=features,
+            # issue 13 (queue): features=False leaves them to the worker; screening stays here
+            features=_learned_sentiment([(text_features(value, codebook, nothing_means=nothing_means),
+                                          value, nothing_means)], *sentiment_model())[0] if features else None,
             concern=screen(value, rules, audience=audience or _audience_of(question), bank=concern_bank()),
         )
     return derived
@@ -253,9 +255,10 @@ class PendingAnswer:
     model_version: int | None = None
 
 
-def stale_answers(session: Session, codebook_hash: str, recompute: bool = False) -> list[PendingAnswer]:
+def stale_answers(session: Session, codebook_hash: str, recompute: bool = False,
+                  response_ids: list[int] | None = None) -> list[PendingAnswer]:
     """Free-text answers with no features, or features from another analyser, sentiment model
-    or codebook version."""
+    or codebook version (only those of ``response_ids`` when given)."""
     from .coding.models_store import analyser_version
 
     model_version = sentiment_model(session)[0]
@@ -270,6 +273,8 @@ def stale_answers(session: Session, codebook_hash: str, recompute: bool = False)
         # Answers in a language the analysers cannot read stay not analysed (issue 15).
         .where(or_(Response.language.is_(None), Response.language.in_(ANALYSED_LANGUAGES)))
     )
+    if response_ids is not None:  # issue 13 (queue): one submission's answers
+        query = query.where(Answer.response_id.in_(response_ids))
     if not recompute:
         query = query.where(
             or_(

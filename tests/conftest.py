@@ -126,6 +126,8 @@ def make_app(tmp_path):
             # The first free-text answer of a test process loads TextBlob (gunicorn warms each worker
             # before it serves; tests do not): a loaded CI machine may take more than the 10 s default.
             "REQUEST_TIME_LIMIT_SECONDS": 60,
+            # Queued tasks run where they are queued (issue 13); tests of a real worker say otherwise.
+            "QUEUE_IMMEDIATE": True,
         }
         settings.update(config)
         app = create_app(settings, instance_path=str(tmp_path / "instance"))

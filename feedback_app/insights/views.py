@@ -54,6 +54,7 @@ from .forms import (
     theme_choices,
 )
 from ..text_analysis import refresh_stale_features
+from ..tasks import in_background, reanalyse_in_background, reanalysis_line  # issue 13 (queue)
 from .policy import disclosure_policy
 from .summary import (
     agency_answer_counts,
@@ -70,6 +71,8 @@ ANSWERS_PER_PAGE = 25
 
 def _reanalyse() -> str:
     """Re-analyse the answers a codebook change made stale, when few enough to do it now."""
+    if in_background():  # issue 13 (queue): any number, by the worker, progress on the codebook page
+        return reanalyse_in_background()
     done, remaining = refresh_stale_features(db.session)
     if remaining:
         return REANALYSE_NOTICE
@@ -429,6 +432,7 @@ def _codebook_page(codebook, saved, forms, errors=(), status=200):
         "insights/codebook.html", codebook=codebook, saved=saved, forms=forms, errors=list(errors),
         history=codebook_history(db.session), stale=stale_feature_count(db.session, codebook),
         reanalyse_notice=REANALYSE_NOTICE,
+        reanalysis=reanalysis_line(stale_feature_count(db.session, codebook)),  # issue 13 (queue)
     ), status
 
 

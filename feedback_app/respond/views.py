@@ -17,7 +17,8 @@ from ..links import LinkState, find_link, is_token_text, link_state
 from ..models import LinkKind, ShareLink
 from ..responses import LinkFull, already_stored, store_response
 from ..security import hit
-from ..text_analysis import current_codebook, derive
+from ..tasks import derive_in_request, features_later  # issue 13 (queue)
+from ..text_analysis import current_codebook
 from . import bp
 from .forms import form_class_for, new_submission_key
 
@@ -89,7 +90,7 @@ def questions(token: str):
                 if question.type == "agency":
                     answers[question.key] = fixed_agency
         codebook, _saved = current_codebook(db.session)
-        derived = derive({q.key: q for q in version.questions}, answers, codebook)
+        derived = derive_in_request({q.key: q for q in version.questions}, answers, codebook)  # issue 13
         language = wording(version).language
         if not language.analysed:
             # Screened all the same, but the analysers read English only: not analysed
@@ -114,6 +115,7 @@ def questions(token: str):
             discard_draft(session, request.form.get("draft_code"))  # sent: a saved draft has done its job
         if not submission.duplicate:
             check_submission(submission.response_id)  # marks junk bursts (feedback_app/bursts.py)
+            features_later(submission.response_id)  # issue 13 (queue): the worker computes them
         return redirect(url_for(".thanks", token=token, **language_args(version)))
     return _questions_page(form, link, version, fixed_agency), 400 if form.errors else 200
 

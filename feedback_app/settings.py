@@ -203,6 +203,13 @@ SETTINGS += (
         "`queue.sqlite3` in the instance folder (no other service to run; one host).",
     ),
     Setting(
+        "QUEUE_NAME",
+        None,
+        "Name of the task queue in Redis or the queue file. Unset: derived from `DATABASE_URL`, so two "
+        "apps on different databases never take each other's tasks. Set the same name on every host "
+        "when hosts reach the one database by different URLs.",
+    ),
+    Setting(
         "ANALYSE_IN_BACKGROUND",
         True,
         "Sentiment, themes, noun phrases and embeddings of new answers are computed by the queue's "

@@ -16,6 +16,7 @@ progress the codebook page shows (:func:`reanalysis_line`).
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import threading
@@ -44,13 +45,21 @@ SWEEP_LOCK = "sweep"
 SWEEP_ROUNDS = 3
 
 
+def queue_name(config: dict) -> str:
+    """``QUEUE_NAME``, else one derived from ``DATABASE_URL``: apps on different databases
+    that share a Redis server or an instance folder never take each other's tasks."""
+    if config.get("QUEUE_NAME"):
+        return str(config["QUEUE_NAME"])
+    return "feedback-" + hashlib.sha256(str(config.get("DATABASE_URL")).encode("utf-8")).hexdigest()[:16]
+
+
 def make_huey(config: dict, instance_path: str) -> Huey:
     """The Huey instance ``config`` asks for: Redis at ``REDIS_URL``, else SQLite in the instance folder."""
     options = {"results": False, "immediate": bool(config.get("QUEUE_IMMEDIATE")), "utc": True}
     if config.get("REDIS_URL"):
-        return RedisHuey("feedback_app", url=config["REDIS_URL"], **options)
+        return RedisHuey(queue_name(config), url=config["REDIS_URL"], **options)
     os.makedirs(instance_path, exist_ok=True)
-    return SqliteHuey("feedback_app", filename=os.path.join(instance_path, QUEUE_FILE), **options)
+    return SqliteHuey(queue_name(config), filename=os.path.join(instance_path, QUEUE_FILE), **options)
 
 
 # ---------------------------------------------------------------- adapter
@@ -162,7 +171,8 @@ _build_lock = threading.Lock()
 
 def task_queue(app: Flask | None = None) -> TaskQueue:
     """The task queue of ``app`` (default: the current app), built on first use."""
-    app = app or current_app._get_current_object()  # noqa: SLF001 - Flask's documented way
+    if app is None or app is current_app:  # the proxy, unwrapped: tasks run outside any context
+        app = current_app._get_current_object()  # noqa: SLF001 - Flask's documented way
     queue = app.extensions.get(EXTENSION)
     if queue is None:
         with _build_lock:

@@ -16,7 +16,7 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
-from .tasks import task_queue
+from .tasks import SWEEP_LOCK, task_queue
 
 #: seconds between a worker's checks that the ``serve`` that started it is still there
 PARENT_CHECK_SECONDS = 2.0
@@ -57,7 +57,7 @@ def worker_command(workers: int, parent: int | None) -> None:
     sys.stdout.flush()
     consumer = queue.huey.create_consumer(
         workers=workers, worker_type="process" if workers > 1 else "thread", periodic=True,
-        initial_delay=0.05, backoff=1.5, max_delay=1.0, flush_locks=True, check_worker_health=True,
+        initial_delay=0.05, backoff=1.5, max_delay=1.0, extra_locks=SWEEP_LOCK, check_worker_health=True,
     )
     consumer.run()
 

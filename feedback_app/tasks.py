@@ -59,7 +59,9 @@ def make_huey(config: dict, instance_path: str) -> Huey:
     if config.get("REDIS_URL"):
         return RedisHuey(queue_name(config), url=config["REDIS_URL"], **options)
     os.makedirs(instance_path, exist_ok=True)
-    return SqliteHuey(queue_name(config), filename=os.path.join(instance_path, QUEUE_FILE), **options)
+    # fsync off: a task lost to a power cut only delays (the sweep finds its answers pending), and
+    # queueing costs 0.1 ms instead of 5 ms of a respondent's request.
+    return SqliteHuey(queue_name(config), filename=os.path.join(instance_path, QUEUE_FILE), fsync=False, **options)
 
 
 # ---------------------------------------------------------------- adapter

@@ -28,7 +28,8 @@ if str(ROOT) not in sys.path:
 
 from tests.live_http import Form, form_body, free_port, open_form, request  # noqa: E402,F401
 
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:54330/postgres")
+POSTGRES_ADMIN_URL = (os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_DATABASE_URL")  # issue 13: or the tests'
+                      or "postgresql+psycopg://postgres@127.0.0.1:54330/postgres")
 FFT_CSV = Path(os.environ.get("FFT_CSV", ROOT.parent / "shared" / "data" / "fft-feedback-dev.csv"))
 SECRET = "bench-secret"
 

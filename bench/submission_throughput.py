@@ -15,6 +15,11 @@ on the same machine, so both sides pay the same client overhead.
     python bench/submission_throughput.py --db sqlite --posts 600
 
 Target: real >= 0.5 x bare throughput.
+
+Issue 13: text features are the queue worker's (``ANALYSE_IN_BACKGROUND``, on by default);
+the request screens and queues. ``--inline`` measures features computed in the request
+as before; ``--worker`` runs ``feedback-app worker`` beside the server throughout, as
+``serve`` does, so the worker's analysis competes for the same cores.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import secrets
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +51,7 @@ def bench_app():
     from feedback_app.models import Response
 
     harness.apply_what_ifs(os.environ.get("BENCH_WHAT_IF", ""))
-    app = create_app()
+    app = create_app(instance_path=os.path.join(os.getcwd(), "instance"))  # the queue's file: this run's
     round_id = int(os.environ["BENCH_ROUND_ID"])
 
     @app.post("/bench/bare")
@@ -162,9 +168,10 @@ def bench_database(kind: str, args) -> tuple[Run, Run, Run]:
         port = harness.free_port()
         env = {"DATABASE_URL": url, "SECRET_KEY": harness.SECRET, "BENCH_ROUND_ID": str(round_id),
                # The benchmark posts far more through one link than a real round would.
-               "LINK_SUBMISSIONS_PER_MINUTE": "100000000", "BENCH_WHAT_IF": args.what_if}
+               "LINK_SUBMISSIONS_PER_MINUTE": "100000000", "BENCH_WHAT_IF": args.what_if,
+               "ANALYSE_IN_BACKGROUND": "false" if args.inline else "true"}
         command = [sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)]
-        with harness.Subprocess(command, env, folder, port) as server:
+        with harness.Subprocess(command, env, folder, port) as server, queue_worker(args.worker, env, folder):
             def real(pair) -> int:
                 form, answers = pair
                 body, headers = harness.form_body(form, answers)
@@ -192,6 +199,27 @@ def bench_database(kind: str, args) -> tuple[Run, Run, Run]:
             if phrase in log:
                 print(f"  !! server log contains {phrase!r}")
     return bare_1, real_run, bare_2
+
+
+@contextmanager
+def queue_worker(wanted: bool, env: dict, folder: Path):
+    """``feedback-app worker`` on the server's queue (its instance folder) while the block runs."""
+    if not wanted:
+        yield None
+        return
+    import subprocess
+
+    command = [sys.executable, "-c", "import sys; from feedback_app import create_app; "
+               "app = create_app(instance_path=sys.argv[1]); app.cli.main(['worker'], standalone_mode=False)",
+               str(folder / "instance")]
+    with open(folder / "worker.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, cwd=folder, env=dict(os.environ, PYTHONPATH=str(harness.ROOT), **env),
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def profile(posts: int, what_if: str) -> None:
@@ -246,6 +274,8 @@ def main() -> None:
     parser.add_argument("--what-if", default="", help="Comma-separated bench-only patches of proposed changes: "
                         + "; ".join(f"{k}: {v}" for k, v in harness.WHAT_IFS.items()))
     parser.add_argument("--profile", action="store_true", help="Profile the real POST in-process instead.")
+    parser.add_argument("--inline", action="store_true", help="Features computed in the request (ANALYSE_IN_BACKGROUND off).")
+    parser.add_argument("--worker", action="store_true", help="Run a queue worker beside the server throughout.")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile:
@@ -255,6 +285,9 @@ def main() -> None:
         serve(args.serve, args.workers)
         return
     print(f"submission throughput: {args.workers} workers, {args.clients} clients; {harness.machine()}")
+    print("features: " + ("inline, in the request" if args.inline else
+                          "queued for the worker" + (" (a worker runs beside the server)" if args.worker else
+                                                     " (no worker running: the request's cost alone)")))
     if args.what_if:
         print(f"WHAT-IF (bench-only patches, not the product as shipped): {args.what_if}")
     for kind in args.db.split(","):

@@ -106,5 +106,11 @@ def server_options(host: str, port: int, workers: int = 2, timeout: int = 130) -
 
 
 def run_server(host: str, port: int, workers: int = 2, timeout: int = 130) -> None:
-    """Serve on ``host:port`` until stopped. No access log: it would hold respondents' IPs."""
-    FeedbackServer(server_options(host, port, workers, timeout)).run()
+    """Serve on ``host:port`` until stopped. No access log: it would hold respondents' IPs.
+
+    One task-queue worker runs beside gunicorn unless ``SERVE_STARTS_WORKER`` is off (issue 13).
+    """
+    from .worker import worker_beside_server
+
+    with worker_beside_server():
+        FeedbackServer(server_options(host, port, workers, timeout)).run()

@@ -202,6 +202,49 @@ SETTINGS += (
     ),
 )
 
+SETTINGS += (
+    # ---- issue 13: the task queue (feedback_app/tasks.py, `feedback-app worker`)
+    Setting(
+        "REDIS_URL",
+        None,
+        "URL of a Redis server for the task queue (e.g. `redis://queue.internal:6379/0`), so app "
+        "hosts and workers on several machines share one queue. Unset: the queue is a SQLite file "
+        "`queue.sqlite3` in the instance folder (no other service to run; one host).",
+    ),
+    Setting(
+        "QUEUE_NAME",
+        None,
+        "Name of the task queue in Redis or the queue file. Unset: derived from `DATABASE_URL`, so two "
+        "apps on different databases never take each other's tasks. Set the same name on every host "
+        "when hosts reach the one database by different URLs.",
+    ),
+    Setting(
+        "ANALYSE_IN_BACKGROUND",
+        True,
+        "Sentiment, themes, noun phrases and embeddings of new answers are computed by the queue's "
+        "worker instead of inside the respondent's request, and a codebook edit of any size is "
+        "re-analysed in the background with its progress on the codebook page. Screening for possible "
+        "disclosures always stays in the request. Off: all of it inline, as before.",
+    ),
+    Setting(
+        "SERVE_STARTS_WORKER",
+        True,
+        "`serve` starts one queue worker (`feedback-app worker`) beside gunicorn and stops it with "
+        "the server. Set it to false where workers run on their own (e.g. on other hosts with `REDIS_URL`).",
+    ),
+    Setting(
+        "QUEUE_SWEEP_MINUTES",
+        1,
+        "Every this many minutes (1 to 59) a worker sweeps the answers whose features are missing or "
+        "stale, so a lost task (a killed worker) only delays the analysis.",
+    ),
+    Setting(
+        "QUEUE_IMMEDIATE",
+        False,
+        "Run queued tasks at once inside the process that queues them (Huey's immediate mode, in "
+        "memory): for tests and one-off scripts, never for serving.",
+    ),
+)
 
 
 def readme_settings_table() -> str:

@@ -35,6 +35,7 @@ from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
 from .responses import LinkFull, NewResponse, add_responses, already_stored, store_response
 from .security import hit
+from .tasks import features_later, in_background
 from .text_analysis import current_codebook, derive
 from .transfer import IMPORT_SOURCE, ImportProblem, ImportRefused, ImportReport, parse_import
 
@@ -70,15 +71,17 @@ def is_repeat(link: ShareLink | None, submission_key: str | None) -> bool:
 
 
 def derive_text_features(session: Session, questions: Iterable[Any], answer_sets: list[dict[str, str]],
-                         analysed: bool = True) -> list[dict]:
+                         analysed: bool = True, later: bool = False) -> list[dict]:
     """Features and disclosure screening of the free-text answers of each response in ``answer_sets``.
 
     With ``analysed`` False (a language the analysers cannot read) answers are screened
-    all the same but get no features. This is the one place responses get their features.
+    all the same but get no features; with ``later`` they are screened now and their
+    features are left to the task queue's worker (``feedback_app/tasks.py``). This is the
+    one place responses get their features.
     """
     codebook, _saved = current_codebook(session)
     by_key = {question.key: question for question in questions}
-    derived_sets = [derive(by_key, answers, codebook) for answers in answer_sets]
+    derived_sets = [derive(by_key, answers, codebook, features=not later) for answers in answer_sets]
     if analysed:
         return derived_sets
     return [{key: replace(item, features=None) for key, item in derived.items()} for derived in derived_sets]
@@ -106,7 +109,7 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
         answers.update({q.key: agency for q in link.round.version.questions if q.type == Agency.name})
     agency = agency or link.agency or agency_of(link.round.version.questions, answers)
     (derived,) = derive_text_features(db.session, link.round.version.questions, [answers],
-                                      analysed=language is None or language.analysed)
+                                      analysed=language is None or language.analysed, later=in_background())
     db.session.commit()  # end the read transaction: hold one connection at a time
     with db.write_session() as session:
         try:
@@ -122,6 +125,7 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
     if submission.duplicate:
         return SubmissionResult(Outcome.DUPLICATE, submission.response_id)
     check_submission(submission.response_id)  # marks junk bursts (feedback_app/bursts.py)
+    features_later(submission.response_id)  # the queue's worker computes them (issue 13)
     return SubmissionResult(Outcome.STORED, submission.response_id, submission.flags)
 
 

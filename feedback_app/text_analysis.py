@@ -147,11 +147,13 @@ def save_codebook(session: Session, codebook: Codebook, note: str, actor: str | 
 
 
 def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook,
-           rules: ConcernRules | None = None, audience: str | None = None) -> dict[str, DerivedAnswer]:
+           rules: ConcernRules | None = None, audience: str | None = None,
+           features: bool = True) -> dict[str, DerivedAnswer]:
     """Features and concern screening of each free-text answer in ``answers`` (keyed by question key).
 
     Answers are screened as ``audience`` answered them; by default the audience of
     the questionnaire version the questions belong to (children if unknown).
+    ``features=False`` screens only (features None: the queue's worker computes them).
     """
     if not _warm:
         warm_up()
@@ -164,10 +166,10 @@ def derive(question_types: dict[str, Question], answers: dict[str, str], codeboo
         if is_identifier(question.key, question.settings):  # a case reference is not text to analyse
             continue
         nothing_means = (question.settings or {}).get("nothing_means", "positive")
-        features = _learned_sentiment([(text_features(value, codebook, nothing_means=nothing_means),
-                                        value, nothing_means)], *sentiment_model())[0]
         derived[key] = DerivedAnswer(
-            features=features,
+            # issue 13 (queue): features=False leaves them to the worker; screening stays here
+            features=_learned_sentiment([(text_features(value, codebook, nothing_means=nothing_means),
+                                          value, nothing_means)], *sentiment_model())[0] if features else None,
             concern=screen(value, rules, audience=audience or _audience_of(question), bank=concern_bank()),
         )
     return derived
@@ -336,11 +338,15 @@ def _current_analyser(session: Session, codebook_hash: str | None) -> tuple[int 
     return model_version, analyser_version(model_version), codebook_hash
 
 
-def stale_answers(session: Session, codebook_hash: str | None = None, recompute: bool = False) -> list[PendingAnswer]:
+def stale_answers(session: Session, codebook_hash: str | None = None, recompute: bool = False,
+                  response_ids: Collection[int] | None = None) -> list[PendingAnswer]:
     """Free-text answers whose features are stale (:func:`stale_condition`; every one with
-    ``recompute``), in answer order. ``codebook_hash`` defaults to the codebook in use."""
+    ``recompute``), in answer order; only those of ``response_ids`` when given.
+    ``codebook_hash`` defaults to the codebook in use."""
     model_version, analyser, codebook_hash = _current_analyser(session, codebook_hash)
     query = _analysable(select(Answer.id, Answer.value, Question.settings, Question.key))
+    if response_ids is not None:  # one submission's answers (the task queue, issue 13)
+        query = query.where(Answer.response_id.in_(list(response_ids)))
     if not recompute:
         query = query.where(stale_condition(analyser, codebook_hash))
     return [
@@ -392,7 +398,8 @@ INLINE_REANALYSIS_LIMIT = 5000
 
 def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: int = 500,
                              recompute: bool = False, limit: int | None = None,
-                             progress: Callable[[int], object] | None = None) -> AnalysisRun:
+                             progress: Callable[[int], object] | None = None,
+                             response_ids: Collection[int] | None = None) -> AnalysisRun:
     """Analyse everything pending or stale, in batches: the features of every answer
     :func:`stale_answers` finds (every answer with ``recompute``), with the codebook and
     sentiment model in use.
@@ -401,13 +408,14 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     written and committed in its own short write transaction, so a long run can be
     interrupted without losing the batches done, and ``progress(n)`` is called after
     each. With ``limit``, nothing is done when more than ``limit`` answers are stale
-    (the run is then left to ``feedback-app analyse``). Returns an :class:`AnalysisRun`.
+    (the run is then left to ``feedback-app analyse``); with ``response_ids``, only the
+    answers of those responses are looked at. Returns an :class:`AnalysisRun`.
     Safeguarding screening is not repeated: it runs once, when an answer arrives.
     """
     from .db import db
 
     codebook, _saved = current_codebook(session)
-    pending = stale_answers(session, codebook.version_hash(), recompute)
+    pending = stale_answers(session, codebook.version_hash(), recompute, response_ids=response_ids)
     session.commit()  # end the read transaction before the (long) computation
     if not pending or (limit is not None and len(pending) > limit):
         return AnalysisRun(0, len(pending))

@@ -53,6 +53,7 @@ from .forms import (
     theme_choices,
 )
 from ..text_analysis import refresh_stale_features, stale_answer_count
+from ..tasks import in_background, reanalyse_in_background, reanalysis_line
 from .policy import disclosure_policy
 from .summary import (
     agency_answer_counts,
@@ -69,6 +70,8 @@ ANSWERS_PER_PAGE = 25
 
 def _reanalyse() -> str:
     """Re-analyse the answers a codebook change made stale, when few enough to do it now."""
+    if in_background():  # issue 13 (queue): any number, by the worker, progress on the codebook page
+        return reanalyse_in_background()
     done, remaining = refresh_stale_features(db.session)
     if remaining:
         return REANALYSE_NOTICE
@@ -426,10 +429,11 @@ def _codebook_forms(codebook, **bound):
 
 
 def _codebook_page(codebook, saved, forms, errors=(), status=200):
+    stale = stale_answer_count(db.session, codebook.version_hash())
     return render_template(
         "insights/codebook.html", codebook=codebook, saved=saved, forms=forms, errors=list(errors),
-        history=codebook_history(db.session), stale=stale_answer_count(db.session, codebook.version_hash()),
-        reanalyse_notice=REANALYSE_NOTICE,
+        history=codebook_history(db.session), stale=stale, reanalyse_notice=REANALYSE_NOTICE,
+        reanalysis=reanalysis_line(stale),
     ), status
 
 

@@ -110,7 +110,7 @@ def run_server(host: str, port: int, workers: int = 2, timeout: int = 130) -> No
 
     One task-queue worker runs beside gunicorn unless ``SERVE_STARTS_WORKER`` is off (issue 13).
     """
-    from .worker import worker_beside_server
+    from .cli.worker import worker_beside_server
 
     with worker_beside_server():
         FeedbackServer(server_options(host, port, workers, timeout)).run()

@@ -5,7 +5,7 @@ adds them all to the app:
 
 - ``db``: ``db ...`` (the schema) and ``backup``
 - ``questionnaires``: ``questionnaires sync|list|diff``
-- ``serve``: ``serve``
+- ``serve``: ``serve``; ``worker``: ``worker`` (the task queue's consumer, also started by ``serve``)
 - ``users``, ``rounds``, ``links``: staff administration (the admin pages' functions)
 - ``responses``: ``responses import|export``
 - ``analysis``: ``analyse`` and ``analyse-text``
@@ -38,10 +38,11 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     """Register every command group on ``app``."""
     from ..coding.cli import register as register_coding_commands
-    from . import analysis, db, demo, drafts, evidence, links, privacy, questionnaires, report, responses, rounds, serve, tokens, users
+    from . import (analysis, db, demo, drafts, evidence, links, privacy, questionnaires, report, responses, rounds, serve,
+                   tokens, users, worker)
 
     for module in (db, questionnaires, users, rounds, links, responses, analysis, report, privacy,
-                   serve, demo, evidence, drafts, tokens):
+                   serve, worker, demo, evidence, drafts, tokens):
         for command in module.COMMANDS:
             app.cli.add_command(command)
     register_coding_commands(app)  # issue 14: model, coding

@@ -16,7 +16,7 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
-from .tasks import SWEEP_LOCK, task_queue
+from ..tasks import SWEEP_LOCK, task_queue
 
 #: seconds between a worker's checks that the ``serve`` that started it is still there
 PARENT_CHECK_SECONDS = 2.0
@@ -85,3 +85,6 @@ def worker_beside_server() -> Iterator[subprocess.Popen | None]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=15)
+
+
+COMMANDS = (worker_command,)

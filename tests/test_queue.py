@@ -74,9 +74,14 @@ def link(queued_app, make_round, make_link):
 
 
 def answer(queued_app, token: str, answers: dict[str, str]):
-    from conftest import Respondent
+    """Post ``answers`` through the link ``token`` as a respondent's browser would."""
+    import re
 
-    return Respondent(queued_app.test_client()).answer(token, answers)
+    client = queued_app.test_client()
+    page = client.get(f"/r/{token}/questions").get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1)
+    data = {f"q_{name}": value for name, value in answers.items()} | {"submission_key": key}
+    return client.post(f"/r/{token}/questions", data=data)
 
 
 def test_a_disclosure_is_flagged_in_the_request_and_the_features_follow_from_the_worker(queued_app, link):
@@ -139,14 +144,12 @@ def test_a_codebook_edit_re_analyses_in_the_background_with_progress_on_the_page
     for n in range(3):
         answer(queued_app, link.token, {"what_helped": f"a free bus pass for my mum {n}"})
     run_queued(queued_app)
-    client = queued_app.test_client()
-    from conftest import PASSWORD
-
     from feedback_app.staff import create_user
 
+    client, password = queued_app.test_client(), "correct horse battery staple"
     with queued_app.app_context():
-        create_user(db.session, "analyst@example.org", PASSWORD, "analyst")
-    client.post("/auth/login", data={"email": "analyst@example.org", "password": PASSWORD})
+        create_user(db.session, "analyst@example.org", password, "analyst")
+    client.post("/auth/login", data={"email": "analyst@example.org", "password": password})
     page = client.post("/analysis/codebook/add_theme", follow_redirects=True, data={
         "key": "bus_pass", "name": "Bus pass", "description": "", "pattern": "bus pass"}).get_data(as_text=True)
     assert "being re-analysed in the background" in page

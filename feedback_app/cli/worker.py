@@ -6,7 +6,7 @@ import contextlib
 import logging
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404: starts this app's own worker command, no shell
 import sys
 import threading
 import time
@@ -74,7 +74,8 @@ def worker_beside_server() -> Iterator[subprocess.Popen | None]:
             or current_app.config.get("QUEUE_IMMEDIATE"):
         yield None
         return
-    process = subprocess.Popen([sys.executable, "-m", "feedback_app", "worker", "--parent", str(os.getpid())])
+    process = subprocess.Popen(  # nosec B603: a fixed argument list, no shell, nothing from input
+        [sys.executable, "-m", "feedback_app", "worker", "--parent", str(os.getpid())])
     try:
         yield process
     finally:

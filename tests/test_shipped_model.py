@@ -34,6 +34,10 @@ def test_without_a_chosen_model_the_shipped_one_labels_and_model_use_switches(ap
     _labels, output = analyse_text(runner, tmp_path, ["Staff were lovely"])
     assert SHIPPED_NAME in output
 
+    # the name is part of the analyser version stored with each answer (PostgreSQL refuses a longer one)
+    from feedback_app.coding.models_store import analyser_version
+
+    assert len(analyser_version(SHIPPED_NAME)) <= AnswerFeature.__table__.c.analyser_version.type.length
     round_ = make_round("children", 1)
     store_answers(app, round_, [{"what_did_not_help": "My social worker was kind and listened"}])
     with app.app_context():

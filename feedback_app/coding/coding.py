@@ -214,7 +214,7 @@ def analysis_provenance(session: Session, question_key: str, round_ids: list[int
     version = model_version_of(stored) if stored else None
     if version:
         model = session.scalar(select(SentimentModelVersion).where(SentimentModelVersion.version == version))
-    elif "+shipped-" in stored:
+    elif "+ship-" in stored:
         name, model = shipped_model()
         model = model if name and stored.endswith(name) else None
     return Provenance(describe_analyser(stored) if stored else "the lexicon rules",

@@ -220,7 +220,7 @@ def shipped_model() -> tuple[str | None, SentimentModel | None]:
 
 def model_in_use(session: Session) -> tuple[int | str | None, SentimentModel | None]:
     """(version, model) of the model in use: a stored version (a number), else the shipped
-    default (its name, "shipped-..."), or (None, None) when the rules label sentiment.
+    default (its name, "ship-..."), or (None, None) when the rules label sentiment.
 
     Each version is unpickled once per process.
     """
@@ -257,10 +257,10 @@ def model_version_of(stored_analyser_version: str) -> int | None:
 
 def describe_analyser(stored_analyser_version: str) -> str:
     """What labelled sentiment, in words: "sentiment model version 3", "the shipped sentiment
-    model (shipped-...)" or "the lexicon rules"."""
+    model (ship-...)" or "the lexicon rules"."""
     version = model_version_of(stored_analyser_version)
     _base, _plus, name = stored_analyser_version.partition("+")
-    if name.startswith("shipped-"):
+    if name.startswith("ship-"):
         return f"the shipped sentiment model ({name})"
     return f"sentiment model version {version}" if version else "the lexicon rules"
 

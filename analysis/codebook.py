@@ -82,7 +82,7 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PATTERN_CHARS_RE = re.compile(r"^[a-z0-9'*\-. /]+$")
 _TERM_RE = re.compile(r"^[a-z0-9][a-z0-9']*$|^[a-z0-9']{2,}\*[a-z0-9'*]*$")
 #: Punctuation kept as a token: a sentence end is a boundary no pattern matches across.
-_BOUNDARY_TOKENS = r"[.!?;,\n]"
+_BOUNDARY_PATTERN = r"[.!?;,\n]"
 _BOUNDARY = "|"
 _GAP = ".."
 _MAX_GAP = 3
@@ -104,7 +104,7 @@ def _norm_token(tok: str) -> str:
 def _words(text: object) -> list[str]:
     """Tokens for matching: words, with sentence ends as a boundary marker."""
     out = []
-    for tok in word_tokens(normalise(text).replace("-", " ").replace("/", " "), after=_BOUNDARY_TOKENS):
+    for tok in word_tokens(normalise(text).replace("-", " ").replace("/", " "), after=_BOUNDARY_PATTERN):
         out.append(_BOUNDARY if tok in ".!?;,\n" else _norm_token(tok))
     return out
 

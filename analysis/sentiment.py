@@ -223,8 +223,8 @@ _SUGGESTION_OPENERS = frozenset(
 )
 
 #: Tokens besides words: a "10/10" score, hearts and commas.
-_SCORE_TOKEN = r"10/10"
-_MARK_TOKENS = r"[\u2764\u2665]|,"
+_SCORE_PATTERN = r"10/10"
+_MARK_PATTERNS = r"[\u2764\u2665]|,"
 _SENTENCE_SPLIT = re.compile(r"[.!?;\n]+|\s[-\u2013\u2014]\s")
 _CONTRAST_SPLIT = re.compile(r"\b(but|however|although|though|except|whereas)\b")
 _EMPHASIS_MARKERS = frozenset({"but", "however"})
@@ -249,7 +249,7 @@ _PHRASES_BY_LENGTH = sorted(
 
 
 def _tokens(text: str) -> list[str]:
-    return word_tokens(text, before=_SCORE_TOKEN, after=_MARK_TOKENS)
+    return word_tokens(text, before=_SCORE_PATTERN, after=_MARK_PATTERNS)
 
 
 def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -> bool:

@@ -397,10 +397,6 @@ class Codebook:
             d["merged"] = dict(sorted(self.merged.items()))
         return d
 
-    def to_yaml(self) -> str:
-        """The codebook as YAML text (for saving an edited codebook)."""
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
-
     def version_hash(self) -> str:
         """A 16-hex-digit SHA-256 of the canonical JSON of :meth:`to_dict`; changes
         whenever a theme, pattern or name changes (store it with the matches)."""

@@ -306,8 +306,8 @@ def _two_by_two_test(a: int, n1: int, b: int, n2: int) -> tuple[float, str]:
     expected = stats.contingency.expected_freq(table)
     if expected.min() < 5:
         return float(stats.fisher_exact(table.astype(int))[1]), "fisher"
-    chi2, p, _, _ = stats.chi2_contingency(table, correction=True)
-    return float(p), "chi-square"
+    p_value = stats.chi2_contingency(table, correction=True)[1]
+    return float(p_value), "chi-square"
 
 
 def compare_rounds(

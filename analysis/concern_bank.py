@@ -92,7 +92,6 @@ class ConcernBank:
     """The example bank, embedded once; build with :func:`load_concern_bank`."""
 
     keys: tuple[str, ...]  # categories, in the bank's order
-    example_category: np.ndarray  # category index per positive example
     category_starts: np.ndarray  # where each category's run of examples starts
     meaning_positive: np.ndarray  # (examples, dims), unit rows
     meaning_negative: np.ndarray
@@ -253,7 +252,6 @@ def load_concern_bank(path: str | Path | None = None, model: EmbeddingModel | No
         if unknown:
             raise BankError(f"{name}: category '{unknown[0]}' is not a category of the concern rules")
     model = model or shared_model()
-    index_of = {key: i for i, key in enumerate(keys)}
 
     vocabulary: dict[str, int] = {}
     documents = [Counter(_trigrams(_plain(text))) for text in positives + negatives]
@@ -274,7 +272,6 @@ def load_concern_bank(path: str | Path | None = None, model: EmbeddingModel | No
     version = hashlib.sha256(raw + model.version.encode()).hexdigest()[:12]
     return ConcernBank(
         keys=tuple(keys),
-        example_category=np.array([index_of[label] for label in labels], dtype=np.int64),
         category_starts=np.array([labels.index(key) for key in keys], dtype=np.int64),
         meaning_positive=model.embed(positives),
         meaning_negative=model.embed(negatives),

@@ -82,7 +82,6 @@ class ConcernCategory:
     description: str
     patterns: tuple[str, ...]
     professional_terms: tuple[str, ...]
-    harmless_phrases: tuple[str, ...]
     immediate: bool
     # One pass finds both kinds of match; professional terms land in the
     # named group "term" so that screen() can tell them apart.
@@ -564,7 +563,6 @@ def _parse_category(
         description=" ".join(raw["description"].split()),
         patterns=tuple(patterns),
         professional_terms=tuple(terms),
-        harmless_phrases=tuple(harmless),
         immediate=raw.get("immediate") is True,
         scan=re.compile(rf"(?<!\w){scan}(?!\w)"),
         harmless=_compile_list(compiler, harmless, "harmless", where),

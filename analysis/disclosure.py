@@ -162,10 +162,6 @@ class DisclosurePolicy:
         answers may be listed."""
         return self.reportable(answers_using)
 
-    def reportable_words(self, answers_using: Mapping[str, int]) -> dict[str, int]:
-        """The words of ``answers_using`` (word -> answers that use it) that may be shown."""
-        return {w: n for w, n in answers_using.items() if self.phrase_reportable(n)}
-
     # ------------------------------------------------------------ filters
 
     def check_agency_filter(self, agency: str, rounds: Iterable[RoundGroup]) -> None:

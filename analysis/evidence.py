@@ -109,14 +109,6 @@ class RagGrid:
         """The cell of ``agency`` in round ``round_id``."""
         return self.cells[(agency, round_id)]
 
-    def movements(self) -> list[RagCell]:
-        """Cells of the latest round with a rating that moved (better or worse)."""
-        if not self.rounds:
-            return []
-        latest = self.rounds[-1].id
-        return [self.cells[(a, latest)] for a in self.agencies
-                if self.cells[(a, latest)].movement in ("better", "worse")]
-
     def counts(self, round_id: int) -> dict[str, int]:
         """Number of Red, Amber and Green returns, missing and late ones in a round."""
         cells = [self.cells[(a, round_id)] for a in self.agencies]
@@ -586,27 +578,3 @@ CLOSED_STATUSES = ("done", "dropped")
 def is_overdue(due_on: date, status: str, today: date) -> bool:
     """True when an action is past its due date and neither done nor dropped."""
     return status not in CLOSED_STATUSES and due_on < today
-
-
-@dataclass
-class ActionCounts:
-    """How many actions are open, overdue and done."""
-
-    open: int = 0
-    overdue: int = 0
-    done: int = 0
-    by_agency: dict[str, int] = field(default_factory=dict)
-
-
-def action_counts(actions: Iterable[tuple[str, date, str]], today: date) -> ActionCounts:
-    """Counts over (owner agency, due date, status) of every action."""
-    counts = ActionCounts()
-    for agency, due_on, status in actions:
-        if status in CLOSED_STATUSES:
-            counts.done += status == "done"
-            continue
-        counts.open += 1
-        if is_overdue(due_on, status, today):
-            counts.overdue += 1
-            counts.by_agency[agency] = counts.by_agency.get(agency, 0) + 1
-    return counts

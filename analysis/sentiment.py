@@ -63,7 +63,6 @@ __all__ = [
     "DOMAIN_PHRASES",
 ]
 
-Label = Literal["positive", "neutral", "negative"]
 LABELS: tuple[str, str, str] = ("positive", "neutral", "negative")
 
 

@@ -207,14 +207,15 @@ def names_summarised_as(summary: str) -> tuple[str, ...]:
     return tuple(name for name, kind in QUESTION_CLASSES.items() if kind.summary == summary)
 
 
-def summary_of(name: str) -> str:
-    """How analysis summarises answers of the type ``name``: free_text, choice, scale or number."""
-    return question_type(name).summary
-
-
 def stored_form(name: str) -> QuestionType:
     """The type to read stored answers of ``name`` with: free text for a name no longer known."""
     return QUESTION_CLASSES.get(name) or QUESTION_CLASSES["long_text"]
+
+
+def summary_of(name: str) -> str:
+    """How analysis summarises answers of the type ``name``: free_text, choice, scale or number
+    (a name no longer known is read as free text, as :func:`stored_form` does)."""
+    return stored_form(name).summary
 
 
 # ---------------------------------------------------------------- free text

@@ -132,8 +132,3 @@ def already_stored(session: Session, link_id: int, submission_key: str | None) -
         select(Response.id).where(Response.submission_key == submission_key, Response.link_id == link_id)
     )
     return found is not None
-
-
-def round_of(session: Session, round_id: int) -> Round | None:
-    """The round with ``round_id``, or None."""
-    return session.get(Round, round_id)

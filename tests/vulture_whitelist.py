@@ -70,17 +70,23 @@ responses_import; responses_export                                # cli/response
 rounds_create; rounds_list; rounds_close; rounds_open; rounds_schedule  # cli/rounds.py
 tokens_create; tokens_list; tokens_revoke                         # cli/tokens.py
 users_create; users_list; users_password                          # cli/users.py
-train_command; use_command                                        # coding/cli.py (model)
+train_command; use_command; build_default_command                 # coding/cli.py (model)
+worker_command                                                    # cli/worker.py
+
+# ---------------------------------------------------------------- question types, registered by @register in QUESTION_CLASSES
+LongText; ShortText; MultipleChoice; Scale15; YesPartlyNo; Rag; Number; YesNoNotKnown  # question_types.py
 
 # ---------------------------------------------------------------- SQLAlchemy: declarative base and event hooks
 metadata               # db.py  Base.metadata with the naming convention (Alembic autogenerate reads it)
 _on_connect            # db.py  @event.listens_for(engine, "connect")
 _on_begin              # db.py  @event.listens_for(engine, "begin")
+_fresh_connections     # tasks.py  @huey.on_startup(): a forked worker's fresh database connections
 _.isolation_level      # db.py  set on the DBAPI connection in _on_connect
 
 # ---------------------------------------------------------------- WTForms: class attributes the library reads
 widget                 # admin/forms.py, respond/forms.py  field widgets
 option_widget          # respond/forms.py
+field_flags            # question_types.py  flags WTForms reads from a field class
 Meta                   # insights/forms.py  class Meta: csrf = False
 _._errors              # respond/paging.py  resets Form._errors after dropping hidden questions' errors
 
@@ -112,24 +118,10 @@ questionnaire_title; good_practice; latest_label  # evidence/data.py  evidence/r
 rag                    # evidence/pack.py  evidence/pack.html
 src; alt; caption; theme_chart; sentiment_chart  # insights/report.py  report/report.html
 count_from; count_to; neutral; interval; answers_in_theme  # insights/summary.py  insights/*.html, report/report.html
-_.theme_chart; _.sentiment_chart; _.markup  # insights/summary.py  insights/compare_text.html, compare_closed.html
+_.theme_chart; _.sentiment_chart; _.markup; emerging  # insights/summary.py  insights/compare_text.html, compare_closed.html
 heading                # links.py  errors/_error.html and the closed-link pages
 condition_json; opens_latest_page; _.layout  # respond/paging.py  respond/questions.html
 html_lang              # translations.py  base.html, respond/_base.html
 
 # ---------------------------------------------------------------- used only by the test suite, on purpose
 readme_settings_table  # settings.py  tests/test_docs.py compares the README's settings table with it
-
-# ---------------------------------------------------------------- FOUND DEAD in files other engineers own this round (issue 12)
-# Left for their owners: delete the code or wire it up, then delete its line here.
-_.to_yaml              # analysis/codebook.py:403  (arch-text)
-chi2                   # analysis/compare.py:265  unpacked, never read (arch-text)
-example_category       # analysis/concern_bank.py:95  field written, never read (arch-text)
-harmless_phrases       # analysis/concerns.py:83  field written, never read (arch-text)
-_.reportable_words     # analysis/disclosure.py:168  only tests call it (arch-text)
-_.movements            # analysis/evidence.py:112  only tests call it (arch-text)
-action_counts          # analysis/evidence.py:601  only tests call it (arch-text)
-Label                  # analysis/sentiment.py:66  type alias used nowhere (arch-text)
-stored_phrases         # insights/summary.py:368  (arch-text)
-answers_in_round       # insights/summary.py:462  field never read (arch-text)
-round_of               # responses.py:118  (arch-forms)

@@ -136,16 +136,7 @@ def build_report(
     questionnaire = questionnaire_by_slug(session, slug)
     if questionnaire is None:
         raise ReportError(f"No questionnaire '{slug}' is published.")
-    all_rounds = questionnaire_rounds(session, questionnaire.id)
-    if round_ids:
-        known = {r.id for r in all_rounds}
-        unknown = [str(i) for i in round_ids if i not in known]
-        if unknown:
-            raise ReportError(f"Round {', '.join(unknown)} is not a round of '{slug}'; its rounds are "
-                              f"{', '.join(f'{r.id} ({r.label})' for r in all_rounds) or 'none yet'}.")
-        rounds = [r for r in all_rounds if r.id in set(round_ids)]
-    else:
-        rounds = all_rounds
+    rounds = _chosen_rounds(questionnaire_rounds(session, questionnaire.id), round_ids, slug)
     policy = disclosure_policy(questionnaire, min_count)
     codebook, saved = current_codebook(session)
     answers = load_answers(session, slug, round_ids=[r.id for r in rounds], noun_phrases=True)
@@ -181,6 +172,19 @@ def build_report(
         provenance={f.summary.question.key: analysis_provenance(session, f.summary.question.key, [r.id for r in rounds])
                     for f in free_text},
     )
+
+
+def _chosen_rounds(all_rounds: list, round_ids: Sequence[int] | None, slug: str) -> list:
+    """The rounds of ``round_ids`` (every round when none are given); ReportError names any
+    id that is not one of the questionnaire's rounds."""
+    if not round_ids:
+        return all_rounds
+    known = {r.id for r in all_rounds}
+    unknown = [str(i) for i in round_ids if i not in known]
+    if unknown:
+        raise ReportError(f"Round {', '.join(unknown)} is not a round of '{slug}'; its rounds are "
+                          f"{', '.join(f'{r.id} ({r.label})' for r in all_rounds) or 'none yet'}.")
+    return [r for r in all_rounds if r.id in set(round_ids)]
 
 
 def _free_text_section(frame, question, codebook, policy: DisclosurePolicy,

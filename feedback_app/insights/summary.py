@@ -36,6 +36,7 @@ from analysis.disclosure import DisclosurePolicy
 from analysis.emerging import emerging_phrases
 from analysis.wordclouds import has_cloud_words, whats_new_weights
 
+from ..question_types import SCALE, summary_of
 from .data import QuestionSummary
 
 QUOTES_PER_THEME = 3
@@ -202,7 +203,6 @@ class FreeTextSummary:
     lines: list[str]
     theme_chart_svg: str = ""
     sentiment_chart_svg: str = ""
-    previous_round: dict[int, int] = field(default_factory=dict)
     clouds: dict[int, CloudState] = field(default_factory=dict)
 
     @property
@@ -254,8 +254,7 @@ def summarise_free_text(
                              audience=audience)
     summary = FreeTextSummary(
         question, rounds, themes, _change_rows(comparison, names, policy, themes), _sentiment_rows(sentiment),
-        _emerging(frame, latest, codebook, policy), latest, lines,
-        previous_round={rounds[i].round_id: rounds[i - 1].round_id for i in range(1, len(rounds))})
+        _emerging(frame, latest, codebook, policy), latest, lines,)
     if charts:
         summary.clouds = cloud_states(frame, rounds, policy)
         summary.theme_chart_svg = theme_share_chart_svg(
@@ -418,7 +417,6 @@ class QuoteResult:
 
     quotes: list[Quote]
     withheld: str | None
-    answers_in_round: int
     answers_in_theme: int
 
 
@@ -459,12 +457,12 @@ def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codeboo
     label = policy.label
     if not policy.reportable(in_round):
         return QuoteResult([], f"Quotes are withheld: {label} responses match these filters in this round, "
-                               "so a quote could identify someone.", in_round, in_theme)
+                               "so a quote could identify someone.", in_theme)
     if not policy.reportable(in_theme):
         return QuoteResult([], f"Quotes are withheld: {label} answers in this round mention this theme, "
-                               "so a quote could identify someone.", in_round, in_theme)
+                               "so a quote could identify someone.", in_theme)
     found = representative_quotes(frame, theme, round_id, n=n, min_count=policy.min_count)
-    return QuoteResult(as_quotes(found, agency_answer_counts(frame, round_id), policy), None, in_round, in_theme)
+    return QuoteResult(as_quotes(found, agency_answer_counts(frame, round_id), policy), None, in_theme)
 
 
 # ---------------------------------------------------------------- closed questions
@@ -544,7 +542,7 @@ def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, policy: Dis
     min_count = policy.min_count
     if frame.empty:
         return ClosedSummary(question, [], [])
-    is_scale = question.type == "scale_1_5"
+    is_scale = summary_of(question.type) == SCALE
     options = list(SCALE_POINTS) if is_scale else (list(question.options) or None)
     table = choice_distribution(frame, min_count=min_count, options=options)
     round_frame = table[["round_id", "round_label", "round_order", "n_responses", "n_responses_display"]] \

@@ -65,7 +65,6 @@ def test_round_groups_count_responses_not_answers():
 
 
 def test_words_and_phrases_need_the_threshold():
-    assert PEOPLE.reportable_words({"clothes": 5, "ashbourne": 3}) == {"clothes": 5}
     assert not PEOPLE.phrase_reportable(3) and PEOPLE.phrase_reportable(5)
 
 

@@ -48,16 +48,13 @@ class Cadence(str, enum.Enum):
 class Role(str, enum.Enum):
     """What a staff user may do."""
 
-    ADMIN = "admin"
-    ANALYST = "analyst"
+    ADMIN, ANALYST = "admin", "analyst"
 
 
 class RoundStatus(str, enum.Enum):
     """Where a round is in its life."""
 
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
+    DRAFT, OPEN, CLOSED = "draft", "open", "closed"
 
 
 class LinkKind(str, enum.Enum):
@@ -405,10 +402,7 @@ class ThrottleCounter(Base):
 class ActionStatus(str, enum.Enum):
     """Where an action of the action log is."""
 
-    OPEN = "open"
-    IN_PROGRESS = "in-progress"
-    DONE = "done"
-    DROPPED = "dropped"
+    OPEN, IN_PROGRESS, DONE, DROPPED = "open", "in-progress", "done", "dropped"
 
 
 class IndicatorValue(Base):

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .sentiment import LABELS, SentimentParams, _cached_evidence, _combine, baseline_label
+from .sentiment import LABELS, SentimentParams, cached_evidence, combine_evidence, baseline_label
 
 __all__ = [
     "ClassificationReport",
@@ -135,7 +135,7 @@ def load_labelled_feedback(path: str | Path) -> pd.DataFrame:
 def predict_labels(texts: Iterable[str], params: SentimentParams | None = None) -> list[str]:
     """Our labels for ``texts`` (default parameters unless ``params`` given)."""
     params = params or SentimentParams()
-    return [_combine(_cached_evidence(str(t), "positive"), params)[2] for t in texts]
+    return [combine_evidence(cached_evidence(str(t), "positive"), params)[2] for t in texts]
 
 
 def baseline_labels(texts: Iterable[str]) -> list[str]:
@@ -158,8 +158,8 @@ def parameter_grid() -> list[SentimentParams]:
 
 
 def _prediction_matrix(texts: Sequence[str], grid: Sequence[SentimentParams]) -> np.ndarray:
-    evidence = [_cached_evidence(str(t), "positive") for t in texts]
-    return np.array([[_combine(e, p)[2] for e in evidence] for p in grid], dtype=object)
+    evidence = [cached_evidence(str(t), "positive") for t in texts]
+    return np.array([[combine_evidence(e, p)[2] for e in evidence] for p in grid], dtype=object)
 
 
 def _macro_f1(y: np.ndarray, p: np.ndarray) -> float:

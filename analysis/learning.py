@@ -35,7 +35,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .sentiment import DEFAULT_PARAMS, LABELS, _cached_evidence, _combine
+from .sentiment import DEFAULT_PARAMS, LABELS, cached_evidence, combine_evidence
 
 __all__ = [
     "DEFAULT_C",
@@ -94,8 +94,8 @@ def rule_features(texts: Sequence[str], nothing_means: Sequence[str] | str = "po
         nothing_means = [nothing_means] * len(texts)
     rows = []
     for text, nm in zip(texts, nothing_means):
-        evidence = _cached_evidence(str(text or ""), nm)
-        score, subjectivity, label = _combine(evidence, DEFAULT_PARAMS)
+        evidence = cached_evidence(str(text or ""), nm)
+        score, subjectivity, label = combine_evidence(evidence, DEFAULT_PARAMS)
         domains = [e.domain for e in evidence] or [0.0]
         rows.append([score, subjectivity, label == "positive", label == "negative", label == "neutral",
                      math.tanh(max(domains)), math.tanh(min(domains))])

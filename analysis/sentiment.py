@@ -387,7 +387,7 @@ def _evidence(text: str, nothing_means: str) -> tuple[_ClauseEvidence, ...]:
     return tuple(out)
 
 
-def _combine(evidence: tuple[_ClauseEvidence, ...], params: SentimentParams) -> tuple[float, float, str]:
+def combine_evidence(evidence: tuple[_ClauseEvidence, ...], params: SentimentParams) -> tuple[float, float, str]:
     """Turn clause evidence into (polarity, subjectivity, label) under ``params``."""
     scored: list[tuple[float, float]] = []
     subjectivities = [e.pattern_subjectivity for e in evidence if e.n_assessments]
@@ -440,12 +440,14 @@ def sentiment(
 
 
 @lru_cache(maxsize=8192)
-def _cached_evidence(text: str, nothing_means: str) -> tuple[_ClauseEvidence, ...]:
+def cached_evidence(text: str, nothing_means: str) -> tuple[_ClauseEvidence, ...]:
+    """The clause evidence of ``text`` (what :func:`combine_evidence` scores), cached: the
+    rules' scores that the learned model (``analysis/learning.py``) stacks on."""
     return _evidence(text, nothing_means)
 
 
 def _cached_sentiment(text: str, nothing_means: str, params: SentimentParams) -> Sentiment:
-    score, subj, label = _combine(_cached_evidence(text, nothing_means), params)
+    score, subj, label = combine_evidence(cached_evidence(text, nothing_means), params)
     return Sentiment(round(score, 6), round(subj, 6), label)
 
 

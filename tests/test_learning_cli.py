@@ -115,8 +115,10 @@ def test_development_data_is_learned_from_and_scored_on_a_time_split(app, runner
 
 
 def test_a_new_model_makes_answers_stale_and_re_analysis_uses_it(app, runner, tmp_path, make_round):
+    """Without the task queue ``analyse`` re-analyses; with it, see ``test_shipped_model.py``."""
     from tests.test_insights import store_answers
 
+    app.config["ANALYSE_IN_BACKGROUND"] = False
     round_ = make_round("children", 1, opens_on=date(2024, 1, 1))
     store_answers(app, round_, [{"what_did_not_help": "The blorf was zingy"}])
     with app.app_context():

@@ -42,14 +42,24 @@ def test_without_a_chosen_model_the_shipped_one_labels_and_model_use_switches(ap
     store_answers(app, round_, [{"what_did_not_help": "My social worker was kind and listened"}])
     with app.app_context():
         assert db.session.scalars(select(AnswerFeature.analyser_version)).one() == f"1.0+{SHIPPED_NAME}"
-    # choosing the rules makes the shipped model's features stale; "shipped" goes back to it
-    assert "the lexicon rules" in runner.invoke(args=["model", "use", "0"]).output
-    assert "Analysed 1 answers" in runner.invoke(args=["analyse", "--workers", "1"]).output
+    # choosing the rules makes the shipped model's features stale, and the task queue re-analyses
+    # them (here the queue runs its tasks at once); "shipped" goes back to it
+    output = runner.invoke(args=["model", "use", "0"]).output
+    assert "the lexicon rules" in output and "re-analyses them in the background" in output
     with app.app_context():
         assert db.session.scalars(select(AnswerFeature.analyser_version)).one() == "1.0"
+    assert "Every answer is up to date" in runner.invoke(args=["analyse", "--workers", "1"]).output
     assert "sentiment comes from the lexicon rules" in runner.invoke(args=["model", "list"]).output
     result = runner.invoke(args=["model", "use", "shipped"])
     assert f"the shipped model ({SHIPPED_NAME})" in result.output, result.output
+    with app.app_context():
+        assert db.session.scalars(select(AnswerFeature.analyser_version)).one() == f"1.0+{SHIPPED_NAME}"
+
+
+def test_without_the_queue_a_model_change_leaves_stale_answers_for_analyse(app, runner, make_round):
+    app.config.update(ANALYSE_IN_BACKGROUND=False, SENTIMENT_DEFAULT_MODEL="shipped")
+    store_answers(app, make_round("children", 1), [{"what_did_not_help": "My social worker was kind and listened"}])
+    assert "run `feedback-app analyse`" in runner.invoke(args=["model", "use", "0"]).output
     assert "Analysed 1 answers" in runner.invoke(args=["analyse", "--workers", "1"]).output
     assert runner.invoke(args=["model", "use", "latest"]).exit_code != 0
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from ..db import db
+from ..tasks import in_background
 from . import models_store
 from .importing import CodingImportError, read_coded_file, store_imported
 
@@ -38,7 +39,14 @@ def train_command(development_data: str | None, no_evaluation: bool) -> None:
                f"{row.n_coded} coded answers; it is now in use.")
     for line in describe_evaluation(row.evaluation):
         click.echo("  " + line)
-    click.echo("Answers analysed with the previous model are stale: run `feedback-app analyse`.")
+    click.echo(_stale_note())
+
+
+def _stale_note() -> str:
+    if in_background():
+        return ("Answers analysed with another model are stale: the task queue's worker re-analyses them in "
+                "the background (`feedback-app analyse` does it at once).")
+    return "Answers analysed with another model are stale: run `feedback-app analyse`."
 
 
 def describe_evaluation(figures: dict) -> list[str]:
@@ -96,7 +104,7 @@ def use_command(version: str) -> None:
         raise click.ClickException(str(error)) from None
     name, _model = models_store.model_in_use(db.session)
     what = {None: "the lexicon rules"}.get(name, f"model version {name}" if isinstance(name, int) else f"the shipped model ({name})")
-    click.echo(f"Sentiment now comes from {what}. Run `feedback-app analyse` to re-analyse stale answers.")
+    click.echo(f"Sentiment now comes from {what}. {_stale_note()}")
 
 
 @model_group.command("build-default")

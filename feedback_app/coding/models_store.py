@@ -145,16 +145,18 @@ def train_and_store(session: Session, development_path: str | Path | None, actor
 
 def model_changed(session: Session) -> int:
     """Called once whenever the sentiment model in use changes (a new version trained, or
-    ``model use``): returns how many answers' features are now stale.
-
-    INTEGRATION POINT (issue 13): this is the single place to enqueue the background
-    re-analysis of the stale answers (the task in ``feedback_app/tasks.py``). Until the queue
-    is merged, stale answers are re-analysed by ``feedback-app analyse`` or the inline refresh.
+    ``model use``): returns how many answers' features are now stale, and, when the task
+    queue computes features (``ANALYSE_IN_BACKGROUND``), queues their re-analysis by the
+    worker (``feedback_app/tasks.py``), whose progress the codebook page shows.
     """
-    from ..text_analysis import current_codebook, stale_answers
+    from ..tasks import in_background, reanalyse_in_background
+    from ..text_analysis import stale_answer_count
 
-    codebook, _saved = current_codebook(session)
-    return len(stale_answers(session, codebook.version_hash()))
+    stale = stale_answer_count(session)
+    session.commit()  # end the read transaction before the queue's sweep writes
+    if stale and in_background():
+        reanalyse_in_background()
+    return stale
 
 
 def list_versions(session: Session) -> list[SentimentModelVersion]:

@@ -50,7 +50,9 @@ from .models import (
 from .rounds import PlannedRound, plan_rounds
 from .skip_logic import without_hidden
 from .staff import create_user
-from .text_analysis import analyse_stored_responses, concern_rules, current_codebook, feature_row, flag_row
+from .coding.models_store import relabel
+from .text_analysis import (analyse_stored_responses, concern_rules, current_codebook, feature_row, flag_row,
+                            sentiment_model)
 
 DEMO_SOURCE = "demo"
 DEMO_START = date(2019, 7, 1)
@@ -371,16 +373,11 @@ def analyse_texts(context: DemoContext, items: Iterable[tuple[int, int, str, str
     arrives); the feature and flag rows are then inserted in bulk. Flags from rounds
     before the last are marked as dealt with, as a working queue would be.
     """
-    codebook, _saved = current_codebook(context.session)
-    rules = concern_rules()
+    items = list(items)
+    _analyse_distinct(context, {(text, nothing_means) for _a, _r, text, nothing_means, _s, _o in items})
     features, flags = [], []
     for answer_id, response_id, text, nothing_means, submitted_at, old in items:
-        cached = context._analysed.get((text, nothing_means))
-        if cached is None:
-            found = text_features(text, codebook, nothing_means=nothing_means)
-            cached = (_column_values(feature_row(0, found)), screen(text, rules))
-            context._analysed[(text, nothing_means)] = cached
-        values, concern = cached
+        values, concern = context._analysed[(text, nothing_means)]
         features.append({**values, "answer_id": answer_id, "computed_at": submitted_at})
         if concern.flagged:
             flag = _column_values(flag_row(SimpleNamespace(id=answer_id, response_id=response_id), concern))
@@ -392,6 +389,20 @@ def analyse_texts(context: DemoContext, items: Iterable[tuple[int, int, str, str
     _insert(context.session, AnswerFeature.__table__, features)
     _insert(context.session, SafeguardingFlag.__table__, flags)
     context.flags += len(flags)
+
+
+def _analyse_distinct(context: DemoContext, texts: set[tuple[str, str]]) -> None:
+    """Features (labelled by the sentiment model in use, as a real answer would be) and
+    screening of each (text, nothing_means) not analysed yet, kept in ``context._analysed``."""
+    new = sorted(texts - context._analysed.keys())
+    if not new:
+        return
+    codebook, _saved = current_codebook(context.session)
+    rules = concern_rules()
+    found = relabel([(text_features(text, codebook, nothing_means=nothing_means), text, nothing_means)
+                     for text, nothing_means in new], *sentiment_model(context.session))
+    for (text, nothing_means), features in zip(new, found):
+        context._analysed[(text, nothing_means)] = (_column_values(feature_row(0, features)), screen(text, rules))
 
 
 # Answers per agency, round and question that the demo always leaves: comfortably above the

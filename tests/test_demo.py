@@ -142,6 +142,19 @@ def test_scale_makes_about_that_many_responses(app):
     assert 5400 <= total <= 6600, total
 
 
+def test_the_demo_is_labelled_by_the_sentiment_model_in_use(app):
+    """With the shipped model in use, the demo's answers are not stale the moment they are loaded."""
+    from feedback_app.text_analysis import stale_answer_count
+
+    app.config["SENTIMENT_DEFAULT_MODEL"] = "shipped"
+    result = app.test_cli_runner().invoke(args=["demo", "--scale", "600"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        versions = set(db.session.scalars(select(AnswerFeature.analyser_version)))
+        assert stale_answer_count(db.session) == 0
+    assert len(versions) == 1 and versions.pop().startswith("1.0+ship-")
+
+
 def test_demo_refuses_a_database_with_real_responses(app, respondent, make_round, make_link):
     link = make_link(make_round("practitioners"))
     assert respondent.answer(link.token, {"agency": "Police", "role": "Other"}).status_code == 302

@@ -532,9 +532,9 @@ def _parse_category(
     key = raw.get("key")
     label = f"category '{key}'" if isinstance(key, str) and key else f"category #{position}"
     where = f"{name}: {label}"
-    for field in _REQUIRED_FIELDS:
-        if field not in raw or raw[field] in (None, ""):
-            raise ConcernRulesError(f"{where}: missing '{field}'")
+    for required in _REQUIRED_FIELDS:
+        if required not in raw or raw[required] in (None, ""):
+            raise ConcernRulesError(f"{where}: missing '{required}'")
     _refuse_unknown(raw, _CATEGORY_FIELDS, f"{where}: unknown field")
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ConcernRulesError(f"{where}: key must be lower_snake_case, like 'self_harm'")

@@ -13,7 +13,7 @@ anonymous answers (closed questions) keep the suppression threshold.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 

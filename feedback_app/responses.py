@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .links import is_token_text
-from .models import Answer, Response, Round, ShareLink, utcnow
+from .models import Answer, Response, ShareLink, utcnow
 
 
 class LinkFull(Exception):

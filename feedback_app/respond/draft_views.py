@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..agencies import configured_agencies
 from ..db import db
 from ..drafts import find_draft, normalise_code
 from ..models import ResponseDraft, ShareLink
@@ -12,12 +13,12 @@ from ..question_types import stored_form
 from ..submission import fixed_agency, save_for_later
 from . import bp
 from .forms import FIELD_PREFIX, form_class_for, new_submission_key
-from .views import agencies, closed_page, open_link, questions_page
+from .views import closed_page, open_link, questions_page
 
 
 def _form_for(link: ShareLink, formdata=None):
     version = link.round.version
-    form_class = form_class_for(version, agencies(), fixed_agency(link))
+    form_class = form_class_for(version, configured_agencies(), fixed_agency(link))
     return (form_class(formdata=formdata) if formdata is not None else form_class()), version
 
 

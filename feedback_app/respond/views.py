@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from .. import csrf
 from ..db import db
-from ..definitions import CHILD_FRIENDLY_AUDIENCES, load_agencies
+from ..agencies import configured_agencies
+from ..definitions import CHILD_FRIENDLY_AUDIENCES
 from .language import language_args, localise_form, wording
 from ..links import LinkState, find_link, link_state
 from ..models import ShareLink
 from ..submission import Outcome, SubmissionResult, fixed_agency, is_repeat, submit_response
 from . import bp
 from .forms import form_class_for, new_submission_key
-
-
-def agencies() -> list[str]:
-    """The partnership's agencies, from the app's questionnaires folder."""
-    return load_agencies(current_app.config.get("QUESTIONNAIRES_DIR"))
 
 
 def closed_page(state: LinkState, link: ShareLink | None):
@@ -58,7 +54,7 @@ def questions(token: str):
     if not state.accepting:
         return closed_page(state, link)
     version = link.round.version
-    form = form_class_for(version, agencies(), fixed_agency(link))()
+    form = form_class_for(version, configured_agencies(), fixed_agency(link))()
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():

@@ -157,3 +157,14 @@ def test_same_text_groups_keep_apart_what_reads_differently():
                PendingAnswer(5, "nothing", "negative")]
     groups = same_text_groups(pending)
     assert [(first.answer_id, ids) for first, ids in groups.items()] == [(1, [1, 3]), (2, [2]), (4, [4]), (5, [5])]
+
+
+def test_analyse_uses_every_core_unless_told_and_refuses_no_workers(app, runner, respondent, make_round, make_link):
+    import os
+
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_helped": "My social worker listened to me", "what_could_be_better": "More visits"})
+    result = runner.invoke(args=["analyse", "--recompute"])
+    assert f"Analysed 2 answers on {os.cpu_count()} process(es)." in result.output
+    result = runner.invoke(args=["analyse", "--recompute", "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output

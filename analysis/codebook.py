@@ -86,6 +86,8 @@ _BOUNDARY_PATTERN = r"[.!?;,\n]"
 _BOUNDARY = "|"
 _GAP = ".."
 _MAX_GAP = 3
+#: most tokens each wildcard remembers the answer for (:meth:`_Wildcard.matches`)
+_WILDCARD_MEMO = 50_000
 MAX_PATTERN_LENGTH = 120
 _NEGATION_WINDOW = 3
 _ON_NEGATION = ("match", "ignore")
@@ -122,6 +124,9 @@ class _Wildcard:
     head: str
     middle: tuple[str, ...]
     tail: str
+    #: answers to :meth:`matches` so far (issue 13: the same words recur in every answer);
+    #: bounded by :data:`_WILDCARD_MEMO` entries so odd input cannot grow it without end
+    known: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def parse(cls, piece: str) -> "_Wildcard":
@@ -130,7 +135,15 @@ class _Wildcard:
         return cls(parts[0], tuple(p for p in parts[1:-1] if p), parts[-1])
 
     def matches(self, tok: str) -> bool:
-        """Whether the whole of ``tok`` matches the wildcard."""
+        """Whether the whole of ``tok`` matches the wildcard (remembered per token)."""
+        found = self.known.get(tok)
+        if found is None:
+            found = self._matches(tok)
+            if len(self.known) < _WILDCARD_MEMO:
+                self.known[tok] = found
+        return found
+
+    def _matches(self, tok: str) -> bool:
         fixed = len(self.head) + len(self.tail)
         if len(tok) < fixed + sum(len(p) for p in self.middle):
             return False

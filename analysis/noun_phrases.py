@@ -1,18 +1,27 @@
 """Noun phrases from free text, offline.
 
 TextBlob's default noun-phrase extractor needs NLTK corpora that cannot be
-downloaded here, so this uses Pattern's chunker (``PatternParser``), which
-ships with TextBlob, and builds phrases from its ``B-NP``/``I-NP`` chunks.
+downloaded here, so this uses Pattern's tokenizer and part-of-speech tagger, which
+ship with TextBlob, and Pattern's noun-phrase rule.
+
+Pattern's full parse (``PatternParser``) also chunks verb, prepositional, adjective
+and adverb phrases, attaches prepositions and formats everything as a tagged string,
+only for this module to split it again and keep the ``B-NP``/``I-NP`` chunks. Its
+chunker applies the NP rule first, on untouched tokens, so noun-phrase chunks do not
+depend on the other rules: :func:`noun_phrase_chunks` applies that rule (and Pattern's one
+post-correction, for an adverb starting a chunk) alone, to the tagger's lists
+(issue 13: about twice as fast, the same phrases).
 """
 from __future__ import annotations
 
 import gc
+import re
 import warnings
 from functools import lru_cache
 
 from .text import ENGLISH_STOPWORDS, lemmatise, normalise
 
-__all__ = ["noun_phrases"]
+__all__ = ["noun_phrases", "noun_phrase_chunks"]
 
 #: Parts of speech dropped from a chunk: determiners, pronouns, numbers, etc.
 _DROP_POS = frozenset({"DT", "PDT", "PRP", "PRP$", "WP", "WP$", "WDT", "EX", "CC", "POS", "CD", "LS", "SYM", "UH", "TO", "IN", "RB", "RBR", "RBS"})
@@ -24,40 +33,59 @@ _PUNCT = frozenset(".,;:!?\"'()[]{}-–—/&")
 
 @lru_cache(maxsize=1)
 def _parser():
-    """The Pattern parser, with its lexicon loaded once. TextBlob leaves the
+    """Pattern's English parser, with its lexicon loaded once. TextBlob leaves the
     lexicon file open while loading it; the ResourceWarning that causes is
     silenced here so it cannot surface elsewhere."""
-    from textblob.en.parsers import PatternParser
+    from textblob.en import parser
 
-    parser = PatternParser()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        parser.parse("warm up the lexicon")
+        parser.find_tags(["warm", "up", "the", "lexicon"])
         gc.collect()
     return parser
 
 
-def _chunks(tagged: str) -> list[list[tuple[str, str]]]:
+# Pattern's noun-phrase rule (``textblob._text.CHUNKS``, Germanic languages), over a
+# string of part-of-speech tags each followed by "/".
+_NN = r"NN|NNS|NNP|NNPS|NNPS?\-[A-Z]{3,4}|PR|PRP|PRP\$"
+_JJ = r"JJ|JJR|JJS"
+_RB = r"(?<!W)RB|RBR|RBS"
+_NP_RULE = re.compile(rf"(({_NN})/)*((DT|CD|CC|CJ)/)*(({_RB}|{_JJ})/)*(({_NN})/)+")
+_CONJUNCTIONS = ("CC", "CJ", "KON", "Conj(neven)")
+
+
+def _np_marks(tagged: list[list[str]]) -> list[str]:
+    """"B", "I" or "" for each [word, tag] of one sentence: Pattern's NP chunk tags."""
+    tags = "".join(f"{tag}/" for _word, tag in tagged)
+    marks = [""] * len(tagged)
+    for match in _NP_RULE.finditer(tags):
+        first = tags.count("/", 0, match.start())
+        for k in range(first, first + match.group(0).count("/")):
+            if k == first and tagged[k][1] in _CONJUNCTIONS:  # a chunk never starts with a conjunction
+                first += 1
+            else:
+                marks[k] = "B" if k == first else "I"
+    for i, (_word, tag) in enumerate(tagged):  # "Very nice work" is a chunk; "Perhaps" + "you" are two
+        if tag.startswith("RB") and marks[i] == "B" and i < len(tagged) - 1 and not tagged[i + 1][1].startswith("JJ"):
+            marks[i], marks[i + 1] = "", "B"
+    return marks
+
+
+def noun_phrase_chunks(text: str) -> list[list[tuple[str, str]]]:
+    """The noun-phrase chunks of ``text``: lists of (word, tag), in order."""
+    parser = _parser()
     chunks: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
-    for item in str(tagged).split():
-        parts = item.split("/")
-        if len(parts) < 3:
-            continue
-        word, pos, chunk = parts[0], parts[1], parts[2]
-        word = word.replace("&slash;", "/")
-        if chunk == "B-NP" or (chunk == "I-NP" and not current):
-            if current:
+    for sentence in parser.find_tokens(text):
+        tagged = parser.find_tags(sentence.split(" "))
+        current: list[tuple[str, str]] | None = None
+        for (word, tag), mark in zip(tagged, _np_marks(tagged)):
+            if mark == "B" or (mark == "I" and current is None):
+                current = [(word, tag)]
                 chunks.append(current)
-            current = [(word, pos)]
-        elif chunk == "I-NP":
-            current.append((word, pos))
-        else:
-            if current:
-                chunks.append(current)
-            current = []
-    if current:
-        chunks.append(current)
+            elif mark == "I" and current is not None:
+                current.append((word, tag))
+            else:
+                current = None
     return chunks
 
 
@@ -72,12 +100,12 @@ def noun_phrases(text: object) -> list[str]:
     if not norm:
         return []
     try:
-        tagged = _parser().parse(norm)
-    except Exception:  # pragma: no cover - Pattern's parser is robust; be safe for odd input
+        chunks = noun_phrase_chunks(norm)
+    except Exception:  # pragma: no cover - Pattern's tagger is robust; be safe for odd input
         return []
     out: list[str] = []
     seen: set[str] = set()
-    for chunk in _chunks(tagged):
+    for chunk in chunks:
         words = []
         has_noun = False
         for word, pos in chunk:

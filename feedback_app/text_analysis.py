@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from analysis.codebook import Codebook, shipped_codebook
@@ -233,16 +233,21 @@ def store_derived(session: Session, answers: Iterable[Answer], derived: dict[str
 
 def feature_row(answer_id: int, features: TextFeatures) -> AnswerFeature:
     """The database row for ``features`` of one answer: the one place such a row is built."""
-    return AnswerFeature(
-        answer_id=answer_id,
-        analyser_version=features.analyser_version,
-        codebook_hash=features.codebook_hash,
-        polarity=float(features.polarity),
-        subjectivity=float(features.subjectivity),
-        label=features.label,
-        themes=list(features.themes),
-        noun_phrases=list(features.noun_phrases),
-    )
+    return AnswerFeature(**feature_values(answer_id, features))
+
+
+def feature_values(answer_id: int, features: TextFeatures) -> dict:
+    """The column values of the feature row of one answer (for :func:`feature_row` and bulk inserts)."""
+    return {
+        "answer_id": answer_id,
+        "analyser_version": features.analyser_version,
+        "codebook_hash": features.codebook_hash,
+        "polarity": float(features.polarity),
+        "subjectivity": float(features.subjectivity),
+        "label": features.label,
+        "themes": list(features.themes),
+        "noun_phrases": list(features.noun_phrases),
+    }
 
 
 def analyse_answers_now(session: Session, *, response_ids: Collection[int] = (),
@@ -385,11 +390,26 @@ def _features_of(batch: list[PendingAnswer], codebook: Codebook,
     return [(p.answer_id, f) for p, f in zip(batch, features)]
 
 
+def same_text_groups(pending: Iterable[PendingAnswer]) -> dict[PendingAnswer, list[int]]:
+    """``pending`` grouped by what decides their features (the text, ``nothing_means`` and
+    the sentiment model): the first answer of each group, in answer order, mapped to the ids
+    of every answer in it. Features are computed once per group (issue 13)."""
+    groups: dict[tuple[str, str, int | None], tuple[PendingAnswer, list[int]]] = {}
+    for item in pending:
+        key = (item.value, item.nothing_means, item.model_version)
+        if key in groups:
+            groups[key][1].append(item.answer_id)
+        else:
+            groups[key] = (item, [item.answer_id])
+    return dict(groups.values())
+
+
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
     """Replace the stored features of the answers in ``results`` (commits)."""
     ids = [answer_id for answer_id, _ in results]
     session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
-    session.add_all(feature_row(answer_id, features) for answer_id, features in results)
+    if results:  # one multi-row insert, not an ORM object per answer
+        session.execute(insert(AnswerFeature), [feature_values(answer_id, features) for answer_id, features in results])
     session.commit()
 
 
@@ -404,8 +424,10 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     :func:`stale_answers` finds (every answer with ``recompute``), with the codebook and
     sentiment model in use.
 
-    Batches of ``batch_size`` run on ``workers`` processes; each finished batch is
-    written and committed in its own short write transaction, so a long run can be
+    Answers with the same text (and ``nothing_means`` and model) are analysed once
+    (:func:`same_text_groups`). Batches of ``batch_size`` distinct texts run on ``workers``
+    processes; their features are written and committed ``batch_size`` answers at a time,
+    each in its own short write transaction, so a long run can be
     interrupted without losing the batches done, and ``progress(n)`` is called after
     each. With ``limit``, nothing is done when more than ``limit`` answers are stale
     (the run is then left to ``feedback-app analyse``); with ``response_ids``, only the
@@ -421,10 +443,16 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
         return AnalysisRun(0, len(pending))
     # the model stale_answers found in use (and loaded, before any workers fork)
     model_version = pending[0].model_version
-    for done in map_batches(_features_of, in_batches(pending, batch_size), codebook, model_version,
-                            workers=workers, progress=progress):
-        with db.write_session() as write:
-            write_features(write, done)
+    groups = same_text_groups(pending)
+    same_as = {first.answer_id: ids for first, ids in groups.items()}
+    for done in map_batches(_features_of, in_batches(list(groups), batch_size), codebook, model_version,
+                            workers=workers):
+        answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
+        for part in in_batches(answers, batch_size):
+            with db.write_session() as write:
+                write_features(write, part)
+            if progress:
+                progress(len(part))
     return AnalysisRun(len(pending), 0)
 
 

@@ -110,3 +110,61 @@ def test_analyse_answers_now_gives_stored_answers_features_and_screening(app, re
         assert len(db.session.scalars(select(AnswerFeature)).all()) == 2
         assert analyse_answers_now(db.session, answer_ids=ids) == 0  # already analysed: nothing to do
         assert db.session.scalar(select(func.count()).select_from(SafeguardingFlag)) == 1
+
+
+def _stored_features(app) -> dict[int, tuple]:
+    with app.app_context():
+        rows = db.session.scalars(select(AnswerFeature).order_by(AnswerFeature.answer_id)).all()
+        return {r.answer_id: (r.analyser_version, r.codebook_hash, r.polarity, r.subjectivity, r.label,
+                              list(r.themes), list(r.noun_phrases)) for r in rows}
+
+
+def test_analysing_identical_texts_once_and_on_two_processes_stores_what_each_answer_got_on_arrival(
+        app, respondent, make_round, make_link):
+    """Issue 13: identical texts are analysed once per run and batches run on every core; each
+    answer must still get the features the plain one-answer path gave it on arrival, and the
+    same "Nothing" must keep its two readings (a complaint under "what helped", else not)."""
+    from feedback_app.text_analysis import analyse_stale_in_batches
+
+    link = make_link(make_round("children", 1))
+    texts = ["Nothing", "My social worker listened to me and came back", "Nothing",
+             "Nobody rang back when they said they would", "My social worker listened to me and came back"]
+    for first, second in zip(texts, reversed(texts)):
+        respondent.answer(link.token, {"what_helped": first, "what_could_be_better": second, "what_did_not_help": first})
+    on_arrival = _stored_features(app)
+    assert len(on_arrival) == 15
+    labels_of_nothing = {on_arrival[a.id][4] for a in _answers_with(app, "Nothing")}
+    assert labels_of_nothing == {"negative", "positive"}
+    for workers, batch_size in ((1, 500), (2, 2), (2, 1)):
+        with app.app_context():
+            db.session.execute(delete(AnswerFeature))
+            db.session.commit()
+            run = analyse_stale_in_batches(db.session, workers=workers, batch_size=batch_size, recompute=True)
+        assert run.analysed == 15
+        assert _stored_features(app) == on_arrival, (workers, batch_size)
+
+
+def _answers_with(app, value: str) -> list[Answer]:
+    with app.app_context():
+        return list(db.session.scalars(select(Answer).where(Answer.value == value)))
+
+
+def test_same_text_groups_keep_apart_what_reads_differently():
+    from feedback_app.text_analysis import PendingAnswer, same_text_groups
+
+    pending = [PendingAnswer(1, "Nothing", "negative"), PendingAnswer(2, "Nothing", "positive"),
+               PendingAnswer(3, "Nothing", "negative"), PendingAnswer(4, "Nothing", "negative", 2),
+               PendingAnswer(5, "nothing", "negative")]
+    groups = same_text_groups(pending)
+    assert [(first.answer_id, ids) for first, ids in groups.items()] == [(1, [1, 3]), (2, [2]), (4, [4]), (5, [5])]
+
+
+def test_analyse_uses_every_core_unless_told_and_refuses_no_workers(app, runner, respondent, make_round, make_link):
+    import os
+
+    link = make_link(make_round("children", 2))
+    respondent.answer(link.token, {"what_helped": "My social worker listened to me", "what_could_be_better": "More visits"})
+    result = runner.invoke(args=["analyse", "--recompute"])
+    assert f"Analysed 2 answers on {os.cpu_count()} process(es)." in result.output
+    result = runner.invoke(args=["analyse", "--recompute", "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output

@@ -15,7 +15,7 @@ from ..text_analysis import analyse_stale_in_batches, stale_answer_count
 
 @click.command("analyse")
 @click.option("--recompute", is_flag=True, help="Recompute every answer, not only the stale ones.")
-@click.option("--workers", type=int, default=None, help="Processes to use (default: every core).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes to use (default: every core).")
 @with_appcontext
 def analyse(recompute: bool, workers: int | None) -> None:
     """Compute sentiment, themes and noun phrases of free-text answers.

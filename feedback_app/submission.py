@@ -79,7 +79,7 @@ def derive_text_features(session: Session, questions: Iterable[Any], answer_sets
     features are left to the task queue's worker (``feedback_app/tasks.py``). This is the
     one place responses get their features.
     """
-    codebook, _saved = current_codebook(session)
+    codebook = None if later else current_codebook(session)[0]  # screening alone needs no codebook
     by_key = {question.key: question for question in questions}
     derived_sets = [derive(by_key, answers, codebook, features=not later) for answers in answer_sets]
     if analysed:

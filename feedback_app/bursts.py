@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy import Integer, and_, cast, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .db import db
-from .models import Answer, Question, Response, Round, ShareLink
+from .models import Answer, AnswerFeature, Question, Response, Round, ShareLink, utcnow
 from .security import with_retry
 
 TEXT_TYPES = ("long_text", "short_text")
@@ -104,6 +104,8 @@ def mark_burst(session: Session, response_id: int, rules: BurstRules) -> int | N
 
 def check_submission(response_id: int) -> int | None:
     """After a response is stored through a link: mark it if it belongs to a junk burst.
+    Run by the queue's worker (``feedback_app/tasks.py``), or in the request when
+    ``ANALYSE_IN_BACKGROUND`` is off.
 
     Never fails the submission: the response is already stored, so a database problem here
     is logged and the check skipped.
@@ -119,6 +121,33 @@ def check_submission(response_id: int) -> int | None:
     except SQLAlchemyError as error:  # pragma: no cover - only under a database fault
         log.warning("burst check skipped: %s", type(error).__name__)
         return None
+
+
+#: how far back the sweep looks for responses whose burst check a lost task skipped
+UNCHECKED_LOOKBACK = timedelta(days=1)
+
+
+def unchecked_responses(session: Session, limit: int = 500, now: datetime | None = None) -> list[int]:
+    """Responses through a link, of the last ``UNCHECKED_LOOKBACK``, that a lost queue task
+    may have left without their burst check, oldest first (at most ``limit``).
+
+    The queue's task checks a response for a burst before it computes its text features, so a
+    response with a free-text answer still without features, and no burst id, is one whose
+    check may not have run. Checking it again is harmless (:func:`mark_burst` is idempotent).
+    """
+    since = (now or utcnow()) - UNCHECKED_LOOKBACK
+    featureless = (
+        select(Answer.id).join(Round, Round.id == Response.round_id)
+        .join(Question, and_(Question.version_id == Round.version_id, Question.key == Answer.question_key))
+        .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .where(Answer.response_id == Response.id, Question.type.in_(TEXT_TYPES), AnswerFeature.answer_id.is_(None))
+    )
+    return list(session.scalars(
+        select(Response.id)
+        .where(Response.link_id.is_not(None), Response.burst_id.is_(None), Response.submitted_at >= since,
+               featureless.exists())
+        .order_by(Response.id).limit(limit)
+    ))
 
 
 @dataclass(frozen=True)

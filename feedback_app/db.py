@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 # Named constraints keep Alembic's autogenerate and SQLite batch migrations predictable.
 NAMING_CONVENTION = {
@@ -22,6 +22,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: SQLite connections kept open per process (a sync worker uses two or three at once)
+SQLITE_POOL_SIZE = 4
 
 
 class Base(DeclarativeBase):
@@ -36,9 +40,11 @@ def make_engine(url: str, sqlite_busy_timeout_ms: int = 15000) -> Engine:
     if url.startswith("sqlite"):
         # The driver's timeout is SQLite's busy timeout (PRAGMA busy_timeout), per connection.
         options["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000}
-        # A SQLite connection is a file handle: opening one is cheap, and not pooling means a
-        # request never waits for a pooled connection that another request holds.
-        options["poolclass"] = NullPool
+        # A few connections are kept open per process: closing the last connection to a WAL
+        # database checkpoints it (and reopening re-runs the pragmas), which cost a respondent's
+        # post more than its insert (issue 13). Overflow is unbounded, so a request never waits
+        # for a pooled connection that another request holds; extra ones are closed on return.
+        options.update(poolclass=QueuePool, pool_size=SQLITE_POOL_SIZE, max_overflow=-1)
     else:
         options["pool_pre_ping"] = True
     engine = create_engine(url, **options)

@@ -263,13 +263,21 @@ def hit(scope: str, key: str, window: timedelta, now: datetime | None = None) ->
 
     def _write() -> int:
         with db.write_session() as session:
-            _lock_key(session, scope, key)
-            _count_one(session, scope, key, window, now)
-            count = _window_count(session, scope, key, window, now)
+            count = count_attempt(session, scope, key, window, now)
             session.commit()
             return count
 
     return with_retry(_write)
+
+
+def count_attempt(session: Session, scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:
+    """Count one attempt for (scope, key) in ``session``'s write transaction and return the
+    attempts in the sliding ``window``, this one included. Does not commit: the caller's
+    transaction does, so a throttle can be counted in the same write as what it guards."""
+    now = now or utcnow()
+    _lock_key(session, scope, key)
+    _count_one(session, scope, key, window, now)
+    return _window_count(session, scope, key, window, now)
 
 
 def attempts(session: Session, scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:

@@ -1,10 +1,11 @@
 """Taking responses in: one answered form through a share link, or a file of paper answers.
 
 :func:`submit_response` is everything that happens to a respondent's answers after the
-form has checked them: the link is checked again, the link's rate limit applied, the agency
-worked out, text features derived and disclosures screened, and the response stored with
-its features and flags in one transaction. It returns an :class:`Outcome`; the view only
-renders it.
+form has checked them: the link is checked again, the agency worked out, disclosures
+screened (and, without the task queue, text features derived), then one write transaction
+counts the post against the link's rate limit and stores the response with its flags. After
+the commit the burst check and the features are queued for the worker (or run inline when
+``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
 
 :func:`import_responses` is the one import workflow, used by the admin upload and the
 ``responses import`` command: check the file, derive features and screen every row, store
@@ -27,15 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .bursts import check_submission
 from .db import db
 from .drafts import discard_draft, save_draft
 from .links import LinkState, find_link, is_token_text, link_state
 from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
 from .responses import LinkFull, NewResponse, add_responses, already_stored, store_response
-from .security import hit
-from .tasks import features_later, in_background
+from .security import count_attempt
+from .tasks import after_submission, in_background
 from .text_analysis import current_codebook, derive
 from .transfer import IMPORT_SOURCE, ImportProblem, ImportRefused, ImportReport, parse_import
 
@@ -79,7 +79,7 @@ def derive_text_features(session: Session, questions: Iterable[Any], answer_sets
     features are left to the task queue's worker (``feedback_app/tasks.py``). This is the
     one place responses get their features.
     """
-    codebook, _saved = current_codebook(session)
+    codebook = None if later else current_codebook(session)[0]  # screening alone needs no codebook
     by_key = {question.key: question for question in questions}
     derived_sets = [derive(by_key, answers, codebook, features=not later) for answers in answer_sets]
     if analysed:
@@ -100,9 +100,6 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
     state = link_state(link)
     if not state.accepting:
         return SubmissionResult(Outcome.CLOSED, link_state=state)
-    db.session.commit()  # end the read transaction before writing: one connection at a time
-    if hit("link", str(link.id), timedelta(minutes=1)) > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]:
-        return SubmissionResult(Outcome.THROTTLED)
     answers = dict(answers)
     agency = fixed_agency(link)
     if agency:
@@ -110,8 +107,11 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
     agency = agency or link.agency or agency_of(link.round.version.questions, answers)
     (derived,) = derive_text_features(db.session, link.round.version.questions, [answers],
                                       analysed=language is None or language.analysed, later=in_background())
-    db.session.commit()  # end the read transaction: hold one connection at a time
-    with db.write_session() as session:
+    db.session.commit()  # end the read transaction before writing: one connection at a time
+    with db.write_session() as session:  # one write: the link's throttle, the response, its flags
+        if throttled(session, link.id):
+            session.commit()  # a refused post still counts against the link
+            return SubmissionResult(Outcome.THROTTLED)
         try:
             submission = store_response(
                 session, round_id=link.round_id, answers=answers, link_id=link.id, agency=agency,
@@ -124,9 +124,15 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
         discard_draft(session, draft_code)  # sent: a saved draft has done its job
     if submission.duplicate:
         return SubmissionResult(Outcome.DUPLICATE, submission.response_id)
-    check_submission(submission.response_id)  # marks junk bursts (feedback_app/bursts.py)
-    features_later(submission.response_id)  # the queue's worker computes them (issue 13)
+    after_submission(submission.response_id)  # burst check and features: the worker's (issue 13)
     return SubmissionResult(Outcome.STORED, submission.response_id, submission.flags)
+
+
+def throttled(session: Session, link_id: int) -> bool:
+    """Count one post through the link in ``session``'s write transaction (not committed);
+    True when it is over LINK_SUBMISSIONS_PER_MINUTE."""
+    posts = count_attempt(session, "link", str(link_id), timedelta(minutes=1))
+    return posts > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]
 
 
 def save_for_later(link: ShareLink, answers: dict[str, str], pages_shown: int, replaces: str | None) -> str:

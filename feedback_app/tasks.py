@@ -8,8 +8,8 @@ periodic sweep analyses whatever a lost task (a killed worker, a full disk) left
 A lost task only delays.
 
 Screening for possible disclosures stays in the request (``submission.derive_text_features``);
-sentiment, themes, phrases and embeddings are computed by ``feedback-app worker`` when
-``ANALYSE_IN_BACKGROUND`` is on. A codebook edit of any size queues a sweep, whose
+the junk-burst check, sentiment, themes, phrases and embeddings are computed by
+``feedback-app worker`` when ``ANALYSE_IN_BACKGROUND`` is on. A codebook edit of any size queues a sweep, whose
 progress the codebook page shows (:func:`reanalysis_line`).
 """
 
@@ -28,6 +28,7 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import TaskLockedException
 
+from .bursts import check_submission, unchecked_responses
 from .db import db
 from .text_analysis import analyse_stale_in_batches, current_codebook, stale_answer_count
 
@@ -68,10 +69,26 @@ def make_huey(config: dict, instance_path: str) -> Huey:
 
 
 def features_of_responses(response_ids: list[int]) -> int:
-    """Compute and store the missing or stale features of the free-text answers of
-    ``response_ids`` (commits); returns how many were analysed. Screening is not repeated:
-    it ran in the request."""
+    """Check ``response_ids`` for junk bursts, then compute and store the missing or stale
+    features of their free-text answers (commits); returns how many answers were analysed.
+    Screening is not repeated: it ran in the request.
+
+    Bursts come first: a response whose features are stored has had its burst check, which
+    is how the sweep (:func:`check_unchecked_bursts`) finds checks a lost task skipped.
+    """
+    for response_id in response_ids:
+        check_submission(response_id)
     return analyse_stale_in_batches(db.session, response_ids=response_ids).analysed
+
+
+def check_unchecked_bursts() -> int:
+    """Run the burst check of every recent response a lost task may have skipped
+    (``bursts.unchecked_responses``); returns how many were checked."""
+    response_ids = unchecked_responses(db.session)
+    db.session.commit()  # end the read transaction: each check is its own short write
+    for response_id in response_ids:
+        check_submission(response_id)
+    return len(response_ids)
 
 
 # ---------------------------------------------------------------- the tasks
@@ -90,6 +107,7 @@ def sweep(huey: Huey, batch_size: int = BATCH_SIZE) -> int:
     """
     try:
         with huey.lock_task(SWEEP_LOCK):
+            check_unchecked_bursts()  # before their features, which mark them checked
             progress = {"done": 0, "total": 0, "version": None, "started": _now(), "finished": None}
 
             def advance(analysed: int) -> None:
@@ -182,14 +200,19 @@ def _enqueue(what: str, call: Callable[[], Any]) -> None:
         log.exception("could not queue %s; the periodic sweep will do it", what)
 
 
-def features_later(response_id: int) -> None:
-    """Queue the features of a just-stored response (nothing when they were computed inline).
+def after_submission(response_id: int) -> None:
+    """What follows a just-stored response, after its commit: the burst check
+    (``feedback_app/bursts.py``) and its text features.
 
-    A queue that cannot take the task (a full disk, Redis down) is logged, not raised:
-    the answers stay pending and the sweep analyses them.
+    With ``ANALYSE_IN_BACKGROUND`` both are one task for the queue's worker; a queue that
+    cannot take it (a full disk, Redis down) is logged, not raised: the answers stay pending
+    and the sweep does both. Without it the features were computed in the request and the
+    burst check runs here.
     """
     if in_background():
         _enqueue(f"response {response_id}", lambda: task_queue().analyse_responses([response_id]))
+    else:
+        check_submission(response_id)
 
 
 def reanalyse_in_background() -> str:

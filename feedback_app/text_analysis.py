@@ -146,14 +146,15 @@ def save_codebook(session: Session, codebook: Codebook, note: str, actor: str | 
     return version
 
 
-def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook,
+def derive(question_types: dict[str, Question], answers: dict[str, str], codebook: Codebook | None,
            rules: ConcernRules | None = None, audience: str | None = None,
            features: bool = True) -> dict[str, DerivedAnswer]:
     """Features and concern screening of each free-text answer in ``answers`` (keyed by question key).
 
     Answers are screened as ``audience`` answered them; by default the audience of
     the questionnaire version the questions belong to (children if unknown).
-    ``features=False`` screens only (features None: the queue's worker computes them).
+    ``features=False`` screens only (features None: the queue's worker computes them), and
+    needs no ``codebook``.
     """
     if not _warm:
         warm_up()

@@ -239,3 +239,43 @@ def test_a_worker_killed_mid_batch_loses_nothing_the_next_sweep_completes_the_wo
         per_answer = db.session.execute(select(AnswerFeature.answer_id, func.count())
                                         .group_by(AnswerFeature.answer_id).having(func.count() > 1)).all()
         assert per_answer == []  # idempotent: no answer analysed into two rows
+
+
+# ---------------------------------------------------------------- junk bursts: the worker's check (issue 13)
+
+JUNK = "this survey is rubbish rubbish rubbish buy cheap watches now at the shop"
+
+
+def marked_in_bursts(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Response).where(Response.burst_id.is_not(None)))
+
+
+def post_a_burst(app, token: str, size: int = 6) -> None:
+    for n in range(size):
+        assert answer(app, token, {"what_helped": f"{JUNK} {'!' * n}"}).status_code == 302
+
+
+def test_a_burst_is_marked_by_the_worker_after_the_thank_you_page(queued_app, link):
+    post_a_burst(queued_app, link.token)
+    assert marked_in_bursts(queued_app) == 0  # the request only stored and screened them
+    assert run_queued(queued_app) == 6
+    assert marked_in_bursts(queued_app) == 6
+
+
+def test_a_burst_whose_tasks_were_lost_is_marked_by_the_sweep(queued_app, link):
+    from feedback_app.tasks import task_queue
+
+    post_a_burst(queued_app, link.token)
+    task_queue(queued_app).huey.flush()  # every task lost
+    task_queue(queued_app).sweep()
+    assert run_queued(queued_app) == 1
+    assert marked_in_bursts(queued_app) == 6
+    assert counts(queued_app)[:2] == (6, 6)
+
+
+def test_a_burst_is_marked_in_the_request_when_background_analysis_is_off(make_app, database_url, make_round,
+                                                                          make_link):
+    app = make_app(database_url, ANALYSE_IN_BACKGROUND=False, QUEUE_IMMEDIATE=False)
+    post_a_burst(app, make_link(make_round("children", 2)).token)
+    assert marked_in_bursts(app) == 6

@@ -331,7 +331,8 @@ class AnswerFeature(Base):
     label: Mapped[str] = mapped_column(String(10))
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     noun_phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Indexed (issue 13): the newest feature change keys the comparison page cache.
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class FlagStatus(str, enum.Enum):

@@ -9,6 +9,7 @@ with each answer; they never re-analyse text. Changes happen on POST only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from ..models import Questionnaire, questionnaire_by_slug
 from ..security import audit
 from ..text_analysis import current_codebook
 from . import bp
+from .cache import PAGE_CACHE, data_fingerprint
 from .clouds import cloud_cache_folder, whats_new_cloud, whats_new_key, word_cloud, word_cloud_key
 from .codebook_edits import (
     REANALYSE_NOTICE,
@@ -228,32 +230,52 @@ def compare(slug: str, question_key: str):
     found = _questionnaire_or_404(slug)
     question = _question_or_404(found, question_key)
     filters = _filters(found)
-    frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids,
-                         noun_phrases=question.free_text)
-    frame = filters.apply_agency(frame)
     codebook, _saved = current_codebook(db.session)
-    policy = filters.policy
-    min_count = policy.min_count
+    fingerprint = data_fingerprint(db.session)
+    # Issue 13 item 2: kept while nothing the page reads changed (see insights.cache).
+    key = (fingerprint, codebook.version_hash(), found.slug, question.key, filters.agency,
+           tuple(filters.round_ids), filters.policy, found.latest_version().audience)
+    page = PAGE_CACHE.get_or_compute(("compare",) + key, lambda: _comparison(found, question, filters, codebook))
+    if page.refused is not None:
+        filters.refuse(AgencyFilterRefused(page.refused))
+    stale = 0
     if question.free_text:
-        summary = summarise_free_text(frame, question, codebook, policy, audience=found.latest_version().audience)
-        stale = stale_answer_count(db.session, codebook.version_hash())
-        template = "insights/compare_text.html"
-    else:
-        summary = summarise_closed(frame, question, policy)
-        stale = 0
-        template = "insights/compare_closed.html"
+        stale = PAGE_CACHE.get_or_compute(("stale", fingerprint, codebook.version_hash()),
+                                          lambda: stale_answer_count(db.session, codebook.version_hash()))
     return render_template(
-        template,
+        "insights/compare_text.html" if question.free_text else "insights/compare_closed.html",
         questionnaire=found,
         question=question,
-        summary=summary,
+        summary=page.summary,
         filters=filters,
         stale=stale,
         make_theme_form=MakeThemeForm(),
-        min_count=min_count,
+        min_count=filters.policy.min_count,
         reanalyse_notice=REANALYSE_NOTICE,
-        provenance=analysis_provenance(db.session, question.key, filters.round_ids) if question.free_text else None,
+        provenance=page.provenance,
     )
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """What the comparison page computes from the answers (kept in the page cache)."""
+
+    summary: Any
+    provenance: Any
+    refused: str | None
+
+
+def _comparison(found: Questionnaire, question: QuestionSummary, filters: Filters, codebook) -> _Comparison:
+    """Read the question's answers under ``filters`` and summarise them (the uncached page)."""
+    frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids,
+                         noun_phrases=question.free_text)
+    already = filters.refused  # refused before reading answers: not part of this entry (its key has no agency)
+    frame = filters.apply_agency(frame)
+    refused = filters.refused if already is None else None
+    if not question.free_text:
+        return _Comparison(summarise_closed(frame, question, filters.policy), None, refused)
+    summary = summarise_free_text(frame, question, codebook, filters.policy, audience=found.latest_version().audience)
+    return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
 
 
 @bp.post("/<slug>/<question_key>/themes")

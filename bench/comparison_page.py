@@ -87,14 +87,19 @@ def grow(url: str, round_ids: list[int], start: int, stop: int) -> float:
     engine = make_engine(url)
     began = time.perf_counter()
     try:
+        with engine.connect() as connection:  # after the answers a cold measurement added
+            from sqlalchemy import func, select
+
+            response_base = (connection.scalar(select(func.max(Response.id))) or 0) - start
+            answer_base = (connection.scalar(select(func.max(Answer.id))) or 0) - 2 * start
         for low in range(start, stop, CHUNK):
             high = min(low + CHUNK, stop)
             responses, answers, features = [], [], []
-            for rid in range(low + 1, high + 1):
-                r = rid % len(round_ids)
+            for n in range(low + 1, high + 1):
+                r, rid = n % len(round_ids), response_base + n
                 responses.append({"id": rid, "round_id": round_ids[r], "agency": rng.choice(agencies),
                                   "source": "web", "submission_key": None, "submitted_at": when})
-                text_id, closed_id = 2 * rid - 1, 2 * rid
+                text_id, closed_id = answer_base + 2 * n - 1, answer_base + 2 * n
                 answers.append({"id": text_id, "response_id": rid, "question_key": TEXT_KEY,
                                 "value": rng.choice(texts)})
                 answers.append({"id": closed_id, "response_id": rid, "question_key": CLOSED_KEY,

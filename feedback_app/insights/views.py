@@ -238,10 +238,7 @@ def compare(slug: str, question_key: str):
     page = PAGE_CACHE.get_or_compute(("compare",) + key, lambda: _comparison(found, question, filters, codebook))
     if page.refused is not None:
         filters.refuse(AgencyFilterRefused(page.refused))
-    stale = 0
-    if question.free_text:
-        stale = PAGE_CACHE.get_or_compute(("stale", fingerprint, codebook.version_hash()),
-                                          lambda: stale_answer_count(db.session, codebook.version_hash()))
+    stale = _stale_count(codebook.version_hash(), fingerprint) if question.free_text else 0
     return render_template(
         "insights/compare_text.html" if question.free_text else "insights/compare_closed.html",
         questionnaire=found,
@@ -254,6 +251,14 @@ def compare(slug: str, question_key: str):
         reanalyse_notice=REANALYSE_NOTICE,
         provenance=page.provenance,
     )
+
+
+def _stale_count(codebook_hash: str, fingerprint: tuple | None = None) -> int:
+    """The stale answers' count, counted once per change of the data (a join over every
+    free-text answer: 109-199 ms at 20k answers when it ran on every view)."""
+    fingerprint = fingerprint or data_fingerprint(db.session)
+    return PAGE_CACHE.get_or_compute(("stale", fingerprint, codebook_hash),
+                                     lambda: stale_answer_count(db.session, codebook_hash))
 
 
 @dataclass(frozen=True)
@@ -451,7 +456,7 @@ def _codebook_forms(codebook, **bound):
 
 
 def _codebook_page(codebook, saved, forms, errors=(), status=200):
-    stale = stale_answer_count(db.session, codebook.version_hash())
+    stale = _stale_count(codebook.version_hash())
     return render_template(
         "insights/codebook.html", codebook=codebook, saved=saved, forms=forms, errors=list(errors),
         history=codebook_history(db.session), stale=stale, reanalyse_notice=REANALYSE_NOTICE,

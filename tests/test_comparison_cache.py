@@ -124,3 +124,18 @@ def test_the_cache_keeps_at_most_its_size_and_forgets_the_least_recently_used():
     cache.get_or_compute("a", value("a"))
     cache.get_or_compute("b", value("b"))
     assert computed == ["a", "b", "c", "b"]
+
+
+def test_excluding_responses_changes_the_page(app, client, login, two_rounds, reads):
+    """Excluding a junk burst (issue 11) changes no maximum: the fingerprint counts exclusions."""
+    from feedback_app.db import db
+    from feedback_app.models import Answer, Response
+
+    login("analyst")
+    assert "15 (75%)" in _row(client.get(PAGE).get_data(as_text=True), "Practical needs")
+    with app.app_context():
+        burst = db.session.query(Answer.response_id).filter(Answer.value.like("%listened to me in week%"))
+        db.session.query(Response).filter(Response.id.in_(burst.scalar_subquery())).update(
+            {Response.excluded: True}, synchronize_session=False)
+        db.session.commit()
+    assert "15 (100%)" in _row(client.get(PAGE).get_data(as_text=True), "Practical needs")

@@ -41,6 +41,7 @@ from .data import (
     questionnaire_agencies,
     questionnaire_rounds,
     response_groups,
+    round_response_counts,
     rounds_between,
 )
 from .forms import (
@@ -149,10 +150,18 @@ def _int_or_none(text: str | None) -> int | None:
         return None
 
 
-def _filters(questionnaire: Questionnaire) -> Filters:
-    rounds = questionnaire_rounds(db.session, questionnaire.id)
+def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None) -> Filters:
+    """The request's filters; with the data's ``fingerprint``, the per-round response counts
+    and the agencies (each a pass over every response) come from the page cache."""
+    if fingerprint is None:
+        counts, agencies = None, questionnaire_agencies(db.session, questionnaire.id)
+    else:
+        counts, agencies = PAGE_CACHE.get_or_compute(
+            ("responses", fingerprint, questionnaire.id),
+            lambda: (round_response_counts(db.session, questionnaire.id),
+                     questionnaire_agencies(db.session, questionnaire.id)))
+    rounds = questionnaire_rounds(db.session, questionnaire.id, counts)
     form = FilterForm(request.args)
-    agencies = questionnaire_agencies(db.session, questionnaire.id)
     form.agency.choices = choices([("", "All agencies")] + [(a, a) for a in agencies])
     round_choices = [(str(r.id), r.label) for r in rounds]
     form.round_from.choices = choices([("", "The first round")] + round_choices)
@@ -229,9 +238,9 @@ def compare(slug: str, question_key: str):
     """A question's answers compared across the selected rounds."""
     found = _questionnaire_or_404(slug)
     question = _question_or_404(found, question_key)
-    filters = _filters(found)
-    codebook, _saved = current_codebook(db.session)
     fingerprint = data_fingerprint(db.session)
+    filters = _filters(found, fingerprint)
+    codebook, _saved = current_codebook(db.session)
     # Issue 13 item 2: kept while nothing the page reads changed (see insights.cache).
     key = (fingerprint, codebook.version_hash(), found.slug, question.key, filters.agency,
            tuple(filters.round_ids), filters.policy, found.latest_version().audience)

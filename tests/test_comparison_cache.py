@@ -139,3 +139,17 @@ def test_excluding_responses_changes_the_page(app, client, login, two_rounds, re
             {Response.excluded: True}, synchronize_session=False)
         db.session.commit()
     assert "15 (100%)" in _row(client.get(PAGE).get_data(as_text=True), "Practical needs")
+
+
+def test_renaming_a_round_changes_the_page(app, client, login, two_rounds, reads):
+    """A round's label is shown but changes nothing the fingerprint counts: the key holds the rounds."""
+    from feedback_app.db import db
+    from feedback_app.models import Round
+
+    login("analyst")
+    assert "Voice of the child 2024" in client.get(PAGE).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Round, two_rounds[1].id).label = "Spring listening 2024"
+        db.session.commit()
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Spring listening 2024" in page and "Voice of the child 2024" not in page

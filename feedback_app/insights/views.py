@@ -242,8 +242,8 @@ def compare(slug: str, question_key: str):
     filters = _filters(found, fingerprint)
     codebook, _saved = current_codebook(db.session)
     # Issue 13 item 2: kept while nothing the page reads changed (see insights.cache).
-    key = (fingerprint, codebook.version_hash(), found.slug, question.key, filters.agency,
-           tuple(filters.round_ids), filters.policy, found.latest_version().audience)
+    key = (fingerprint, codebook.version_hash(), found.slug, repr(question), filters.agency,
+           tuple(filters.selected), filters.policy, found.latest_version().audience)  # labels and dates too
     page = PAGE_CACHE.get_or_compute(("compare",) + key, lambda: _comparison(found, question, filters, codebook))
     if page.refused is not None:
         filters.refuse(AgencyFilterRefused(page.refused))

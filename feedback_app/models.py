@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -331,7 +332,8 @@ class AnswerFeature(Base):
     label: Mapped[str] = mapped_column(String(10))
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     noun_phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Indexed (issue 13): the newest feature change keys the comparison page cache.
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class FlagStatus(str, enum.Enum):
@@ -518,3 +520,8 @@ class SentimentModelVersion(Base):
     in_use: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Issue 13 item 2 (comparison page cache): the count of excluded responses in the data
+# fingerprint reads this index, not every response row.
+sa.Index("ix_responses_excluded", Response.excluded)

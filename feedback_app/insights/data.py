@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Collection, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,26 +67,33 @@ class QuestionSummary:
         return self.type in TEXT_TYPES
 
 
-def questionnaire_rounds(session: Session, questionnaire_id: int) -> list[RoundSummary]:
-    """The questionnaire's rounds in time order (opening date, then id), with response counts."""
-    counts = (
-        select(Response.round_id, func.count(Response.id).label("n"))
-        .where(Response.excluded.is_(False))  # junk bursts an admin excluded (issue 11)
-        .group_by(Response.round_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Round.id, Round.label, QuestionnaireVersion.version, Round.opens_on, Round.closes_on,
-               Round.status, func.coalesce(counts.c.n, 0))
+def round_response_counts(session: Session, questionnaire_id: int) -> dict[int, int]:
+    """Responses per round of the questionnaire (excluded junk bursts left out, issue 11);
+    rounds without responses are absent. One grouped count over the responses."""
+    return {int(rid): int(n) for rid, n in session.execute(
+        select(Response.round_id, func.count(Response.id))
+        .join(Round, Round.id == Response.round_id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
-        .outerjoin(counts, counts.c.round_id == Round.id)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id, Response.excluded.is_(False))
+        .group_by(Response.round_id))}
+
+
+def questionnaire_rounds(session: Session, questionnaire_id: int,
+                         counts: Mapping[int, int] | None = None) -> list[RoundSummary]:
+    """The questionnaire's rounds in time order (opening date, then id), with response counts
+    (``counts`` when the caller has them, e.g. from a cache; else :func:`round_response_counts`)."""
+    if counts is None:
+        counts = round_response_counts(session, questionnaire_id)
+    rows = session.execute(
+        select(Round.id, Round.label, QuestionnaireVersion.version, Round.opens_on, Round.closes_on, Round.status)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
         .order_by(Round.opens_on, Round.id)
     ).all()
     return [
         RoundSummary(id=rid, label=label, version=version, opens_on=opens, closes_on=closes,
-                     status=getattr(status, "value", status), order=order, responses=int(n))
-        for order, (rid, label, version, opens, closes, status, n) in enumerate(rows)
+                     status=getattr(status, "value", status), order=order, responses=int(counts.get(rid, 0)))
+        for order, (rid, label, version, opens, closes, status) in enumerate(rows)
     ]
 
 

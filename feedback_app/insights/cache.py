@@ -1,0 +1,88 @@
+"""What the comparison page computed, kept while the answers behind it have not changed.
+
+Issue 13 item 2 (a first step): a warm comparison page reads no answer rows. Its
+summary, provenance and stale count are kept in a bounded in-process LRU, keyed by the
+:func:`data_fingerprint` (the newest answer, feature change, coding, codebook version
+and sentiment model, and the response count with its exclusions) plus the page's own
+filters (question, agency, rounds, disclosure threshold). Any new answer, analysed
+feature, analyst code, exclusion, erasure, codebook edit or model change gives a new
+fingerprint, so an old entry is never served; it simply ages out of the LRU.
+
+Why in process rather than files in the instance folder: an entry is a few tens of
+kilobytes of Python objects (rows of display text and two SVG charts); unpickling a file
+would cost about what it saves at 10k answers, and files need their own clean-up. Each
+gunicorn worker keeps its own cache (:data:`MAX_ENTRIES` entries at most), so a page is
+computed at most once per worker per change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Hashable, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Answer, AnswerFeature, Coding, CodebookVersion, Response, SentimentModelVersion
+
+MAX_ENTRIES = 128
+
+T = TypeVar("T")
+
+
+class BoundedCache:
+    """A least-recently-used map of at most ``size`` entries, safe across threads."""
+
+    def __init__(self, size: int = MAX_ENTRIES):
+        self.size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept under ``key``, else ``compute()`` kept (evicting the oldest entry)."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = compute()  # outside the lock: two threads may compute the same page once each
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+PAGE_CACHE = BoundedCache()
+
+
+def data_fingerprint(session: Session) -> tuple:
+    """One cheap query saying whether anything a comparison page reads has changed.
+
+    Maxima of indexed columns (the newest answer, feature change, coding, codebook
+    version and model in use) cost one index probe each; the response count and its
+    exclusions (an erased or excluded response changes no maximum) are one count over
+    the responses table, far cheaper than reading the answers.
+    """
+    row = session.execute(select(
+        select(func.max(Answer.id)).scalar_subquery(),
+        select(func.max(AnswerFeature.computed_at)).scalar_subquery(),
+        select(func.max(Coding.id)).scalar_subquery(),
+        select(func.max(CodebookVersion.version)).scalar_subquery(),
+        select(func.max(SentimentModelVersion.version)).where(SentimentModelVersion.in_use.is_(True))
+        .scalar_subquery(),
+        select(func.count(SentimentModelVersion.id)).scalar_subquery(),
+        select(func.count(Response.id)).scalar_subquery(),
+        select(func.count(Response.id)).where(Response.excluded.is_(True)).scalar_subquery(),
+    )).one()
+    database = session.get_bind().url.render_as_string(hide_password=True)  # one process, one database; tests many
+    return (database,) + tuple(str(value) if value is not None else None for value in row)

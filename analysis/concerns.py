@@ -541,9 +541,9 @@ def _parse_category(
     if key in seen:
         raise ConcernRulesError(f"{where}: the key is used by an earlier category")
     seen.add(key)
-    for field in ("name", "description"):
-        if not isinstance(raw[field], str):
-            raise ConcernRulesError(f"{where}: '{field}' must be text")
+    for text_field in ("name", "description"):
+        if not isinstance(raw[text_field], str):
+            raise ConcernRulesError(f"{where}: '{text_field}' must be text")
     if raw.get("immediate") not in (None, True, False):
         raise ConcernRulesError(f"{where}: 'immediate' must be true or false")
     patterns = _phrase_list(raw["patterns"], "patterns", where, required=True)

@@ -274,3 +274,24 @@ def test_analysis_pages_leave_out_case_references_and_never_suppress_agencies_re
     # One named return per agency, shown as it is.
     assert "returns made by named organisations, so no count is withheld" in rag
     assert "fewer than 5" not in rag and ">withheld<" not in rag
+
+
+def test_the_evidence_pages_read_the_partnerships_own_agencies(client, login, synced, tmp_path):
+    """A partnership's own ``agencies.yaml`` (``QUESTIONNAIRES_DIR``) names the agencies of the RAG
+    tracker, the indicator form and the action log, not the shipped list."""
+    import shutil
+
+    from feedback_app.definitions import default_questionnaires_dir
+
+    folder = tmp_path / "own-questionnaires"
+    shutil.copytree(default_questionnaires_dir(), folder)
+    agencies = folder / "agencies.yaml"
+    agencies.write_text(agencies.read_text(encoding="utf-8") + '  - "Youth Offending Service"\n', encoding="utf-8")
+    synced.config["QUESTIONNAIRES_DIR"] = str(folder)
+    with synced.app_context():
+        seed_evidence_demo(db.session, today=TODAY)
+        assert "Youth Offending Service" in reporting_agencies()
+    login("admin")
+    assert '<th scope="row">Youth Offending Service</th>' in client.get("/evidence/").get_data(as_text=True)
+    assert '<option value="Youth Offending Service">' in client.get("/evidence/indicators").get_data(as_text=True)
+    assert '<option value="Youth Offending Service">' in client.get("/evidence/actions").get_data(as_text=True)

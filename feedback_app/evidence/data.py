@@ -15,6 +15,7 @@ from typing import Sequence
 
 import pandas as pd
 import yaml
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -56,12 +57,22 @@ class EvidenceError(Exception):
     """Evidence cannot be shown or stored as asked; the message says why and what to do."""
 
 
+def configured_folder(directory: str | Path | None = None) -> str | Path | None:
+    """``directory``, else the app's ``QUESTIONNAIRES_DIR`` inside an app context, so the
+    evidence pages read the partnership's own ``agencies.yaml`` and ``indicators.yaml``
+    (None: the shipped folder)."""
+    if directory is None and has_app_context():
+        return current_app.config.get("QUESTIONNAIRES_DIR")
+    return directory
+
+
 def load_indicators(directory: str | Path | None = None) -> list[Indicator]:
-    """The indicators of ``indicators.yaml`` in ``directory`` (default: the shipped one).
+    """The indicators of ``indicators.yaml`` in ``directory`` (default: the app's
+    questionnaires folder, else the shipped one).
 
     Raises IndicatorError when the file is missing or wrong.
     """
-    path = Path(directory or default_questionnaires_dir()) / INDICATORS_FILE
+    path = Path(configured_folder(directory) or default_questionnaires_dir()) / INDICATORS_FILE
     if not path.exists():
         path = default_questionnaires_dir() / INDICATORS_FILE
     try:
@@ -73,7 +84,7 @@ def load_indicators(directory: str | Path | None = None) -> list[Indicator]:
 
 def reporting_agencies(directory: str | Path | None = None) -> list[str]:
     """The agencies expected to make returns: every listed agency except "Other"."""
-    return [name for name in load_agencies(directory) if name != "Other"]
+    return [name for name in load_agencies(configured_folder(directory)) if name != "Other"]
 
 
 # ---------------------------------------------------------------- organisational returns
@@ -366,7 +377,7 @@ def import_indicator_csv(session: Session, content: bytes, actor: str, source: s
     reader.fieldnames = header
     rows = [row for row in reader if any((value or "").strip() for value in row.values() if isinstance(value, str))]
     clean, problems = check_indicator_rows(rows, indicators if indicators is not None else load_indicators(),
-                                           agencies if agencies is not None else load_agencies())
+                                           agencies if agencies is not None else load_agencies(configured_folder()))
     if problems:
         raise IndicatorImportRefused(problems)
     return save_indicator_values(session, clean, actor, source)

@@ -15,9 +15,9 @@ from wtforms.fields.choices import SelectChoice
 
 from analysis.evidence import audit_digest, check_indicator_rows, is_overdue
 
+from ..agencies import configured_agencies
 from ..auth import current_user, login_required
 from ..db import db
-from ..definitions import load_agencies
 from ..models import Role
 from ..rounds import RoundError, parse_day
 from ..security import audit
@@ -81,7 +81,7 @@ def _indicator_form(indicators) -> IndicatorValueForm:
     form = IndicatorValueForm()
     form.indicator.choices = [SelectChoice(i.key, f"{i.name} ({i.period})") for i in indicators]
     form.agency.choices = [SelectChoice("", "All agencies (partnership figure)")] + \
-        [SelectChoice(a, a) for a in load_agencies()]
+        [SelectChoice(a, a) for a in configured_agencies()]
     return form
 
 
@@ -98,7 +98,7 @@ def indicators():
         if form.validate_on_submit():
             row = {"indicator": form.indicator.data, "period": form.period.data, "value": form.value.data,
                    "agency": form.agency.data or ""}
-            clean, problems = check_indicator_rows([row], definitions, load_agencies())
+            clean, problems = check_indicator_rows([row], definitions, configured_agencies())
             problems = [p.removeprefix("line 2: ") for p in problems]
             if not problems:
                 save_indicator_values(db.session, clean, current_user().email, "form")
@@ -165,7 +165,7 @@ def audits():
 def _action_form() -> ActionForm:
     form = ActionForm()
     form.owner_agency.choices = [SelectChoice("", "Choose an agency")] + \
-        [SelectChoice(a, a) for a in load_agencies()] + [SelectChoice("Partnership", "Partnership (WSSCP)")]
+        [SelectChoice(a, a) for a in configured_agencies()] + [SelectChoice("Partnership", "Partnership (WSSCP)")]
     return form
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Iterable
 
@@ -79,12 +79,10 @@ def derive_text_features(session: Session, questions: Iterable[Any], answer_sets
     features are left to the task queue's worker (``feedback_app/tasks.py``). This is the
     one place responses get their features.
     """
-    codebook = None if later else current_codebook(session)[0]  # screening alone needs no codebook
+    features = analysed and not later
+    codebook = current_codebook(session)[0] if features else None  # screening alone needs no codebook
     by_key = {question.key: question for question in questions}
-    derived_sets = [derive(by_key, answers, codebook, features=not later) for answers in answer_sets]
-    if analysed:
-        return derived_sets
-    return [{key: replace(item, features=None) for key, item in derived.items()} for derived in derived_sets]
+    return [derive(by_key, answers, codebook, features=features) for answers in answer_sets]
 
 
 def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *,

@@ -10,9 +10,11 @@ The model stacks three kinds of evidence in one regularised logistic regression:
   improve" is kept and the learned weights only correct it.
 
 It is trained on the FFT development file plus the partnership's own coded
-answers, the latter weighted up (:func:`coded_answer_weight`: together they weigh
-at least as much as the development file): the partnership's text is the text the
-model will see. ``C`` (:data:`DEFAULT_C`) was chosen by the mean macro-F1 over
+answers, the latter weighted up: the partnership's text is the text the model will
+see. How much is learned from the coded answers themselves (:func:`choose_coded_weight`):
+from 50 of them on, cross-validation on them chooses between weighing them together as
+much as the development file (best when they are unlike it) and a lighter weight (best
+when they are close to it). ``C`` (:data:`DEFAULT_C`) was chosen by the mean macro-F1 over
 the development file's sources held out in turn: the model is judged on another
 organisation's feedback, not on the development file.
 
@@ -40,7 +42,9 @@ from .sentiment import DEFAULT_PARAMS, LABELS, cached_evidence, combine_evidence
 __all__ = [
     "DEFAULT_C",
     "DEFAULT_CODED_WEIGHT",
+    "MIN_CODED_TO_CHOOSE",
     "coded_answer_weight",
+    "choose_coded_weight",
     "LabelledText",
     "SentimentModel",
     "rule_features",
@@ -65,6 +69,11 @@ DEFAULT_C = 1.0
 #: file (:func:`coded_answer_weight`). Chosen on simulated new sources made of one service type
 #: of the development file each, not on the learning curve's later months.
 DEFAULT_CODED_WEIGHT = 3.0
+#: from this many coded answers on, they choose their own weight by cross-validation
+#: (:func:`choose_coded_weight`); below it a cross-validated choice is mostly noise
+MIN_CODED_TO_CHOOSE = 50
+#: folds of that cross-validation
+WEIGHT_CHOICE_FOLDS = 5
 #: the rules' scores are scaled by this before stacking, so they compete with the TF-IDF columns
 RULE_FEATURE_SCALE = 2.0
 #: the shipped default model: trained on the FFT development file alone (``feedback-app model
@@ -216,12 +225,57 @@ def coded_answer_weight(n_development: int, n_coded: int, floor: float = DEFAULT
     return max(floor, n_development / n_coded) if n_coded else floor
 
 
+def _fit_classifier(matrix: sparse.csr_matrix, labels: Sequence[str], weights: np.ndarray, c: float,
+                    balanced: bool) -> LogisticRegression:
+    classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None,
+                                    solver="newton-cg")
+    return classifier.fit(matrix, list(labels), sample_weight=weights)
+
+
+def choose_coded_weight(matrix: sparse.csr_matrix, labels: Sequence[str], n_development: int, *,
+                        c: float = DEFAULT_C, balanced: bool = True, folds: int = WEIGHT_CHOICE_FOLDS,
+                        seed: int = 0) -> tuple[float, dict]:
+    """The weight of each coded answer, and how it was chosen.
+
+    ``matrix`` and ``labels`` hold the development rows first, then the coded rows. With
+    fewer than :data:`MIN_CODED_TO_CHOOSE` coded answers the weight is
+    :func:`coded_answer_weight`'s. From that many on, the coded answers decide between
+    :data:`DEFAULT_CODED_WEIGHT` and :func:`coded_answer_weight`'s (together as heavy as the
+    development file): each is scored by ``folds``-fold cross-validated macro-F1 on the coded
+    answers (development rows always in training), and the better wins, ties going to the
+    heavier weight. Answers unlike the development file choose the heavy weight, answers
+    close to it the lighter one (measured in ``bench/evaluate_sentiment.py --learned``).
+    """
+    labels = list(labels)
+    n_coded = len(labels) - n_development
+    rule = coded_answer_weight(n_development, n_coded)
+    candidates = sorted({DEFAULT_CODED_WEIGHT, rule}, reverse=True)
+    if n_coded < MIN_CODED_TO_CHOOSE or len(candidates) == 1 or len(set(labels)) < 2:
+        return rule, {"by": "rule", "n_coded": n_coded, "n_development": n_development}
+    coded_rows = n_development + np.random.default_rng(seed).permutation(n_coded)
+    scores = {}
+    for weight in candidates:
+        truth, predicted = [], []
+        for k in range(folds):
+            held = coded_rows[k::folds]
+            train = np.setdiff1d(np.arange(len(labels)), held)
+            weights = np.where(train < n_development, 1.0, weight)
+            classifier = _fit_classifier(matrix[train], [labels[i] for i in train], weights, c, balanced)
+            predicted += [str(label) for label in classifier.predict(matrix[held])]
+            truth += [labels[i] for i in held]
+        scores[weight] = macro_f1(truth, predicted)
+    chosen = max(candidates, key=lambda w: scores[w])  # max keeps the first (heavier) on a tie
+    return chosen, {"by": "cross-validation", "n_coded": n_coded, "n_development": n_development, "folds": folds,
+                    "macro_f1": {f"{w:g}": round(f, 4) for w, f in scores.items()}}
+
+
 def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[LabelledText] = (), *,
                           coded_weight: float | None = None, c: float = DEFAULT_C,
                           text_weight: float = DEFAULT_TEXT_WEIGHT,
                           rule_weight: float = RULE_FEATURE_SCALE, balanced: bool = True) -> SentimentModel:
     """Fit a :class:`SentimentModel` on development rows plus coded rows, each coded row
-    weighted ``coded_weight`` (default: :func:`coded_answer_weight`).
+    weighted ``coded_weight`` (default: chosen by :func:`choose_coded_weight`, which the
+    model's ``params["weight_choice"]`` records).
 
     Raises ``ValueError`` when there are no rows or fewer than two labels, or a
     label outside :data:`LABELS`.
@@ -235,20 +289,21 @@ def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[L
     if len({r.label for r in rows}) < 2:
         raise ValueError("training needs at least two different labels")
     n_dev = sum(1 for r in development if str(r.text or "").strip())
-    if coded_weight is None:
-        coded_weight = coded_answer_weight(n_dev, len(rows) - n_dev)
     texts = [r.text for r in rows]
-    weights = np.array([1.0] * n_dev + [coded_weight] * (len(rows) - n_dev))
+    labels = [r.label for r in rows]
     words, chars = _word_vectoriser(), _char_vectoriser()
     words.fit(texts)
     chars.fit(texts)
-    classifier = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None, solver="newton-cg")
-    model = SentimentModel(words, chars, classifier,
-                           n_development=n_dev, n_coded=len(rows) - n_dev,
-                           params={"c": c, "coded_weight": coded_weight, "text_weight": text_weight,
-                                   "rule_weight": rule_weight})
+    model = SentimentModel(words, chars, LogisticRegression(), n_development=n_dev, n_coded=len(rows) - n_dev,
+                           params={"c": c, "text_weight": text_weight, "rule_weight": rule_weight})
     matrix = model._matrix(texts, [r.nothing_means for r in rows])
-    model.classifier.fit(matrix, [r.label for r in rows], sample_weight=weights)
+    if coded_weight is None:
+        coded_weight, choice = choose_coded_weight(matrix, labels, n_dev, c=c, balanced=balanced)
+    else:
+        choice = {"by": "caller", "n_coded": len(rows) - n_dev, "n_development": n_dev}
+    model.params.update(coded_weight=coded_weight, weight_choice=choice)
+    weights = np.array([1.0] * n_dev + [coded_weight] * (len(rows) - n_dev))
+    model.classifier = _fit_classifier(matrix, labels, weights, c, balanced)
     return model
 
 
@@ -348,8 +403,9 @@ def learning_curve(development: Sequence[LabelledText], new_source: Sequence[Lab
     largest step are the test set (the same for every step of that draw), and the
     first ``n`` rows are the coded answers for step ``n``. Returns one dict per step:
     ``n``; ``mean`` with its 95% interval over draws (``low``, ``high``); ``min`` and
-    ``max``; and ``gain``, ``gain_low``, ``gain_high``: the mean paired change from the
-    previous step (same draw, same test rows) with its interval. Raises ``ValueError``
+    ``max``; ``gain``, ``gain_low``, ``gain_high``: the mean paired change from the
+    previous step (same draw, same test rows) with its interval; and ``weights``: the
+    weight each draw's model gave a coded answer. Raises ``ValueError``
     when the new source has no rows left to test on.
     """
     new_source = list(new_source)
@@ -357,6 +413,7 @@ def learning_curve(development: Sequence[LabelledText], new_source: Sequence[Lab
     if len(new_source) <= largest:
         raise ValueError(f"the new source has {len(new_source)} rows: none left to test after {largest}")
     scores: dict[int, list[float]] = {n: [] for n in steps}
+    weights: dict[int, list[float]] = {n: [] for n in steps}
     for r in range(repeats):
         rows = [new_source[int(i)] for i in np.random.default_rng(seed + r).permutation(len(new_source))]
         test = rows[largest:]
@@ -364,13 +421,14 @@ def learning_curve(development: Sequence[LabelledText], new_source: Sequence[Lab
             model = train_sentiment_model(development, rows[:n], **train_options)
             predicted = model.predict([t.text for t in test], [t.nothing_means for t in test])
             scores[n].append(macro_f1([t.label for t in test], predicted))
+            weights[n].append(float(model.params["coded_weight"]))
     curve = []
     previous: list[float] | None = None
     for n, s in scores.items():
         mean, low, high = mean_interval(s)
         gain = mean_interval(np.subtract(s, previous)) if previous is not None else (0.0, 0.0, 0.0)
         curve.append({"n": n, "mean": mean, "low": low, "high": high, "min": float(min(s)), "max": float(max(s)),
-                      "gain": gain[0], "gain_low": gain[1], "gain_high": gain[2]})
+                      "gain": gain[0], "gain_low": gain[1], "gain_high": gain[2], "weights": weights[n]})
         previous = s
     return curve
 

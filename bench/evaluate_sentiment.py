@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +172,14 @@ def _learned_report(frame, path: Path, args) -> None:
     for point in learning_curve(rows(before), rows(new), repeats=args.repeats):
         print(f"  {point['n']:>5} coded: macro-F1 {point['mean']:.4f} [{point['low']:.3f}-{point['high']:.3f}] "
               f"(draws {point['min']:.3f}-{point['max']:.3f}); gain over the previous step "
-              f"{point['gain']:+.4f} [{point['gain_low']:+.3f} to {point['gain_high']:+.3f}]")
+              f"{point['gain']:+.4f} [{point['gain_low']:+.3f} to {point['gain_high']:+.3f}]; "
+              f"coded weight {_weights_text(point['weights'])}")
+
+
+def _weights_text(weights: list[float]) -> str:
+    """"3 (x6), 17.7 (x4)": the weights the draws' models gave each coded answer."""
+    counts = Counter(f"{w:.3g}" for w in weights)
+    return ", ".join(f"{w} (x{n})" for w, n in sorted(counts.items(), key=lambda kv: float(kv[0])))
 
 
 if __name__ == "__main__":

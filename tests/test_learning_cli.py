@@ -114,6 +114,36 @@ def test_development_data_is_learned_from_and_scored_on_a_time_split(app, runner
     assert "too few coded answers" in result.output
 
 
+def _write_development_file(tmp_path, per_month: int = 12):
+    header = ["FFT question", "FFT answer", "Comment sentiment", "Date"]
+    rows = []
+    for month, year in ((3, 2022), (9, 2022)):
+        for n in range(per_month):
+            when = f"15/{month:02d}/{year}"
+            rows += [["Why?", f"Staff were zingy and kind {n}", 1, when],
+                     ["Why?", f"It was grumbo and slow {n}", 5, when],
+                     ["Why?", f"Ambulance came at noon {n}", 3, when]]
+    return write_csv(tmp_path / "fft.csv", header, rows)
+
+
+def test_training_says_how_much_the_coded_answers_weighed_and_why(app, runner, tmp_path):
+    app.config["SENTIMENT_DEVELOPMENT_DATA"] = str(_write_development_file(tmp_path, per_month=40))
+    assert import_coding(runner, tmp_path).exit_code == 0
+    result = runner.invoke(args=["model", "train"])
+    assert result.exit_code == 0, result.output
+    assert ("each coded answer weighed as much as 5.33 development rows: fewer than 50 coded answers take the "
+            "weight that makes them together at least as heavy as the 240 development rows, and at least 3 each"
+            ) in result.output
+
+    more = [(f"The blorf was zingy at home {n}", "positive", "") for n in range(15)]
+    assert import_coding(runner, tmp_path, more).exit_code == 0  # 60 coded answers now
+    result = runner.invoke(args=["model", "train", "--no-evaluation"])
+    assert result.exit_code == 0, result.output
+    assert "chosen by 5-fold cross-validation on the coded answers (macro-F1 " in result.output
+    listing = runner.invoke(args=["model", "list"]).output
+    assert "chosen by 5-fold cross-validation" in listing and "fewer than 50 coded answers take" in listing
+
+
 def test_a_new_model_makes_answers_stale_and_re_analysis_uses_it(app, runner, tmp_path, make_round):
     """Without the task queue ``analyse`` re-analyses; with it, see ``test_shipped_model.py``."""
     from tests.test_insights import store_answers

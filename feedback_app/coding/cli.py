@@ -8,6 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from analysis.learning import DEFAULT_CODED_WEIGHT, MIN_CODED_TO_CHOOSE
+
 from ..db import db
 from ..tasks import in_background
 from . import models_store
@@ -52,6 +54,9 @@ def _stale_note() -> str:
 def describe_evaluation(figures: dict) -> list[str]:
     """The evaluation figures of a model version as lines of text."""
     lines = []
+    weight_line = describe_weight(figures)
+    if weight_line:
+        lines.append(weight_line)
     if figures.get("themes_learned"):
         lines.append("themes with a learned classifier: " + ", ".join(figures["themes_learned"]))
     split = figures.get("time_split")
@@ -65,6 +70,24 @@ def describe_evaluation(figures: dict) -> list[str]:
     elif "coded_cv_macro_f1" in figures:
         lines.append("too few coded answers (under 10) to cross-validate on them")
     return lines
+
+
+def describe_weight(figures: dict) -> str | None:
+    """How much each coded answer weighed in training, and how that was chosen (None when
+    the model learned from no coded answer, or was trained before this was recorded)."""
+    choice = figures.get("weight_choice") or {}
+    if not figures.get("coded_weight") or not choice.get("n_coded") or not choice.get("n_development"):
+        return None  # nothing to weigh against
+    line = f"each coded answer weighed as much as {figures['coded_weight']:.3g} development rows"
+    if choice.get("by") == "cross-validation":
+        scores = ", ".join(f"{f:.3f} at {w}" for w, f in choice["macro_f1"].items())
+        return f"{line}, chosen by {choice['folds']}-fold cross-validation on the coded answers (macro-F1 {scores})"
+    if choice.get("by") == "rule":
+        how = (f"fewer than {MIN_CODED_TO_CHOOSE} coded answers take" if choice["n_coded"] < MIN_CODED_TO_CHOOSE
+               else "as many coded answers as this take")
+        return (f"{line}: {how} the weight that makes them together at least as heavy as the "
+                f"{choice['n_development']} development rows, and at least {DEFAULT_CODED_WEIGHT:g} each")
+    return line
 
 
 @model_group.command("list")

@@ -129,6 +129,8 @@ def train_and_store(session: Session, development_path: str | Path | None, actor
         model = train_sentiment_model(_rows(development), coded)
         figures = evaluate(development, coded) if evaluate_model else {}
         figures["themes_learned"] = add_theme_classifiers(model, coded_theme_examples(session), theme_min_examples)
+        figures["coded_weight"] = model.params.get("coded_weight")
+        figures["weight_choice"] = model.params.get("weight_choice")
     except ValueError as error:
         raise ModelError(f"cannot train: {error} (coded answers: {len(coded)}, "
                          f"development rows: {len(development)})") from None

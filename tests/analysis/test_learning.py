@@ -7,7 +7,9 @@ import pytest
 from analysis.learning import (
     LabelledText,
     SentimentModel,
+    MIN_CODED_TO_CHOOSE,
     bootstrap_interval,
+    choose_coded_weight,
     cross_validated_coded_f1,
     learning_curve,
     macro_f1,
@@ -38,6 +40,52 @@ def test_coded_answers_outweigh_development_rows_that_disagree():
     coded = CODED[:20]
     assert train_sentiment_model(development, coded, coded_weight=5.0).predict(["zingy"]) == ["positive"]
     assert train_sentiment_model(development, coded, coded_weight=0.2).predict(["zingy"]) == ["negative"]
+
+
+def _development_saying_zingy_is_bad() -> list[LabelledText]:
+    """1,000 development rows: "zingy" is bad here."""
+    return ([LabelledText("the blorf was zingy", "negative")] * 150
+            + [LabelledText("the blorf was lovely", "positive")] * 425
+            + [LabelledText("the blorf came", "neutral")] * 425)
+
+
+def test_few_coded_answers_take_the_rule_weight_and_say_so():
+    development = _development_saying_zingy_is_bad()
+    coded = CODED[:MIN_CODED_TO_CHOOSE - 11] + CODED[20:30]
+    model = train_sentiment_model(development, coded)
+    assert model.params["weight_choice"] == {"by": "rule", "n_coded": len(coded), "n_development": 1000}
+    assert model.params["coded_weight"] == pytest.approx(1000 / len(coded))
+
+
+#: the partnership's 60 coded answers, worded like the development file but saying "zingy" is good
+CODED_LIKE_DEVELOPMENT = ([LabelledText("the blorf was zingy", "positive")] * 40
+                          + [LabelledText("the blorf was grumbo", "negative")] * 10
+                          + [LabelledText("the blorf came", "neutral")] * 10)
+
+
+def test_coded_answers_unlike_the_development_file_choose_the_heavy_weight():
+    """Development says "zingy" is bad; the partnership's 60 coded answers say it is good.
+    Only the weight that makes them as heavy as the development file (1000 / 60) learns that
+    in cross-validation, so it is chosen, and the model says "zingy" is positive."""
+    model = train_sentiment_model(_development_saying_zingy_is_bad(), CODED_LIKE_DEVELOPMENT)
+    choice = model.params["weight_choice"]
+    assert choice["by"] == "cross-validation" and choice["folds"] == 5
+    assert set(choice["macro_f1"]) == {"3", f"{1000 / 60:g}"}
+    assert choice["macro_f1"][f"{1000 / 60:g}"] > choice["macro_f1"]["3"]
+    assert model.params["coded_weight"] == pytest.approx(1000 / 60)
+    assert model.predict(["the blorf was zingy"]) == ["positive"]
+    assert train_sentiment_model(_development_saying_zingy_is_bad(), CODED_LIKE_DEVELOPMENT, coded_weight=3.0).predict(
+        ["the blorf was zingy"]) == ["negative"]
+
+
+def test_the_weight_choice_takes_the_better_cross_validated_weight():
+    rows = _development_saying_zingy_is_bad() + CODED
+    model = train_sentiment_model(rows[:1000], rows[1000:])
+    texts, labels = [r.text for r in rows], [r.label for r in rows]
+    weight, choice = choose_coded_weight(model._matrix(texts, "positive"), labels, 1000)
+    scores = {float(k): v for k, v in choice["macro_f1"].items()}
+    assert weight == pytest.approx(max(scores, key=lambda w: (scores[w], w)), rel=1e-4)
+    assert SentimentModel.loads(model.dumps()).params["weight_choice"] == model.params["weight_choice"]
 
 
 def test_empty_text_is_neutral_and_a_stored_model_predicts_the_same():
@@ -91,6 +139,7 @@ def test_learning_curve_rises_when_the_new_source_speaks_differently():
     curve = learning_curve(development, CODED[:40], steps=(0, 30), repeats=2)
     assert [point["n"] for point in curve] == [0, 30]
     assert curve[1]["mean"] > curve[0]["mean"]
+    assert len(curve[1]["weights"]) == 2 and all(w >= 3 for w in curve[1]["weights"])
     with pytest.raises(ValueError, match="none left to test"):
         learning_curve(development, CODED[:30], steps=(0, 30))
 

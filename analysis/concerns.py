@@ -583,9 +583,16 @@ PROFESSIONAL_AUDIENCES = frozenset({"practitioners", "champions", "agency-leads"
 COULD_NOT_SCREEN = "could_not_screen"
 COULD_NOT_SCREEN_NAME = "Could not screen: read it yourself"
 # The decision (see screen()): flag when the rules match, or when the learned
-# margin reaches LEARNED_THRESHOLD. Chosen on the development half of
-# tests/data/concerns_labelled.csv for recall (bench/evaluate_concerns.py).
-LEARNED_THRESHOLD = 0.0
+# margin reaches LEARNED_THRESHOLD. At 0.0 (issue 9) any answer a shade nearer a
+# concern example than every not-a-concern example was flagged: word-vector
+# averages barely tell "I was hungry after PE" from "I go to bed hungry", so
+# about two in three everyday children's answers that share a word with a
+# concern were flagged (tests/data/concerns_fresh.csv). Round 3 widened the
+# rules to carry recall and raised the margin: 0.15 was chosen on the
+# development halves of concerns_fresh.csv and concerns_labelled.csv (children's
+# benign answers flagged 5% instead of 25% at 0.0 with the same rules, neglect
+# recall unchanged there); bench/evaluate_concerns.py reports the held-out halves.
+LEARNED_THRESHOLD = 0.15
 # ... and the answer's meaning is at least this similar (cosine) to one of the
 # category's examples, so short answers near nothing ("None.") are not flagged.
 # Children's wording strays furthest from any example, so their floor is lower;

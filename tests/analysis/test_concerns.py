@@ -216,9 +216,11 @@ def test_practitioners_professional_sentences_are_rarely_flagged(labelled):
 
 @pytest.mark.parametrize(
     "text",
+    # Round 3's rules list "nobody picks me up" and "scared to go back to my
+    # foster home"; these wordings of the same harms are still the model's.
     ["i dont get fed", "my stepmum locks the fridge", "no one changes my baby brother",
-     "nobody picks me up from school", "makes me keep secrets about what he does",
-     "scared to go back to my foster home", "grandad smaks me"],
+     "mum never turns up at home time", "makes me keep secrets about what he does",
+     "i dread going back to my placement", "grandad smaks me"],
 )
 def test_unlisted_wordings_of_harm_are_caught_by_the_learned_signal(rules, text):
     assert not screen(text, rules, bank=False).flagged, "the rules alone miss it"

@@ -583,16 +583,17 @@ PROFESSIONAL_AUDIENCES = frozenset({"practitioners", "champions", "agency-leads"
 COULD_NOT_SCREEN = "could_not_screen"
 COULD_NOT_SCREEN_NAME = "Could not screen: read it yourself"
 # The decision (see screen()): flag when the rules match, or when the learned
-# margin reaches LEARNED_THRESHOLD. At 0.0 (issue 9) any answer a shade nearer a
-# concern example than every not-a-concern example was flagged: word-vector
-# averages barely tell "I was hungry after PE" from "I go to bed hungry", so
-# about two in three everyday children's answers that share a word with a
-# concern were flagged (tests/data/concerns_fresh.csv). Round 3 widened the
-# rules to carry recall and raised the margin: 0.15 was chosen on the
-# development halves of concerns_fresh.csv and concerns_labelled.csv (children's
-# benign answers flagged 5% instead of 25% at 0.0 with the same rules, neglect
-# recall unchanged there); bench/evaluate_concerns.py reports the held-out halves.
-LEARNED_THRESHOLD = 0.15
+# margin reaches LEARNED_THRESHOLD. Round 3 (tests/data/concerns_fresh.csv)
+# measured what a higher margin costs: word-vector averages barely tell "I was
+# hungry after PE" from "I go to bed hungry", so a margin that spares everyday
+# answers also drops disclosures worded in ways no rule lists. Chosen as the
+# highest margin at which children's neglect recall on the fresh development
+# half, screened with the rules as they were before round 3 (a stand-in for
+# wording the rules were not written from), stays at 0.9 or more: 0.0 (0.917;
+# 0.05 gave 0.819). A margin of 0.15 chosen on the same half with the round-3
+# rules, which were written from it, looked free there and lost a quarter of
+# the held-out half's neglect disclosures.
+LEARNED_THRESHOLD = 0.0
 # ... and the answer's meaning is at least this similar (cosine) to one of the
 # category's examples, so short answers near nothing ("None.") are not flagged.
 # Children's wording strays furthest from any example, so their floor is lower;

@@ -105,6 +105,9 @@ class ConcernBank:
 
     keys: tuple[str, ...]  # categories, in the bank's order
     category_starts: np.ndarray  # where each category's run of examples starts
+    # (categories, longest run): each category's example positions, padded with
+    # the position one past the last example (read as "no example")
+    category_members: np.ndarray
     meaning_positive: np.ndarray  # (examples, dims), unit rows
     meaning_negative: np.ndarray
     trigram_index: dict[str, int]
@@ -125,7 +128,7 @@ class ConcernBank:
         meaning_neg = _mean_of_nearest(_product(windows, self.meaning_negative).max(axis=0))
         spelling_pos, spelling_neg = self._spelling(text)
         closest = self._per_category(meaning_pos)
-        meaning = np.array([_mean_of_nearest(run) for run in np.split(meaning_pos, self.category_starts[1:])]) - meaning_neg
+        meaning = self._nearest_per_category(meaning_pos) - meaning_neg
         spelling = self._per_category(spelling_pos) - spelling_neg
         combined = meaning + SPELLING_WEIGHT * spelling
         best = int(combined.argmax())
@@ -140,6 +143,17 @@ class ConcernBank:
     def _per_category(self, per_example: np.ndarray) -> np.ndarray:
         # Examples are stored category by category: the best of each run.
         return np.maximum.reduceat(per_example, self.category_starts)
+
+    def _nearest_per_category(self, per_example: np.ndarray) -> np.ndarray:
+        """Each category's mean of its ``NEAREST`` highest similarities (of all its
+        examples when it has fewer), in one pass over a padded matrix."""
+        padded = np.append(per_example, np.nan)[self.category_members]
+        width = padded.shape[1]
+        count = min(NEAREST, width)
+        # NaN (padding) sorts last, so it only reaches the top when a category is short.
+        top = np.sort(np.where(np.isnan(padded), -np.inf, padded), axis=1)[:, width - count:]
+        top[np.isinf(top)] = np.nan
+        return np.nanmean(top, axis=1)
 
     def _spelling(self, text: str) -> tuple[np.ndarray, float]:
         """Best trigram cosine per positive example, and the best against any
@@ -175,6 +189,15 @@ class ConcernBank:
                 self.word_cache.clear()
             self.word_cache[word] = found
         return found
+
+
+def _members(keys: list[str], labels: list[str]) -> np.ndarray:
+    """Each category's example positions as rows, padded with ``len(labels)``."""
+    rows = [[position for position, label in enumerate(labels) if label == key] for key in keys]
+    members = np.full((len(keys), max(map(len, rows))), len(labels), dtype=np.int64)
+    for row, positions in enumerate(rows):
+        members[row, :len(positions)] = positions
+    return members
 
 
 def _mean_of_nearest(similarities: np.ndarray) -> float:
@@ -291,6 +314,7 @@ def load_concern_bank(path: str | Path | None = None, model: EmbeddingModel | No
     return ConcernBank(
         keys=tuple(keys),
         category_starts=np.array([labels.index(key) for key in keys], dtype=np.int64),
+        category_members=_members(keys, labels),
         meaning_positive=model.embed(positives),
         meaning_negative=model.embed(negatives),
         trigram_index=vocabulary,

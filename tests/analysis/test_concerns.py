@@ -37,12 +37,17 @@ def rules() -> ConcernRules:
     return load_concern_rules()
 
 
-@pytest.fixture(scope="module")
-def labelled(rules) -> pd.DataFrame:
-    frame = pd.read_csv(LABELLED_CSV, keep_default_na=False)
+def screened(path: Path, rules: ConcernRules) -> pd.DataFrame:
+    """The statements in ``path`` with a ``flagged`` column: each screened as its audience."""
+    frame = pd.read_csv(path, keep_default_na=False)
     frame["flagged"] = [screen(text, rules, audience=audience).flagged
                         for text, audience in zip(frame["text"], frame["audience"])]
     return frame
+
+
+@pytest.fixture(scope="module")
+def labelled(rules) -> pd.DataFrame:
+    return screened(LABELLED_CSV, rules)
 
 
 def write_rules(tmp_path: Path, body: str, name: str = "rules.yaml") -> Path:
@@ -531,10 +536,7 @@ FRESH_PROFESSIONAL_CEILING = 0.05
 
 @pytest.fixture(scope="module")
 def fresh(rules) -> pd.DataFrame:
-    frame = pd.read_csv(FRESH_CSV, keep_default_na=False)
-    frame["flagged"] = [screen(text, rules, audience=audience).flagged
-                        for text, audience in zip(frame["text"], frame["audience"])]
-    return frame
+    return screened(FRESH_CSV, rules)
 
 
 def test_fresh_set_has_both_halves_and_the_kinds_the_brief_asks_for(fresh):

@@ -11,7 +11,14 @@ recall and precision per audience (each answer screened as its audience, with
 a 95% bootstrap interval), the share of practitioners' professional sentences
 that are flagged, recall and precision overall and per labelled category, and
 recall on tests/data/concerns_unseen*.csv (statements written after the example
-bank was frozen). Then the time the screen takes for an answer of about 220
+bank was frozen). Then, for tests/data/concerns_fresh.csv (statements written for
+the round-3 generalisation work and frozen before any measuring), per half:
+children's disclosure recall (neglect and the rest), the false-alarm rate on
+children's benign answers that share trigger words, the flag rate on
+practitioners' professional sentences and the recall on disclosures a
+practitioner relays; and the share of the demo's made-up benign children's
+answers (feedback_app/demo_text.py, sampled as the demo writes them) that are
+flagged. Then the time the screen takes for an answer of about 220
 characters against a bare ``re.search`` of one word over the same texts.
 If the shared NHS Friends and Family Test file is beside the project
 (../shared/data/fft-feedback-dev.csv), it also prints how many of those adult
@@ -46,6 +53,12 @@ UNSEEN = [
     (ROOT / "tests" / "data" / "concerns_unseen_2.csv", "batch 2: unseen by bank v2, seen before v3"),
     (ROOT / "tests" / "data" / "concerns_unseen_3.csv", "batch 3: written after bank v3 was frozen"),
 ]
+# Round 3: children's and practitioners' statements written before any tuning,
+# committed before the first measurement. The half (dev or holdout) is fixed by
+# each text's hash; the screen is tuned on the dev half only.
+FRESH = ROOT / "tests" / "data" / "concerns_fresh.csv"
+# How many made-up children's answers the demo-style sample holds.
+DEMO_SAMPLE = 3000
 BOOTSTRAP_SAMPLES = 2000
 FFT = ROOT.parent / "shared" / "data" / "fft-feedback-dev.csv"
 
@@ -66,6 +79,7 @@ def add_predictions(frame: pd.DataFrame, rules: ConcernRules) -> pd.DataFrame:
     out["flagged"] = [r.flagged for r in results]
     out["predicted"] = [r.categories for r in results]
     out["matches"] = [r.matches for r in results]
+    out["learned_only"] = [r.flagged and not r.matches for r in results]
     return out
 
 
@@ -137,6 +151,74 @@ def audience_report(part: pd.DataFrame) -> list[str]:
         f"  practitioners' professional sentences flagged: {alarms}/{len(professional)} = "
         f"{alarms / max(len(professional), 1):.3f} [{low:.2f}, {high:.2f}]"
     )
+    return lines
+
+
+def load_fresh(path: Path = FRESH) -> pd.DataFrame:
+    """The fresh statements, with ``concern`` 1 where a category is expected."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["concern"] = (frame["category"] != "none").astype(int)
+    return frame
+
+
+def _rate_line(label: str, hits: int, total: int) -> str:
+    low, high = rate_interval(hits, total)
+    return f"  {label:46s} {hits:3d}/{total:3d} = {hits / max(total, 1):.3f} [{low:.2f}, {high:.2f}]"
+
+
+def fresh_report(part: pd.DataFrame) -> list[str]:
+    """Lines of the fresh set's figures for one half: recall on children's
+    disclosures (neglect, the rest), false alarms on children's benign answers
+    (and how many only the learned signal raised), practitioners' flag rates."""
+    children = part[part["audience"] == "children"]
+    disclosures = children[children["concern"] == 1]
+    neglect = disclosures[disclosures["category"] == "neglect"]
+    other = disclosures[disclosures["category"] != "neglect"]
+    benign = children[children["concern"] == 0]
+    professional = part[(part["audience"] != "children") & (part["concern"] == 0)]
+    relayed = part[(part["audience"] != "children") & (part["concern"] == 1)]
+    return [
+        _rate_line("children's neglect disclosures flagged", int(neglect["flagged"].sum()), len(neglect)),
+        _rate_line("children's other disclosures flagged", int(other["flagged"].sum()), len(other)),
+        _rate_line("children's benign answers flagged", int(benign["flagged"].sum()), len(benign)),
+        _rate_line("  of which by the learned signal alone", int(benign["learned_only"].sum()), len(benign)),
+        _rate_line("practitioners' professional sentences flagged", int(professional["flagged"].sum()),
+                   len(professional)),
+        _rate_line("practitioners' relayed disclosures flagged", int(relayed["flagged"].sum()), len(relayed)),
+    ]
+
+
+def demo_children_answers(count: int = DEMO_SAMPLE, seed: int = 3) -> list[str]:
+    """Made-up children's answers as the demo writes them (openers, closers, two
+    topics joined), leaving out those that contain a disclosure the demo plants
+    on purpose (its young-carer and cold-house topics, meant for the queue)."""
+    from datetime import date
+
+    from feedback_app.demo import Moment, free_text
+    from feedback_app.demo_text import TEXT_BANK
+
+    keys = sorted(key for slug, key in TEXT_BANK if slug == "children")
+    planted = [text.lower() for trend, _weight, texts in TEXT_BANK[("children", "what_did_not_help")]
+               if trend in ("late", "last") for text in texts]
+    rng = random.Random(seed)
+    answers = []
+    for _ in range(count):
+        t = rng.random()
+        moment = Moment(t, date(2019 + int(t * 4), 7, 1), rng.random() < 0.2)
+        answer = free_text(rng, "children", rng.choice(keys), moment, True)
+        if answer and not any(text in answer.lower() for text in planted):
+            answers.append(answer)
+    return answers
+
+
+def demo_report(rules: ConcernRules, errors: bool) -> list[str]:
+    """The share of the demo's benign children's answers that are flagged."""
+    answers = demo_children_answers()
+    verdicts = {text: screen(text, rules, audience="children") for text in set(answers)}
+    flagged = [text for text in answers if verdicts[text].flagged]
+    lines = [_rate_line("demo's benign children's answers flagged", len(flagged), len(answers))]
+    if errors:
+        lines += [f"    - {text!r} {verdicts[text].categories}" for text in sorted(set(flagged))]
     return lines
 
 
@@ -255,6 +337,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.holdout_errors:
             print_errors(unseen)
         print()
+
+    if FRESH.exists():
+        fresh = add_predictions(load_fresh(), rules)
+        for split in ("dev",) if args.dev_only else ("dev", "holdout"):
+            part = fresh[fresh["split"] == split]
+            print(f"fresh statements ({FRESH.name}), {split} half:")
+            print("\n".join(fresh_report(part)))
+            if (args.errors and split == "dev") or (args.holdout_errors and split == "holdout"):
+                print_errors(part)
+            print()
+    print("\n".join(demo_report(rules, args.errors)) + "\n")
 
     # Most answers raise no concern and leave the screen after one pass; the
     # rest are screened category by category. Time both kinds, each as

@@ -51,7 +51,7 @@ from .rounds import PlannedRound, plan_rounds
 from .skip_logic import without_hidden
 from .staff import create_user
 from .coding.models_store import relabel
-from .text_analysis import (analyse_stored_responses, concern_rules, current_codebook, feature_row, flag_row,
+from .text_analysis import (analyse_stored_responses, concern_bank, concern_rules, current_codebook, feature_row, flag_row,
                             sentiment_model)
 
 DEMO_SOURCE = "demo"
@@ -83,7 +83,7 @@ class DemoContext:
     answers: int = 0
     flags: int = 0
     lines: list[str] = field(default_factory=list)
-    _analysed: dict[tuple[str, str], tuple[dict, Any]] = field(default_factory=dict)
+    _analysed: dict[tuple[str, str, str], tuple[dict, Any]] = field(default_factory=dict)
 
     def count(self, base: int) -> int:
         """``base`` responses at the default size, scaled (at least one)."""
@@ -366,18 +366,21 @@ def _column_values(row) -> dict:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns if getattr(row, column.key) is not None}
 
 
-def analyse_texts(context: DemoContext, items: Iterable[tuple[int, int, str, str, datetime, bool]]) -> None:
-    """Features and safeguarding screening of (answer id, response id, text, nothing_means, submitted, old) items.
+def analyse_texts(context: DemoContext,
+                  items: Iterable[tuple[int, int, str, str, datetime, bool, str]]) -> None:
+    """Features and safeguarding screening of (answer id, response id, text, nothing_means, submitted,
+    old, audience) items.
 
-    Each distinct text is analysed once with the codebook in use (as when a response
-    arrives); the feature and flag rows are then inserted in bulk. Flags from rounds
-    before the last are marked as dealt with, as a working queue would be.
+    Each distinct text is analysed once with the codebook in use and screened as its
+    questionnaire's audience with the example bank (as when a response arrives); the
+    feature and flag rows are then inserted in bulk. Flags from rounds before the last
+    are marked as dealt with, as a working queue would be.
     """
     items = list(items)
-    _analyse_distinct(context, {(text, nothing_means) for _a, _r, text, nothing_means, _s, _o in items})
+    _analyse_distinct(context, {(text, nothing_means, audience) for *_ids, text, nothing_means, _s, _o, audience in items})
     features, flags = [], []
-    for answer_id, response_id, text, nothing_means, submitted_at, old in items:
-        values, concern = context._analysed[(text, nothing_means)]
+    for answer_id, response_id, text, nothing_means, submitted_at, old, audience in items:
+        values, concern = context._analysed[(text, nothing_means, audience)]
         features.append({**values, "answer_id": answer_id, "computed_at": submitted_at})
         if concern.flagged:
             flag = _column_values(flag_row(SimpleNamespace(id=answer_id, response_id=response_id), concern))
@@ -391,18 +394,21 @@ def analyse_texts(context: DemoContext, items: Iterable[tuple[int, int, str, str
     context.flags += len(flags)
 
 
-def _analyse_distinct(context: DemoContext, texts: set[tuple[str, str]]) -> None:
+def _analyse_distinct(context: DemoContext, texts: set[tuple[str, str, str]]) -> None:
     """Features (labelled by the sentiment model in use, as a real answer would be) and
-    screening of each (text, nothing_means) not analysed yet, kept in ``context._analysed``."""
+    screening (as the audience's answer, with the example bank, as ``text_analysis.derive``
+    screens a real one) of each (text, nothing_means, audience) not analysed yet, kept in
+    ``context._analysed``."""
     new = sorted(texts - context._analysed.keys())
     if not new:
         return
     codebook, _saved = current_codebook(context.session)
-    rules = concern_rules()
+    rules, bank = concern_rules(), concern_bank()
     found = relabel([(text_features(text, codebook, nothing_means=nothing_means), text, nothing_means)
-                     for text, nothing_means in new], *sentiment_model(context.session))
-    for (text, nothing_means), features in zip(new, found):
-        context._analysed[(text, nothing_means)] = (_column_values(feature_row(0, features)), screen(text, rules))
+                     for text, nothing_means, _audience in new], *sentiment_model(context.session))
+    for (text, nothing_means, audience), features in zip(new, found):
+        context._analysed[(text, nothing_means, audience)] = (
+            _column_values(feature_row(0, features)), screen(text, rules, audience=audience, bank=bank))
 
 
 # Answers per agency, round and question that the demo always leaves: comfortably above the
@@ -478,7 +484,7 @@ def seed_feedback(context: DemoContext, plan: FeedbackPlan) -> str:
     last_round = responses[-1]["round_id"] if responses else None
     analyse_texts(context, (
         (answer_id, response_ids[r], value, (question.settings or {}).get("nothing_means", "positive"),
-         responses[r]["submitted_at"], responses[r]["round_id"] != last_round)
+         responses[r]["submitted_at"], responses[r]["round_id"] != last_round, question.version.audience)
         for answer_id, (r, _key, value, question) in zip(answer_ids, answer_rows)
         if question.type in TEXT_TYPES
     ))

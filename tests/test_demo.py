@@ -181,3 +181,24 @@ def test_another_kind_of_data_is_one_more_seeder(app, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "  Indicators: 12 quarters\n" in result.output
     assert calls and calls[0] < 1
+
+
+def test_demo_answers_are_screened_as_their_audience_with_the_example_bank(app, monkeypatch):
+    """Regression: the demo screened every answer as a child's, with the rules' default bank,
+    unlike a real answer (``text_analysis.derive``): practitioners' commentary was judged
+    by the children's screen, and the app's own bank (the one staff see) was never used."""
+    from feedback_app.text_analysis import concern_bank
+
+    screened = []
+    real_screen = demo.screen
+
+    def recording_screen(text, rules=None, **options):
+        screened.append((options.get("audience", "children"), options.get("bank")))
+        return real_screen(text, rules, **options)
+
+    monkeypatch.setattr(demo, "screen", recording_screen)
+    result = app.test_cli_runner().invoke(args=["demo", "--scale", "400"])
+    assert result.exit_code == 0, result.output
+    audiences = {audience for audience, _bank in screened}
+    assert {"children", "parents", "practitioners", "champions"} <= audiences, audiences
+    assert all(bank is concern_bank() for _audience, bank in screened)

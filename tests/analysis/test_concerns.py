@@ -577,7 +577,10 @@ def test_fresh_practitioners_case_notes_stay_out_of_the_queue_but_relayed_disclo
      "we been without electric for days", "i get itchy cos of the bed bugs",
      "i have to get my little brothers ready for school", "nobody is home when i get in from school",
      "mum is too drunk to cook", "i eat out of the bins", "im a young carer for my dad",
-     "i keep a chair against my door at night"],
+     "i keep a chair against my door at night",
+     # integration: a child who has gone weeks unwashed, and a young carer in other words
+     "i havent had a wash for weeks", "i have to sort out my dads tablets every morning",
+     "i make sure mum takes her meds before school"],
 )
 def test_general_wordings_of_neglect_are_in_the_rules(rules, text):
     assert screen(text, rules, bank=False).flagged

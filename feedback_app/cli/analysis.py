@@ -1,4 +1,4 @@
-"""Commands for the text analysis: ``analyse`` and ``analyse-text``."""
+"""Commands for the text analysis: ``analyse``, ``analyse-text`` and ``rebuild-tallies``."""
 
 from __future__ import annotations
 
@@ -66,4 +66,20 @@ def analyse_text(input_path: str, column: str, id_column: str | None, output: st
     click.echo(f"Wrote {rows} rows to {output} (sentiment from {source}).")
 
 
-COMMANDS = (analyse, analyse_text)
+@click.command("rebuild-tallies")
+@with_appcontext
+def rebuild_tallies_command() -> None:
+    """Count the comparison pages' tallies again from every answer (issue 13 item 2).
+
+    For repair, and after upgrading a database that already had answers (until then the
+    pages read every answer). The worker's sweep does the same when they are not current.
+    """
+    from ..tallies import rebuild_tallies
+    from ..text_analysis import current_codebook
+
+    done = rebuild_tallies(db.session, current_codebook(db.session)[0])
+    click.echo(f"Tallies rebuilt: {done.answers} answers counted, {done.themes} answer themes, "
+               f"{done.tallies} answer tallies, {done.terms} term tallies.")
+
+
+COMMANDS = (analyse, analyse_text, rebuild_tallies_command)

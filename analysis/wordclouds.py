@@ -13,7 +13,7 @@ from .emerging import log_odds_z
 from .text import content_tokens, content_words
 
 __all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies", "cloud_words",
-           "cloud_weights", "whats_new_weights", "has_cloud_words"]
+           "cloud_weights", "whats_new_weights", "has_cloud_words", "whats_new_of", "has_words_of", "CloudWords"]
 
 _WIDTH, _HEIGHT = 800, 400
 _RANDOM_STATE = 42
@@ -120,11 +120,22 @@ def whats_new_weights(current_texts: Iterable[object], previous_texts: Iterable[
     """The words over-represented in ``current_texts`` versus ``previous_texts``
     (weighted log-odds z > 1.96 with an informative prior, used at least twice and in
     at least ``min_answers`` answers), sized by z. ``{}`` when nothing stands out."""
-    cur = cloud_words(current_texts, extra_stopwords)
-    old = word_frequencies(previous_texts, extra_stopwords)
+    return whats_new_of(cloud_words(current_texts, extra_stopwords), word_frequencies(previous_texts, extra_stopwords),
+                        min_answers=min_answers)
+
+
+def whats_new_of(cur: CloudWords, old: Counter[str], *, min_answers: int = 1) -> dict[str, float]:
+    """:func:`whats_new_weights` from counted words: this round's, and the uses of each
+    lemma in the previous round (e.g. from tallies kept as answers arrive)."""
     z = log_odds_z(cur.uses, old)
     weights = {w: s for w, s in z.items() if s > 1.96 and cur.uses.get(w, 0) >= 2}
     return _shown(cur, weights, min_answers)
+
+
+def has_words_of(words: CloudWords, *, min_answers: int = 1) -> bool:
+    """:func:`has_cloud_words` from counted words."""
+    policy = DisclosurePolicy(max(1, int(min_answers)))
+    return any(policy.phrase_reportable(n) for n in words.answers.values())
 
 
 def word_cloud_png(texts: Iterable[object], extra_stopwords: Iterable[str] = (), *, min_answers: int = 1) -> bytes:

@@ -154,13 +154,17 @@ def sign_in(app, client) -> None:
 
 
 def add_one_answer(url: str) -> None:
-    """One more analysed response (as the worker leaves it: features computed now) in the newest round."""
+    """One more analysed response in the newest round, its features written as the worker
+    writes them (``text_analysis.write_features``, which keeps the tallies in the same
+    transaction)."""
     from sqlalchemy import func, insert, select
+    from sqlalchemy.orm import Session
 
-    from analysis import ANALYSER_VERSION
     from analysis.codebook import load_codebook
+    from analysis.features import TextFeatures
     from feedback_app.db import make_engine
-    from feedback_app.models import Answer, AnswerFeature, Response
+    from feedback_app.models import Answer, Response
+    from feedback_app.text_analysis import write_features
 
     engine = make_engine(url)
     try:
@@ -173,12 +177,36 @@ def add_one_answer(url: str) -> None:
                                                    "source": "web", "submission_key": None, "submitted_at": now}])
             connection.execute(insert(Answer), [{"id": aid, "response_id": rid, "question_key": TEXT_KEY,
                                                  "value": "My social worker listened to me"}])
-            connection.execute(insert(AnswerFeature), [{
-                "answer_id": aid, "analyser_version": ANALYSER_VERSION,
-                "codebook_hash": load_codebook().version_hash(), "polarity": 0.3, "subjectivity": 0.5,
-                "label": "positive", "themes": [], "noun_phrases": ["social worker"], "computed_at": now}])
+        with Session(bind=engine) as session:
+            write_features(session, [(aid, TextFeatures(0.3, 0.5, "positive", [], ["social worker"],
+                                                        codebook_hash=load_codebook().version_hash()))])
     finally:
         engine.dispose()
+
+
+def rebuild(url: str, folder: Path, rows: bool) -> float:
+    """Count the tallies from the bulk-inserted answers (as ``feedback-app rebuild-tallies``
+    does; rows inserted in bulk pass by the writers that keep them), or with ``rows`` mark
+    them not built (the pages then read every answer). Returns seconds."""
+    from sqlalchemy import update
+
+    from feedback_app.db import db
+    from feedback_app.models import TallyState
+    from feedback_app.tallies import rebuild_tallies
+    from feedback_app.text_analysis import current_codebook
+
+    app = harness.make_app(url, folder)
+    began = time.perf_counter()
+    try:
+        with app.app_context():
+            if rows:
+                db.session.execute(update(TallyState).values(built_at=None))
+                db.session.commit()
+            else:
+                rebuild_tallies(db.session, current_codebook(db.session)[0])
+    finally:
+        app.extensions["feedback_db"].engine.dispose()
+    return time.perf_counter() - began
 
 
 def count_baseline_ms(url: str, repeats: int) -> float:
@@ -294,6 +322,8 @@ def main() -> None:
     parser.add_argument("--skip-report-above", type=int, default=100000,
                         help="Sizes above this measure the page only.")
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of one cold call per size.")
+    parser.add_argument("--rows", action="store_true",
+                        help="Leave the tallies unbuilt: the page reads every answer, as before issue 13 item 2.")
     parser.add_argument("--measure", choices=["page", "report"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
@@ -305,15 +335,17 @@ def main() -> None:
 
     sizes = sorted(int(s) for s in args.sizes.split(","))
     kinds = ("page", "report") if args.report else ("page",)
-    print(f"comparison page{' and report' if args.report else ''}, {ROUNDS} rounds, {args.db}; {harness.machine()}")
+    print(f"comparison page{' and report' if args.report else ''}, {ROUNDS} rounds, {args.db}, "
+          f"{'every answer read (--rows)' if args.rows else 'from the tallies'}; {harness.machine()}")
     rows = []
     with harness.throwaway_database(args.db) as (url, folder):
         round_ids = harness.prepare(url, folder, rounds=ROUNDS)
         have = 0
         for size in sizes:
             took = grow(url, round_ids, have, size)
+            counted = rebuild(url, folder, args.rows)
             print(f"\n{size:,} answers to {TEXT_KEY} ({2 * size:,} answer rows): inserted {size - have:,} "
-                  f"responses in {took:.1f} s")
+                  f"responses in {took:.1f} s" + (f", tallies rebuilt in {counted:.1f} s" if not args.rows else ""))
             have = size
             for what in kinds:
                 if what == "report" and size > args.skip_report_above:

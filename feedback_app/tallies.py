@@ -360,7 +360,7 @@ def recount(session: Session, codebook: Codebook) -> tuple[dict, dict, dict]:
         themes.update((answer.answer_id, t, answer.round_id, answer.question_key, answer.agency)
                       for t in answer.themes)
     tallies, terms = changes.nonzero()
-    return _by_key(tallies, 4), _by_key(terms, 6), {t: 1 for t in themes}
+    return _by_key(tallies, 4), _by_key(terms, 6), {t: (1,) for t in themes}
 
 
 def stored(session: Session) -> tuple[dict, dict, dict]:
@@ -375,7 +375,20 @@ def stored(session: Session) -> tuple[dict, dict, dict]:
                                     AnswerTheme.question_key, AnswerTheme.agency)).all()
     return (_by_key([r for r in tallies if any(r[c] for c in TALLY_VALUES)], 4),
             _by_key([r for r in terms if any(r[c] for c in TERM_VALUES)], 6),
-            {tuple(t): 1 for t in themes})
+            {tuple(t): (1,) for t in themes})
+
+
+def tally_differences(session: Session, codebook: Codebook) -> int:
+    """How many stored tallies and answer themes differ from a count from scratch
+    (:func:`recount`; sums of polarities compared to 1e-9): 0 when they are right."""
+    expected, now = recount(session, codebook), stored(session)
+    differing = 0
+    for want, have in zip(expected, now):
+        for key in want.keys() | have.keys():
+            a, b = want.get(key), have.get(key)
+            if a is None or b is None or any(abs(x - y) > 1e-9 for x, y in zip(a, b)):
+                differing += 1
+    return differing
 
 
 def _by_key(rows: list[dict], width: int) -> dict[tuple, tuple]:

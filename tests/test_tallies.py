@@ -169,7 +169,62 @@ def test_the_rebuild_command_recounts_the_tallies(app, runner, make_round):
     with app.app_context():
         db.session.query(AnswerTally).delete()  # a broken database
         db.session.commit()
+    result = runner.invoke(args=["rebuild-tallies", "--check"])
+    assert result.exit_code == 1
+    assert "tallies differ from a count from scratch" in result.output
     result = runner.invoke(args=["rebuild-tallies"])
     assert result.exit_code == 0, result.output
     assert "7 answers counted" in result.output
     assert_tallies_equal_a_recount(app)
+    result = runner.invoke(args=["rebuild-tallies", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "0 tallies differ from a count from scratch; the pages read the tallies." in result.output
+
+
+# ---------------------------------------------------------------- the page from tallies equals the page from rows
+
+
+def _main(page: str) -> str:
+    """The page's main content, without per-request tokens."""
+    import re
+
+    main = page.split("<main")[1].split("</main>")[0]
+    return re.sub(r'name="csrf_token"[^>]*', "", main)
+
+
+def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app, client, login, monkeypatch):
+    from feedback_app.insights import views
+    from feedback_app.insights.cache import PAGE_CACHE
+    from feedback_app.insights.data import question_catalogue, questionnaire_agencies
+    from feedback_app.models import Questionnaire
+
+    result = app.test_cli_runner().invoke(args=["demo", "--scale", "1500"])
+    assert result.exit_code == 0, result.output
+    login("analyst")
+    with app.app_context():
+        pages = []
+        for questionnaire in db.session.scalars(select(Questionnaire)):
+            agencies = questionnaire_agencies(db.session, questionnaire.id)
+            for question in question_catalogue(db.session, questionnaire.id):
+                if question.free_text:
+                    base = f"/analysis/{questionnaire.slug}/{question.key}"
+                    pages += [base] + [f"{base}?agency={agency}" for agency in agencies[:2]]
+        db.session.rollback()
+    assert len(pages) > 10
+    tallied_pages, compared, reads = {}, 0, []
+    real = views.load_tallied
+    monkeypatch.setattr(views, "load_tallied", lambda *args, **kwargs: reads.append(1) or real(*args, **kwargs))
+    monkeypatch.setattr(views, "load_answers", None)  # the tallied pages read no answers
+    PAGE_CACHE.clear()
+    for url in pages:
+        tallied_pages[url] = client.get(url).get_data(as_text=True)
+    assert len(reads) == len(pages)
+    PAGE_CACHE.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(views, "tallies_current", lambda *args: False)  # every answer read, as before
+    for url in pages:
+        from_rows = client.get(url).get_data(as_text=True)
+        assert _main(tallied_pages[url]) == _main(from_rows), url
+        compared += "Share of answers mentioning each theme" in from_rows
+    PAGE_CACHE.clear()
+    assert compared > 5  # pages with figures, not only empty ones

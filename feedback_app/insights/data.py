@@ -8,6 +8,7 @@ directly, so even 100,000 answers load in a fraction of a second.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Collection, Mapping, Sequence
@@ -17,20 +18,24 @@ import pandas as pd
 from sqlalchemy import String, Text, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from analysis.compare import ANSWER_COLUMNS
+from analysis.compare import ANSWER_COLUMNS, TALLY_COLUMNS
 from analysis.disclosure import RoundGroup
+from analysis.wordclouds import CloudWords
 
 from ..coding.coding import newest_coding_query
 from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
     Answer,
     AnswerFeature,
+    AnswerTally,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     Response,
     Round,
+    TermTally,
 )
+from ..tallies import LEMMA, PHRASE, WRITTEN, effective_columns
 
 
 @dataclass(frozen=True)
@@ -209,9 +214,9 @@ def _answers_query(slug: str, question_key: str | None, agency: str | None,
             Response.agency,
             Answer.value,
             AnswerFeature.polarity,
-            func.coalesce(coded.c.sentiment, AnswerFeature.label),
-            # JSON as text (every driver): there are few distinct theme lists, each parsed once.
-            func.coalesce(cast(coded.c.themes, Text), cast(AnswerFeature.themes, Text)),
+            # The coded label and themes over the computed ones; themes as JSON text (every
+            # driver): there are few distinct theme lists, each parsed once.
+            *effective_columns(coded),
             *([cast(AnswerFeature.noun_phrases, Text)] if noun_phrases else []),
         )
         .join(Response, Response.id == Answer.response_id)
@@ -269,3 +274,81 @@ def load_answers(
     frame["round_order"] = frame["round_id"].map(order).astype("int64")
     frame = frame.sort_values(["round_order", "response_id"], kind="stable", ignore_index=True)
     return frame[list(ANSWER_COLUMNS) + (["noun_phrases"] if noun_phrases else [])]
+
+
+# ---------------------------------------------------------------- from the tallies (issue 13 item 2)
+
+
+@dataclass(frozen=True)
+class TalliedAnswers:
+    """One question's tallies under a filter: what the comparison page reads instead of its
+    answers. ``rounds`` (round columns and :data:`analysis.compare.TALLY_COLUMNS`) has the
+    rounds with counted answers; ``themes`` the same per theme; ``phrases`` the answers
+    using each phrase and ``words`` the counted words, per round id."""
+
+    rounds: pd.DataFrame
+    themes: pd.DataFrame
+    phrases: dict[int, Counter]
+    words: dict[int, CloudWords]
+
+
+def _tally_filter(query, model, question_key: str, rounds: Sequence[RoundSummary], agency: str | None):
+    query = query.where(model.question_key == question_key, model.round_id.in_([r.id for r in rounds]))
+    return query.where(model.agency == agency) if agency else query
+
+
+def load_tallied(session: Session, question_key: str, rounds: Sequence[RoundSummary],
+                 agency: str | None = None) -> TalliedAnswers:
+    """The tallies of ``question_key`` in ``rounds`` (one ``agency``, or every agency summed):
+    two grouped queries over counts, however many answers there are."""
+    sums = [func.sum(AnswerTally.__table__.c[c]) for c in TALLY_COLUMNS]
+    rows = session.execute(_tally_filter(select(AnswerTally.round_id, AnswerTally.theme, *sums), AnswerTally,
+                                         question_key, rounds, agency)
+                           .group_by(AnswerTally.round_id, AnswerTally.theme)).all()
+    by_id = {r.id: r for r in rounds}
+    frame = pd.DataFrame([(question_key, rid, by_id[rid].label, by_id[rid].order, theme, *values)
+                          for rid, theme, *values in rows],
+                         columns=["question_key", "round_id", "round_label", "round_order", "theme", *TALLY_COLUMNS])
+    for column in TALLY_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column]).fillna(0)
+    frame = frame[frame["answers"] > 0]
+    totals = frame[frame["theme"] == ""].drop(columns="theme").reset_index(drop=True)
+    phrases, words = _tallied_terms(session, question_key, rounds, agency)
+    return TalliedAnswers(totals, frame[frame["theme"] != ""].reset_index(drop=True), phrases, words)
+
+
+def _tallied_terms(session: Session, question_key: str, rounds: Sequence[RoundSummary],
+                   agency: str | None) -> tuple[dict[int, Counter], dict[int, CloudWords]]:
+    query = _tally_filter(select(TermTally.round_id, TermTally.kind, TermTally.term, TermTally.form,
+                                 func.sum(TermTally.answers), func.sum(TermTally.uses)), TermTally,
+                          question_key, rounds, agency)
+    phrases: dict[int, Counter] = {}
+    words: dict[int, CloudWords] = {}
+    for rid, kind, term, form, answers, uses in session.execute(
+            query.group_by(TermTally.round_id, TermTally.kind, TermTally.term, TermTally.form)):
+        answers, uses = int(answers or 0), int(uses or 0)
+        if kind == PHRASE and answers:
+            phrases.setdefault(rid, Counter())[term] = answers
+        elif kind == LEMMA and (answers or uses):
+            found = words.setdefault(rid, CloudWords())
+            found.answers[term], found.uses[term] = answers, uses
+        elif kind == WRITTEN and uses:
+            words.setdefault(rid, CloudWords()).written.setdefault(term, Counter())[form] = uses
+    return phrases, words
+
+
+def question_round_groups(session: Session, question_key: str, agency: str,
+                          round_ids: Collection[int]) -> list[RoundGroup]:
+    """:func:`analysis.disclosure.round_groups` of the answers :func:`load_answers` would
+    give for ``question_key`` in ``round_ids``, counted in SQL: per round in time order,
+    the responses answering it from ``agency`` and from everyone."""
+    query = (
+        select(Round.label, func.count(Answer.id), func.sum(case((Response.agency == agency, 1), else_=0)))
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .where(Answer.question_key == question_key, Response.excluded.is_(False), Round.id.in_(list(round_ids)))
+        .group_by(Round.id, Round.label, Round.opens_on)
+        .order_by(Round.opens_on, Round.id)
+    )
+    return [RoundGroup(str(label), int(mine or 0), int(total)) for label, total, mine in session.execute(query)]

@@ -22,6 +22,7 @@ from ..coding.coding import analysis_provenance
 from ..db import db
 from ..models import Questionnaire, questionnaire_by_slug
 from ..security import audit
+from ..tallies import tallies_current
 from ..text_analysis import current_codebook
 from . import bp
 from .cache import PAGE_CACHE, data_fingerprint
@@ -37,7 +38,9 @@ from .data import (
     QuestionSummary,
     RoundSummary,
     load_answers,
+    load_tallied,
     question_catalogue,
+    question_round_groups,
     questionnaire_agencies,
     questionnaire_rounds,
     response_groups,
@@ -64,6 +67,7 @@ from .summary import (
     quotes_for,
     summarise_closed,
     summarise_free_text,
+    summarise_tallied,
     theme_answers,
     theme_names,
 )
@@ -280,7 +284,10 @@ class _Comparison:
 
 
 def _comparison(found: Questionnaire, question: QuestionSummary, filters: Filters, codebook) -> _Comparison:
-    """Read the question's answers under ``filters`` and summarise them (the uncached page)."""
+    """Summarise the question's answers under ``filters`` (the uncached page): from its
+    tallies when they are current (issue 13 item 2), else from every answer."""
+    if question.free_text and tallies_current(db.session, codebook):
+        return _tallied_comparison(found, question, filters, codebook)
     frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids,
                          noun_phrases=question.free_text)
     already = filters.refused  # refused before reading answers: not part of this entry (its key has no agency)
@@ -289,6 +296,23 @@ def _comparison(found: Questionnaire, question: QuestionSummary, filters: Filter
     if not question.free_text:
         return _Comparison(summarise_closed(frame, question, filters.policy), None, refused)
     summary = summarise_free_text(frame, question, codebook, filters.policy, audience=found.latest_version().audience)
+    return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
+
+
+def _tallied_comparison(found: Questionnaire, question: QuestionSummary, filters: Filters,
+                        codebook) -> _Comparison:
+    """:func:`_comparison` from the tallies: the agency filter is checked on the question's
+    answer counts per round (one grouped count), as on its answers."""
+    already = filters.refused
+    if filters.agency is not None:
+        try:
+            filters.policy.check_agency_filter(
+                filters.agency, question_round_groups(db.session, question.key, filters.agency, filters.round_ids))
+        except AgencyFilterRefused as error:
+            filters.refuse(error)
+    refused = filters.refused if already is None else None
+    tallied = load_tallied(db.session, question.key, filters.selected, filters.agency)
+    summary = summarise_tallied(tallied, question, codebook, filters.policy, audience=found.latest_version().audience)
     return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
 
 

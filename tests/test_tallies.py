@@ -8,8 +8,10 @@ equal :func:`feedback_app.tallies.recount`.
 
 from __future__ import annotations
 
+import html
 import math
 import random
+import re
 from datetime import date
 
 import pytest
@@ -186,8 +188,6 @@ def test_the_rebuild_command_recounts_the_tallies(app, runner, make_round):
 
 def _main(page: str) -> str:
     """The page's main content, without per-request tokens."""
-    import re
-
     main = page.split("<main")[1].split("</main>")[0]
     return re.sub(r'name="csrf_token"[^>]*', "", main)
 
@@ -219,6 +219,9 @@ def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app,
     for url in pages:
         tallied_pages[url] = client.get(url).get_data(as_text=True)
     assert len(reads) == len(pages)
+    pictures = sorted({src for page in tallied_pages.values() for src in re.findall(r'src="([^"]+\.png[^"]*)"', page)})
+    assert pictures, "no word clouds on the pages"
+    tallied_pictures = {src: client.get(html.unescape(src)).data for src in pictures[:12]}
     PAGE_CACHE.clear()
     monkeypatch.undo()
     monkeypatch.setattr(views, "tallies_current", lambda *args: False)  # every answer read, as before
@@ -226,5 +229,7 @@ def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app,
         from_rows = client.get(url).get_data(as_text=True)
         assert _main(tallied_pages[url]) == _main(from_rows), url
         compared += "Share of answers mentioning each theme" in from_rows
+    for src, png in tallied_pictures.items():  # the same pictures, drawn from word counts
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and client.get(html.unescape(src)).data == png, src
     PAGE_CACHE.clear()
     assert compared > 5  # pages with figures, not only empty ones

@@ -280,16 +280,70 @@ def load_answers(
 
 
 @dataclass(frozen=True)
+class TermCounts:
+    """The phrase and word tallies of one question under a filter, summed in SQL when asked
+    (their rows grow with the vocabulary, so they are never all read)."""
+
+    session: Session
+    question_key: str
+    agency: str | None
+
+    def _query(self, *columns, kind: str, round_ids: Collection[int]):
+        query = select(*columns).where(TermTally.question_key == self.question_key, TermTally.kind == kind,
+                                       TermTally.round_id.in_(list(round_ids)))
+        return query.where(TermTally.agency == self.agency) if self.agency else query
+
+    def emerging_candidates(self, latest: int, earlier: Collection[int],
+                            min_count: int) -> tuple[dict[str, tuple[int, int]], tuple[int, int, int]]:
+        """For :func:`analysis.emerging.rank_emerging_totals`: each phrase used in at least
+        ``min_count`` answers of round ``latest``, with its uses there and in ``earlier``
+        rounds, and the totals (uses in each, distinct phrases used)."""
+        now = func.sum(case((TermTally.round_id == latest, TermTally.answers), else_=0))
+        before = func.sum(case((TermTally.round_id != latest, TermTally.answers), else_=0))
+        rounds = [latest, *earlier]
+        per_phrase = self._query(TermTally.term, now.label("now"), before.label("before"), kind=PHRASE,
+                                 round_ids=rounds).group_by(TermTally.term).subquery()
+        totals = self.session.execute(select(func.coalesce(func.sum(per_phrase.c.now), 0),
+                                             func.coalesce(func.sum(per_phrase.c.before), 0),
+                                             func.count().filter(per_phrase.c.now + per_phrase.c.before > 0))).one()
+        candidates = self.session.execute(select(per_phrase.c.term, per_phrase.c.now, per_phrase.c.before)
+                                          .where(per_phrase.c.now >= min_count)).all()
+        return ({term: (int(n), int(b)) for term, n, b in candidates}, tuple(int(v) for v in totals))
+
+    def rounds_with_words(self, round_ids: Collection[int], min_answers: int) -> set[int]:
+        """The rounds of ``round_ids`` with a word used in at least ``min_answers`` answers."""
+        per_word = self._query(TermTally.round_id, func.sum(TermTally.answers).label("answers"), kind=LEMMA,
+                               round_ids=round_ids).group_by(TermTally.round_id, TermTally.term).subquery()
+        return set(self.session.scalars(select(per_word.c.round_id).distinct()
+                                        .where(per_word.c.answers >= max(1, min_answers))))
+
+    def words(self, round_id: int) -> CloudWords:
+        """The counted words of one round (uses and answers by lemma, and written forms)."""
+        found = CloudWords()
+        for kind, term, form, answers, uses in self.session.execute(
+                self._query(TermTally.kind, TermTally.term, TermTally.form, func.sum(TermTally.answers),
+                            func.sum(TermTally.uses), kind=LEMMA, round_ids=[round_id])
+                .group_by(TermTally.kind, TermTally.term, TermTally.form)
+                .union_all(self._query(TermTally.kind, TermTally.term, TermTally.form, func.sum(TermTally.answers),
+                                       func.sum(TermTally.uses), kind=WRITTEN, round_ids=[round_id])
+                           .group_by(TermTally.kind, TermTally.term, TermTally.form))):
+            if kind == LEMMA and (answers or uses):
+                found.answers[term], found.uses[term] = int(answers or 0), int(uses or 0)
+            elif kind == WRITTEN and uses:
+                found.written.setdefault(term, Counter())[form] = int(uses)
+        return found
+
+
+@dataclass(frozen=True)
 class TalliedAnswers:
     """One question's tallies under a filter: what the comparison page reads instead of its
     answers. ``rounds`` (round columns and :data:`analysis.compare.TALLY_COLUMNS`) has the
-    rounds with counted answers; ``themes`` the same per theme; ``phrases`` the answers
-    using each phrase and ``words`` the counted words, per round id."""
+    rounds with counted answers; ``themes`` the same per theme; ``terms`` sums the phrase
+    and word tallies when asked."""
 
     rounds: pd.DataFrame
     themes: pd.DataFrame
-    phrases: dict[int, Counter]
-    words: dict[int, CloudWords]
+    terms: TermCounts
 
 
 def _tally_filter(query, model, question_key: str, rounds: Sequence[RoundSummary], agency: str | None):
@@ -300,7 +354,7 @@ def _tally_filter(query, model, question_key: str, rounds: Sequence[RoundSummary
 def load_tallied(session: Session, question_key: str, rounds: Sequence[RoundSummary],
                  agency: str | None = None) -> TalliedAnswers:
     """The tallies of ``question_key`` in ``rounds`` (one ``agency``, or every agency summed):
-    two grouped queries over counts, however many answers there are."""
+    one grouped query over counts, however many answers there are."""
     sums = [func.sum(AnswerTally.__table__.c[c]) for c in TALLY_COLUMNS]
     rows = session.execute(_tally_filter(select(AnswerTally.round_id, AnswerTally.theme, *sums), AnswerTally,
                                          question_key, rounds, agency)
@@ -313,28 +367,8 @@ def load_tallied(session: Session, question_key: str, rounds: Sequence[RoundSumm
         frame[column] = pd.to_numeric(frame[column]).fillna(0)
     frame = frame[frame["answers"] > 0]
     totals = frame[frame["theme"] == ""].drop(columns="theme").reset_index(drop=True)
-    phrases, words = _tallied_terms(session, question_key, rounds, agency)
-    return TalliedAnswers(totals, frame[frame["theme"] != ""].reset_index(drop=True), phrases, words)
-
-
-def _tallied_terms(session: Session, question_key: str, rounds: Sequence[RoundSummary],
-                   agency: str | None) -> tuple[dict[int, Counter], dict[int, CloudWords]]:
-    query = _tally_filter(select(TermTally.round_id, TermTally.kind, TermTally.term, TermTally.form,
-                                 func.sum(TermTally.answers), func.sum(TermTally.uses)), TermTally,
-                          question_key, rounds, agency)
-    phrases: dict[int, Counter] = {}
-    words: dict[int, CloudWords] = {}
-    for rid, kind, term, form, answers, uses in session.execute(
-            query.group_by(TermTally.round_id, TermTally.kind, TermTally.term, TermTally.form)):
-        answers, uses = int(answers or 0), int(uses or 0)
-        if kind == PHRASE and answers:
-            phrases.setdefault(rid, Counter())[term] = answers
-        elif kind == LEMMA and (answers or uses):
-            found = words.setdefault(rid, CloudWords())
-            found.answers[term], found.uses[term] = answers, uses
-        elif kind == WRITTEN and uses:
-            words.setdefault(rid, CloudWords()).written.setdefault(term, Counter())[form] = uses
-    return phrases, words
+    return TalliedAnswers(totals, frame[frame["theme"] != ""].reset_index(drop=True),
+                          TermCounts(session, question_key, agency))
 
 
 def question_round_groups(session: Session, question_key: str, agency: str,

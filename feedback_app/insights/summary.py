@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -36,8 +35,8 @@ from analysis.compare import (
     theme_sentiment,
 )
 from analysis.disclosure import DisclosurePolicy
-from analysis.emerging import emerging_phrases, rank_emerging
-from analysis.wordclouds import CloudWords, has_cloud_words, has_words_of, whats_new_of, whats_new_weights
+from analysis.emerging import emerging_phrases, rank_emerging_totals
+from analysis.wordclouds import has_cloud_words, whats_new_of, whats_new_weights
 
 from ..question_types import SCALE, summary_of
 from .data import QuestionSummary, TalliedAnswers
@@ -288,12 +287,7 @@ def summarise_tallied(tallied: TalliedAnswers, question: QuestionSummary, codebo
         theme_sentiment=sentiment_from_tallies(tallied.themes, min_count=min_count, by_theme=True),
         answered=answered,
         emerging=lambda latest: _tallied_emerging(tallied, latest, codebook, policy),
-        clouds=lambda columns: _cloud_states(
-            columns, answered, policy,
-            lambda rid: has_words_of(tallied.words.get(rid, CloudWords()), min_answers=policy.min_count),
-            lambda rid, before: bool(whats_new_of(tallied.words.get(rid, CloudWords()),
-                                                  tallied.words.get(before, CloudWords()).uses,
-                                                  min_answers=policy.min_count))),
+        clouds=lambda columns: _tallied_cloud_states(tallied, columns, answered, policy),
     )
     return summary_of_figures(figures, question, codebook, policy, charts=charts, audience=audience)
 
@@ -462,13 +456,23 @@ def _tallied_emerging(tallied: TalliedAnswers, latest: RoundColumn | None, codeb
     if latest is None or latest.suppressed or len(rounds) < 2:
         return []
     order = dict(zip(rounds["round_id"], rounds["round_order"]))
-    earlier: Counter[str] = Counter()
-    for rid, place in order.items():
-        if place < order[latest.round_id]:
-            earlier.update(tallied.phrases.get(rid, Counter()))
-    found = rank_emerging(tallied.phrases.get(latest.round_id, Counter()), earlier, codebook,
-                          min_count=max(policy.min_count, EMERGING_MIN_ANSWERS))
-    return _emerging_rows(found, policy)
+    earlier = [int(rid) for rid, place in order.items() if place < order[latest.round_id]]
+    if not earlier:
+        return []
+    needed = max(policy.min_count, EMERGING_MIN_ANSWERS)
+    candidates, totals = tallied.terms.emerging_candidates(latest.round_id, earlier, needed)
+    return _emerging_rows(rank_emerging_totals(candidates, totals, codebook, min_count=needed), policy)
+
+
+def _tallied_cloud_states(tallied: TalliedAnswers, rounds: list[RoundColumn], answered: Mapping[int, int],
+                          policy: DisclosurePolicy) -> dict[int, CloudState]:
+    """:func:`cloud_states` from the word tallies (all words of a round read only for a
+    "what's new" check, which is made for small rounds only)."""
+    shown = tallied.terms.rounds_with_words([r.round_id for r in rounds if not r.suppressed], policy.min_count)
+    return _cloud_states(
+        rounds, answered, policy, lambda rid: rid in shown,
+        lambda rid, before: bool(whats_new_of(tallied.terms.words(rid), tallied.terms.words(before).uses,
+                                              min_answers=policy.min_count)))
 
 
 def _emerging_rows(found: pd.DataFrame, policy: DisclosurePolicy) -> list[EmergingPhrase]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from analysis.codebook import CodebookError
 from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
+from analysis.wordclouds import CloudWords
 
 from ..auth import current_user, login_required
 from ..coding.coding import analysis_provenance
@@ -26,7 +27,15 @@ from ..tallies import tallies_current
 from ..text_analysis import current_codebook
 from . import bp
 from .cache import PAGE_CACHE, data_fingerprint
-from .clouds import cloud_cache_folder, whats_new_cloud, whats_new_key, word_cloud, word_cloud_key
+from .clouds import (
+    cloud_cache_folder,
+    counted_whats_new,
+    counted_word_cloud,
+    whats_new_cloud,
+    whats_new_key,
+    word_cloud,
+    word_cloud_key,
+)
 from .codebook_edits import (
     REANALYSE_NOTICE,
     apply_edit,
@@ -376,7 +385,7 @@ def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str]
     agency = request.args.get("agency") or None
     policy = disclosure_policy(found)
     texts = _round_texts(found.slug, question, agency, policy)
-    if not policy.reportable(len(texts.get(round_id, []))):
+    if round_id not in texts or not policy.reportable(len(texts[round_id])):
         abort(404)
     order = list(texts)
     position = order.index(round_id)
@@ -384,10 +393,54 @@ def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str]
     return texts[round_id], previous if policy.reportable(len(previous)) else [], policy
 
 
+@dataclass(frozen=True)
+class _CountedWords:
+    """A round's counted words and the previous round's (None when that may not be shown)."""
+
+    words: CloudWords
+    previous: CloudWords | None
+    policy: DisclosurePolicy
+
+
+def _counted_words(slug: str, question_key: str, round_id: int) -> _CountedWords | None:
+    """:func:`_cloud_texts` from the tallies (issue 13 item 2): the round's counted words and
+    the previous round's, under the agency filter, with the same 404s. None when the
+    tallies are not current (the caller reads the answers)."""
+    found = _questionnaire_or_404(slug)
+    question = _question_or_404(found, question_key)
+    if not question.free_text:
+        abort(404)
+    if not tallies_current(db.session, current_codebook(db.session)[0]):
+        return None
+    agency = request.args.get("agency") or None
+    policy = disclosure_policy(found)
+    rounds = questionnaire_rounds(db.session, found.id, counts={})
+    if agency is not None:
+        try:
+            policy.check_agency_filter(agency, question_round_groups(db.session, question.key, agency,
+                                                                     [r.id for r in rounds]))
+        except AgencyFilterRefused:
+            abort(404)
+    tallied = load_tallied(db.session, question.key, rounds, agency)
+    answered = dict(zip(tallied.rounds["round_id"], tallied.rounds["answers"]))
+    if round_id not in answered or not policy.reportable(int(answered[round_id])):
+        abort(404)
+    order = list(tallied.rounds.sort_values(["round_order", "round_id"])["round_id"])
+    before = order[order.index(round_id) - 1] if order.index(round_id) > 0 else None
+    previous = (tallied.terms.words(before) if before is not None and policy.reportable(int(answered[before]))
+                else None)
+    return _CountedWords(tallied.terms.words(round_id), previous, policy)
+
+
 @bp.get("/<slug>/<question_key>/cloud/<int:round_id>.png")
 @login_required()
 def cloud(slug: str, question_key: str, round_id: int):
     """The word cloud of one round's answers (PNG, cached in the instance folder, with an ETag)."""
+    counted = _counted_words(slug, question_key, round_id)
+    if counted is not None:
+        key, png = counted_word_cloud(cloud_cache_folder(current_app.instance_path), counted.words,
+                                      counted.policy.min_count)
+        return _png(key, None if request.if_none_match.contains(key) else png)
     texts, _previous, policy = _cloud_texts(slug, question_key, round_id)
     key = word_cloud_key(texts, policy.min_count)
     if request.if_none_match.contains(key):
@@ -399,6 +452,13 @@ def cloud(slug: str, question_key: str, round_id: int):
 @login_required()
 def whats_new(slug: str, question_key: str, round_id: int):
     """Words more common in this round than in the previous one (PNG, cached like the cloud)."""
+    counted = _counted_words(slug, question_key, round_id)
+    if counted is not None:
+        if counted.previous is None:
+            abort(404)
+        key, png = counted_whats_new(cloud_cache_folder(current_app.instance_path), counted.words, counted.previous,
+                                     counted.policy.min_count)
+        return _png(key, None if request.if_none_match.contains(key) else png)
     texts, previous, policy = _cloud_texts(slug, question_key, round_id)
     if not previous:
         abort(404)

@@ -10,8 +10,8 @@ and its response is not excluded. For each counted answer the tallies hold:
   and per theme: answers, answers per sentiment label, and the count, sum and sum of
   squares of their polarities (the mean and its interval);
 * per round, question and agency (``term_tallies``): answers using each phrase
-  (emerging phrases), and uses and answers of each word, with its written forms (word
-  clouds).
+  (emerging phrases) and all phrase uses together, and uses and answers of each word,
+  with its written forms (word clouds).
 
 Every writer of what decides those figures changes them inside :func:`kept_tallies`,
 in its own transaction: the answers' contributions are read before and after the change
@@ -56,6 +56,7 @@ TALLY_VALUES = ("answers", "positive", "neutral", "negative", "polarity_count", 
 TERM_VALUES = ("answers", "uses")
 TERM_LIMIT = 200  # longer phrases and words are not tallied (nor could one be shown)
 PHRASE, LEMMA, WRITTEN = "p", "l", "w"
+PHRASE_USES = "P"  # term "": uses of every phrase together (the totals emerging phrases weigh against)
 _CHUNK = 500
 
 
@@ -161,9 +162,11 @@ class Changes:
 
     def _add_terms(self, place: tuple, answer: CountedAnswer, sign: int) -> None:
         bigrams, words = _text_terms(answer.value)
-        for phrase in bigrams.union(answer.noun_phrases):
-            if _fits(phrase):
-                self.terms[place + (PHRASE, phrase, "")][0] += sign
+        phrases = [phrase for phrase in bigrams.union(answer.noun_phrases) if _fits(phrase)]
+        for phrase in phrases:
+            self.terms[place + (PHRASE, phrase, "")][0] += sign
+        if phrases:
+            self.terms[place + (PHRASE_USES, "", "")][0] += sign * len(phrases)
         for lemma in {lemma for _word, lemma in words}:
             if _fits(lemma):
                 self.terms[place + (LEMMA, lemma, "")][0] += sign

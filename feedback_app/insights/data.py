@@ -35,7 +35,7 @@ from ..models import (
     Round,
     TermTally,
 )
-from ..tallies import LEMMA, PHRASE, WRITTEN, effective_columns
+from ..tallies import LEMMA, PHRASE, PHRASE_USES, WRITTEN, effective_columns
 
 
 @dataclass(frozen=True)
@@ -297,18 +297,26 @@ class TermCounts:
                             min_count: int) -> tuple[dict[str, tuple[int, int]], tuple[int, int, int]]:
         """For :func:`analysis.emerging.rank_emerging_totals`: each phrase used in at least
         ``min_count`` answers of round ``latest``, with its uses there and in ``earlier``
-        rounds, and the totals (uses in each, distinct phrases used)."""
-        now = func.sum(case((TermTally.round_id == latest, TermTally.answers), else_=0))
-        before = func.sum(case((TermTally.round_id != latest, TermTally.answers), else_=0))
+        rounds, and the totals (uses in each, and whether two or more phrases are used at
+        all: 2 stands for "two or more"). Reads the latest round's phrases, not every round's."""
         rounds = [latest, *earlier]
-        per_phrase = self._query(TermTally.term, now.label("now"), before.label("before"), kind=PHRASE,
-                                 round_ids=rounds).group_by(TermTally.term).subquery()
-        totals = self.session.execute(select(func.coalesce(func.sum(per_phrase.c.now), 0),
-                                             func.coalesce(func.sum(per_phrase.c.before), 0),
-                                             func.count().filter(per_phrase.c.now + per_phrase.c.before > 0))).one()
-        candidates = self.session.execute(select(per_phrase.c.term, per_phrase.c.now, per_phrase.c.before)
-                                          .where(per_phrase.c.now >= min_count)).all()
-        return ({term: (int(n), int(b)) for term, n, b in candidates}, tuple(int(v) for v in totals))
+        uses = self.session.execute(self._query(
+            func.coalesce(func.sum(case((TermTally.round_id == latest, TermTally.answers), else_=0)), 0),
+            func.coalesce(func.sum(case((TermTally.round_id != latest, TermTally.answers), else_=0)), 0),
+            kind=PHRASE_USES, round_ids=rounds)).one()
+        distinct = len(self.session.scalars(self._query(TermTally.term, kind=PHRASE, round_ids=rounds)
+                                            .where(TermTally.answers > 0).distinct().limit(2)).all())
+        now = dict(self.session.execute(
+            self._query(TermTally.term, func.sum(TermTally.answers), kind=PHRASE, round_ids=[latest])
+            .group_by(TermTally.term).having(func.sum(TermTally.answers) >= min_count)).all())
+        before: dict[str, int] = {}
+        terms = sorted(now)
+        for start in range(0, len(terms), 500):
+            before.update(self.session.execute(
+                self._query(TermTally.term, func.sum(TermTally.answers), kind=PHRASE, round_ids=list(earlier))
+                .where(TermTally.term.in_(terms[start:start + 500])).group_by(TermTally.term)).all())
+        candidates = {term: (int(n), int(before.get(term) or 0)) for term, n in now.items()}
+        return candidates, (int(uses[0]), int(uses[1]), distinct)
 
     def rounds_with_words(self, round_ids: Collection[int], min_answers: int) -> set[int]:
         """The rounds of ``round_ids`` with a word used in at least ``min_answers`` answers."""

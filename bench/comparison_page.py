@@ -17,6 +17,13 @@ calls and after the cold ones (imports included; the start-up figure is printed 
 the tracemalloc peak of one warm call. Ratios are against a bare ``SELECT count(*) FROM
 answers`` timed in the same process, and against the smallest size's warm time.
 
+Issue 13 item 2: the page reads the tallies kept with the features. Bulk-inserted rows
+pass by the writers that keep them, so after each size the tallies are rebuilt (in a
+subprocess, timed and printed, as ``feedback-app rebuild-tallies`` would); the new answer
+of a cold measurement has its features written through ``text_analysis.write_features``,
+which updates the tallies in the same transaction, as the worker does. ``--rows`` leaves
+the tallies unbuilt, so the page reads every answer as it did before.
+
 Data is bulk-inserted rather than made with ``feedback-app demo --scale N``: the demo
 spreads N responses over every questionnaire and analyses each distinct text, so it
 takes minutes per 100k and gives no exact count of answers to one question over 8 rounds.
@@ -24,6 +31,7 @@ takes minutes per 100k and gives no exact count of answers to one question over 
     python bench/comparison_page.py                      # 10k and 100k on SQLite
     python bench/comparison_page.py --sizes 10000,100000,1000000 --db postgresql --report
     python bench/comparison_page.py --sizes 100000 --profile
+    python bench/comparison_page.py --rows                # the same, every answer read (before the tallies)
 
 Target: under 300 ms and under 400 MB.
 """

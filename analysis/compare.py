@@ -965,7 +965,9 @@ def _negative_tone_lines(sentiment: pd.DataFrame, names: Mapping[str, str], audi
     if not len(usable):
         return []
     latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
-    latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
+    # Means to 9 places: the same order whether they were averaged from answers or from sums.
+    latest = latest.assign(mean_rounded=latest["mean_polarity"].round(9)).sort_values(
+        ["share_negative", "mean_rounded"], ascending=[False, True], kind="stable")
     lines = []
     if "theme" in latest.columns:
         for r in latest.head(3).itertuples(index=False):

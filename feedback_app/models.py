@@ -584,6 +584,10 @@ class TermTally(Base):
     answers: Mapped[int] = mapped_column(Integer, default=0)
     uses: Mapped[int] = mapped_column(Integer, default=0)
 
+    # Emerging phrases look up their earlier rounds' counts by phrase (covering: no table reads).
+    __table_args__ = (sa.Index("ix_term_tallies_term", "question_key", "kind", "term", "round_id", "agency",
+                               "answers"),)
+
 
 class TallyState(Base):
     """The one row (id 1) saying whether the tallies are built, and under which theme merges

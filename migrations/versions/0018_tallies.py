@@ -62,6 +62,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('round_id', 'question_key', 'agency', 'kind', 'term', 'form',
                             name=op.f('pk_term_tallies'))
     )
+    with op.batch_alter_table('term_tallies', schema=None) as batch_op:
+        batch_op.create_index('ix_term_tallies_term', ['question_key', 'kind', 'term', 'round_id', 'agency', 'answers'],
+                              unique=False)
     state = op.create_table('tally_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('built_at', sa.DateTime(timezone=True), nullable=True),
@@ -76,6 +79,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('tally_state')
+    with op.batch_alter_table('term_tallies', schema=None) as batch_op:
+        batch_op.drop_index('ix_term_tallies_term')
     op.drop_table('term_tallies')
     op.drop_table('answer_tallies')
     with op.batch_alter_table('answer_themes', schema=None) as batch_op:

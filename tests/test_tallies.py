@@ -222,6 +222,11 @@ def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app,
     pictures = sorted({src for page in tallied_pages.values() for src in re.findall(r'src="([^"]+\.png[^"]*)"', page)})
     assert pictures, "no word clouds on the pages"
     tallied_pictures = {src: client.get(html.unescape(src)).data for src in pictures[:12]}
+    themes = sorted({link for page in tallied_pages.values()
+                     for link in re.findall(r'href="(/analysis/[^"]+/themes/[a-z_]+(?:\?[^"]*)?)"', page)})
+    assert themes, "no theme pages linked"
+    theme_pages = {link: client.get(html.unescape(link)).get_data(as_text=True) for link in themes[:15]}
+    assert any("Quotes are withheld" not in page and "<blockquote" in page for page in theme_pages.values())
     PAGE_CACHE.clear()
     monkeypatch.undo()
     monkeypatch.setattr(views, "tallies_current", lambda *args: False)  # every answer read, as before
@@ -229,6 +234,8 @@ def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app,
         from_rows = client.get(url).get_data(as_text=True)
         assert _main(tallied_pages[url]) == _main(from_rows), url
         compared += "Share of answers mentioning each theme" in from_rows
+    for link, page in theme_pages.items():  # the same quotes, chosen from the theme's answers
+        assert _main(client.get(html.unescape(link)).get_data(as_text=True)) == _main(page), link
     for src, png in tallied_pictures.items():  # the same pictures, drawn from word counts
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and client.get(html.unescape(src)).data == png, src
     PAGE_CACHE.clear()

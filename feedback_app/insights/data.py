@@ -28,6 +28,7 @@ from ..models import (
     Answer,
     AnswerFeature,
     AnswerTally,
+    AnswerTheme,
     Question,
     Questionnaire,
     QuestionnaireVersion,
@@ -377,6 +378,47 @@ def load_tallied(session: Session, question_key: str, rounds: Sequence[RoundSumm
     totals = frame[frame["theme"] == ""].drop(columns="theme").reset_index(drop=True)
     return TalliedAnswers(totals, frame[frame["theme"] != ""].reset_index(drop=True),
                           TermCounts(session, question_key, agency))
+
+
+QUOTE_SAMPLE = 2000  # answers a theme's quotes are chosen from (the first, by response)
+
+
+def theme_sample(session: Session, question_key: str, round_id: int, theme: str, agency: str | None = None,
+                 limit: int = QUOTE_SAMPLE) -> pd.DataFrame:
+    """Up to ``limit`` counted answers of ``question_key`` in ``round_id`` that mention
+    ``theme`` (from ``answer_themes``; one ``agency``), first responses first, in the shape
+    of :func:`load_answers` (``themes`` holds the theme alone): the answers a theme's
+    typical quotes are chosen from, however many there are."""
+    coded = newest_coding_query()
+    label, _themes = effective_columns(coded)
+    query = (select(Answer.response_id, AnswerTheme.round_id, Answer.question_key, Response.agency, Answer.value,
+                    AnswerFeature.polarity, label)
+             .select_from(AnswerTheme)
+             .join(Answer, Answer.id == AnswerTheme.answer_id)
+             .join(Response, Response.id == Answer.response_id)
+             .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+             .outerjoin(coded, coded.c.answer_id == Answer.id)
+             .where(AnswerTheme.question_key == question_key, AnswerTheme.round_id == round_id,
+                    AnswerTheme.theme == theme)
+             .order_by(Answer.response_id).limit(limit))
+    if agency:
+        query = query.where(AnswerTheme.agency == agency)
+    frame = pd.DataFrame([tuple(row) for row in session.execute(query)],
+                         columns=["response_id", "round_id", "question_key", "agency", "value", "polarity", "label"])
+    frame["themes"] = pd.Series([(theme,)] * len(frame), index=frame.index, dtype="object")
+    return frame
+
+
+def round_agency_answers(session: Session, question_key: str, round_id: int,
+                         agency: str | None) -> dict[str | None, int]:
+    """Counted answers per agency of ``question_key`` in ``round_id`` (only ``agency``'s
+    under an agency filter; None for answers without one), from the tallies."""
+    query = (select(AnswerTally.agency, AnswerTally.answers)
+             .where(AnswerTally.question_key == question_key, AnswerTally.round_id == round_id,
+                    AnswerTally.theme == "", AnswerTally.answers > 0))
+    if agency:
+        query = query.where(AnswerTally.agency == agency)
+    return {(name or None): int(n) for name, n in session.execute(query)}
 
 
 def question_round_groups(session: Session, question_key: str, agency: str,

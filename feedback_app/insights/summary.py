@@ -545,6 +545,16 @@ def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codeboo
     frame = frame[frame["label"].notna()] if not frame.empty else frame
     in_round = int((frame["round_id"] == round_id).sum()) if not frame.empty else 0
     in_theme = len(theme_answers(frame, theme, round_id, codebook)) if in_round else 0
+    return quote_result(in_round, in_theme, policy, lambda: as_quotes(
+        representative_quotes(frame, theme, round_id, n=n, min_count=policy.min_count),
+        agency_answer_counts(frame, round_id), policy))
+
+
+def quote_result(in_round: int, in_theme: int, policy: DisclosurePolicy,
+                 quotes: Callable[[], list[Quote]]) -> QuoteResult:
+    """The quotes (``quotes()``) of a theme in a round with ``in_round`` answers under the
+    filters, ``in_theme`` of them mentioning the theme; none, and the reason, when either
+    group is under the threshold."""
     label = policy.label
     if not policy.reportable(in_round):
         return QuoteResult([], f"Quotes are withheld: {label} responses match these filters in this round, "
@@ -552,8 +562,7 @@ def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codeboo
     if not policy.reportable(in_theme):
         return QuoteResult([], f"Quotes are withheld: {label} answers in this round mention this theme, "
                                "so a quote could identify someone.", in_theme)
-    found = representative_quotes(frame, theme, round_id, n=n, min_count=policy.min_count)
-    return QuoteResult(as_quotes(found, agency_answer_counts(frame, round_id), policy), None, in_theme)
+    return QuoteResult(quotes(), None, in_theme)
 
 
 # ---------------------------------------------------------------- closed questions

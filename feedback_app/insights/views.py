@@ -15,6 +15,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy import select
 
 from analysis.codebook import CodebookError
+from analysis.compare import representative_quotes
 from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
 from analysis.wordclouds import CloudWords
 
@@ -51,6 +52,8 @@ from .data import (
     question_catalogue,
     question_round_groups,
     questionnaire_agencies,
+    round_agency_answers,
+    theme_sample,
     questionnaire_rounds,
     response_groups,
     round_response_counts,
@@ -71,8 +74,11 @@ from ..text_analysis import refresh_stale_features, stale_answer_count
 from ..tasks import in_background, reanalyse_in_background, reanalysis_line
 from .policy import disclosure_policy
 from .summary import (
+    QUOTES_PER_THEME,
+    QuoteResult,
     agency_answer_counts,
     as_quotes,
+    quote_result,
     quotes_for,
     summarise_closed,
     summarise_free_text,
@@ -489,16 +495,43 @@ def _theme_context(slug: str, question_key: str, theme: str):
             abort(404)
         round_id = with_answers[-1].id
     round_ = next(r for r in filters.rounds if r.id == round_id)
-    frame = filters.apply_agency(load_answers(db.session, found.slug, question.key, round_ids=[round_id]))
-    return found, question, codebook, names, theme, filters, round_, frame
+    return found, question, codebook, names, theme, filters, round_
+
+
+def _round_frame(found: Questionnaire, question: QuestionSummary, filters: Filters, round_: RoundSummary):
+    """The round's answers to the question, under the agency filter (the answer list pages them all)."""
+    return filters.apply_agency(load_answers(db.session, found.slug, question.key, round_ids=[round_.id]))
+
+
+def _tallied_quotes(question: QuestionSummary, theme: str, filters: Filters, round_: RoundSummary) -> QuoteResult:
+    """The theme's quotes in the round from the tallies and a bounded sample of its answers
+    (issue 13 item 2), the agency filter checked on the round's answer counts."""
+    if filters.agency is not None:
+        try:
+            filters.policy.check_agency_filter(
+                filters.agency, question_round_groups(db.session, question.key, filters.agency, [round_.id]))
+        except AgencyFilterRefused as error:
+            filters.refuse(error)
+    counts = round_agency_answers(db.session, question.key, round_.id, filters.agency)
+    tallied = load_tallied(db.session, question.key, [round_], filters.agency)
+    in_theme = tallied.themes.loc[tallied.themes["theme"] == theme, "answers"]
+    return quote_result(
+        sum(counts.values()), int(in_theme.iloc[0]) if len(in_theme) else 0, filters.policy,
+        lambda: as_quotes(representative_quotes(
+            theme_sample(db.session, question.key, round_.id, theme, filters.agency), theme, round_.id,
+            n=QUOTES_PER_THEME, min_count=filters.policy.min_count), counts, filters.policy))
 
 
 @bp.get("/<slug>/<question_key>/themes/<theme>")
 @login_required()
 def theme(slug: str, question_key: str, theme: str):
     """The answers most typical of a theme in one round, unless the group is too small to quote."""
-    found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
-    result = quotes_for(frame, theme, round_.id, codebook, filters.policy)
+    found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
+    if tallies_current(db.session, codebook):
+        result = _tallied_quotes(question, theme, filters, round_)
+    else:
+        result = quotes_for(_round_frame(found, question, filters, round_), theme, round_.id, codebook,
+                            filters.policy)
     return render_template(
         "insights/theme.html", questionnaire=found, question=question, theme=theme, theme_name=names[theme],
         round=round_, filters=filters, result=result, min_count=filters.policy.min_count,
@@ -510,7 +543,8 @@ def theme(slug: str, question_key: str, theme: str):
 @login_required()
 def theme_answer_list(slug: str, question_key: str, theme: str):
     """Every answer of a theme in one round, a page at a time (withheld for a small group)."""
-    found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
+    found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
+    frame = _round_frame(found, question, filters, round_)
     policy = filters.policy
     min_count = policy.min_count
     analysed = frame[frame["label"].notna()]

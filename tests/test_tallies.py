@@ -240,3 +240,41 @@ def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app,
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and client.get(html.unescape(src)).data == png, src
     PAGE_CACHE.clear()
     assert compared > 5  # pages with figures, not only empty ones
+
+
+def test_concurrent_feature_writers_lose_no_counts(app, make_round):
+    """Two workers writing features of different answers of one round at once (the same
+    tallies): every count arrives (PostgreSQL row locks serialise the upserts)."""
+    import threading
+
+    from analysis.features import TextFeatures
+    from feedback_app.responses import store_response
+    from feedback_app.text_analysis import write_features
+
+    round_ = make_round("children", 1, label="Round", opens_on=date(2021, 1, 1), closes_on=date(2021, 12, 31))
+    with app.app_context(), db.write_session() as session:
+        for n in range(40):
+            store_response(session, round_.id, {"what_did_not_help": f"No food at home on day {n}"}, agency="Police")
+    ids = _answers(app)
+    errors = []
+
+    def worker(part: list[int]) -> None:
+        try:
+            with app.app_context():
+                for answer_id in part:
+                    with db.write_session() as session:
+                        write_features(session, [(answer_id, TextFeatures(-0.5, 0.5, "negative", ["practical_needs"],
+                                                                          ["food"]))])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(ids[i::2],)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert_tallies_equal_a_recount(app)
+    with app.app_context():
+        counted = db.session.scalar(select(AnswerTally.answers).where(AnswerTally.theme == "practical_needs"))
+    assert counted == 40

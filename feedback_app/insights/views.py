@@ -487,7 +487,7 @@ def _theme_context(slug: str, question_key: str, theme: str):
     if theme not in names:
         abort(404)
     theme = codebook.canonical_key(theme)
-    filters = _filters(found)
+    filters = _filters(found, data_fingerprint(db.session))  # response counts from the page cache
     round_id = _int_or_none(request.args.get("round"))
     if round_id is None or round_id not in {r.id for r in filters.rounds}:
         with_answers = [r for r in filters.selected if r.responses] or filters.rounds

@@ -278,3 +278,18 @@ def test_concurrent_feature_writers_lose_no_counts(app, make_round):
     with app.app_context():
         counted = db.session.scalar(select(AnswerTally.answers).where(AnswerTally.theme == "practical_needs"))
     assert counted == 40
+
+
+def test_the_sweep_counts_tallies_that_were_never_built(app, make_round):
+    """A database upgraded with answers (migration 0018 leaves its tallies unbuilt) is counted
+    by the worker's next sweep, even when no answer is stale."""
+    from feedback_app.tasks import task_queue
+
+    round_ = make_round("children", 1, label="Round", opens_on=date(2021, 1, 1), closes_on=date(2021, 12, 31))
+    store_answers(app, round_, [{"what_did_not_help": text} for text in TEXTS])
+    with app.app_context():
+        db.session.execute(update(TallyState).values(built_at=None, merged=None, analyser=None))
+        db.session.query(AnswerTally).delete()
+        db.session.commit()
+    task_queue(app).sweep()
+    assert_tallies_equal_a_recount(app)

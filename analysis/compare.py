@@ -38,6 +38,8 @@ __all__ = [
     "compare_rounds",
     "sentiment_by_round",
     "theme_sentiment",
+    "prevalence_from_tallies",
+    "sentiment_from_tallies",
     "choice_distribution",
     "choice_change",
     "scale_by_round",
@@ -261,6 +263,10 @@ def theme_prevalence(
         by_set = np.bincount(local * len(distinct) + q_codes[matched],
                              minlength=len(rounds) * len(distinct)).reshape(len(rounds), len(distinct))
         rows.extend(_prevalence_rows(rounds, per_round, by_set @ incidence, theme_list, min_count))
+    return _finish_prevalence(rows)
+
+
+def _finish_prevalence(rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = [*_ROUND_COLS, "theme", "n_responses", "n_theme", "share", "suppressed",
                "n_responses_display", "n_theme_display"]
     out = pd.DataFrame(rows, columns=columns)
@@ -418,9 +424,25 @@ def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, min_count: int) -> dict[str, Any]:
+def _interval_from_sums(n: int, total: float, squares: float) -> tuple[float, float, float]:
+    """:func:`_mean_interval` of ``n`` values from their sum and sum of squares."""
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = total / n
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    sd = math.sqrt(max((squares - total * total / n) / (n - 1), 0.0))
+    if sd < 1e-7 * max(1.0, abs(mean)):  # equal values, up to rounding in the sums
+        sd = 0.0
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n) if sd > 0 else 0.0
+    return mean, mean - half, mean + half
+
+
+def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray | tuple[int, float, float],
+                   min_count: int) -> dict[str, Any]:
     """The sentiment values of one group: ``n`` labelled answers, their counts per label
-    (in ``_LABELS`` order) and their known polarities in answer order."""
+    (in ``_LABELS`` order) and their known polarities in answer order (or their count,
+    sum and sum of squares)."""
     small = _too_small(n, min_count)
     row: dict[str, Any] = {"n_responses": None if small else n,
                            "n_responses_display": _display(n, small, min_count)}
@@ -432,7 +454,9 @@ def _sentiment_row(n: int, label_counts: Sequence[int], polarity: np.ndarray, mi
         row[f"n_{lab}"] = None if sup else k
         row[f"share_{lab}"] = float("nan") if sup or n == 0 else k / n
         row[f"n_{lab}_display"] = _display(k, sup, min_count, secondary=not small and not _is_small(k, min_count))
-    mean, lo, hi = _mean_interval(polarity) if not small else (float("nan"),) * 3
+    summed = isinstance(polarity, tuple)
+    mean, lo, hi = ((_interval_from_sums(*polarity) if summed else _mean_interval(polarity)) if not small
+                    else (float("nan"),) * 3)
     row.update(mean_polarity=mean, ci_low=lo, ci_high=hi, suppressed=small)
     return row
 
@@ -537,6 +561,54 @@ def theme_sentiment(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
         for g, key in enumerate(present)
     ]
     return _finish_sentiment(rows, [*_ROUND_COLS, "theme"])
+
+
+# ---------------------------------------------------------------------------
+# the same figures from tallies (counts kept as answers arrive, not the answers)
+
+TALLY_COLUMNS = ("answers", "positive", "neutral", "negative", "polarity_count", "polarity_sum", "polarity_squares")
+
+
+def prevalence_from_tallies(rounds: pd.DataFrame, themes: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+    """:func:`theme_prevalence` of one question from tallies rather than answers.
+
+    ``rounds`` has the round columns (``question_key, round_id, round_label,
+    round_order``) and ``answers`` (answers with text in the round); ``themes`` has
+    ``round_id, theme, answers`` (answers mentioning the theme). Themes are those with
+    answers in some round, alphabetically, as :func:`theme_prevalence` lists them.
+    """
+    _check_min_count(min_count)
+    rounds = rounds.sort_values(["round_order", "round_id"], kind="stable").reset_index(drop=True)
+    seen = themes[themes["answers"] > 0]
+    theme_list = sorted(set(seen["theme"]))
+    matrix = np.zeros((len(rounds), len(theme_list)), dtype=np.int64)
+    position = {t: i for i, t in enumerate(theme_list)}
+    place = {int(rid): r for r, rid in enumerate(rounds["round_id"])}
+    for rid, theme, n in zip(seen["round_id"], seen["theme"], seen["answers"]):
+        if int(rid) in place:
+            matrix[place[int(rid)], position[theme]] += int(n)
+    per_round = rounds["answers"].to_numpy(dtype=np.int64)
+    return _finish_prevalence(_prevalence_rows(rounds[_ROUND_COLS], per_round, matrix, theme_list, min_count))
+
+
+def sentiment_from_tallies(groups: pd.DataFrame, min_count: int = 5, *, by_theme: bool = False) -> pd.DataFrame:
+    """:func:`sentiment_by_round` (or with ``by_theme`` :func:`theme_sentiment`) from tallies.
+
+    ``groups`` has the round columns (and ``theme``) and the tally columns
+    (:data:`TALLY_COLUMNS`: answers, per label, and the count, sum and sum of squares
+    of the known polarities); groups without answers are left out. Rows in round order
+    (then theme), with the same values and suppression as from the answers.
+    """
+    _check_min_count(min_count)
+    keys = [*_ROUND_COLS, "theme"] if by_theme else list(_ROUND_COLS)
+    frame = groups[groups["answers"] > 0].sort_values(
+        ["round_order", "round_id", *(["theme"] if by_theme else [])], kind="stable")
+    rows = []
+    for g in frame.itertuples(index=False):
+        values = _sentiment_row(int(g.answers), [int(g.positive), int(g.neutral), int(g.negative)],
+                                (int(g.polarity_count), float(g.polarity_sum), float(g.polarity_squares)), min_count)
+        rows.append({**{k: getattr(g, k) for k in keys}, **values})
+    return _finish_sentiment(rows, keys)
 
 
 # ---------------------------------------------------------------------------
@@ -893,7 +965,9 @@ def _negative_tone_lines(sentiment: pd.DataFrame, names: Mapping[str, str], audi
     if not len(usable):
         return []
     latest = usable.loc[usable.groupby("question_key")["round_order"].transform("max") == usable["round_order"]]
-    latest = latest.sort_values(["share_negative", "mean_polarity"], ascending=[False, True], kind="stable")
+    # Means to 9 places: the same order whether they were averaged from answers or from sums.
+    latest = latest.assign(mean_rounded=latest["mean_polarity"].round(9)).sort_values(
+        ["share_negative", "mean_rounded"], ascending=[False, True], kind="stable")
     lines = []
     if "theme" in latest.columns:
         for r in latest.head(3).itertuples(index=False):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from .codebook import Codebook
 from .noun_phrases import noun_phrases
 from .text import content_bigrams
 
-__all__ = ["answer_phrases", "log_odds_z", "emerging_phrases", "phrase_counts", "rank_emerging"]
+__all__ = ["answer_phrases", "log_odds_z", "emerging_phrases", "phrase_counts", "rank_emerging", "rank_emerging_totals"]
 
 
 def answer_phrases(text: object, stored_noun_phrases: Iterable[str] | None = None) -> set[str]:
@@ -52,15 +52,35 @@ def log_odds_z(
     pooled = Counter(current) + Counter(earlier)
     if len(+pooled) < 2:
         return {w: 0.0 for w in pooled}
-    a0 = prior_scale * sum(pooled.values())
-    out = {}
-    for w, total in pooled.items():
-        a_w = prior_scale * total
-        y_i, y_j = current.get(w, 0), earlier.get(w, 0)
-        delta = math.log((y_i + a_w) / (n_i + a0 - y_i - a_w)) - math.log((y_j + a_w) / (n_j + a0 - y_j - a_w))
-        var = 1.0 / (y_i + a_w) + 1.0 / (y_j + a_w)
-        out[w] = delta / math.sqrt(var)
-    return out
+    return {w: _z(current.get(w, 0), earlier.get(w, 0), n_i, n_j, prior_scale) for w in pooled}
+
+
+def _z(y_i: int, y_j: int, n_i: int, n_j: int, prior_scale: float) -> float:
+    """The z-score of :func:`log_odds_z` of one term used ``y_i`` / ``y_j`` times out of ``n_i`` / ``n_j``."""
+    a0 = prior_scale * (n_i + n_j)
+    a_w = prior_scale * (y_i + y_j)
+    delta = math.log((y_i + a_w) / (n_i + a0 - y_i - a_w)) - math.log((y_j + a_w) / (n_j + a0 - y_j - a_w))
+    var = 1.0 / (y_i + a_w) + 1.0 / (y_j + a_w)
+    return delta / math.sqrt(var)
+
+
+def rank_emerging_totals(candidates: Mapping[str, tuple[int, int]], totals: tuple[int, int, int], codebook: Codebook,
+                         *, min_count: int = 3, top: int = 15, min_z: float = 1.96) -> pd.DataFrame:
+    """:func:`rank_emerging` from totals rather than every phrase's counts: ``candidates``
+    maps each phrase used in at least ``min_count`` current answers to (current, earlier)
+    uses, and ``totals`` is (current uses, earlier uses, distinct phrases used) over every
+    phrase. The same rows, the same order (e.g. with counts summed in SQL)."""
+    n_i, n_j, distinct = totals
+    if n_i == 0 or n_j == 0:
+        rows = []
+    else:
+        rows = [
+            {"phrase": p, "count": cur, "earlier_count": old,
+             "z": 0.0 if distinct < 2 else _z(cur, old, n_i, n_j, 0.25)}
+            for p, (cur, old) in candidates.items() if cur >= min_count
+        ]
+        rows = [r for r in rows if r["z"] >= min_z and not codebook.covers(r["phrase"])]
+    return _ranked(pd.DataFrame(rows, columns=["phrase", "count", "earlier_count", "z"]), top)
 
 
 def phrase_counts(values: Iterable[Any], stored_noun_phrases: Iterable[Any] | None = None) -> Counter[str]:
@@ -150,7 +170,10 @@ def rank_emerging(current: Counter[str], earlier: Counter[str], codebook: Codebo
         for p in current
         if current[p] >= min_count and z.get(p, 0.0) >= min_z and not codebook.covers(p)
     ]
-    out = pd.DataFrame(rows, columns=["phrase", "count", "earlier_count", "z"])
+    return _ranked(pd.DataFrame(rows, columns=["phrase", "count", "earlier_count", "z"]), top)
+
+
+def _ranked(out: pd.DataFrame, top: int) -> pd.DataFrame:
     if out.empty:
         return out
     out = out.sort_values(["z", "count", "phrase"], ascending=[False, False, True], kind="stable")

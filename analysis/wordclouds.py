@@ -13,7 +13,8 @@ from .emerging import log_odds_z
 from .text import content_tokens, content_words
 
 __all__ = ["word_cloud_png", "whats_new_cloud_png", "cache_key", "word_frequencies", "cloud_words",
-           "cloud_weights", "whats_new_weights", "has_cloud_words"]
+           "cloud_weights", "whats_new_weights", "has_cloud_words", "whats_new_of", "CloudWords",
+           "word_cloud_png_of", "whats_new_png_of", "words_key"]
 
 _WIDTH, _HEIGHT = 800, 400
 _RANDOM_STATE = 42
@@ -62,7 +63,9 @@ def _shown(words: CloudWords, weights: dict[str, float], min_answers: int) -> di
     """``weights`` by lemma as weights by written word, keeping only words used in at
     least ``min_answers`` answers (a word few people used could identify them)."""
     policy = DisclosurePolicy(max(1, int(min_answers)))
-    return {words.shown_as(lemma): w for lemma, w in weights.items() if policy.phrase_reportable(words.answers[lemma])}
+    shown = {words.shown_as(lemma): w for lemma, w in weights.items() if policy.phrase_reportable(words.answers[lemma])}
+    # Heaviest first, ties alphabetically: the layout does not depend on the order words were counted in.
+    return dict(sorted(shown.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _render(frequencies: dict[str, float], empty_message: str) -> bytes:
@@ -120,8 +123,13 @@ def whats_new_weights(current_texts: Iterable[object], previous_texts: Iterable[
     """The words over-represented in ``current_texts`` versus ``previous_texts``
     (weighted log-odds z > 1.96 with an informative prior, used at least twice and in
     at least ``min_answers`` answers), sized by z. ``{}`` when nothing stands out."""
-    cur = cloud_words(current_texts, extra_stopwords)
-    old = word_frequencies(previous_texts, extra_stopwords)
+    return whats_new_of(cloud_words(current_texts, extra_stopwords), word_frequencies(previous_texts, extra_stopwords),
+                        min_answers=min_answers)
+
+
+def whats_new_of(cur: CloudWords, old: Counter[str], *, min_answers: int = 1) -> dict[str, float]:
+    """:func:`whats_new_weights` from counted words: this round's, and the uses of each
+    lemma in the previous round (e.g. from tallies kept as answers arrive)."""
     z = log_odds_z(cur.uses, old)
     weights = {w: s for w, s in z.items() if s > 1.96 and cur.uses.get(w, 0) >= 2}
     return _shown(cur, weights, min_answers)
@@ -141,6 +149,23 @@ def whats_new_cloud_png(
     stands out."""
     return _render(whats_new_weights(current_texts, previous_texts, extra_stopwords, min_answers=min_answers),
                    "Nothing new stands out")
+
+
+def word_cloud_png_of(words: CloudWords, *, min_answers: int = 1) -> bytes:
+    """:func:`word_cloud_png` from counted words (e.g. tallies kept as answers arrive)."""
+    return _render(_shown(words, dict(words.uses), min_answers), "Not enough words yet")
+
+
+def whats_new_png_of(words: CloudWords, previous_uses: Counter[str], *, min_answers: int = 1) -> bytes:
+    """:func:`whats_new_cloud_png` from counted words: this round's, and the previous round's uses per lemma."""
+    return _render(whats_new_of(words, previous_uses, min_answers=min_answers), "Nothing new stands out")
+
+
+def words_key(words: CloudWords, *parts: object) -> str:
+    """:func:`cache_key` of counted words: the same for the same counts, however they were counted."""
+    content = [(lemma, words.uses[lemma], words.answers[lemma], sorted(words.written.get(lemma, {}).items()))
+               for lemma in sorted(words.uses.keys() | words.answers.keys())]
+    return cache_key([repr(content)], "counted", *parts)
 
 
 def cache_key(texts: Iterable[object], *parts: object) -> str:

@@ -17,6 +17,13 @@ calls and after the cold ones (imports included; the start-up figure is printed 
 the tracemalloc peak of one warm call. Ratios are against a bare ``SELECT count(*) FROM
 answers`` timed in the same process, and against the smallest size's warm time.
 
+Issue 13 item 2: the page reads the tallies kept with the features. Bulk-inserted rows
+pass by the writers that keep them, so after each size the tallies are rebuilt (in a
+subprocess, timed and printed, as ``feedback-app rebuild-tallies`` would); the new answer
+of a cold measurement has its features written through ``text_analysis.write_features``,
+which updates the tallies in the same transaction, as the worker does. ``--rows`` leaves
+the tallies unbuilt, so the page reads every answer as it did before.
+
 Data is bulk-inserted rather than made with ``feedback-app demo --scale N``: the demo
 spreads N responses over every questionnaire and analyses each distinct text, so it
 takes minutes per 100k and gives no exact count of answers to one question over 8 rounds.
@@ -24,6 +31,7 @@ takes minutes per 100k and gives no exact count of answers to one question over 
     python bench/comparison_page.py                      # 10k and 100k on SQLite
     python bench/comparison_page.py --sizes 10000,100000,1000000 --db postgresql --report
     python bench/comparison_page.py --sizes 100000 --profile
+    python bench/comparison_page.py --rows                # the same, every answer read (before the tallies)
 
 Target: under 300 ms and under 400 MB.
 """
@@ -154,13 +162,17 @@ def sign_in(app, client) -> None:
 
 
 def add_one_answer(url: str) -> None:
-    """One more analysed response (as the worker leaves it: features computed now) in the newest round."""
+    """One more analysed response in the newest round, its features written as the worker
+    writes them (``text_analysis.write_features``, which keeps the tallies in the same
+    transaction)."""
     from sqlalchemy import func, insert, select
+    from sqlalchemy.orm import Session
 
-    from analysis import ANALYSER_VERSION
     from analysis.codebook import load_codebook
+    from analysis.features import TextFeatures
     from feedback_app.db import make_engine
-    from feedback_app.models import Answer, AnswerFeature, Response
+    from feedback_app.models import Answer, Response
+    from feedback_app.text_analysis import write_features
 
     engine = make_engine(url)
     try:
@@ -173,12 +185,36 @@ def add_one_answer(url: str) -> None:
                                                    "source": "web", "submission_key": None, "submitted_at": now}])
             connection.execute(insert(Answer), [{"id": aid, "response_id": rid, "question_key": TEXT_KEY,
                                                  "value": "My social worker listened to me"}])
-            connection.execute(insert(AnswerFeature), [{
-                "answer_id": aid, "analyser_version": ANALYSER_VERSION,
-                "codebook_hash": load_codebook().version_hash(), "polarity": 0.3, "subjectivity": 0.5,
-                "label": "positive", "themes": [], "noun_phrases": ["social worker"], "computed_at": now}])
+        with Session(bind=engine) as session:
+            write_features(session, [(aid, TextFeatures(0.3, 0.5, "positive", [], ["social worker"],
+                                                        codebook_hash=load_codebook().version_hash()))])
     finally:
         engine.dispose()
+
+
+def rebuild(url: str, folder: Path, rows: bool) -> float:
+    """Count the tallies from the bulk-inserted answers (as ``feedback-app rebuild-tallies``
+    does; rows inserted in bulk pass by the writers that keep them), or with ``rows`` mark
+    them not built (the pages then read every answer). Returns seconds."""
+    from sqlalchemy import update
+
+    from feedback_app.db import db
+    from feedback_app.models import TallyState
+    from feedback_app.tallies import rebuild_tallies
+    from feedback_app.text_analysis import current_codebook
+
+    app = harness.make_app(url, folder)
+    began = time.perf_counter()
+    try:
+        with app.app_context():
+            if rows:
+                db.session.execute(update(TallyState).values(built_at=None))
+                db.session.commit()
+            else:
+                rebuild_tallies(db.session, current_codebook(db.session)[0])
+    finally:
+        app.extensions["feedback_db"].engine.dispose()
+    return time.perf_counter() - began
 
 
 def count_baseline_ms(url: str, repeats: int) -> float:
@@ -260,6 +296,16 @@ def measure(url: str, folder: Path, what: str, repeats: int, profile: bool) -> d
     return result
 
 
+def run_rebuild(url: str, folder: Path, rows: bool) -> float:
+    """:func:`rebuild` in a subprocess (so that its memory is not this process's, which the
+    measuring subprocesses would inherit in their peak RSS figure)."""
+    command = [sys.executable, __file__, "--rebuild", "--url", url, "--folder", str(folder)] + (["--rows"] if rows else [])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=7200, cwd=harness.ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"rebuilding the tallies failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def run_measure(url: str, folder: Path, what: str, repeats: int, profile: bool) -> dict:
     command = [sys.executable, __file__, "--measure", what, "--url", url, "--folder", str(folder),
                "--repeats", str(repeats)] + (["--profile"] if profile else [])
@@ -294,10 +340,16 @@ def main() -> None:
     parser.add_argument("--skip-report-above", type=int, default=100000,
                         help="Sizes above this measure the page only.")
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of one cold call per size.")
+    parser.add_argument("--rows", action="store_true",
+                        help="Leave the tallies unbuilt: the page reads every answer, as before issue 13 item 2.")
     parser.add_argument("--measure", choices=["page", "report"], help=argparse.SUPPRESS)
+    parser.add_argument("--rebuild", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rebuild:
+        print(rebuild(args.url, Path(args.folder), args.rows))
+        return
     if args.measure:
         result = measure(args.url, Path(args.folder), args.measure, args.repeats, args.profile)
         print(json.dumps(result))
@@ -305,15 +357,17 @@ def main() -> None:
 
     sizes = sorted(int(s) for s in args.sizes.split(","))
     kinds = ("page", "report") if args.report else ("page",)
-    print(f"comparison page{' and report' if args.report else ''}, {ROUNDS} rounds, {args.db}; {harness.machine()}")
+    print(f"comparison page{' and report' if args.report else ''}, {ROUNDS} rounds, {args.db}, "
+          f"{'every answer read (--rows)' if args.rows else 'from the tallies'}; {harness.machine()}")
     rows = []
     with harness.throwaway_database(args.db) as (url, folder):
         round_ids = harness.prepare(url, folder, rounds=ROUNDS)
         have = 0
         for size in sizes:
             took = grow(url, round_ids, have, size)
+            counted = run_rebuild(url, folder, args.rows)
             print(f"\n{size:,} answers to {TEXT_KEY} ({2 * size:,} answer rows): inserted {size - have:,} "
-                  f"responses in {took:.1f} s")
+                  f"responses in {took:.1f} s" + (f", tallies rebuilt in {counted:.1f} s" if not args.rows else ""))
             have = size
             for what in kinds:
                 if what == "report" and size > args.skip_report_above:

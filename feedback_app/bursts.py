@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from .db import db
 from .models import Answer, AnswerFeature, Question, Response, Round, ShareLink, utcnow
 from .security import with_retry
+from .tallies import kept_tallies
 
 TEXT_TYPES = ("long_text", "short_text")
 RECENT_LIMIT = 200  # responses of one link compared with a new one, at most
@@ -178,9 +179,12 @@ def round_bursts(session: Session, round_id: int) -> list[Burst]:
 def set_excluded(session: Session, round_id: int, burst_id: int, excluded: bool) -> int:
     """Exclude a burst's responses from analysis, or include them again (commits); returns how
     many responses changed. Nothing is deleted."""
-    changed = session.execute(
-        update(Response).where(Response.round_id == round_id, Response.burst_id == burst_id)
-        .values(excluded=excluded)
-    ).rowcount
+    members = select(Answer.id).join(Response, Response.id == Answer.response_id).where(
+        Response.round_id == round_id, Response.burst_id == burst_id)
+    with kept_tallies(session, session.scalars(members).all()):  # issue 13 item 2
+        changed = session.execute(
+            update(Response).where(Response.round_id == round_id, Response.burst_id == burst_id)
+            .values(excluded=excluded)
+        ).rowcount
     session.commit()
     return changed

@@ -51,6 +51,7 @@ from .rounds import PlannedRound, plan_rounds
 from .skip_logic import without_hidden
 from .staff import create_user
 from .coding.models_store import relabel
+from .tallies import rebuild_tallies
 from .text_analysis import (analyse_stored_responses, concern_bank, concern_rules, current_codebook, feature_row, flag_row,
                             sentiment_model)
 
@@ -168,6 +169,8 @@ def seed_demo(session: Session, *, scale: int | None = None, seed: int = 2019,
     for seeder in SEEDERS:
         context.lines.append(seeder.run(context))
     session.commit()
+    # The seeders insert features in bulk, past the tallies' writers: count them (issue 13 item 2).
+    rebuild_tallies(session, current_codebook(session)[0])
     return DemoReport(
         lines=[line for line in context.lines if line],
         responses=context.responses,

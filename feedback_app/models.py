@@ -525,3 +525,77 @@ class SentimentModelVersion(Base):
 # Issue 13 item 2 (comparison page cache): the count of excluded responses in the data
 # fingerprint reads this index, not every response row.
 sa.Index("ix_responses_excluded", Response.excluded)
+
+
+# ---------------------------------------------------------------- issue 13 item 2: tallies
+# Running counts the comparison page reads instead of every answer (feedback_app/tallies.py
+# keeps them; ``rebuild_tallies`` recounts them from the answers).
+
+
+class AnswerTheme(Base):
+    """One theme of one counted answer, as analysis uses it: an analyst's code over the
+    computed themes, merged theme keys read as the theme they were merged into. Only
+    answers that count are here (analysed, with text, in a response not excluded)."""
+
+    __tablename__ = "answer_themes"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(80), primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    question_key: Mapped[str] = mapped_column(String(80))
+    agency: Mapped[str] = mapped_column(String(100))  # "" for no agency
+
+    __table_args__ = (sa.Index("ix_answer_themes_question", "question_key", "round_id", "theme"),)
+
+
+class AnswerTally(Base):
+    """Counted answers of one round, question and agency (``agency`` "" for none): all of
+    them (``theme`` "") or those mentioning one theme, with their sentiment labels and the
+    sum and sum of squares of their known polarities (for the mean and its interval)."""
+
+    __tablename__ = "answer_tallies"
+
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(100), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(80), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    polarity_count: Mapped[int] = mapped_column(Integer, default=0)
+    polarity_sum: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    polarity_squares: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+
+class TermTally(Base):
+    """How many counted answers of one round, question and agency use a term: ``kind`` "p"
+    a phrase (emerging phrases), "l" a word by its lemma (answers and uses), "w" a written
+    form of the lemma ``term`` (``form``; uses), for the word clouds."""
+
+    __tablename__ = "term_tallies"
+
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    form: Mapped[str] = mapped_column(String(200), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Emerging phrases look up their earlier rounds' counts by phrase (covering: no table reads).
+    __table_args__ = (sa.Index("ix_term_tallies_term", "question_key", "kind", "term", "round_id", "agency",
+                               "answers"),)
+
+
+class TallyState(Base):
+    """The one row (id 1) saying whether the tallies are built, and under which theme merges
+    and text analyser they were counted. Writers lock it shared; a rebuild locks it whole."""
+
+    __tablename__ = "tally_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    built_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged: Mapped[str | None] = mapped_column(Text)  # the codebook's merges as sorted JSON
+    analyser: Mapped[str | None] = mapped_column(String(40))

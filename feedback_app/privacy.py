@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import Answer, AnswerFeature, FlagStatus, Response, Round, SafeguardingFlag
+from .tallies import forget_rounds
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def purge(session: Session, plan: PurgePlan) -> None:
     """Delete the responses of the planned rounds with their answers, features and flags (commits)."""
     response_ids = select(Response.id).where(Response.round_id.in_(plan.round_ids))
     answer_ids = select(Answer.id).where(Answer.response_id.in_(response_ids))
+    forget_rounds(session, plan.round_ids)  # issue 13 item 2: every response of these rounds goes
     session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id.in_(answer_ids)))
     session.execute(delete(SafeguardingFlag).where(SafeguardingFlag.response_id.in_(response_ids)))
     session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))

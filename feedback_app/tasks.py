@@ -30,6 +30,7 @@ from huey.exceptions import TaskLockedException
 
 from .bursts import check_submission, unchecked_responses
 from .db import db
+from .tallies import ensure_tallies
 from .text_analysis import analyse_stale_in_batches, current_codebook, stale_answer_count
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def sweep(huey: Huey, batch_size: int = BATCH_SIZE) -> int:
     try:
         with huey.lock_task(SWEEP_LOCK):
             check_unchecked_bursts()  # before their features, which mark them checked
+            ensure_tallies(db.session, current_codebook(db.session)[0])  # issue 13 item 2: built, under its merges
             progress = {"done": 0, "total": 0, "version": None, "started": _now(), "finished": None}
 
             def advance(analysed: int) -> None:

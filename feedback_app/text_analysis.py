@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, NamedTuple
@@ -34,6 +35,7 @@ from analysis.features import TextFeatures, in_batches, map_batches, text_featur
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
+from .tallies import ensure_tallies, kept_tallies
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -219,16 +221,19 @@ def flag_row(answer: Answer, concern: ConcernResult) -> SafeguardingFlag:
 
 def store_derived(session: Session, answers: Iterable[Answer], derived: dict[str, DerivedAnswer]) -> int:
     """Add feature rows and safeguarding flags for stored ``answers``; returns flags raised."""
+    answers = list(answers)
+    analysed = [a.id for a in answers if getattr(derived.get(a.question_key), "features", None) is not None]
     flags = 0
-    for answer in answers:
-        item = derived.get(answer.question_key)
-        if item is None:
-            continue
-        if item.features is not None:  # None: a language the analysers cannot read (issue 15)
-            session.add(feature_row(answer.id, item.features))
-        if item.concern.flagged:
-            session.add(flag_row(answer, item.concern))
-            flags += 1
+    with kept_tallies(session, analysed) if analysed else nullcontext():  # issue 13: in the same transaction
+        for answer in answers:
+            item = derived.get(answer.question_key)
+            if item is None:
+                continue
+            if item.features is not None:  # None: a language the analysers cannot read (issue 15)
+                session.add(feature_row(answer.id, item.features))
+            if item.concern.flagged:
+                session.add(flag_row(answer, item.concern))
+                flags += 1
     return flags
 
 
@@ -406,11 +411,14 @@ def same_text_groups(pending: Iterable[PendingAnswer]) -> dict[PendingAnswer, li
 
 
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
-    """Replace the stored features of the answers in ``results`` (commits)."""
+    """Replace the stored features of the answers in ``results`` (commits), keeping the
+    tallies right in the same transaction (issue 13 item 2)."""
     ids = [answer_id for answer_id, _ in results]
-    session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
-    if results:  # one multi-row insert, not an ORM object per answer
-        session.execute(insert(AnswerFeature), [feature_values(answer_id, features) for answer_id, features in results])
+    with kept_tallies(session, ids):
+        session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
+        if results:  # one multi-row insert, not an ORM object per answer
+            session.execute(insert(AnswerFeature),
+                            [feature_values(answer_id, features) for answer_id, features in results])
     session.commit()
 
 
@@ -438,6 +446,8 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     from .db import db
 
     codebook, _saved = current_codebook(session)
+    if response_ids is None:  # a sweep, a codebook edit's re-analysis, ``analyse``: tallies under its merges
+        ensure_tallies(session, codebook)
     pending = stale_answers(session, codebook.version_hash(), recompute, response_ids=response_ids)
     session.commit()  # end the read transaction before the (long) computation
     if not pending or (limit is not None and len(pending) > limit):

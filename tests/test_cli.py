@@ -75,7 +75,8 @@ def test_every_command_has_help(command, monkeypatch, tmp_path):
 
 EVERY_COMMAND = [
     "analyse", "analyse-text", "backup", "coding", "db", "demo", "drafts", "indicators", "links", "model",
-    "pack", "purge", "questionnaires", "report", "responses", "rounds", "serve", "tokens", "users", "worker",
+    "pack", "purge", "questionnaires", "rebuild-tallies", "report", "responses", "rounds", "serve", "tokens", "users",
+    "worker",
 ]
 
 

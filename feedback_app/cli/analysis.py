@@ -1,4 +1,4 @@
-"""Commands for the text analysis: ``analyse`` and ``analyse-text``."""
+"""Commands for the text analysis: ``analyse``, ``analyse-text`` and ``rebuild-tallies``."""
 
 from __future__ import annotations
 
@@ -66,4 +66,32 @@ def analyse_text(input_path: str, column: str, id_column: str | None, output: st
     click.echo(f"Wrote {rows} rows to {output} (sentiment from {source}).")
 
 
-COMMANDS = (analyse, analyse_text)
+@click.command("rebuild-tallies")
+@click.option("--check", is_flag=True, help="Only compare the stored tallies with a count from scratch.")
+@with_appcontext
+def rebuild_tallies_command(check: bool) -> None:
+    """Count the comparison pages' tallies again from every answer (issue 13 item 2).
+
+    For repair, and after upgrading a database that already had answers (until then the
+    pages read every answer). The worker's sweep does the same when they are not current.
+    With --check nothing is changed: the command says whether the tallies are right, and
+    exits 1 when they are not.
+    """
+    from ..tallies import rebuild_tallies, tallies_current, tally_differences
+    from ..text_analysis import current_codebook
+
+    codebook = current_codebook(db.session)[0]
+    if check:
+        differing = tally_differences(db.session, codebook)
+        current = tallies_current(db.session, codebook)
+        click.echo(f"{differing} tallies differ from a count from scratch; the pages read "
+                   f"{'the tallies' if current else 'every answer (the tallies are not current)'}.")
+        if differing:
+            raise SystemExit(1)
+        return
+    done = rebuild_tallies(db.session, codebook)
+    click.echo(f"Tallies rebuilt: {done.answers} answers counted, {done.themes} answer themes, "
+               f"{done.tallies} answer tallies, {done.terms} term tallies.")
+
+
+COMMANDS = (analyse, analyse_text, rebuild_tallies_command)

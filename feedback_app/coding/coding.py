@@ -18,6 +18,7 @@ from analysis.sentiment import LABELS
 from ..definitions import TEXT_TYPES
 from .models_store import describe_analyser
 from ..models import Answer, AnswerFeature, Coding, Question, Response, Round
+from ..tallies import kept_tallies
 
 
 class CodingError(ValueError):
@@ -55,7 +56,8 @@ def save_coding(session: Session, answer_id: int, sentiment: str | None, themes:
         raise CodingError("choose a sentiment or confirm the themes")
     coding = Coding(answer_id=answer_id, text=answer.value, sentiment=sentiment,
                     themes=list(themes) if themes is not None else None, coder=coder, source=source)
-    session.add(coding)
+    with kept_tallies(session, [answer_id]):  # issue 13 item 2: the code changes what analysis counts
+        session.add(coding)
     session.commit()
     return coding
 

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Answer, AnswerFeature, Coding, CodebookVersion, Response, SentimentModelVersion
+from ..tallies import tally_marker
 
 MAX_ENTRIES = 128
 
@@ -71,7 +72,8 @@ def data_fingerprint(session: Session) -> tuple:
     Maxima of indexed columns (the newest answer, feature change, coding, codebook
     version and model in use) cost one index probe each; the response count and its
     exclusions (an erased or excluded response changes no maximum) are one count over
-    the responses table, far cheaper than reading the answers.
+    the responses table, far cheaper than reading the answers; the tallies' state and
+    totals (:func:`feedback_app.tallies.tally_marker`) are a scan of a few hundred rows.
     """
     row = session.execute(select(
         select(func.max(Answer.id)).scalar_subquery(),
@@ -85,4 +87,5 @@ def data_fingerprint(session: Session) -> tuple:
         select(func.count(Response.id)).where(Response.excluded.is_(True)).scalar_subquery(),
     )).one()
     database = session.get_bind().url.render_as_string(hide_password=True)  # one process, one database; tests many
-    return (database,) + tuple(str(value) if value is not None else None for value in row)
+    # The tallies the page reads (a rebuild, or any change a writer made to them: issue 13 item 2).
+    return (database,) + tuple(str(value) if value is not None else None for value in row) + tally_marker(session)

@@ -13,7 +13,15 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
-from analysis.wordclouds import cache_key, whats_new_cloud_png, word_cloud_png
+from analysis.wordclouds import (
+    CloudWords,
+    cache_key,
+    whats_new_cloud_png,
+    whats_new_png_of,
+    word_cloud_png,
+    word_cloud_png_of,
+    words_key,
+)
 
 
 def _cached(folder: Path, key: str, render: Callable[[], bytes]) -> bytes:
@@ -63,3 +71,16 @@ def whats_new_cloud(folder: Path, texts: Sequence[str], previous: Sequence[str],
     """(key, PNG bytes) of the words over-represented in ``texts`` versus ``previous``."""
     key = whats_new_key(texts, previous, min_answers)
     return key, _cached(folder, key, lambda: whats_new_cloud_png(texts, previous, min_answers=min_answers))
+
+
+def counted_word_cloud(folder: Path, words: CloudWords, min_answers: int = 1) -> tuple[str, bytes]:
+    """:func:`word_cloud` from a round's counted words (its tallies, issue 13 item 2)."""
+    key = words_key(words, "cloud", min_answers)
+    return key, _cached(folder, key, lambda: word_cloud_png_of(words, min_answers=min_answers))
+
+
+def counted_whats_new(folder: Path, words: CloudWords, previous: CloudWords,
+                      min_answers: int = 1) -> tuple[str, bytes]:
+    """:func:`whats_new_cloud` from counted words of this round and the previous one."""
+    key = words_key(words, "whats_new", words_key(previous), min_answers)
+    return key, _cached(folder, key, lambda: whats_new_png_of(words, previous.uses, min_answers=min_answers))

@@ -8,6 +8,7 @@ directly, so even 100,000 answers load in a fraction of a second.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Collection, Mapping, Sequence
@@ -17,20 +18,25 @@ import pandas as pd
 from sqlalchemy import String, Text, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from analysis.compare import ANSWER_COLUMNS
+from analysis.compare import ANSWER_COLUMNS, TALLY_COLUMNS
 from analysis.disclosure import RoundGroup
+from analysis.wordclouds import CloudWords
 
 from ..coding.coding import newest_coding_query
 from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
     Answer,
     AnswerFeature,
+    AnswerTally,
+    AnswerTheme,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     Response,
     Round,
+    TermTally,
 )
+from ..tallies import LEMMA, PHRASE, PHRASE_USES, WRITTEN, effective_columns
 
 
 @dataclass(frozen=True)
@@ -209,9 +215,9 @@ def _answers_query(slug: str, question_key: str | None, agency: str | None,
             Response.agency,
             Answer.value,
             AnswerFeature.polarity,
-            func.coalesce(coded.c.sentiment, AnswerFeature.label),
-            # JSON as text (every driver): there are few distinct theme lists, each parsed once.
-            func.coalesce(cast(coded.c.themes, Text), cast(AnswerFeature.themes, Text)),
+            # The coded label and themes over the computed ones; themes as JSON text (every
+            # driver): there are few distinct theme lists, each parsed once.
+            *effective_columns(coded),
             *([cast(AnswerFeature.noun_phrases, Text)] if noun_phrases else []),
         )
         .join(Response, Response.id == Answer.response_id)
@@ -269,3 +275,164 @@ def load_answers(
     frame["round_order"] = frame["round_id"].map(order).astype("int64")
     frame = frame.sort_values(["round_order", "response_id"], kind="stable", ignore_index=True)
     return frame[list(ANSWER_COLUMNS) + (["noun_phrases"] if noun_phrases else [])]
+
+
+# ---------------------------------------------------------------- from the tallies (issue 13 item 2)
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """The phrase and word tallies of one question under a filter, summed in SQL when asked
+    (their rows grow with the vocabulary, so they are never all read)."""
+
+    session: Session
+    question_key: str
+    agency: str | None
+
+    def _query(self, *columns, kind: str, round_ids: Collection[int]):
+        query = select(*columns).where(TermTally.question_key == self.question_key, TermTally.kind == kind,
+                                       TermTally.round_id.in_(list(round_ids)))
+        return query.where(TermTally.agency == self.agency) if self.agency else query
+
+    def emerging_candidates(self, latest: int, earlier: Collection[int],
+                            min_count: int) -> tuple[dict[str, tuple[int, int]], tuple[int, int, int]]:
+        """For :func:`analysis.emerging.rank_emerging_totals`: each phrase used in at least
+        ``min_count`` answers of round ``latest``, with its uses there and in ``earlier``
+        rounds, and the totals (uses in each, and whether two or more phrases are used at
+        all: 2 stands for "two or more"). Reads the latest round's phrases, not every round's."""
+        rounds = [latest, *earlier]
+        uses = self.session.execute(self._query(
+            func.coalesce(func.sum(case((TermTally.round_id == latest, TermTally.answers), else_=0)), 0),
+            func.coalesce(func.sum(case((TermTally.round_id != latest, TermTally.answers), else_=0)), 0),
+            kind=PHRASE_USES, round_ids=rounds)).one()
+        distinct = len(self.session.scalars(self._query(TermTally.term, kind=PHRASE, round_ids=rounds)
+                                            .where(TermTally.answers > 0).distinct().limit(2)).all())
+        now = dict(self.session.execute(
+            self._query(TermTally.term, func.sum(TermTally.answers), kind=PHRASE, round_ids=[latest])
+            .group_by(TermTally.term).having(func.sum(TermTally.answers) >= min_count)).all())
+        before: dict[str, int] = {}
+        terms = sorted(now)
+        for start in range(0, len(terms), 500):
+            before.update(self.session.execute(
+                self._query(TermTally.term, func.sum(TermTally.answers), kind=PHRASE, round_ids=list(earlier))
+                .where(TermTally.term.in_(terms[start:start + 500])).group_by(TermTally.term)).all())
+        candidates = {term: (int(n), int(before.get(term) or 0)) for term, n in now.items()}
+        return candidates, (int(uses[0]), int(uses[1]), distinct)
+
+    def rounds_with_words(self, round_ids: Collection[int], min_answers: int) -> set[int]:
+        """The rounds of ``round_ids`` with a word used in at least ``min_answers`` answers."""
+        per_word = self._query(TermTally.round_id, func.sum(TermTally.answers).label("answers"), kind=LEMMA,
+                               round_ids=round_ids).group_by(TermTally.round_id, TermTally.term).subquery()
+        return set(self.session.scalars(select(per_word.c.round_id).distinct()
+                                        .where(per_word.c.answers >= max(1, min_answers))))
+
+    def words(self, round_id: int) -> CloudWords:
+        """The counted words of one round (uses and answers by lemma, and written forms)."""
+        found = CloudWords()
+        for kind, term, form, answers, uses in self.session.execute(
+                self._query(TermTally.kind, TermTally.term, TermTally.form, func.sum(TermTally.answers),
+                            func.sum(TermTally.uses), kind=LEMMA, round_ids=[round_id])
+                .group_by(TermTally.kind, TermTally.term, TermTally.form)
+                .union_all(self._query(TermTally.kind, TermTally.term, TermTally.form, func.sum(TermTally.answers),
+                                       func.sum(TermTally.uses), kind=WRITTEN, round_ids=[round_id])
+                           .group_by(TermTally.kind, TermTally.term, TermTally.form))):
+            if kind == LEMMA and (answers or uses):
+                found.answers[term], found.uses[term] = int(answers or 0), int(uses or 0)
+            elif kind == WRITTEN and uses:
+                found.written.setdefault(term, Counter())[form] = int(uses)
+        return found
+
+
+@dataclass(frozen=True)
+class TalliedAnswers:
+    """One question's tallies under a filter: what the comparison page reads instead of its
+    answers. ``rounds`` (round columns and :data:`analysis.compare.TALLY_COLUMNS`) has the
+    rounds with counted answers; ``themes`` the same per theme; ``terms`` sums the phrase
+    and word tallies when asked."""
+
+    rounds: pd.DataFrame
+    themes: pd.DataFrame
+    terms: TermCounts
+
+
+def _tally_filter(query, model, question_key: str, rounds: Sequence[RoundSummary], agency: str | None):
+    query = query.where(model.question_key == question_key, model.round_id.in_([r.id for r in rounds]))
+    return query.where(model.agency == agency) if agency else query
+
+
+def load_tallied(session: Session, question_key: str, rounds: Sequence[RoundSummary],
+                 agency: str | None = None) -> TalliedAnswers:
+    """The tallies of ``question_key`` in ``rounds`` (one ``agency``, or every agency summed):
+    one grouped query over counts, however many answers there are."""
+    sums = [func.sum(AnswerTally.__table__.c[c]) for c in TALLY_COLUMNS]
+    rows = session.execute(_tally_filter(select(AnswerTally.round_id, AnswerTally.theme, *sums), AnswerTally,
+                                         question_key, rounds, agency)
+                           .group_by(AnswerTally.round_id, AnswerTally.theme)).all()
+    by_id = {r.id: r for r in rounds}
+    frame = pd.DataFrame([(question_key, rid, by_id[rid].label, by_id[rid].order, theme, *values)
+                          for rid, theme, *values in rows],
+                         columns=["question_key", "round_id", "round_label", "round_order", "theme", *TALLY_COLUMNS])
+    for column in TALLY_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column]).fillna(0)
+    frame = frame[frame["answers"] > 0]
+    totals = frame[frame["theme"] == ""].drop(columns="theme").reset_index(drop=True)
+    return TalliedAnswers(totals, frame[frame["theme"] != ""].reset_index(drop=True),
+                          TermCounts(session, question_key, agency))
+
+
+QUOTE_SAMPLE = 2000  # answers a theme's quotes are chosen from (the first, by response)
+
+
+def theme_sample(session: Session, question_key: str, round_id: int, theme: str, agency: str | None = None,
+                 limit: int = QUOTE_SAMPLE) -> pd.DataFrame:
+    """Up to ``limit`` counted answers of ``question_key`` in ``round_id`` that mention
+    ``theme`` (from ``answer_themes``; one ``agency``), first responses first, in the shape
+    of :func:`load_answers` (``themes`` holds the theme alone): the answers a theme's
+    typical quotes are chosen from, however many there are."""
+    coded = newest_coding_query()
+    label, _themes = effective_columns(coded)
+    query = (select(Answer.response_id, AnswerTheme.round_id, Answer.question_key, Response.agency, Answer.value,
+                    AnswerFeature.polarity, label)
+             .select_from(AnswerTheme)
+             .join(Answer, Answer.id == AnswerTheme.answer_id)
+             .join(Response, Response.id == Answer.response_id)
+             .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+             .outerjoin(coded, coded.c.answer_id == Answer.id)
+             .where(AnswerTheme.question_key == question_key, AnswerTheme.round_id == round_id,
+                    AnswerTheme.theme == theme)
+             .order_by(Answer.response_id).limit(limit))
+    if agency:
+        query = query.where(AnswerTheme.agency == agency)
+    frame = pd.DataFrame([tuple(row) for row in session.execute(query)],
+                         columns=["response_id", "round_id", "question_key", "agency", "value", "polarity", "label"])
+    frame["themes"] = pd.Series([(theme,)] * len(frame), index=frame.index, dtype="object")
+    return frame
+
+
+def round_agency_answers(session: Session, question_key: str, round_id: int,
+                         agency: str | None) -> dict[str | None, int]:
+    """Counted answers per agency of ``question_key`` in ``round_id`` (only ``agency``'s
+    under an agency filter; None for answers without one), from the tallies."""
+    query = (select(AnswerTally.agency, AnswerTally.answers)
+             .where(AnswerTally.question_key == question_key, AnswerTally.round_id == round_id,
+                    AnswerTally.theme == "", AnswerTally.answers > 0))
+    if agency:
+        query = query.where(AnswerTally.agency == agency)
+    return {(name or None): int(n) for name, n in session.execute(query)}
+
+
+def question_round_groups(session: Session, question_key: str, agency: str,
+                          round_ids: Collection[int]) -> list[RoundGroup]:
+    """:func:`analysis.disclosure.round_groups` of the answers :func:`load_answers` would
+    give for ``question_key`` in ``round_ids``, counted in SQL: per round in time order,
+    the responses answering it from ``agency`` and from everyone."""
+    query = (
+        select(Round.label, func.count(Answer.id), func.sum(case((Response.agency == agency, 1), else_=0)))
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .where(Answer.question_key == question_key, Response.excluded.is_(False), Round.id.in_(list(round_ids)))
+        .group_by(Round.id, Round.label, Round.opens_on)
+        .order_by(Round.opens_on, Round.id)
+    )
+    return [RoundGroup(str(label), int(mine or 0), int(total)) for label, total, mine in session.execute(query)]

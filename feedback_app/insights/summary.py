@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,8 @@ from analysis.charts import choice_chart_svg, scale_labels_text, sentiment_chart
 from analysis.codebook import Codebook
 from analysis.compare import (
     choice_change,
+    prevalence_from_tallies,
+    sentiment_from_tallies,
     choice_distribution,
     compare_rounds,
     lines_of_enquiry,
@@ -33,11 +35,11 @@ from analysis.compare import (
     theme_sentiment,
 )
 from analysis.disclosure import DisclosurePolicy
-from analysis.emerging import emerging_phrases
-from analysis.wordclouds import has_cloud_words, whats_new_weights
+from analysis.emerging import emerging_phrases, rank_emerging_totals
+from analysis.wordclouds import has_cloud_words, whats_new_of, whats_new_weights
 
 from ..question_types import SCALE, summary_of
-from .data import QuestionSummary
+from .data import QuestionSummary, TalliedAnswers
 
 QUOTES_PER_THEME = 3
 # Emerging phrases need this many answers even where nothing is suppressed (organisations).
@@ -222,6 +224,20 @@ def _labelled_share(display: Any, share: Any) -> str:
     return f"{text} ({shown})" if shown else text
 
 
+@dataclass(frozen=True)
+class FreeTextFigures:
+    """What a free-text summary is made of, worked out from the answers or from tallies:
+    theme shares, tone per round and per theme, labelled answers per round, and how to
+    find the emerging phrases and the clouds' states once the round columns are known."""
+
+    prevalence: pd.DataFrame
+    sentiment: pd.DataFrame
+    theme_sentiment: pd.DataFrame
+    answered: Mapping[int, int]
+    emerging: Callable[[RoundColumn | None], list[EmergingPhrase]]
+    clouds: Callable[[list[RoundColumn]], dict[int, CloudState]]
+
+
 def summarise_free_text(
     frame: pd.DataFrame,
     question: QuestionSummary,
@@ -240,23 +256,59 @@ def summarise_free_text(
     min_count = policy.min_count
     frame = canonical_themes(frame, codebook)
     frame = frame[frame["label"].notna()] if not frame.empty else frame
-    names = theme_names(codebook)
     if frame.empty:
         return FreeTextSummary(question, [], [], [], [], [], None, [])
+    figures = FreeTextFigures(
+        prevalence=theme_prevalence(frame, min_count=min_count),
+        sentiment=sentiment_by_round(frame, min_count=min_count),
+        theme_sentiment=theme_sentiment(frame, min_count=min_count),
+        answered={int(rid): int(n) for rid, n in frame.groupby("round_id").size().items()},
+        emerging=lambda latest: _emerging(frame, latest, codebook, policy),
+        clouds=lambda rounds: cloud_states(frame, rounds, policy),
+    )
+    return summary_of_figures(figures, question, codebook, policy, charts=charts, audience=audience)
 
-    prevalence = theme_prevalence(frame, min_count=min_count)
-    comparison = compare_rounds(frame, min_count=min_count, prevalence=prevalence)
-    sentiment = sentiment_by_round(frame, min_count=min_count)
-    rounds = _round_columns(frame, sentiment, policy)
+
+def summarise_tallied(tallied: TalliedAnswers, question: QuestionSummary, codebook: Codebook,
+                      policy: DisclosurePolicy | int, *, charts: bool = True,
+                      audience: str | None = None) -> FreeTextSummary:
+    """:func:`summarise_free_text` from the question's tallies (issue 13 item 2): the same
+    summary, suppressed the same way, from counts kept as answers were analysed.
+    ``tallied`` must be counted under ``codebook``'s merges."""
+    policy = DisclosurePolicy.of(policy)
+    min_count = policy.min_count
+    rounds = tallied.rounds
+    if rounds.empty:
+        return FreeTextSummary(question, [], [], [], [], [], None, [])
+    answered = {int(rid): int(n) for rid, n in zip(rounds["round_id"], rounds["answers"])}
+    figures = FreeTextFigures(
+        prevalence=prevalence_from_tallies(rounds, tallied.themes, min_count=min_count),
+        sentiment=sentiment_from_tallies(rounds, min_count=min_count),
+        theme_sentiment=sentiment_from_tallies(tallied.themes, min_count=min_count, by_theme=True),
+        answered=answered,
+        emerging=lambda latest: _tallied_emerging(tallied, latest, codebook, policy),
+        clouds=lambda columns: _tallied_cloud_states(tallied, columns, answered, policy),
+    )
+    return summary_of_figures(figures, question, codebook, policy, charts=charts, audience=audience)
+
+
+def summary_of_figures(figures: FreeTextFigures, question: QuestionSummary, codebook: Codebook,
+                       policy: DisclosurePolicy, *, charts: bool = True,
+                       audience: str | None = None) -> FreeTextSummary:
+    """The summary the page shows, made of ``figures`` (from answers or from tallies)."""
+    min_count = policy.min_count
+    names = theme_names(codebook)
+    prevalence, sentiment = figures.prevalence, figures.sentiment
+    comparison = compare_rounds(pd.DataFrame(), min_count=min_count, prevalence=prevalence)
+    rounds = _round_columns(figures.answered, sentiment, policy)
     latest = rounds[-1] if rounds else None
     themes = _theme_rows(prevalence, rounds, names)
-    lines = lines_of_enquiry(comparison, theme_sentiment(frame, min_count=min_count), theme_names=names,
-                             audience=audience)
+    lines = lines_of_enquiry(comparison, figures.theme_sentiment, theme_names=names, audience=audience)
     summary = FreeTextSummary(
         question, rounds, themes, _change_rows(comparison, names, policy, themes), _sentiment_rows(sentiment),
-        _emerging(frame, latest, codebook, policy), latest, lines,)
+        figures.emerging(latest), latest, lines,)
     if charts:
-        summary.clouds = cloud_states(frame, rounds, policy)
+        summary.clouds = figures.clouds(rounds)
         summary.theme_chart_svg = theme_share_chart_svg(
             prevalence, question_key=question.key, theme_names=names,
             title=f"Share of answers mentioning each theme, by round: {question.key}")
@@ -265,10 +317,10 @@ def summarise_free_text(
     return summary
 
 
-def _round_columns(frame: pd.DataFrame, sentiment: pd.DataFrame, policy: DisclosurePolicy) -> list[RoundColumn]:
+def _round_columns(answered: Mapping[int, int], sentiment: pd.DataFrame,
+                   policy: DisclosurePolicy) -> list[RoundColumn]:
     """One column per round in time order, its answer count shown as ``policy`` allows."""
     round_frame = sentiment[["round_id", "round_label", "round_order"]].sort_values("round_order", kind="stable")
-    answered = frame.groupby("round_id").size()
     return [
         RoundColumn(
             round_id=int(r.round_id),
@@ -332,18 +384,27 @@ def cloud_states(frame: pd.DataFrame, rounds: list[RoundColumn], policy: Disclos
     ``WHATS_NEW_CHECK_LIMIT`` answers it is skipped (so a large page stays fast) and the
     picture itself says when nothing stands out."""
     texts = {rid: [str(v) for v in part["value"]] for rid, part in frame.groupby("round_id", sort=False)}
+    return _cloud_states(
+        rounds, {rid: len(values) for rid, values in texts.items()}, policy,
+        lambda rid: has_cloud_words(texts.get(rid, []), min_answers=policy.min_count),
+        lambda rid, before: bool(whats_new_weights(texts.get(rid, []), texts.get(before, []),
+                                                   min_answers=policy.min_count)))
+
+
+def _cloud_states(rounds: list[RoundColumn], answered: Mapping[int, int], policy: DisclosurePolicy,
+                  has_words: Callable[[int], bool], has_new_words: Callable[[int, int], bool]) -> dict[int, CloudState]:
+    """:func:`cloud_states` given how to tell whether a round (by id) has words to draw,
+    and whether it has new ones against the round before."""
     states = {}
     for i, column in enumerate(rounds):
         if column.suppressed:
             continue
-        mine = texts.get(column.round_id, [])
         before = rounds[i - 1] if i > 0 and not rounds[i - 1].suppressed else None
-        previous = texts.get(before.round_id, []) if before is not None else []
+        size = answered.get(column.round_id, 0) + (answered.get(before.round_id, 0) if before is not None else 0)
         states[column.round_id] = CloudState(
-            words=has_cloud_words(mine, min_answers=policy.min_count),
-            new_words=before is not None and (
-                len(mine) + len(previous) > WHATS_NEW_CHECK_LIMIT
-                or bool(whats_new_weights(mine, previous, min_answers=policy.min_count))),
+            words=has_words(column.round_id),
+            new_words=before is not None and (size > WHATS_NEW_CHECK_LIMIT
+                                              or has_new_words(column.round_id, before.round_id)),
         )
     return states
 
@@ -383,9 +444,39 @@ def _emerging(frame: pd.DataFrame, latest: RoundColumn | None, codebook: Codeboo
     few people wrote, such as a place name, could identify them)."""
     if latest is None or latest.suppressed or frame["round_id"].nunique() < 2:
         return []
-    needed = max(policy.min_count, EMERGING_MIN_ANSWERS)
     found = emerging_phrases(frame, latest.round_id, codebook, question_key=frame["question_key"].iloc[0],
-                             min_count=needed)
+                             min_count=max(policy.min_count, EMERGING_MIN_ANSWERS))
+    return _emerging_rows(found, policy)
+
+
+def _tallied_emerging(tallied: TalliedAnswers, latest: RoundColumn | None, codebook: Codebook,
+                      policy: DisclosurePolicy) -> list[EmergingPhrase]:
+    """:func:`_emerging` from the phrase tallies: the latest round's against all earlier ones'."""
+    rounds = tallied.rounds
+    if latest is None or latest.suppressed or len(rounds) < 2:
+        return []
+    order = dict(zip(rounds["round_id"], rounds["round_order"]))
+    earlier = [int(rid) for rid, place in order.items() if place < order[latest.round_id]]
+    if not earlier:
+        return []
+    needed = max(policy.min_count, EMERGING_MIN_ANSWERS)
+    candidates, totals = tallied.terms.emerging_candidates(latest.round_id, earlier, needed)
+    return _emerging_rows(rank_emerging_totals(candidates, totals, codebook, min_count=needed), policy)
+
+
+def _tallied_cloud_states(tallied: TalliedAnswers, rounds: list[RoundColumn], answered: Mapping[int, int],
+                          policy: DisclosurePolicy) -> dict[int, CloudState]:
+    """:func:`cloud_states` from the word tallies (all words of a round read only for a
+    "what's new" check, which is made for small rounds only)."""
+    shown = tallied.terms.rounds_with_words([r.round_id for r in rounds if not r.suppressed], policy.min_count)
+    return _cloud_states(
+        rounds, answered, policy, lambda rid: rid in shown,
+        lambda rid, before: bool(whats_new_of(tallied.terms.words(rid), tallied.terms.words(before).uses,
+                                              min_answers=policy.min_count)))
+
+
+def _emerging_rows(found: pd.DataFrame, policy: DisclosurePolicy) -> list[EmergingPhrase]:
+    """Emerging phrases as the page lists them (only phrases enough answers use)."""
     return [
         EmergingPhrase(
             phrase=str(r.phrase),
@@ -454,6 +545,16 @@ def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codeboo
     frame = frame[frame["label"].notna()] if not frame.empty else frame
     in_round = int((frame["round_id"] == round_id).sum()) if not frame.empty else 0
     in_theme = len(theme_answers(frame, theme, round_id, codebook)) if in_round else 0
+    return quote_result(in_round, in_theme, policy, lambda: as_quotes(
+        representative_quotes(frame, theme, round_id, n=n, min_count=policy.min_count),
+        agency_answer_counts(frame, round_id), policy))
+
+
+def quote_result(in_round: int, in_theme: int, policy: DisclosurePolicy,
+                 quotes: Callable[[], list[Quote]]) -> QuoteResult:
+    """The quotes (``quotes()``) of a theme in a round with ``in_round`` answers under the
+    filters, ``in_theme`` of them mentioning the theme; none, and the reason, when either
+    group is under the threshold."""
     label = policy.label
     if not policy.reportable(in_round):
         return QuoteResult([], f"Quotes are withheld: {label} responses match these filters in this round, "
@@ -461,8 +562,7 @@ def quotes_for(frame: pd.DataFrame, theme: str, round_id: int, codebook: Codeboo
     if not policy.reportable(in_theme):
         return QuoteResult([], f"Quotes are withheld: {label} answers in this round mention this theme, "
                                "so a quote could identify someone.", in_theme)
-    found = representative_quotes(frame, theme, round_id, n=n, min_count=policy.min_count)
-    return QuoteResult(as_quotes(found, agency_answer_counts(frame, round_id), policy), None, in_theme)
+    return QuoteResult(quotes(), None, in_theme)
 
 
 # ---------------------------------------------------------------- closed questions

@@ -15,17 +15,28 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy import select
 
 from analysis.codebook import CodebookError
+from analysis.compare import representative_quotes
 from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
+from analysis.wordclouds import CloudWords
 
 from ..auth import current_user, login_required
 from ..coding.coding import analysis_provenance
 from ..db import db
 from ..models import Questionnaire, questionnaire_by_slug
 from ..security import audit
+from ..tallies import tallies_current
 from ..text_analysis import current_codebook
 from . import bp
 from .cache import PAGE_CACHE, data_fingerprint
-from .clouds import cloud_cache_folder, whats_new_cloud, whats_new_key, word_cloud, word_cloud_key
+from .clouds import (
+    cloud_cache_folder,
+    counted_whats_new,
+    counted_word_cloud,
+    whats_new_cloud,
+    whats_new_key,
+    word_cloud,
+    word_cloud_key,
+)
 from .codebook_edits import (
     REANALYSE_NOTICE,
     apply_edit,
@@ -37,8 +48,12 @@ from .data import (
     QuestionSummary,
     RoundSummary,
     load_answers,
+    load_tallied,
     question_catalogue,
+    question_round_groups,
     questionnaire_agencies,
+    round_agency_answers,
+    theme_sample,
     questionnaire_rounds,
     response_groups,
     round_response_counts,
@@ -59,11 +74,15 @@ from ..text_analysis import refresh_stale_features, stale_answer_count
 from ..tasks import in_background, reanalyse_in_background, reanalysis_line
 from .policy import disclosure_policy
 from .summary import (
+    QUOTES_PER_THEME,
+    QuoteResult,
     agency_answer_counts,
     as_quotes,
+    quote_result,
     quotes_for,
     summarise_closed,
     summarise_free_text,
+    summarise_tallied,
     theme_answers,
     theme_names,
 )
@@ -280,7 +299,10 @@ class _Comparison:
 
 
 def _comparison(found: Questionnaire, question: QuestionSummary, filters: Filters, codebook) -> _Comparison:
-    """Read the question's answers under ``filters`` and summarise them (the uncached page)."""
+    """Summarise the question's answers under ``filters`` (the uncached page): from its
+    tallies when they are current (issue 13 item 2), else from every answer."""
+    if question.free_text and tallies_current(db.session, codebook):
+        return _tallied_comparison(found, question, filters, codebook)
     frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids,
                          noun_phrases=question.free_text)
     already = filters.refused  # refused before reading answers: not part of this entry (its key has no agency)
@@ -289,6 +311,23 @@ def _comparison(found: Questionnaire, question: QuestionSummary, filters: Filter
     if not question.free_text:
         return _Comparison(summarise_closed(frame, question, filters.policy), None, refused)
     summary = summarise_free_text(frame, question, codebook, filters.policy, audience=found.latest_version().audience)
+    return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
+
+
+def _tallied_comparison(found: Questionnaire, question: QuestionSummary, filters: Filters,
+                        codebook) -> _Comparison:
+    """:func:`_comparison` from the tallies: the agency filter is checked on the question's
+    answer counts per round (one grouped count), as on its answers."""
+    already = filters.refused
+    if filters.agency is not None:
+        try:
+            filters.policy.check_agency_filter(
+                filters.agency, question_round_groups(db.session, question.key, filters.agency, filters.round_ids))
+        except AgencyFilterRefused as error:
+            filters.refuse(error)
+    refused = filters.refused if already is None else None
+    tallied = load_tallied(db.session, question.key, filters.selected, filters.agency)
+    summary = summarise_tallied(tallied, question, codebook, filters.policy, audience=found.latest_version().audience)
     return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
 
 
@@ -352,7 +391,7 @@ def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str]
     agency = request.args.get("agency") or None
     policy = disclosure_policy(found)
     texts = _round_texts(found.slug, question, agency, policy)
-    if not policy.reportable(len(texts.get(round_id, []))):
+    if round_id not in texts or not policy.reportable(len(texts[round_id])):
         abort(404)
     order = list(texts)
     position = order.index(round_id)
@@ -360,10 +399,54 @@ def _cloud_texts(slug: str, question_key: str, round_id: int) -> tuple[list[str]
     return texts[round_id], previous if policy.reportable(len(previous)) else [], policy
 
 
+@dataclass(frozen=True)
+class _CountedWords:
+    """A round's counted words and the previous round's (None when that may not be shown)."""
+
+    words: CloudWords
+    previous: CloudWords | None
+    policy: DisclosurePolicy
+
+
+def _counted_words(slug: str, question_key: str, round_id: int) -> _CountedWords | None:
+    """:func:`_cloud_texts` from the tallies (issue 13 item 2): the round's counted words and
+    the previous round's, under the agency filter, with the same 404s. None when the
+    tallies are not current (the caller reads the answers)."""
+    found = _questionnaire_or_404(slug)
+    question = _question_or_404(found, question_key)
+    if not question.free_text:
+        abort(404)
+    if not tallies_current(db.session, current_codebook(db.session)[0]):
+        return None
+    agency = request.args.get("agency") or None
+    policy = disclosure_policy(found)
+    rounds = questionnaire_rounds(db.session, found.id, counts={})
+    if agency is not None:
+        try:
+            policy.check_agency_filter(agency, question_round_groups(db.session, question.key, agency,
+                                                                     [r.id for r in rounds]))
+        except AgencyFilterRefused:
+            abort(404)
+    tallied = load_tallied(db.session, question.key, rounds, agency)
+    answered = dict(zip(tallied.rounds["round_id"], tallied.rounds["answers"]))
+    if round_id not in answered or not policy.reportable(int(answered[round_id])):
+        abort(404)
+    order = list(tallied.rounds.sort_values(["round_order", "round_id"])["round_id"])
+    before = order[order.index(round_id) - 1] if order.index(round_id) > 0 else None
+    previous = (tallied.terms.words(before) if before is not None and policy.reportable(int(answered[before]))
+                else None)
+    return _CountedWords(tallied.terms.words(round_id), previous, policy)
+
+
 @bp.get("/<slug>/<question_key>/cloud/<int:round_id>.png")
 @login_required()
 def cloud(slug: str, question_key: str, round_id: int):
     """The word cloud of one round's answers (PNG, cached in the instance folder, with an ETag)."""
+    counted = _counted_words(slug, question_key, round_id)
+    if counted is not None:
+        key, png = counted_word_cloud(cloud_cache_folder(current_app.instance_path), counted.words,
+                                      counted.policy.min_count)
+        return _png(key, None if request.if_none_match.contains(key) else png)
     texts, _previous, policy = _cloud_texts(slug, question_key, round_id)
     key = word_cloud_key(texts, policy.min_count)
     if request.if_none_match.contains(key):
@@ -375,6 +458,13 @@ def cloud(slug: str, question_key: str, round_id: int):
 @login_required()
 def whats_new(slug: str, question_key: str, round_id: int):
     """Words more common in this round than in the previous one (PNG, cached like the cloud)."""
+    counted = _counted_words(slug, question_key, round_id)
+    if counted is not None:
+        if counted.previous is None:
+            abort(404)
+        key, png = counted_whats_new(cloud_cache_folder(current_app.instance_path), counted.words, counted.previous,
+                                     counted.policy.min_count)
+        return _png(key, None if request.if_none_match.contains(key) else png)
     texts, previous, policy = _cloud_texts(slug, question_key, round_id)
     if not previous:
         abort(404)
@@ -397,7 +487,7 @@ def _theme_context(slug: str, question_key: str, theme: str):
     if theme not in names:
         abort(404)
     theme = codebook.canonical_key(theme)
-    filters = _filters(found)
+    filters = _filters(found, data_fingerprint(db.session))  # response counts from the page cache
     round_id = _int_or_none(request.args.get("round"))
     if round_id is None or round_id not in {r.id for r in filters.rounds}:
         with_answers = [r for r in filters.selected if r.responses] or filters.rounds
@@ -405,16 +495,43 @@ def _theme_context(slug: str, question_key: str, theme: str):
             abort(404)
         round_id = with_answers[-1].id
     round_ = next(r for r in filters.rounds if r.id == round_id)
-    frame = filters.apply_agency(load_answers(db.session, found.slug, question.key, round_ids=[round_id]))
-    return found, question, codebook, names, theme, filters, round_, frame
+    return found, question, codebook, names, theme, filters, round_
+
+
+def _round_frame(found: Questionnaire, question: QuestionSummary, filters: Filters, round_: RoundSummary):
+    """The round's answers to the question, under the agency filter (the answer list pages them all)."""
+    return filters.apply_agency(load_answers(db.session, found.slug, question.key, round_ids=[round_.id]))
+
+
+def _tallied_quotes(question: QuestionSummary, theme: str, filters: Filters, round_: RoundSummary) -> QuoteResult:
+    """The theme's quotes in the round from the tallies and a bounded sample of its answers
+    (issue 13 item 2), the agency filter checked on the round's answer counts."""
+    if filters.agency is not None:
+        try:
+            filters.policy.check_agency_filter(
+                filters.agency, question_round_groups(db.session, question.key, filters.agency, [round_.id]))
+        except AgencyFilterRefused as error:
+            filters.refuse(error)
+    counts = round_agency_answers(db.session, question.key, round_.id, filters.agency)
+    tallied = load_tallied(db.session, question.key, [round_], filters.agency)
+    in_theme = tallied.themes.loc[tallied.themes["theme"] == theme, "answers"]
+    return quote_result(
+        sum(counts.values()), int(in_theme.iloc[0]) if len(in_theme) else 0, filters.policy,
+        lambda: as_quotes(representative_quotes(
+            theme_sample(db.session, question.key, round_.id, theme, filters.agency), theme, round_.id,
+            n=QUOTES_PER_THEME, min_count=filters.policy.min_count), counts, filters.policy))
 
 
 @bp.get("/<slug>/<question_key>/themes/<theme>")
 @login_required()
 def theme(slug: str, question_key: str, theme: str):
     """The answers most typical of a theme in one round, unless the group is too small to quote."""
-    found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
-    result = quotes_for(frame, theme, round_.id, codebook, filters.policy)
+    found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
+    if tallies_current(db.session, codebook):
+        result = _tallied_quotes(question, theme, filters, round_)
+    else:
+        result = quotes_for(_round_frame(found, question, filters, round_), theme, round_.id, codebook,
+                            filters.policy)
     return render_template(
         "insights/theme.html", questionnaire=found, question=question, theme=theme, theme_name=names[theme],
         round=round_, filters=filters, result=result, min_count=filters.policy.min_count,
@@ -426,7 +543,8 @@ def theme(slug: str, question_key: str, theme: str):
 @login_required()
 def theme_answer_list(slug: str, question_key: str, theme: str):
     """Every answer of a theme in one round, a page at a time (withheld for a small group)."""
-    found, question, codebook, names, theme, filters, round_, frame = _theme_context(slug, question_key, theme)
+    found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
+    frame = _round_frame(found, question, filters, round_)
     policy = filters.policy
     min_count = policy.min_count
     analysed = frame[frame["label"].notna()]

@@ -1,0 +1,399 @@
+"""Running tallies of the answers analysis counts, so the comparison page reads counts,
+not every answer (issue 13 item 2).
+
+An answer *counts* when it has text, a sentiment label (computed, or an analyst's code)
+and its response is not excluded. For each counted answer the tallies hold:
+
+* its themes as analysis uses them (``answer_themes``): an analyst's code over the
+  computed themes, merged theme keys read as the theme they were merged into;
+* per round, question and agency (``answer_tallies``), over all its answers (theme "")
+  and per theme: answers, answers per sentiment label, and the count, sum and sum of
+  squares of their polarities (the mean and its interval);
+* per round, question and agency (``term_tallies``): answers using each phrase
+  (emerging phrases) and all phrase uses together, and uses and answers of each word,
+  with its written forms (word clouds).
+
+Every writer of what decides those figures changes them inside :func:`kept_tallies`,
+in its own transaction: the answers' contributions are read before and after the change
+and the difference is added (dialect upserts, so concurrent writers add, never
+overwrite; on PostgreSQL each locks the answers it changes). The writers are the
+feature writer (:mod:`feedback_app.text_analysis`: worker, sweep, import, inline
+analysis), coding (:func:`feedback_app.coding.coding.save_coding`), exclusion
+(:func:`feedback_app.bursts.set_excluded`) and erasure (:func:`feedback_app.privacy.purge`,
+:func:`forget_rounds`).
+
+The tallies are counted under the codebook's merges and the text analyser recorded in
+``tally_state``; when either differs from what is in use (a merge edit, a new analyser)
+or the tallies were never built (a database upgraded with answers), :func:`tallies_current`
+is False and the pages read the answers as before, until :func:`rebuild_tallies` (run
+by the sweep after a codebook edit, by ``feedback-app analyse`` and by
+``feedback-app analyse rebuild-tallies``) recounts them from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, Mapping
+
+from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from analysis import ANALYSER_VERSION
+from analysis.codebook import Codebook
+from analysis.text import content_bigrams, content_words
+
+from .models import Answer, AnswerFeature, AnswerTally, AnswerTheme, Response, TallyState, TermTally
+
+NO_AGENCY = ""
+ALL_ANSWERS = ""  # the theme of the tally of all of a group's answers
+LABELS = ("positive", "neutral", "negative")
+TALLY_VALUES = ("answers", "positive", "neutral", "negative", "polarity_count", "polarity_sum", "polarity_squares")
+TERM_VALUES = ("answers", "uses")
+TERM_LIMIT = 200  # longer phrases and words are not tallied (nor could one be shown)
+PHRASE, LEMMA, WRITTEN = "p", "l", "w"
+PHRASE_USES = "P"  # term "": uses of every phrase together (the totals emerging phrases weigh against)
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class CountedAnswer:
+    """One answer as the tallies count it."""
+
+    answer_id: int
+    round_id: int
+    question_key: str
+    agency: str
+    label: str
+    polarity: float | None
+    themes: tuple[str, ...]
+    value: str
+    noun_phrases: tuple[str, ...]
+
+
+def effective_columns(coded) -> tuple[Any, Any]:
+    """The sentiment label and the themes (JSON text) analysis uses for an answer: the
+    newest code's (``coded``: :func:`feedback_app.coding.coding.newest_coding_query`),
+    else the computed ones."""
+    return (func.coalesce(coded.c.sentiment, AnswerFeature.label),
+            func.coalesce(cast(coded.c.themes, Text), cast(AnswerFeature.themes, Text)))
+
+
+def merged_json(codebook: Codebook) -> str:
+    """The codebook's merges as the tallies record them."""
+    return json.dumps(dict(codebook.merged), sort_keys=True)
+
+
+def _json_strings(raw: str | None) -> tuple[str, ...]:
+    """A stored JSON list as a tuple of strings (``()`` for anything else), as the pages read it."""
+    value = json.loads(raw) if raw else None
+    return tuple(map(str, value)) if isinstance(value, list) else ()
+
+
+def _counted_query(coded):
+    label, themes = effective_columns(coded)
+    return (
+        select(Answer.id, Response.round_id, Answer.question_key, Response.agency, Answer.value,
+               AnswerFeature.polarity, label, themes, cast(AnswerFeature.noun_phrases, Text))
+        .join(Response, Response.id == Answer.response_id)
+        .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+        .outerjoin(coded, coded.c.answer_id == Answer.id)
+        .where(Response.excluded.is_(False), label.is_not(None))
+    )
+
+
+def _counted(rows: Iterable[tuple], merged: Mapping[str, str]) -> Iterator[CountedAnswer]:
+    for answer_id, round_id, key, agency, value, polarity, label, themes, phrases in rows:
+        if not (isinstance(value, str) and value.strip()):
+            continue  # no text: not counted (analysis.compare reads answers with text)
+        canonical = tuple(dict.fromkeys(merged.get(t, t) for t in _json_strings(themes) if t.strip()))
+        yield CountedAnswer(int(answer_id), int(round_id), key, agency or NO_AGENCY, label,
+                            None if polarity is None else float(polarity), canonical, value,
+                            _json_strings(phrases))
+
+
+def counted_answers(session: Session, answer_ids: Iterable[int], merged: Mapping[str, str]) -> dict[int, CountedAnswer]:
+    """The answers of ``answer_ids`` that count, as they stand in ``session`` now."""
+    from .coding.coding import newest_coding_query
+
+    ids = sorted(set(answer_ids))
+    found: dict[int, CountedAnswer] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = _counted_query(newest_coding_query()).where(Answer.id.in_(ids[start:start + _CHUNK]))
+        found.update((a.answer_id, a) for a in _counted(session.execute(query), merged))
+    return found
+
+
+# ---------------------------------------------------------------- what one answer adds
+
+
+@lru_cache(maxsize=65536)
+def _text_terms(value: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    return content_bigrams(value), tuple(content_words(value))
+
+
+def _fits(*terms: str) -> bool:
+    return all(len(term) <= TERM_LIMIT for term in terms)
+
+
+class Changes:
+    """Additions to the tallies, summed over answers (subtract with ``sign`` -1)."""
+
+    def __init__(self) -> None:
+        self.tallies: dict[tuple, list[float]] = defaultdict(lambda: [0] * len(TALLY_VALUES))
+        self.terms: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, answer: CountedAnswer, sign: int = 1) -> None:
+        """Add (or with ``sign`` -1 take away) what ``answer`` contributes."""
+        place = (answer.round_id, answer.question_key, answer.agency)
+        values = [1] + [int(answer.label == label) for label in LABELS]
+        known = answer.polarity is not None and answer.polarity == answer.polarity  # not NaN
+        polarity = answer.polarity if known else 0.0
+        values += [int(known), polarity, polarity * polarity]
+        for theme in (ALL_ANSWERS, *answer.themes):
+            row = self.tallies[place + (theme,)]
+            for i, v in enumerate(values):
+                row[i] += sign * v
+        self._add_terms(place, answer, sign)
+
+    def _add_terms(self, place: tuple, answer: CountedAnswer, sign: int) -> None:
+        bigrams, words = _text_terms(answer.value)
+        phrases = [phrase for phrase in bigrams.union(answer.noun_phrases) if _fits(phrase)]
+        for phrase in phrases:
+            self.terms[place + (PHRASE, phrase, "")][0] += sign
+        if phrases:
+            self.terms[place + (PHRASE_USES, "", "")][0] += sign * len(phrases)
+        for lemma in {lemma for _word, lemma in words}:
+            if _fits(lemma):
+                self.terms[place + (LEMMA, lemma, "")][0] += sign
+        for word, lemma in words:
+            if _fits(word, lemma):
+                self.terms[place + (LEMMA, lemma, "")][1] += sign
+                self.terms[place + (WRITTEN, lemma, word)][1] += sign
+
+    def nonzero(self) -> tuple[list[dict], list[dict]]:
+        """The tally and term rows to add, in key order (concurrent writers lock rows in one order)."""
+        tallies = [dict(zip(("round_id", "question_key", "agency", "theme", *TALLY_VALUES), key + tuple(v)))
+                   for key, v in sorted(self.tallies.items()) if any(v)]
+        terms = [dict(zip(("round_id", "question_key", "agency", "kind", "term", "form", *TERM_VALUES),
+                          key + tuple(v)))
+                 for key, v in sorted(self.terms.items()) if any(v)]
+        return tallies, terms
+
+
+def _dialect_insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _upsert(session: Session, model, keys: tuple[str, ...], values: tuple[str, ...], rows: list[dict]) -> None:
+    """Add ``rows`` to the table of ``model``: a new key is inserted, a known one summed."""
+    if not rows:
+        return
+    table = model.__table__
+    statement = _dialect_insert(session)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in values})
+    for start in range(0, len(rows), 1000):
+        session.execute(statement, rows[start:start + 1000])
+
+
+def add_changes(session: Session, changes: Changes) -> None:
+    """Add ``changes`` to the stored tallies (in the caller's transaction)."""
+    tallies, terms = changes.nonzero()
+    _upsert(session, AnswerTally, ("round_id", "question_key", "agency", "theme"), TALLY_VALUES, tallies)
+    _upsert(session, TermTally, ("round_id", "question_key", "agency", "kind", "term", "form"), TERM_VALUES, terms)
+
+
+def _theme_rows(answers: Iterable[CountedAnswer]) -> list[dict]:
+    return [{"answer_id": a.answer_id, "theme": theme, "round_id": a.round_id, "question_key": a.question_key,
+             "agency": a.agency} for a in answers for theme in a.themes]
+
+
+def _insert_themes(session: Session, rows: list[dict]) -> None:
+    for start in range(0, len(rows), 1000):
+        session.execute(AnswerTheme.__table__.insert(), rows[start:start + 1000])
+
+
+# ---------------------------------------------------------------- the writers' hook
+
+
+def _state(session: Session, *, lock: str | None = None) -> TallyState | None:
+    query = select(TallyState).where(TallyState.id == 1)
+    if lock is not None:  # PostgreSQL: FOR SHARE / FOR UPDATE (SQLite's write lock is the database's)
+        query = query.with_for_update(read=lock == "share")
+    return session.scalar(query)
+
+
+@contextmanager
+def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
+    """Keep the tallies right across a change to ``answer_ids`` made inside the block (their
+    features, codes or responses' exclusion): what they counted before is taken away and
+    what they count after is added, in the caller's transaction (which commits both).
+    Does nothing while the tallies are not built."""
+    state = _state(session, lock="share")
+    if state is None or state.built_at is None:
+        yield
+        return
+    ids = sorted(set(answer_ids))
+    if ids and session.get_bind().dialect.name == "postgresql":  # one writer of an answer at a time
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(select(Answer.id).where(Answer.id.in_(ids[start:start + _CHUNK]))
+                            .order_by(Answer.id).with_for_update())
+    merged = json.loads(state.merged or "{}")
+    before = counted_answers(session, ids, merged)
+    yield
+    session.flush()
+    after = counted_answers(session, ids, merged)
+    changes = Changes()
+    for answer in before.values():
+        changes.add(answer, -1)
+    for answer in after.values():
+        changes.add(answer)
+    add_changes(session, changes)
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(ids[start:start + _CHUNK])))
+    _insert_themes(session, _theme_rows(after.values()))
+
+
+def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:
+    """Drop the tallies of rounds whose responses are all being deleted (retention), in the
+    caller's transaction."""
+    ids = list(round_ids)
+    for model in (AnswerTheme, AnswerTally, TermTally):
+        session.execute(delete(model).where(model.round_id.in_(ids)))
+
+
+# ---------------------------------------------------------------- state and rebuild
+
+
+def tallies_current(session: Session, codebook: Codebook) -> bool:
+    """True when the tallies are built, under ``codebook``'s merges and this text analyser:
+    the pages may read them. Else the pages read the answers."""
+    state = _state(session)
+    return (state is not None and state.built_at is not None and state.merged == merged_json(codebook)
+            and state.analyser == ANALYSER_VERSION)
+
+
+def tally_marker(session: Session) -> tuple:
+    """What changes whenever the tallies do (for the page cache's key): when they were
+    built, and the totals of the answer tallies."""
+    state = _state(session)
+    totals = session.execute(select(func.count(), func.sum(AnswerTally.answers), func.sum(AnswerTally.positive),
+                                    func.sum(AnswerTally.negative), func.sum(AnswerTally.polarity_sum))).one()
+    built = None if state is None else (str(state.built_at), state.merged, state.analyser)
+    return (built,) + tuple(str(v) for v in totals)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What :func:`rebuild_tallies` counted."""
+
+    answers: int
+    themes: int
+    tallies: int
+    terms: int
+
+
+def rebuild_tallies(session: Session, codebook: Codebook, batch_size: int = 5000) -> Rebuilt:
+    """Count every tally again from the answers, under ``codebook``'s merges (commits).
+
+    For repair, after a merge of themes or a new text analyser, and for a database
+    upgraded with answers. Writers wait while it runs (it locks ``tally_state``)."""
+    from .coding.coding import newest_coding_query
+
+    state = _state(session, lock="update")
+    if state is None:
+        state = TallyState(id=1)
+        session.add(state)
+    for model in (AnswerTheme, AnswerTally, TermTally):
+        session.execute(delete(model))
+    merged = dict(codebook.merged)
+    changes = Changes()
+    answers = themes = 0
+    query = _counted_query(newest_coding_query()).order_by(Answer.id)
+    batch: list[CountedAnswer] = []
+    for answer in _counted(session.execute(query.execution_options(yield_per=batch_size)), merged):
+        changes.add(answer)
+        batch.append(answer)
+        if len(batch) >= batch_size:
+            themes += _flush_batch(session, batch)
+        answers += 1
+    themes += _flush_batch(session, batch)
+    tallies, terms = changes.nonzero()
+    for model, rows in ((AnswerTally, tallies), (TermTally, terms)):
+        for start in range(0, len(rows), 1000):
+            session.execute(model.__table__.insert(), rows[start:start + 1000])
+    session.execute(update(TallyState).where(TallyState.id == 1).values(
+        built_at=datetime.now(timezone.utc), merged=merged_json(codebook), analyser=ANALYSER_VERSION))
+    session.commit()
+    return Rebuilt(answers, themes, len(tallies), len(terms))
+
+
+def _flush_batch(session: Session, batch: list[CountedAnswer]) -> int:
+    rows = _theme_rows(batch)
+    _insert_themes(session, rows)
+    batch.clear()
+    return len(rows)
+
+
+def ensure_tallies(session: Session, codebook: Codebook) -> Rebuilt | None:
+    """Rebuild the tallies when they are not current (:func:`tallies_current`); None when they were."""
+    if tallies_current(session, codebook):
+        return None
+    return rebuild_tallies(session, codebook)
+
+
+def recount(session: Session, codebook: Codebook) -> tuple[dict, dict, dict]:
+    """The tallies as counted from scratch now (answer tallies, term tallies, answer themes),
+    without storing them: what the stored ones must equal (tests, ``check``)."""
+    from .coding.coding import newest_coding_query
+
+    changes = Changes()
+    themes: set[tuple] = set()
+    for answer in _counted(session.execute(_counted_query(newest_coding_query())), dict(codebook.merged)):
+        changes.add(answer)
+        themes.update((answer.answer_id, t, answer.round_id, answer.question_key, answer.agency)
+                      for t in answer.themes)
+    tallies, terms = changes.nonzero()
+    return _by_key(tallies, 4), _by_key(terms, 6), {t: (1,) for t in themes}
+
+
+def stored(session: Session) -> tuple[dict, dict, dict]:
+    """The stored tallies in the shape of :func:`recount` (rows summing to zero left out)."""
+    tally_columns = [AnswerTally.__table__.c[c] for c in ("round_id", "question_key", "agency", "theme",
+                                                         *TALLY_VALUES)]
+    term_columns = [TermTally.__table__.c[c] for c in ("round_id", "question_key", "agency", "kind", "term",
+                                                      "form", *TERM_VALUES)]
+    tallies = [dict(row._mapping) for row in session.execute(select(*tally_columns))]
+    terms = [dict(row._mapping) for row in session.execute(select(*term_columns))]
+    themes = session.execute(select(AnswerTheme.answer_id, AnswerTheme.theme, AnswerTheme.round_id,
+                                    AnswerTheme.question_key, AnswerTheme.agency)).all()
+    return (_by_key([r for r in tallies if any(r[c] for c in TALLY_VALUES)], 4),
+            _by_key([r for r in terms if any(r[c] for c in TERM_VALUES)], 6),
+            {tuple(t): (1,) for t in themes})
+
+
+def tally_differences(session: Session, codebook: Codebook) -> int:
+    """How many stored tallies and answer themes differ from a count from scratch
+    (:func:`recount`; sums of polarities compared to 1e-9): 0 when they are right."""
+    expected, now = recount(session, codebook), stored(session)
+    differing = 0
+    for want, have in zip(expected, now):
+        for key in want.keys() | have.keys():
+            a, b = want.get(key), have.get(key)
+            if a is None or b is None or any(abs(x - y) > 1e-9 for x, y in zip(a, b)):
+                differing += 1
+    return differing
+
+
+def _by_key(rows: list[dict], width: int) -> dict[tuple, tuple]:
+    return {tuple(row.values())[:width]: tuple(row.values())[width:] for row in rows}
+

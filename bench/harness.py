@@ -181,6 +181,15 @@ class Subprocess:
 # ---------------------------------------------------------------- figures
 
 
+def add_server_load_options(parser, *, db: str, posts: int, posts_help: str) -> None:
+    """The options every benchmark that posts to a live server takes: databases, posts,
+    gunicorn workers and client threads."""
+    parser.add_argument("--db", default=db, help="sqlite, postgresql or both (comma-separated).")
+    parser.add_argument("--posts", type=int, default=posts, help=posts_help)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (as `serve --workers`).")
+    parser.add_argument("--clients", type=int, default=16, help="Concurrent client threads.")
+
+
 def percentile(values: list[float], share: float) -> float:
     """The ``share`` quantile (0..1) of ``values``, by linear interpolation."""
     if not values:

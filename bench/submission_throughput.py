@@ -275,10 +275,7 @@ def profile(posts: int, what_if: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="sqlite,postgresql", help="Databases to run: sqlite, postgresql or both.")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (as `serve --workers`).")
-    parser.add_argument("--clients", type=int, default=16, help="Concurrent client threads.")
-    parser.add_argument("--posts", type=int, default=400, help="Real respondent posts.")
+    harness.add_server_load_options(parser, db="sqlite,postgresql", posts=400, posts_help="Real respondent posts.")
     parser.add_argument("--bare-posts", type=int, default=1000, help="Bare posts, in each of the two bare runs.")
     parser.add_argument("--what-if", default="", help="Comma-separated bench-only patches of proposed changes: "
                         + "; ".join(f"{k}: {v}" for k, v in harness.WHAT_IFS.items()))

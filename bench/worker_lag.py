@@ -111,10 +111,7 @@ def bench_database(kind: str, args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="sqlite", help="sqlite, postgresql or both (comma-separated).")
-    parser.add_argument("--posts", type=int, default=2000, help="Posts in the burst.")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (as `serve --workers`).")
-    parser.add_argument("--clients", type=int, default=16, help="Concurrent client threads.")
+    harness.add_server_load_options(parser, db="sqlite", posts=2000, posts_help="Posts in the burst.")
     parser.add_argument("--timeout", type=float, default=300, help="Seconds to wait for the worker after the burst.")
     args = parser.parse_args()
     print(f"worker lag: {args.posts} posts, {args.workers} gunicorn workers, {args.clients} clients, "

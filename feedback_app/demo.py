@@ -407,11 +407,14 @@ def _analyse_distinct(context: DemoContext, texts: set[tuple[str, str, str]]) ->
         return
     codebook, _saved = current_codebook(context.session)
     rules, bank = concern_rules(), concern_bank()
+    # features depend on the text alone, screening on its audience too: each computed once
+    texts = sorted({(text, nothing_means) for text, nothing_means, _audience in new})
     found = relabel([(text_features(text, codebook, nothing_means=nothing_means), text, nothing_means)
-                     for text, nothing_means, _audience in new], *sentiment_model(context.session))
-    for (text, nothing_means, audience), features in zip(new, found):
+                     for text, nothing_means in texts], *sentiment_model(context.session))
+    rows = {key: _column_values(feature_row(0, features)) for key, features in zip(texts, found)}
+    for text, nothing_means, audience in new:
         context._analysed[(text, nothing_means, audience)] = (
-            _column_values(feature_row(0, features)), screen(text, rules, audience=audience, bank=bank))
+            rows[(text, nothing_means)], screen(text, rules, audience=audience, bank=bank))
 
 
 # Answers per agency, round and question that the demo always leaves: comfortably above the

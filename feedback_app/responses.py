@@ -114,7 +114,7 @@ def add_responses(session: Session, round_id: int, responses: list[NewResponse],
         rows.append(row)
     session.add_all(rows)
     session.flush()
-    flags = sum(store_derived(session, row.answers, item.derived) for row, item in zip(rows, responses) if item.derived)
+    flags = store_derived(session, [(row.answers, item.derived) for row, item in zip(rows, responses) if item.derived])
     return [row.id for row in rows], flags
 
 

@@ -10,6 +10,7 @@ from analysis.codebook import shipped_codebook
 from analysis.concerns import screen, shipped_rules
 from analysis.features import text_features
 
+from .text_analysis import concern_bank
 from .transfer import neutralise_cell
 
 
@@ -43,7 +44,8 @@ def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_col
             raise SpreadsheetError(
                 f"{input_path.name} has no column {needed!r}; its columns are: {', '.join(frame.columns)}."
             )
-    codebook, rules = shipped_codebook(), shipped_rules()
+    # the app's one copy of the example bank, as real answers are screened (text_analysis.derive)
+    codebook, rules, bank = shipped_codebook(), shipped_rules(), concern_bank()
     added: dict[str, list] = {name: [] for name in (
         "sentiment_label", "polarity", "subjectivity", "themes", "noun_phrases",
         "concern", "concern_categories", "concern_score")}
@@ -52,7 +54,7 @@ def analyse_spreadsheet(input_path: Path, column: str, output_path: Path, id_col
     all_features = relabel([(text_features(text, codebook, nothing_means=nothing_means), text, nothing_means)
                             for text in frame[column]], *sentiment_model)
     for text, features in zip(frame[column], all_features):
-        result = screen(text, rules, audience=audience)
+        result = screen(text, rules, audience=audience, bank=bank)
         added["sentiment_label"].append(features.label if text.strip() else "")
         added["polarity"].append(round(float(features.polarity), 4))
         added["subjectivity"].append(round(float(features.subjectivity), 4))

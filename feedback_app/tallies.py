@@ -45,14 +45,15 @@ from sqlalchemy.orm import Session
 
 from analysis import ANALYSER_VERSION
 from analysis.codebook import Codebook
+from analysis.compare import TALLY_COLUMNS
+from analysis.sentiment import LABELS
 from analysis.text import content_bigrams, content_words
 
 from .models import Answer, AnswerFeature, AnswerTally, AnswerTheme, Response, TallyState, TermTally
 
 NO_AGENCY = ""
 ALL_ANSWERS = ""  # the theme of the tally of all of a group's answers
-LABELS = ("positive", "neutral", "negative")
-TALLY_VALUES = ("answers", "positive", "neutral", "negative", "polarity_count", "polarity_sum", "polarity_squares")
+TALLY_VALUES = TALLY_COLUMNS  # the columns of an answer tally, as analysis.compare reads them
 TERM_VALUES = ("answers", "uses")
 TERM_LIMIT = 200  # longer phrases and words are not tallied (nor could one be shown)
 PHRASE, LEMMA, WRITTEN = "p", "l", "w"

@@ -219,21 +219,25 @@ def flag_row(answer: Answer, concern: ConcernResult) -> SafeguardingFlag:
     )
 
 
-def store_derived(session: Session, answers: Iterable[Answer], derived: dict[str, DerivedAnswer]) -> int:
-    """Add feature rows and safeguarding flags for stored ``answers``; returns flags raised."""
-    answers = list(answers)
-    analysed = [a.id for a in answers if getattr(derived.get(a.question_key), "features", None) is not None]
+def store_derived(session: Session, stored: Iterable[tuple[Iterable[Answer], dict[str, DerivedAnswer]]]) -> int:
+    """Add feature rows and safeguarding flags for stored answers, given as (answers, what
+    was derived for them) pairs (one a response); returns flags raised. The tallies are kept
+    once for them all, in the same transaction (issue 13)."""
+    stored = [(list(answers), derived) for answers, derived in stored]
+    analysed = [a.id for answers, derived in stored for a in answers
+                if getattr(derived.get(a.question_key), "features", None) is not None]
     flags = 0
-    with kept_tallies(session, analysed) if analysed else nullcontext():  # issue 13: in the same transaction
-        for answer in answers:
-            item = derived.get(answer.question_key)
-            if item is None:
-                continue
-            if item.features is not None:  # None: a language the analysers cannot read (issue 15)
-                session.add(feature_row(answer.id, item.features))
-            if item.concern.flagged:
-                session.add(flag_row(answer, item.concern))
-                flags += 1
+    with kept_tallies(session, analysed) if analysed else nullcontext():
+        for answers, derived in stored:
+            for answer in answers:
+                item = derived.get(answer.question_key)
+                if item is None:
+                    continue
+                if item.features is not None:  # None: a language the analysers cannot read (issue 15)
+                    session.add(feature_row(answer.id, item.features))
+                if item.concern.flagged:
+                    session.add(flag_row(answer, item.concern))
+                    flags += 1
     return flags
 
 
@@ -273,10 +277,8 @@ def analyse_answers_now(session: Session, *, response_ids: Collection[int] = (),
     rows = session.execute(
         _text_answers(select(Answer, Question)).where(chosen, AnswerFeature.answer_id.is_(None))
     ).all()
-    flags = 0
-    for answer, question in rows:
-        derived = derive({question.key: question}, {answer.question_key: answer.value}, codebook)
-        flags += store_derived(session, [answer], derived)
+    flags = store_derived(session, [([answer], derive({question.key: question}, {answer.question_key: answer.value},
+                                                      codebook)) for answer, question in rows])
     session.commit()
     return flags
 
@@ -446,7 +448,10 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     from .db import db
 
     codebook, _saved = current_codebook(session)
-    if response_ids is None:  # a sweep, a codebook edit's re-analysis, ``analyse``: tallies under its merges
+    if response_ids is None and limit is None:
+        # a sweep or ``analyse``: the tallies under the codebook's merges. Never in a web request
+        # (``refresh_stale_features`` sets a limit): a recount holds the write lock for long, and
+        # until the sweep does it the pages read the answers.
         ensure_tallies(session, codebook)
     pending = stale_answers(session, codebook.version_hash(), recompute, response_ids=response_ids)
     session.commit()  # end the read transaction before the (long) computation

@@ -73,7 +73,9 @@ def data_fingerprint(session: Session) -> tuple:
     version and model in use) cost one index probe each; the response count and its
     exclusions (an erased or excluded response changes no maximum) are one count over
     the responses table, far cheaper than reading the answers; the tallies' state and
-    totals (:func:`feedback_app.tallies.tally_marker`) are a scan of a few hundred rows.
+    totals (:func:`feedback_app.tallies.tally_marker`) are a scan of the tallies of all answers:
+    one row per round, question, agency and theme (a few thousand), kept as a guard against
+    a writer that changes the tallies and moves none of the maxima above.
     """
     row = session.execute(select(
         select(func.max(Answer.id)).scalar_subquery(),

@@ -289,8 +289,9 @@ class TermCounts:
     question_key: str
     agency: str | None
 
-    def _query(self, *columns, kind: str, round_ids: Collection[int]):
-        query = select(*columns).where(TermTally.question_key == self.question_key, TermTally.kind == kind,
+    def _query(self, *columns, kind: str | tuple[str, ...], round_ids: Collection[int]):
+        kinds = (kind,) if isinstance(kind, str) else kind
+        query = select(*columns).where(TermTally.question_key == self.question_key, TermTally.kind.in_(kinds),
                                        TermTally.round_id.in_(list(round_ids)))
         return query.where(TermTally.agency == self.agency) if self.agency else query
 
@@ -331,11 +332,8 @@ class TermCounts:
         found = CloudWords()
         for kind, term, form, answers, uses in self.session.execute(
                 self._query(TermTally.kind, TermTally.term, TermTally.form, func.sum(TermTally.answers),
-                            func.sum(TermTally.uses), kind=LEMMA, round_ids=[round_id])
-                .group_by(TermTally.kind, TermTally.term, TermTally.form)
-                .union_all(self._query(TermTally.kind, TermTally.term, TermTally.form, func.sum(TermTally.answers),
-                                       func.sum(TermTally.uses), kind=WRITTEN, round_ids=[round_id])
-                           .group_by(TermTally.kind, TermTally.term, TermTally.form))):
+                            func.sum(TermTally.uses), kind=(LEMMA, WRITTEN), round_ids=[round_id])
+                .group_by(TermTally.kind, TermTally.term, TermTally.form)):
             if kind == LEMMA and (answers or uses):
                 found.answers[term], found.uses[term] = int(answers or 0), int(uses or 0)
             elif kind == WRITTEN and uses:

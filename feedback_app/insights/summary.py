@@ -36,7 +36,7 @@ from analysis.compare import (
 )
 from analysis.disclosure import DisclosurePolicy
 from analysis.emerging import emerging_phrases, rank_emerging_totals
-from analysis.wordclouds import has_cloud_words, whats_new_of, whats_new_weights
+from analysis.wordclouds import CloudWords, has_cloud_words, whats_new_of, whats_new_weights
 
 from ..question_types import SCALE, summary_of
 from .data import QuestionSummary, TalliedAnswers
@@ -469,10 +469,16 @@ def _tallied_cloud_states(tallied: TalliedAnswers, rounds: list[RoundColumn], an
     """:func:`cloud_states` from the word tallies (all words of a round read only for a
     "what's new" check, which is made for small rounds only)."""
     shown = tallied.terms.rounds_with_words([r.round_id for r in rounds if not r.suppressed], policy.min_count)
+    words: dict[int, CloudWords] = {}  # a round is read once, though it is compared twice
+
+    def words_of(round_id: int) -> CloudWords:
+        if round_id not in words:
+            words[round_id] = tallied.terms.words(round_id)
+        return words[round_id]
+
     return _cloud_states(
         rounds, answered, policy, lambda rid: rid in shown,
-        lambda rid, before: bool(whats_new_of(tallied.terms.words(rid), tallied.terms.words(before).uses,
-                                              min_answers=policy.min_count)))
+        lambda rid, before: bool(whats_new_of(words_of(rid), words_of(before).uses, min_answers=policy.min_count)))
 
 
 def _emerging_rows(found: pd.DataFrame, policy: DisclosurePolicy) -> list[EmergingPhrase]:

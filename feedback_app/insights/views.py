@@ -137,15 +137,20 @@ class Filters:
         self.form.agency.data = ""
         self.refused = str(error)
 
+    def check_agency(self, groups) -> bool:
+        """Keep the agency filter if ``groups`` (per round, the agency's count and the rest's:
+        ``analysis.disclosure.round_groups``) allow it, else refuse it; True when kept."""
+        try:
+            self.policy.check_agency_filter(self.agency, groups)
+        except AgencyFilterRefused as error:
+            self.refuse(error)
+            return False
+        return True
+
     def apply_agency(self, frame):
         """``frame`` (every agency's answers) narrowed to the agency filter, unless the filter
         would isolate a small group in these answers: then refused, and ``frame`` whole."""
-        if self.agency is None:
-            return frame
-        try:
-            self.policy.check_agency_filter(self.agency, round_groups(frame, self.agency))
-        except AgencyFilterRefused as error:
-            self.refuse(error)
+        if self.agency is None or not self.check_agency(round_groups(frame, self.agency)):
             return frame
         return frame[frame["agency"] == self.agency]
 
@@ -194,11 +199,7 @@ def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None) -> 
     filters = Filters(form=form, agency=agency, rounds=rounds, selected=selected,
                       policy=disclosure_policy(questionnaire))
     if agency is not None:
-        try:
-            filters.policy.check_agency_filter(
-                agency, response_groups(db.session, questionnaire.id, agency, [r.id for r in selected]))
-        except AgencyFilterRefused as error:
-            filters.refuse(error)
+        filters.check_agency(response_groups(db.session, questionnaire.id, agency, [r.id for r in selected]))
     return filters
 
 
@@ -320,11 +321,7 @@ def _tallied_comparison(found: Questionnaire, question: QuestionSummary, filters
     answer counts per round (one grouped count), as on its answers."""
     already = filters.refused
     if filters.agency is not None:
-        try:
-            filters.policy.check_agency_filter(
-                filters.agency, question_round_groups(db.session, question.key, filters.agency, filters.round_ids))
-        except AgencyFilterRefused as error:
-            filters.refuse(error)
+        filters.check_agency(question_round_groups(db.session, question.key, filters.agency, filters.round_ids))
     refused = filters.refused if already is None else None
     tallied = load_tallied(db.session, question.key, filters.selected, filters.agency)
     summary = summarise_tallied(tallied, question, codebook, filters.policy, audience=found.latest_version().audience)

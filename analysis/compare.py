@@ -705,7 +705,22 @@ def _contingency_test(table: np.ndarray) -> tuple[float, str]:
     return (1 + as_extreme) / (1 + PERMUTATIONS), "fisher (Monte Carlo)"
 
 
-def choice_change(distribution: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
+def _per_option_test(columns: np.ndarray) -> tuple[float, str]:
+    """For a multiple-choice question (an answer may choose several options, so counts add
+    up to more than the answers): each shown option chosen or not, out of each round's
+    answers, in a 2 × 2 table; the smallest p-value, Bonferroni-adjusted for the number of
+    options (Holm's first step): "did any option's share change". ``columns`` holds each
+    round's shown counts then its answers minus their sum, as :func:`choice_change` builds."""
+    totals = columns.sum(axis=1)
+    found = [_contingency_test(np.array([[k, n - k] for k, n in zip(counts, totals)]))
+             for counts in columns[:, :-1].T]
+    if not found:
+        return 1.0, "none"
+    p, test = min(found)
+    return min(1.0, p * len(found)), f"{test} per option, Bonferroni"
+
+
+def choice_change(distribution: pd.DataFrame, min_count: int = 5, *, multiple: bool = False) -> pd.DataFrame:
     """Did the spread of answers change between consecutive rounds of a closed question?
 
     ``distribution`` is :func:`choice_distribution` output. For each pair of consecutive
@@ -736,7 +751,10 @@ def choice_change(distribution: pd.DataFrame, min_count: int = 5) -> pd.DataFram
                     total = int(pair.loc[pair["round_id"] == rid, "n_responses"].iloc[0])
                     counts = [int(k) for k in part["count"]]
                     columns.append(counts + [total - sum(counts)])
-                p, test = _contingency_test(np.array(columns, dtype=float))
+                if multiple or min(column[-1] for column in columns) < 0:
+                    p, test = _per_option_test(np.array(columns, dtype=float))
+                else:
+                    p, test = _contingency_test(np.array(columns, dtype=float))
                 row.update(test=test, p_value=p, significant=p < ALPHA, suppressed=False)
             rows.append(row)
     out = pd.DataFrame(rows, columns=["question_key", "round_from", "round_from_label", "round_to",

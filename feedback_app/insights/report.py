@@ -14,22 +14,42 @@ import base64
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
+
+import pandas as pd
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.disclosure import DisclosurePolicy
-from analysis.wordclouds import whats_new_cloud_png, word_cloud_png
+from analysis.wordclouds import whats_new_cloud_png, whats_new_png_of, word_cloud_png, word_cloud_png_of
 
 from ..coding.coding import analysis_provenance, round_agreement
 from ..definitions import GOVERNANCE_LABELS
-from ..models import questionnaire_by_slug
+from ..models import Answer, Response, questionnaire_by_slug
+from ..tallies import tallies_current
 from ..text_analysis import current_codebook
-from .clouds import whats_new_cloud, word_cloud
-from .data import RoundSummary, load_answers, question_catalogue, questionnaire_rounds
+from .clouds import counted_whats_new, counted_word_cloud, whats_new_cloud, word_cloud
+from .data import (
+    QuestionSummary,
+    RoundSummary,
+    TermCounts,
+    load_answers,
+    load_tallied,
+    question_catalogue,
+    questionnaire_rounds,
+)
 from .policy import disclosure_policy
-from .summary import FreeTextSummary, QuoteResult, quotes_for, summarise_closed, summarise_free_text
+from .summary import (
+    FreeTextSummary,
+    QuoteResult,
+    quotes_for,
+    summarise_closed,
+    summarise_free_text,
+    summarise_tallied,
+    tallied_quotes,
+)
 
 class ReportError(Exception):
     """The report cannot be made as asked (unknown questionnaire or round); the message says why."""
@@ -75,31 +95,63 @@ def parse_round_ids(text: str | None) -> list[int] | None:
         raise ReportError(f"--rounds takes round ids separated by commas, such as 3,5; not {text!r}.") from None
 
 
-def _clouds(section_texts: dict[int, list[str]], rounds: Sequence, cache_folder: Path | None,
-            policy: DisclosurePolicy, states: dict) -> list[Image]:
+class _TextClouds:
+    """A round's word clouds drawn from its answers' texts (when the tallies are not current)."""
+
+    def __init__(self, texts: dict[int, list[str]], folder: Path | None, min_answers: int) -> None:
+        self.texts, self.folder, self.min_answers = texts, folder, min_answers
+
+    def cloud(self, round_id: int) -> bytes:
+        texts = self.texts.get(round_id, [])
+        if self.folder:
+            return word_cloud(self.folder, texts, self.min_answers)[1]
+        return word_cloud_png(texts, min_answers=self.min_answers)
+
+    def whats_new(self, round_id: int, before: int) -> bytes:
+        texts, previous = self.texts.get(round_id, []), self.texts.get(before, [])
+        if self.folder:
+            return whats_new_cloud(self.folder, texts, previous, self.min_answers)[1]
+        return whats_new_cloud_png(texts, previous, min_answers=self.min_answers)
+
+
+class _CountedClouds:
+    """A round's word clouds drawn from its word tallies (issue 13 item 2): the same pictures
+    as :class:`_TextClouds`, without reading the answers."""
+
+    def __init__(self, terms: TermCounts, folder: Path | None, min_answers: int) -> None:
+        self.terms, self.folder, self.min_answers = terms, folder, min_answers
+
+    def cloud(self, round_id: int) -> bytes:
+        words = self.terms.words(round_id)
+        if self.folder:
+            return counted_word_cloud(self.folder, words, self.min_answers)[1]
+        return word_cloud_png_of(words, min_answers=self.min_answers)
+
+    def whats_new(self, round_id: int, before: int) -> bytes:
+        words, previous = self.terms.words(round_id), self.terms.words(before)
+        if self.folder:
+            return counted_whats_new(self.folder, words, previous, self.min_answers)[1]
+        return whats_new_png_of(words, previous.uses, min_answers=self.min_answers)
+
+
+def _clouds(rounds: Sequence, states: dict, draw: _TextClouds | _CountedClouds) -> list[Image]:
     """The word clouds worth drawing: none for a suppressed round or one without words."""
     images = []
     previous = None
     for column in rounds:
-        texts = section_texts.get(column.round_id, [])
         if column.suppressed:
             previous = None
             continue
-        words = policy.min_count
         state = states.get(column.round_id)
         if state is not None and state.words:
-            png = (word_cloud(cache_folder, texts, words)[1] if cache_folder
-                   else word_cloud_png(texts, min_answers=words))
-            images.append(Image(data_uri(png, "image/png"), f"Word cloud of the words used most in {column.label}",
+            images.append(Image(data_uri(draw.cloud(column.round_id), "image/png"),
+                                f"Word cloud of the words used most in {column.label}",
                                 f"Words used most in {column.label}"))
         if previous is not None and state is not None and state.new_words:
-            prev_label, prev_texts = previous
-            png = (whats_new_cloud(cache_folder, texts, prev_texts, words)[1] if cache_folder
-                   else whats_new_cloud_png(texts, prev_texts, min_answers=words))
-            images.append(Image(data_uri(png, "image/png"),
-                                f"Word cloud of the words used more in {column.label} than in {prev_label}",
-                                f"What's new in {column.label} compared with {prev_label}"))
-        previous = (column.label, texts)
+            images.append(Image(data_uri(draw.whats_new(column.round_id, previous.round_id), "image/png"),
+                                f"Word cloud of the words used more in {column.label} than in {previous.label}",
+                                f"What's new in {column.label} compared with {previous.label}"))
+        previous = column
     return images
 
 
@@ -139,17 +191,11 @@ def build_report(
     rounds = _chosen_rounds(questionnaire_rounds(session, questionnaire.id), round_ids, slug)
     policy = disclosure_policy(questionnaire, min_count)
     codebook, saved = current_codebook(session)
-    answers = load_answers(session, slug, round_ids=[r.id for r in rounds], noun_phrases=True)
-    by_key = {key: group for key, group in answers.groupby("question_key", sort=False)}
-
+    sections = _Sections(session, rounds, codebook, policy, cache_folder, questionnaire.latest_version().audience)
     free_text, closed = [], []
-    for question in question_catalogue(session, questionnaire.id):
-        frame = by_key.get(question.key)
-        if frame is None:
-            continue
+    for question, frame in _question_frames(session, slug, rounds, sections.from_tallies):
         if question.free_text:
-            free_text.append(_free_text_section(frame, question, codebook, policy, cache_folder,
-                                                audience=questionnaire.latest_version().audience))
+            free_text.append(sections.free_text(question, frame))
         else:
             closed.append(summarise_closed(frame, question, policy))
     governance, governance_version = _governance(session, rounds, questionnaire)
@@ -187,10 +233,91 @@ def _chosen_rounds(all_rounds: list, round_ids: Sequence[int] | None, slug: str)
     return [r for r in all_rounds if r.id in set(round_ids)]
 
 
-def _free_text_section(frame, question, codebook, policy: DisclosurePolicy,
-                       cache_folder: Path | None, audience: str | None = None) -> FreeTextSection:
-    summary = summarise_free_text(frame, question, codebook, policy, audience=audience)
-    section = FreeTextSection(
+def _question_frames(session: Session, slug: str, rounds: list[RoundSummary],
+                     from_tallies: bool) -> Iterator[tuple[QuestionSummary, pd.DataFrame | None]]:
+    """Each question of the questionnaire that has answers in ``rounds``, with its answers;
+    a free-text question's answers are not read (None) when its tallies are current."""
+    catalogue = question_catalogue(session, questionnaire_by_slug(session, slug).id)
+    round_ids = [r.id for r in rounds]
+    if not from_tallies:  # one query for every question, as before the tallies
+        answers = load_answers(session, slug, round_ids=round_ids, noun_phrases=True)
+        by_key = {key: group for key, group in answers.groupby("question_key", sort=False)}
+        yield from ((q, by_key[q.key]) for q in catalogue if q.key in by_key)
+        return
+    for question in catalogue:
+        if question.free_text:
+            if _answered(session, question.key, round_ids):
+                yield question, None
+            continue
+        frame = load_answers(session, slug, question.key, round_ids=round_ids)
+        if not frame.empty:
+            yield question, frame
+
+
+def _answered(session: Session, question_key: str, round_ids: list[int]) -> bool:
+    """Whether ``question_key`` has an answer (analysed or not, outside excluded bursts) in
+    ``round_ids``: an index seek, not a count."""
+    query = (select(Answer.id).join(Response, Response.id == Answer.response_id)
+             .where(Answer.question_key == question_key, Response.round_id.in_(round_ids),
+                    Response.excluded.is_(False)).limit(1))
+    return session.execute(query).first() is not None
+
+
+class _Sections:
+    """Builds the report's free-text sections: from the tallies when they are current under
+    the codebook (issue 13 item 2: counts, not rows, and quotes from a bounded sample),
+    else from the question's answers. Both give the same section."""
+
+    def __init__(self, session: Session, rounds: list[RoundSummary], codebook, policy: DisclosurePolicy,
+                 cache_folder: Path | None, audience: str | None) -> None:
+        self.session, self.rounds, self.codebook, self.policy = session, rounds, codebook, policy
+        self.cache_folder, self.audience = cache_folder, audience
+        self.from_tallies = tallies_current(session, codebook)
+
+    def free_text(self, question: QuestionSummary, frame: pd.DataFrame | None) -> FreeTextSection:
+        """The section of ``question``; ``frame`` (its answers) is None when read from the tallies."""
+        if frame is None:
+            return self._tallied(question)
+        summary = summarise_free_text(frame, question, self.codebook, self.policy, audience=self.audience)
+        section = _charted(summary, question)
+        if not summary.rounds:
+            return section
+        analysed = frame[frame["label"].notna()]
+        texts: dict[int, list[str]] = {}
+        for round_id, value in zip(analysed["round_id"], analysed["value"]):
+            texts.setdefault(int(round_id), []).append(str(value))
+        section.clouds = _clouds(summary.rounds, summary.clouds,
+                                 _TextClouds(texts, self.cache_folder, self.policy.min_count))
+        section.quotes = [(name, quotes_for(analysed, key, round_id, self.codebook, self.policy, n=QUOTES_PER_THEME))
+                          for name, key, round_id in _quoted(summary)]
+        return section
+
+    def _tallied(self, question: QuestionSummary) -> FreeTextSection:
+        tallied = load_tallied(self.session, question.key, self.rounds)
+        summary = summarise_tallied(tallied, question, self.codebook, self.policy, audience=self.audience)
+        section = _charted(summary, question)
+        if not summary.rounds:
+            return section
+        section.clouds = _clouds(summary.rounds, summary.clouds,
+                                 _CountedClouds(tallied.terms, self.cache_folder, self.policy.min_count))
+        by_id = {r.id: r for r in self.rounds}
+        section.quotes = [(name, tallied_quotes(self.session, question.key, by_id[round_id], key, self.policy,
+                                                n=QUOTES_PER_THEME))
+                          for name, key, round_id in _quoted(summary)]
+        return section
+
+
+def _quoted(summary: FreeTextSummary) -> list[tuple[str, str, int]]:
+    """(name, key, round) of the themes quoted: the most common ones, in the latest round."""
+    latest = summary.latest_round
+    if latest is None:
+        return []
+    return [(row.name, row.key, latest.round_id) for row in summary.themes[:QUOTED_THEMES]]
+
+
+def _charted(summary: FreeTextSummary, question: QuestionSummary) -> FreeTextSection:
+    """A section holding ``summary`` and its two charts."""
+    return FreeTextSection(
         summary=summary,
         theme_chart=Image(data_uri(summary.theme_chart_svg, "image/svg+xml"),
                           f"Line chart of the share of answers to {question.key} mentioning each theme, by round",
@@ -199,20 +326,6 @@ def _free_text_section(frame, question, codebook, policy: DisclosurePolicy,
                               f"Bar chart of positive, neutral and negative answers to {question.key}, by round",
                               "Tone of answers by round") if summary.sentiment_chart_svg else None,
     )
-    if not summary.rounds:
-        return section
-    analysed = frame[frame["label"].notna()]
-    texts: dict[int, list[str]] = {}
-    for round_id, value in zip(analysed["round_id"], analysed["value"]):
-        texts.setdefault(int(round_id), []).append(str(value))
-    section.clouds = _clouds(texts, summary.rounds, cache_folder, policy, summary.clouds)
-    latest = summary.latest_round
-    for row in summary.themes[:QUOTED_THEMES]:
-        if latest is None:
-            break
-        section.quotes.append((row.name, quotes_for(analysed, row.key, latest.round_id, codebook, policy,
-                                                    n=QUOTES_PER_THEME)))
-    return section
 
 
 def report_filename(slug: str, day: date | None = None) -> str:

@@ -38,8 +38,8 @@ from analysis.disclosure import DisclosurePolicy
 from analysis.emerging import emerging_phrases, rank_emerging_totals
 from analysis.wordclouds import CloudWords, has_cloud_words, whats_new_of, whats_new_weights
 
-from ..question_types import SCALE, summary_of
-from .data import QuestionSummary, TalliedAnswers
+from ..question_types import SCALE, MultipleChoice, summary_of
+from .data import QuestionSummary, TalliedAnswers, load_tallied, round_agency_answers, theme_sample
 
 QUOTES_PER_THEME = 3
 # Emerging phrases need this many answers even where nothing is suppressed (organisations).
@@ -571,6 +571,23 @@ def quote_result(in_round: int, in_theme: int, policy: DisclosurePolicy,
     return QuoteResult(quotes(), None, in_theme)
 
 
+def tallied_quotes(session, question_key: str, round_: Any, theme: str, policy: DisclosurePolicy,
+                   agency: str | None = None, n: int = QUOTES_PER_THEME) -> QuoteResult:
+    """:func:`quotes_for` from the tallies (issue 13 item 2): the group sizes from the
+    round's counts, the quotes chosen from a bounded sample of the theme's answers
+    (:func:`~feedback_app.insights.data.theme_sample`), under one ``agency`` or none.
+    ``theme`` is a canonical key; ``round_`` a round summary. The agency filter's own
+    check is the caller's."""
+    counts = round_agency_answers(session, question_key, round_.id, agency)
+    themes = load_tallied(session, question_key, [round_], agency).themes
+    in_theme = themes.loc[themes["theme"] == theme, "answers"]
+    return quote_result(
+        sum(counts.values()), int(in_theme.iloc[0]) if len(in_theme) else 0, policy,
+        lambda: as_quotes(representative_quotes(theme_sample(session, question_key, round_.id, theme, agency),
+                                                theme, round_.id, n=n, min_count=policy.min_count),
+                          counts, policy))
+
+
 # ---------------------------------------------------------------- closed questions
 
 
@@ -673,7 +690,7 @@ def summarise_closed(frame: pd.DataFrame, question: QuestionSummary, policy: Dis
         tests = scale_change(frame, min_count=min_count)
         directions = list(tests["direction"])
     else:
-        tests = choice_change(table, min_count=min_count)
+        tests = choice_change(table, min_count=min_count, multiple=question.type == MultipleChoice.name)
         directions = ["changed" if c else "no clear change" for c in tests["significant"]]
     summary.changes = [
         ChoiceChange(

@@ -15,7 +15,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy import select
 
 from analysis.codebook import CodebookError
-from analysis.compare import representative_quotes
 from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
 from analysis.wordclouds import CloudWords
 
@@ -52,8 +51,6 @@ from .data import (
     question_catalogue,
     question_round_groups,
     questionnaire_agencies,
-    round_agency_answers,
-    theme_sample,
     questionnaire_rounds,
     response_groups,
     round_response_counts,
@@ -74,15 +71,14 @@ from ..text_analysis import refresh_stale_features, stale_answer_count
 from ..tasks import in_background, reanalyse_in_background, reanalysis_line
 from .policy import disclosure_policy
 from .summary import (
-    QUOTES_PER_THEME,
     QuoteResult,
     agency_answer_counts,
     as_quotes,
-    quote_result,
     quotes_for,
     summarise_closed,
     summarise_free_text,
     summarise_tallied,
+    tallied_quotes,
     theme_answers,
     theme_names,
 )
@@ -509,14 +505,7 @@ def _tallied_quotes(question: QuestionSummary, theme: str, filters: Filters, rou
                 filters.agency, question_round_groups(db.session, question.key, filters.agency, [round_.id]))
         except AgencyFilterRefused as error:
             filters.refuse(error)
-    counts = round_agency_answers(db.session, question.key, round_.id, filters.agency)
-    tallied = load_tallied(db.session, question.key, [round_], filters.agency)
-    in_theme = tallied.themes.loc[tallied.themes["theme"] == theme, "answers"]
-    return quote_result(
-        sum(counts.values()), int(in_theme.iloc[0]) if len(in_theme) else 0, filters.policy,
-        lambda: as_quotes(representative_quotes(
-            theme_sample(db.session, question.key, round_.id, theme, filters.agency), theme, round_.id,
-            n=QUOTES_PER_THEME, min_count=filters.policy.min_count), counts, filters.policy))
+    return tallied_quotes(db.session, question.key, round_, theme, filters.policy, filters.agency)
 
 
 @bp.get("/<slug>/<question_key>/themes/<theme>")

@@ -208,3 +208,23 @@ def test_lines_about_tone_end_in_words_that_fit_who_answered(rising_theme_answer
     tone = [line for line in lines if "most negative tone" in line]
     assert tone and all(line.endswith(ending) for line in tone)
     assert not any("children and families" in line for line in lines)
+
+
+def test_a_multiple_choice_change_is_tested_option_by_option(make_answers):
+    """An answer choosing several options counts in several columns, so one table of the
+    round's options is not a test (and once crashed the report): each option chosen or not,
+    out of the round's answers, the smallest p-value adjusted for the number of options."""
+    both = '["Schools", "Police"]'
+    first = ([(1, both, float("nan"), None, [])] * 40 + [(1, '["Health"]', float("nan"), None, [])] * 10
+             + [(1, '["Police", "Housing"]', float("nan"), None, [])] * 3)
+    second = ([(2, '["Schools"]', float("nan"), None, [])] * 40 + [(2, '["Health", "Police"]', float("nan"), None, [])] * 10
+              + [(2, '["Housing"]', float("nan"), None, [])] * 2)
+    table = choice_distribution(make_answers(first + second, question_key="q"))
+    change = choice_change(table, multiple=True).iloc[0]
+    assert not change.suppressed and change.significant  # Police: 43 of 53 chose it, then 10 of 52
+    assert change.test == "chi-square per option, Bonferroni"
+    # Shown counts adding up to more than the answers are tested the same way even unflagged.
+    assert choice_change(table).iloc[0].test == change.test
+    same = choice_distribution(make_answers(first + [(2, v, *rest) for _r, v, *rest in first], question_key="q"))
+    unchanged = choice_change(same, multiple=True).iloc[0]
+    assert not unchanged.significant and unchanged.p_value == 1.0

@@ -226,15 +226,21 @@ def test_the_comparison_page_from_tallies_equals_the_page_from_every_answer(app,
                      for link in re.findall(r'href="(/analysis/[^"]+/themes/[a-z_]+(?:\?[^"]*)?)"', page)})
     assert themes, "no theme pages linked"
     theme_pages = {link: client.get(html.unescape(link)).get_data(as_text=True) for link in themes[:15]}
+    lists = [re.sub(r"(/themes/[a-z_]+)", r"\1/answers", html.unescape(link), count=1)
+             for link in themes[:4] + [link for link in themes if link.startswith("/analysis/practitioners/")][:6]]
+    monkeypatch.setattr(views, "ANSWERS_PER_PAGE", 5)  # pages of 5 answers: second pages to compare
+    lists += [f"{link}{'&' if '?' in link else '?'}page=2" for link in lists]
+    theme_pages.update({link: client.get(link).get_data(as_text=True) for link in lists})
     assert any("Quotes are withheld" not in page and "<blockquote" in page for page in theme_pages.values())
     PAGE_CACHE.clear()
     monkeypatch.undo()
+    monkeypatch.setattr(views, "ANSWERS_PER_PAGE", 5)
     monkeypatch.setattr(views, "tallies_current", lambda *args: False)  # every answer read, as before
     for url in pages:
         from_rows = client.get(url).get_data(as_text=True)
         assert _main(tallied_pages[url]) == _main(from_rows), url
         compared += "Share of answers mentioning each theme" in from_rows
-    for link, page in theme_pages.items():  # the same quotes, chosen from the theme's answers
+    for link, page in theme_pages.items():  # the same quotes and pages of answers, from the theme's answers
         assert _main(client.get(html.unescape(link)).get_data(as_text=True)) == _main(page), link
     for src, png in tallied_pictures.items():  # the same pictures, drawn from word counts
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and client.get(html.unescape(src)).data == png, src

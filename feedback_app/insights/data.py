@@ -382,11 +382,12 @@ QUOTE_SAMPLE = 2000  # answers a theme's quotes are chosen from (the first, by r
 
 
 def theme_sample(session: Session, question_key: str, round_id: int, theme: str, agency: str | None = None,
-                 limit: int = QUOTE_SAMPLE) -> pd.DataFrame:
+                 limit: int = QUOTE_SAMPLE, offset: int = 0) -> pd.DataFrame:
     """Up to ``limit`` counted answers of ``question_key`` in ``round_id`` that mention
-    ``theme`` (from ``answer_themes``; one ``agency``), first responses first, in the shape
-    of :func:`load_answers` (``themes`` holds the theme alone): the answers a theme's
-    typical quotes are chosen from, however many there are."""
+    ``theme`` (from ``answer_themes``; one ``agency``), first responses first (after
+    skipping ``offset``), in the shape of :func:`load_answers` (``themes`` holds the theme
+    alone): the answers a theme's typical quotes are chosen from, however many there
+    are, or one page of the theme's answers."""
     coded = newest_coding_query()
     label, _themes = effective_columns(coded)
     query = (select(Answer.response_id, AnswerTheme.round_id, Answer.question_key, Response.agency, Answer.value,
@@ -398,7 +399,7 @@ def theme_sample(session: Session, question_key: str, round_id: int, theme: str,
              .outerjoin(coded, coded.c.answer_id == Answer.id)
              .where(AnswerTheme.question_key == question_key, AnswerTheme.round_id == round_id,
                     AnswerTheme.theme == theme)
-             .order_by(Answer.response_id).limit(limit))
+             .order_by(Answer.response_id).limit(limit).offset(offset))
     if agency:
         query = query.where(AnswerTheme.agency == agency)
     frame = pd.DataFrame([tuple(row) for row in session.execute(query)],

@@ -571,6 +571,16 @@ def quote_result(in_round: int, in_theme: int, policy: DisclosurePolicy,
     return QuoteResult(quotes(), None, in_theme)
 
 
+def tallied_group_sizes(session, question_key: str, round_: Any, theme: str,
+                        agency: str | None = None) -> tuple[dict[str | None, int], int]:
+    """From the tallies: the counted answers per agency of ``question_key`` in ``round_``
+    (under one ``agency`` or none) and how many of them mention ``theme`` (a canonical key)."""
+    counts = round_agency_answers(session, question_key, round_.id, agency)
+    themes = load_tallied(session, question_key, [round_], agency).themes
+    in_theme = themes.loc[themes["theme"] == theme, "answers"]
+    return counts, int(in_theme.iloc[0]) if len(in_theme) else 0
+
+
 def tallied_quotes(session, question_key: str, round_: Any, theme: str, policy: DisclosurePolicy,
                    agency: str | None = None, n: int = QUOTES_PER_THEME) -> QuoteResult:
     """:func:`quotes_for` from the tallies (issue 13 item 2): the group sizes from the
@@ -578,11 +588,9 @@ def tallied_quotes(session, question_key: str, round_: Any, theme: str, policy: 
     (:func:`~feedback_app.insights.data.theme_sample`), under one ``agency`` or none.
     ``theme`` is a canonical key; ``round_`` a round summary. The agency filter's own
     check is the caller's."""
-    counts = round_agency_answers(session, question_key, round_.id, agency)
-    themes = load_tallied(session, question_key, [round_], agency).themes
-    in_theme = themes.loc[themes["theme"] == theme, "answers"]
+    counts, in_theme = tallied_group_sizes(session, question_key, round_, theme, agency)
     return quote_result(
-        sum(counts.values()), int(in_theme.iloc[0]) if len(in_theme) else 0, policy,
+        sum(counts.values()), in_theme, policy,
         lambda: as_quotes(representative_quotes(theme_sample(session, question_key, round_.id, theme, agency),
                                                 theme, round_.id, n=n, min_count=policy.min_count),
                           counts, policy))

@@ -54,6 +54,7 @@ from .data import (
     questionnaire_rounds,
     response_groups,
     round_response_counts,
+    theme_sample,
     rounds_between,
 )
 from .forms import (
@@ -78,6 +79,7 @@ from .summary import (
     summarise_closed,
     summarise_free_text,
     summarise_tallied,
+    tallied_group_sizes,
     tallied_quotes,
     theme_answers,
     theme_names,
@@ -496,15 +498,17 @@ def _round_frame(found: Questionnaire, question: QuestionSummary, filters: Filte
     return filters.apply_agency(load_answers(db.session, found.slug, question.key, round_ids=[round_.id]))
 
 
+def _check_round_agency(question: QuestionSummary, filters: Filters, round_: RoundSummary) -> None:
+    """The agency filter's differencing check on the question's answer counts in the round
+    (one grouped count); a refused filter is dropped, as on the answers."""
+    if filters.agency is not None:
+        filters.check_agency(question_round_groups(db.session, question.key, filters.agency, [round_.id]))
+
+
 def _tallied_quotes(question: QuestionSummary, theme: str, filters: Filters, round_: RoundSummary) -> QuoteResult:
     """The theme's quotes in the round from the tallies and a bounded sample of its answers
     (issue 13 item 2), the agency filter checked on the round's answer counts."""
-    if filters.agency is not None:
-        try:
-            filters.policy.check_agency_filter(
-                filters.agency, question_round_groups(db.session, question.key, filters.agency, [round_.id]))
-        except AgencyFilterRefused as error:
-            filters.refuse(error)
+    _check_round_agency(question, filters, round_)
     return tallied_quotes(db.session, question.key, round_, theme, filters.policy, filters.agency)
 
 
@@ -525,26 +529,64 @@ def theme(slug: str, question_key: str, theme: str):
     )
 
 
+@dataclass(frozen=True)
+class _AnswerPage:
+    """One page of a theme's answers in a round, or why they are withheld."""
+
+    answers: list
+    total: int
+    withheld: bool
+    page: int
+    pages: int
+
+
+def _page_of(total: int, asked: int | None) -> tuple[int, int]:
+    """(page, pages) for ``total`` answers: the asked page, kept between 1 and the last."""
+    pages = max((total + ANSWERS_PER_PAGE - 1) // ANSWERS_PER_PAGE, 1)
+    return min(max(asked or 1, 1), pages), pages
+
+
+def _answer_page(found: Questionnaire, question: QuestionSummary, codebook, theme: str, filters: Filters,
+                 round_: RoundSummary, asked: int | None) -> _AnswerPage:
+    """The page from every answer of the round (when the tallies are not current)."""
+    frame = _round_frame(found, question, filters, round_)
+    analysed = frame[frame["label"].notna()]
+    answers = theme_answers(analysed, theme, round_.id, codebook)
+    withheld = not filters.policy.reportable(len(frame)) or not filters.policy.reportable(len(answers))
+    page, pages = _page_of(len(answers), asked)
+    shown = [] if withheld else as_quotes(answers.iloc[(page - 1) * ANSWERS_PER_PAGE: page * ANSWERS_PER_PAGE],
+                                          agency_answer_counts(analysed, round_.id), filters.policy)
+    return _AnswerPage(shown, len(answers), withheld, page, pages)
+
+
+def _tallied_answer_page(question: QuestionSummary, theme: str, filters: Filters, round_: RoundSummary,
+                         asked: int | None) -> _AnswerPage:
+    """:func:`_answer_page` from the tallies and one page of ``answer_themes`` (issue 13
+    item 2): the group sizes count analysed answers, as the quotes do."""
+    _check_round_agency(question, filters, round_)
+    counts, in_theme = tallied_group_sizes(db.session, question.key, round_, theme, filters.agency)
+    withheld = not filters.policy.reportable(sum(counts.values())) or not filters.policy.reportable(in_theme)
+    page, pages = _page_of(in_theme, asked)
+    shown = [] if withheld else as_quotes(
+        theme_sample(db.session, question.key, round_.id, theme, filters.agency, limit=ANSWERS_PER_PAGE,
+                     offset=(page - 1) * ANSWERS_PER_PAGE), counts, filters.policy)
+    return _AnswerPage(shown, in_theme, withheld, page, pages)
+
+
 @bp.get("/<slug>/<question_key>/themes/<theme>/answers")
 @login_required()
 def theme_answer_list(slug: str, question_key: str, theme: str):
     """Every answer of a theme in one round, a page at a time (withheld for a small group)."""
     found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
-    frame = _round_frame(found, question, filters, round_)
-    policy = filters.policy
-    min_count = policy.min_count
-    analysed = frame[frame["label"].notna()]
-    answers = theme_answers(analysed, theme, round_.id, codebook)
-    withheld = not policy.reportable(len(frame)) or not policy.reportable(len(answers))
-    page = max(_int_or_none(request.args.get("page")) or 1, 1)
-    pages = max((len(answers) + ANSWERS_PER_PAGE - 1) // ANSWERS_PER_PAGE, 1)
-    page = min(page, pages)
-    shown = [] if withheld else as_quotes(answers.iloc[(page - 1) * ANSWERS_PER_PAGE: page * ANSWERS_PER_PAGE],
-                                          agency_answer_counts(analysed, round_.id), policy)
+    asked = _int_or_none(request.args.get("page"))
+    if tallies_current(db.session, codebook):
+        listing = _tallied_answer_page(question, theme, filters, round_, asked)
+    else:
+        listing = _answer_page(found, question, codebook, theme, filters, round_, asked)
     return render_template(
         "insights/theme_answers.html", questionnaire=found, question=question, theme=theme,
-        theme_name=names[theme], round=round_, filters=filters, answers=shown, total=len(answers),
-        withheld=withheld, page=page, pages=pages, min_count=min_count,
+        theme_name=names[theme], round=round_, filters=filters, answers=listing.answers, total=listing.total,
+        withheld=listing.withheld, page=listing.page, pages=listing.pages, min_count=filters.policy.min_count,
         provenance=analysis_provenance(db.session, question.key, [round_.id]),
     )
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.disclosure import DisclosurePolicy
-from analysis.wordclouds import whats_new_cloud_png, whats_new_png_of, word_cloud_png, word_cloud_png_of
+from analysis.wordclouds import CloudWords, whats_new_cloud_png, whats_new_png_of, word_cloud_png, word_cloud_png_of
 
 from ..coding.coding import analysis_provenance, round_agreement
 from ..definitions import GOVERNANCE_LABELS
@@ -120,15 +120,22 @@ class _CountedClouds:
 
     def __init__(self, terms: TermCounts, folder: Path | None, min_answers: int) -> None:
         self.terms, self.folder, self.min_answers = terms, folder, min_answers
+        self._words: dict[int, CloudWords] = {}
+
+    def words(self, round_id: int) -> CloudWords:
+        """The round's counted words, read once (a round is drawn, then compared with the next)."""
+        if round_id not in self._words:
+            self._words[round_id] = self.terms.words(round_id)
+        return self._words[round_id]
 
     def cloud(self, round_id: int) -> bytes:
-        words = self.terms.words(round_id)
+        words = self.words(round_id)
         if self.folder:
             return counted_word_cloud(self.folder, words, self.min_answers)[1]
         return word_cloud_png_of(words, min_answers=self.min_answers)
 
     def whats_new(self, round_id: int, before: int) -> bytes:
-        words, previous = self.terms.words(round_id), self.terms.words(before)
+        words, previous = self.words(round_id), self.words(before)
         if self.folder:
             return counted_whats_new(self.folder, words, previous, self.min_answers)[1]
         return whats_new_png_of(words, previous.uses, min_answers=self.min_answers)

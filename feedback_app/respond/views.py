@@ -13,7 +13,7 @@ from ..links import LinkState, find_link, link_state
 from ..models import ShareLink
 from ..submission import Outcome, SubmissionResult, fixed_agency, is_repeat, submit_response
 from . import bp
-from .forms import form_class_for, new_submission_key
+from .forms import new_form, new_submission_key
 
 
 def closed_page(state: LinkState, link: ShareLink | None):
@@ -54,7 +54,7 @@ def questions(token: str):
     if not state.accepting:
         return closed_page(state, link)
     version = link.round.version
-    form = form_class_for(version, configured_agencies(), fixed_agency(link))()
+    form = new_form(version, configured_agencies(), fixed_agency(link))
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():

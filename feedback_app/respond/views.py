@@ -26,8 +26,8 @@ def closed_page(state: LinkState, link: ShareLink | None):
 
 
 def open_link(token: str) -> tuple[ShareLink | None, LinkState]:
-    """The link with ``token`` (or None) and whether it takes answers now."""
-    link = find_link(db.session, token)
+    """The link with ``token`` (or None, its questions read with it) and whether it takes answers now."""
+    link = find_link(db.session, token, with_questions=True)
     return link, link_state(link)
 
 
@@ -62,11 +62,12 @@ def questions(token: str):
             # Skip logic without JavaScript: "Continue" shows the questions the answers so far decide.
             form.show_next_page()
             return questions_page(form, link, next_page=True)
-        if not form.answers():
+        answers = form.answers()
+        if not answers:
             # A form with nothing in it is not a response: say so kindly, store nothing,
             # and leave a single-use link unused.
             return questions_page(form, link, nothing_answered=True), 400
-        result = submit_response(link, form.answers(), form.submission_key.data,
+        result = submit_response(link, answers, form.submission_key.data,
                                  language=wording(version).language, draft_code=request.form.get("draft_code"))
         return _outcome_page(result, form, link)
     return questions_page(form, link), 400 if form.errors else 200

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from .models import LinkKind, LinkStatus, QuestionnaireVersion, Round, RoundStatus, ShareLink, utcnow
 
@@ -90,12 +90,11 @@ def create_links(
     return links
 
 
-def find_link(session: Session, token: str, with_questions: bool = False) -> ShareLink | None:
-    """The link with ``token``, or None; its round, version and questionnaire are read with
-    it, and with ``with_questions`` the version's questions too (the questionnaire's pages)."""
+def find_link(session: Session, token: str) -> ShareLink | None:
+    """The link with ``token``, or None; its round, version and questionnaire are read with it."""
     if not is_token_text(token):
         return None
-    return session.scalar(_LINK_WITH_QUESTIONS if with_questions else _LINK_BY_TOKEN, {"b_token": token})
+    return session.scalar(_LINK_BY_TOKEN, {"b_token": token})
 
 
 # Every respondent page reads the link's round, its version and the questionnaire's slug:
@@ -105,8 +104,6 @@ _LINK_BY_TOKEN = (
     .where(ShareLink.token == bindparam("b_token"))
     .options(joinedload(ShareLink.round).joinedload(Round.version).joinedload(QuestionnaireVersion.questionnaire))
 )
-_LINK_WITH_QUESTIONS = _LINK_BY_TOKEN.options(
-    joinedload(ShareLink.round).joinedload(Round.version).selectinload(QuestionnaireVersion.questions))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_a_post_is_one_write_transaction_that_reads_the_link_once(app, responden
 def test_the_form_class_is_built_once_per_version_agencies_and_fixed_agency(app, make_round, make_link):
     link = make_link(make_round("practitioners"))
     with app.test_request_context():
-        version = find_link(db.session, link.token, with_questions=True).round.version
+        version = find_link(db.session, link.token).round.version
         agencies = configured_agencies()
         open_form = form_class_for(version, agencies)
         assert form_class_for(version, agencies) is open_form

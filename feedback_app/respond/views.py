@@ -26,8 +26,8 @@ def closed_page(state: LinkState, link: ShareLink | None):
 
 
 def open_link(token: str) -> tuple[ShareLink | None, LinkState]:
-    """The link with ``token`` (or None, its questions read with it) and whether it takes answers now."""
-    link = find_link(db.session, token, with_questions=True)
+    """The link with ``token`` (or None) and whether it takes answers now."""
+    link = find_link(db.session, token)
     return link, link_state(link)
 
 

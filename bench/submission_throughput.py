@@ -29,6 +29,11 @@ branch: SQLite 59 -> 141 (bare 625 -> 1017, ratio 0.09x -> 0.14x); PostgreSQL 59
 46 -> ~500/s (closing the last WAL connection checkpointed every request). What is left is
 the request's own CPU (~10 ms on SQLite, ~16 ms on PostgreSQL, against ~2 ms for the bare
 insert): forms, CSRF, screening, the link checks and the throttle's statements.
+
+Measured 2026-11-30 (round 4, load 9-12, main and branch alternated; bench/README.md has the
+table): real / bare SQLite 0.19-0.21x -> 0.27-0.34x, PostgreSQL 0.10-0.15x -> 0.24x. The
+server's CPU per post (printed since this round) was 5.1-5.4x the bare one's on SQLite and is
+3.5-3.7x now, equal to the throughput ratio: the post is CPU, not waiting on locks.
 """
 
 from __future__ import annotations

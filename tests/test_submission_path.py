@@ -3,6 +3,7 @@ and the questionnaire's form class built once per version, never shared wrongly.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
 
 from feedback_app.agencies import configured_agencies
@@ -54,6 +55,8 @@ def test_the_form_class_is_built_once_per_version_agencies_and_fixed_agency(app,
         assert police is not open_form
         assert hasattr(open_form, "q_agency") and not hasattr(police, "q_agency")
         assert form_class_for(version, agencies[:1]) is not open_form  # other agencies: other choices
+        with pytest.raises(TypeError):  # a shared class never makes a form without this request's questions
+            open_form()
         form = new_form(version, agencies, "Police")
         assert [question.key for question, _field in form.question_fields()] == [
             question.key for question in version.questions if question.type != "agency"]

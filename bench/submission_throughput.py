@@ -29,6 +29,11 @@ branch: SQLite 59 -> 141 (bare 625 -> 1017, ratio 0.09x -> 0.14x); PostgreSQL 59
 46 -> ~500/s (closing the last WAL connection checkpointed every request). What is left is
 the request's own CPU (~10 ms on SQLite, ~16 ms on PostgreSQL, against ~2 ms for the bare
 insert): forms, CSRF, screening, the link checks and the throttle's statements.
+
+Measured 2026-11-30 (round 4, load 9-12, main and branch alternated; bench/README.md has the
+table): real / bare SQLite 0.19-0.21x -> 0.27-0.34x, PostgreSQL 0.10-0.15x -> 0.24x. The
+server's CPU per post (printed since this round) was 5.1-5.4x the bare one's on SQLite and is
+3.5-3.7x now, equal to the throughput ratio: the post is CPU, not waiting on locks.
 """
 
 from __future__ import annotations
@@ -107,6 +112,11 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    server_cpu: float | None = None  # CPU seconds the server's processes spent during the run
+
+    @property
+    def cpu_per_post_ms(self) -> float | None:
+        return 1000 * self.server_cpu / len(self.latencies) if self.server_cpu is not None and self.latencies else None
 
     @property
     def throughput(self) -> float:
@@ -116,7 +126,39 @@ class Run:
         ms = [1000 * x for x in self.latencies]
         return (f"{self.name:<5} {len(ms):>5} posts in {self.elapsed:6.1f} s  {self.throughput:7.1f}/s  "
                 f"p50 {harness.percentile(ms, 0.5):6.1f} ms  p95 {harness.percentile(ms, 0.95):6.1f} ms  "
-                f"statuses {dict(sorted(self.statuses.items()))}")
+                f"statuses {dict(sorted(self.statuses.items()))}"
+                + (f"  server CPU {self.cpu_per_post_ms:5.2f} ms/post" if self.cpu_per_post_ms is not None else ""))
+
+
+def group_cpu_seconds(process_group: int) -> float | None:
+    """User + system CPU seconds of every live process in ``process_group`` (Linux /proc), or None.
+
+    The server's CPU per post against its wall time per post says whether a post is CPU
+    (the ratio of CPU per post follows the ratio of throughput) or waiting (locks, round trips)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == process_group:  # fields after the name: state, ppid, pgrp, ... utime(11), stime(12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed(server, run) -> Run:
+    """``run()`` (a :func:`drive`), with the CPU the server spent on it."""
+    before = group_cpu_seconds(server.process.pid)
+    result = run()
+    after = group_cpu_seconds(server.process.pid)
+    if before is not None and after is not None:
+        result.server_cpu = after - before
+    return result
 
 
 def drive(name: str, jobs: list, clients: int, send) -> Run:
@@ -200,9 +242,10 @@ def bench_database(kind: str, args) -> tuple[Run, Run, Run]:
 
             drive("warm", jobs(args.clients * 2), args.clients, real)  # first requests of each worker
             drive("warm", list(range(args.clients * 2)), args.clients, bare)
-            bare_1 = drive("bare", list(range(args.bare_posts)), args.clients, bare)
-            real_run = drive("real", jobs(args.posts), args.clients, real)
-            bare_2 = drive("bare", list(range(args.bare_posts)), args.clients, bare)
+            bare_1 = timed(server, lambda: drive("bare", list(range(args.bare_posts)), args.clients, bare))
+            real_jobs = jobs(args.posts)  # the GETs, untimed
+            real_run = timed(server, lambda: drive("real", real_jobs, args.clients, real))
+            bare_2 = timed(server, lambda: drive("bare", list(range(args.bare_posts)), args.clients, bare))
             log = server.log()
         for phrase in ("database is locked", "Traceback"):
             if phrase in log:
@@ -308,6 +351,10 @@ def main() -> None:
         verdict = "meets" if ratio >= 0.5 else "MISSES"
         print(f"  real / bare throughput: {ratio:.2f}x ({verdict} the 0.5x target); "
               f"p50 latency real / bare: {p50_ratio:.1f}x")
+        cpu = [run.cpu_per_post_ms for run in (bare_1, real_run, bare_2)]
+        if None not in cpu:
+            print(f"  server CPU per post real / bare: {cpu[1] / ((cpu[0] + cpu[2]) / 2):.1f}x "
+                  f"(against {1 / ratio:.1f}x in throughput: equal when the post is CPU, not waiting)")
         print(f"  {harness.machine()}")
 
 

@@ -7,10 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
-from .models import LinkKind, LinkStatus, Round, RoundStatus, ShareLink, utcnow
+from .models import LinkKind, LinkStatus, QuestionnaireVersion, Round, RoundStatus, ShareLink, utcnow
 
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
 MAX_RESPONSE_CAP = 1_000_000
@@ -91,10 +91,19 @@ def create_links(
 
 
 def find_link(session: Session, token: str) -> ShareLink | None:
-    """The link with ``token``, or None."""
+    """The link with ``token``, or None; its round, version and questionnaire are read with it."""
     if not is_token_text(token):
         return None
-    return session.scalar(select(ShareLink).where(ShareLink.token == token))
+    return session.scalar(_LINK_BY_TOKEN, {"b_token": token})
+
+
+# Every respondent page reads the link's round, its version and the questionnaire's slug:
+# one query (the round and version joined) instead of four, built once (issue 13).
+_LINK_BY_TOKEN = (
+    select(ShareLink)
+    .where(ShareLink.token == bindparam("b_token"))
+    .options(joinedload(ShareLink.round).joinedload(Round.version).joinedload(QuestionnaireVersion.questionnaire))
+)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,18 +26,24 @@ class Submission:
     flags: int = 0
 
 
+# The statements of every respondent's post, built once (building and keying them cost
+# more than running them; issue 13).
+_CLAIM_LINK = (
+    update(ShareLink.__table__)
+    .where(
+        ShareLink.id == bindparam("b_link"),
+        ShareLink.revoked_at.is_(None),
+        or_(ShareLink.max_responses.is_(None), ShareLink.response_count < ShareLink.max_responses),
+    )
+    .values(response_count=ShareLink.response_count + 1)
+)
+_WITH_KEY = select(Response.id).where(Response.submission_key == bindparam("b_key"))
+_WITH_KEY_THROUGH_LINK = _WITH_KEY.where(Response.link_id == bindparam("b_link"))
+
+
 def _claim_link(session: Session, link_id: int) -> bool:
     """Count one response against the link, atomically; False when it is full or revoked."""
-    result = session.execute(
-        update(ShareLink)
-        .where(
-            ShareLink.id == link_id,
-            ShareLink.revoked_at.is_(None),
-            or_(ShareLink.max_responses.is_(None), ShareLink.response_count < ShareLink.max_responses),
-        )
-        .values(response_count=ShareLink.response_count + 1)
-    )
-    return result.rowcount == 1
+    return session.execute(_CLAIM_LINK, {"b_link": link_id}).rowcount == 1
 
 
 def store_response(
@@ -96,6 +102,12 @@ class NewResponse:
     language: str | None = None
 
 
+# Rows go in as Core inserts (one statement per table, ids returned in order): the ORM's unit
+# of work cost a respondent's post more than the insert itself (issue 13).
+_INSERT_RESPONSES = insert(Response.__table__).returning(Response.__table__.c.id, sort_by_parameter_order=True)
+_INSERT_ANSWERS = insert(Answer.__table__).returning(Answer.__table__.c.id, sort_by_parameter_order=True)
+
+
 def add_responses(session: Session, round_id: int, responses: list[NewResponse], source: str) -> tuple[list[int], int]:
     """Add ``responses`` to ``round_id`` with their answers, features and safeguarding flags,
     in the session's transaction (the caller commits): a stored answer is never without its flag.
@@ -104,31 +116,35 @@ def add_responses(session: Session, round_id: int, responses: list[NewResponse],
     """
     from .text_analysis import store_derived
 
-    rows = []
-    for item in responses:
-        row = Response(round_id=round_id, link_id=item.link_id, agency=item.agency, source=source,
-                       submission_key=item.submission_key, submitted_at=item.submitted_at or utcnow(),
-                       language=item.language)
-        row.answers = [Answer(question_key=key, value=value) for key, value in item.answers.items()
-                       if value not in (None, "")]
-        rows.append(row)
-    session.add_all(rows)
-    session.flush()
-    flags = store_derived(session, [(row.answers, item.derived) for row, item in zip(rows, responses) if item.derived])
-    return [row.id for row in rows], flags
+    if not responses:
+        return [], 0
+    response_ids = list(session.scalars(_INSERT_RESPONSES, [
+        {"round_id": round_id, "link_id": item.link_id, "agency": item.agency, "source": source,
+         "submission_key": item.submission_key, "submitted_at": item.submitted_at or utcnow(),
+         "language": item.language}
+        for item in responses
+    ]))
+    answered = [[Answer(response_id=response_id, question_key=key, value=value)
+                 for key, value in item.answers.items() if value not in (None, "")]
+                for response_id, item in zip(response_ids, responses)]
+    rows = [answer for answers in answered for answer in answers]
+    if rows:
+        ids = session.scalars(_INSERT_ANSWERS, [
+            {"response_id": a.response_id, "question_key": a.question_key, "value": a.value} for a in rows])
+        for answer, answer_id in zip(rows, ids):
+            answer.id = answer_id  # a plain record of the stored row (never added to the session)
+    flags = store_derived(session, [(answers, item.derived) for answers, item in zip(answered, responses) if item.derived])
+    return response_ids, flags
 
 
 def _response_with_key(session: Session, submission_key: str | None) -> int | None:
     if submission_key is None:
         return None
-    return session.scalar(select(Response.id).where(Response.submission_key == submission_key))
+    return session.scalar(_WITH_KEY, {"b_key": submission_key})
 
 
 def already_stored(session: Session, link_id: int, submission_key: str | None) -> bool:
     """Whether a response with ``submission_key`` was already stored through this link."""
     if not is_token_text(submission_key):
         return False
-    found = session.scalar(
-        select(Response.id).where(Response.submission_key == submission_key, Response.link_id == link_id)
-    )
-    return found is not None
+    return session.scalar(_WITH_KEY_THROUGH_LINK, {"b_key": submission_key, "b_link": link_id}) is not None

@@ -13,7 +13,7 @@ from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, render_template, request
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import SecurityError
@@ -205,22 +205,27 @@ def _lock_key(session: Session, scope: str, key: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": digest})
 
 
+# The statements a throttle runs on every counted attempt, built once: building and keying
+# them cost more than running them on a respondent's post (issue 13).
+_WINDOW_COUNT = select(func.coalesce(func.sum(ThrottleCounter.count), 0)).where(
+    ThrottleCounter.scope == bindparam("b_scope"), ThrottleCounter.key == bindparam("b_key"),
+    ThrottleCounter.window_start >= bindparam("b_since"))
+_COUNT_IN_SLICE = (
+    update(ThrottleCounter.__table__)
+    .where(ThrottleCounter.scope == bindparam("b_scope"), ThrottleCounter.key == bindparam("b_key"),
+           ThrottleCounter.window_start == bindparam("b_start"))
+    .values(count=ThrottleCounter.count + 1)
+)
+
+
 def _window_count(session: Session, scope: str, key: str, window: timedelta, now: datetime) -> int:
     since = _bucket_start(now, window) - (window - window / BUCKETS)
-    return session.scalar(
-        select(func.coalesce(func.sum(ThrottleCounter.count), 0)).where(
-            ThrottleCounter.scope == scope, ThrottleCounter.key == key, ThrottleCounter.window_start >= since
-        )
-    ) or 0
+    return session.scalar(_WINDOW_COUNT, {"b_scope": scope, "b_key": key, "b_since": since}) or 0
 
 
 def _count_one(session: Session, scope: str, key: str, window: timedelta, now: datetime) -> None:
     start = _bucket_start(now, window)
-    updated = session.execute(
-        update(ThrottleCounter)
-        .where(ThrottleCounter.scope == scope, ThrottleCounter.key == key, ThrottleCounter.window_start == start)
-        .values(count=ThrottleCounter.count + 1)
-    ).rowcount
+    updated = session.execute(_COUNT_IN_SLICE, {"b_scope": scope, "b_key": key, "b_start": start}).rowcount
     if not updated:
         # A new slice: the moment to forget every counter (any key) whose window ended long ago.
         prune_expired_counters(session, now)

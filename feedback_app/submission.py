@@ -93,8 +93,9 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
     ``draft_code`` a saved draft the response replaces. Returns the outcome: stored,
     duplicate, closed, full or throttled.
     """
-    if is_repeat(link, key):
-        return SubmissionResult(Outcome.DUPLICATE)
+    # A repeat of a stored form is found by the write itself (the submission key is unique;
+    # store_response reports it as a duplicate): no SELECT of its own (issue 13). The view
+    # asks :func:`is_repeat` first, so a repeat through a link since closed still says thanks.
     state = link_state(link)
     if not state.accepting:
         return SubmissionResult(Outcome.CLOSED, link_state=state)

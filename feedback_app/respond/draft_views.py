@@ -12,14 +12,14 @@ from ..models import ResponseDraft, ShareLink
 from ..question_types import stored_form
 from ..submission import fixed_agency, save_for_later
 from . import bp
-from .forms import FIELD_PREFIX, form_class_for, new_submission_key
+from .forms import FIELD_PREFIX, new_form, new_submission_key
 from .views import closed_page, open_link, questions_page
 
 
 def _form_for(link: ShareLink, formdata=None):
     version = link.round.version
-    form_class = form_class_for(version, configured_agencies(), fixed_agency(link))
-    return (form_class(formdata=formdata) if formdata is not None else form_class()), version
+    form_args = {"formdata": formdata} if formdata is not None else {}
+    return new_form(version, configured_agencies(), fixed_agency(link), **form_args), version
 
 
 def _no_store(page: str, status: int = 200):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from typing import Any
 
 from wtforms import Field, HiddenField
 
@@ -16,6 +18,11 @@ class QuestionnaireForm(PagedForm):
     """Base of every questionnaire form; the fields are added by :func:`form_class_for`."""
 
     submission_key = HiddenField()
+
+    def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
+        # The class is shared by every request (form_class_for); the questions are this request's.
+        self._questions = questions
+        super().__init__(*args, **kwargs)
 
     def answers(self) -> dict[str, str]:
         """The answers given, encoded for storage, keyed by question key.
@@ -41,16 +48,44 @@ def _field_for(question: Question, agencies: list[str], audience: str) -> Field:
     return question_type(question.type).form_field(question, label, message, agencies)
 
 
+#: form classes kept per process, one per (version, agencies, fixed agency): building one
+#: (a WTForms field per question, then WTForms' scan of the new class) cost a respondent's
+#: post more than its insert (issue 13)
+FORM_CLASS_CACHE_SIZE = 64
+_form_classes: dict[tuple, type[QuestionnaireForm]] = {}
+_form_classes_lock = threading.Lock()
+
+
+def _shown_questions(version: QuestionnaireVersion, fixed_agency: str | None) -> list[Question]:
+    return [q for q in version.questions if not (fixed_agency and q.type == Agency.name)]
+
+
 def form_class_for(version: QuestionnaireVersion, agencies: list[str], fixed_agency: str | None = None) -> type[QuestionnaireForm]:
-    """A form class with one field per question of ``version``.
+    """A form class with one field per question of ``version`` (built once per process); its
+    forms take the request's questions (``questions=``), as :func:`new_form` gives them.
 
     With ``fixed_agency`` (an agency link) the agency questions are left out: the link
-    supplies the agency and the respondent cannot change it.
+    supplies the agency and the respondent cannot change it. A published version never
+    changes, so its id and content hash, with the agencies, name the class.
     """
-    questions = [q for q in version.questions if not (fixed_agency and q.type == Agency.name)]
-    attrs = {FIELD_PREFIX + q.key: _field_for(q, agencies, version.audience) for q in questions}
-    attrs["_questions"] = questions
-    return type(f"{version.slug.title().replace('-', '')}V{version.version}Form", (QuestionnaireForm,), attrs)
+    key = (version.id, version.content_hash, version.audience, tuple(agencies), fixed_agency)
+    form_class = _form_classes.get(key)
+    if form_class is None:
+        questions = _shown_questions(version, fixed_agency)
+        attrs = {FIELD_PREFIX + q.key: _field_for(q, agencies, version.audience) for q in questions}
+        form_class = type(f"{version.slug.title().replace('-', '')}V{version.version}Form", (QuestionnaireForm,), attrs)
+        with _form_classes_lock:
+            if len(_form_classes) >= FORM_CLASS_CACHE_SIZE:
+                _form_classes.pop(next(iter(_form_classes)))  # the oldest: a bound, not a policy
+            _form_classes[key] = form_class
+    return form_class
+
+
+def new_form(version: QuestionnaireVersion, agencies: list[str], fixed_agency: str | None = None,
+             **form_args: Any) -> QuestionnaireForm:
+    """A questionnaire form for ``version`` (``form_args`` as for any Flask-WTF form, e.g.
+    ``formdata``), knowing the questions of this request's session (never another's)."""
+    return form_class_for(version, agencies, fixed_agency)(questions=_shown_questions(version, fixed_agency), **form_args)
 
 
 def new_submission_key() -> str:

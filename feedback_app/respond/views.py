@@ -13,7 +13,7 @@ from ..links import LinkState, find_link, link_state
 from ..models import ShareLink
 from ..submission import Outcome, SubmissionResult, fixed_agency, is_repeat, submit_response
 from . import bp
-from .forms import form_class_for, new_submission_key
+from .forms import new_form, new_submission_key
 
 
 def closed_page(state: LinkState, link: ShareLink | None):
@@ -54,7 +54,7 @@ def questions(token: str):
     if not state.accepting:
         return closed_page(state, link)
     version = link.round.version
-    form = form_class_for(version, configured_agencies(), fixed_agency(link))()
+    form = new_form(version, configured_agencies(), fixed_agency(link))
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():
@@ -62,11 +62,12 @@ def questions(token: str):
             # Skip logic without JavaScript: "Continue" shows the questions the answers so far decide.
             form.show_next_page()
             return questions_page(form, link, next_page=True)
-        if not form.answers():
+        answers = form.answers()
+        if not answers:
             # A form with nothing in it is not a response: say so kindly, store nothing,
             # and leave a single-use link unused.
             return questions_page(form, link, nothing_answered=True), 400
-        result = submit_response(link, form.answers(), form.submission_key.data,
+        result = submit_response(link, answers, form.submission_key.data,
                                  language=wording(version).language, draft_code=request.form.get("draft_code"))
         return _outcome_page(result, form, link)
     return questions_page(form, link), 400 if form.errors else 200

@@ -1,0 +1,62 @@
+"""The respondent's post stays cheap (issue 13): one write transaction, the link read once,
+and the questionnaire's form class built once per version, never shared wrongly."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from feedback_app.agencies import configured_agencies
+from feedback_app.db import db
+from feedback_app.links import find_link
+from feedback_app.respond.forms import form_class_for, new_form
+
+
+def test_a_post_is_one_write_transaction_that_reads_the_link_once(app, respondent, make_round, make_link):
+    link = make_link(make_round("children", 2))
+    _page, key = respondent.open_form(link.token)
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        posted = respondent.answer(link.token, {"what_helped": "my teacher", "what_did_not_help": "nothing"},
+                                   submission_key=key)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert posted.status_code == 302
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes, "the post stored nothing"
+    link_reads = [s for s in statements if s.startswith("SELECT") and "FROM share_links" in s]
+    assert len(link_reads) == 1
+    if engine.dialect.name == "sqlite":
+        # The throttle's count, the link's claim and the response: one BEGIN IMMEDIATE (what follows
+        # it here is the queued task, run in the request by the tests' immediate queue).
+        start = statements.index("BEGIN IMMEDIATE")
+        end = next((i for i in range(start + 1, len(statements)) if statements[i].startswith("BEGIN")), len(statements))
+        first_write = " ".join(statements[start:end])
+        for table in ("UPDATE throttle_counters", "UPDATE share_links", "INSERT INTO responses", "INSERT INTO answers"):
+            assert table in first_write
+        assert not any(s.startswith(("INSERT", "UPDATE")) for s in statements[:start])
+        # Before it, three reads: the link with its round and version, its questions, the repeat check
+        # (it was seven: the round, version, questionnaire and questions one by one, the repeat twice).
+        assert len([s for s in statements[:start] if s.startswith("SELECT")]) == 3
+
+
+def test_the_form_class_is_built_once_per_version_agencies_and_fixed_agency(app, make_round, make_link):
+    link = make_link(make_round("practitioners"))
+    with app.test_request_context():
+        version = find_link(db.session, link.token).round.version
+        agencies = configured_agencies()
+        open_form = form_class_for(version, agencies)
+        assert form_class_for(version, agencies) is open_form
+        police = form_class_for(version, agencies, "Police")
+        assert police is not open_form
+        assert hasattr(open_form, "q_agency") and not hasattr(police, "q_agency")
+        assert form_class_for(version, agencies[:1]) is not open_form  # other agencies: other choices
+        with pytest.raises(TypeError):  # a shared class never makes a form without this request's questions
+            open_form()
+        form = new_form(version, agencies, "Police")
+        assert [question.key for question, _field in form.question_fields()] == [
+            question.key for question in version.questions if question.type != "agency"]

@@ -32,6 +32,11 @@ takes minutes per 100k and gives no exact count of answers to one question over 
     python bench/comparison_page.py --sizes 10000,100000,1000000 --db postgresql --report
     python bench/comparison_page.py --sizes 100000 --profile
     python bench/comparison_page.py --rows                # the same, every answer read (before the tallies)
+    python bench/comparison_page.py --sizes 1000000 --keep /tmp/bench-1m --profile   # build once, reuse after
+
+``--keep FOLDER`` (SQLite) keeps the database in FOLDER after the run and, when FOLDER
+already holds one, reuses it (migrated to the current head, its tallies rebuilt), growing
+it only up to the largest size asked for: a profile at 1M need not rebuild 1M rows.
 
 Target: under 300 ms and under 400 MB.
 """
@@ -46,8 +51,10 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -284,14 +291,18 @@ def measure(url: str, folder: Path, what: str, repeats: int, profile: bool) -> d
         import io
         import pstats
 
-        add_one_answer(url)  # a warm page is cached: profile a cold one
-        profiler = cProfile.Profile()
-        profiler.runcall(call)
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(r"feedback_app|analysis/|pandas/core/(frame|groupby)|"
-                                                   r"sqlalchemy/engine/result|matplotlib|wordcloud|jinja2/environment", 30)
-        stats.sort_stats("tottime").print_stats(15)
+        for kind in ("cold", "warm"):
+            if kind == "cold":
+                add_one_answer(url)  # a warm page is cached: profile a cold one, then the same page warm
+            profiler = cProfile.Profile()
+            profiler.runcall(call)
+            out.write(f"\n---- profile of one {kind} call\n")
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(r"feedback_app|analysis/|pandas/core/(frame|groupby)|"
+                                                       r"sqlalchemy/engine/(result|base)|matplotlib|wordcloud|"
+                                                       r"jinja2/environment", 30)
+            stats.sort_stats("tottime").print_stats(15)
         result["profile"] = out.getvalue()
     return result
 
@@ -331,6 +342,49 @@ def report_line(what: str, result: dict, first_warm: float | None) -> str:
             f"{'meets' if ok else 'MISSES'} {TIME_TARGET_MS} ms warm / 1 s cold / {MEMORY_TARGET_MB} MB")
 
 
+STATE_FILE = "bench-state.json"
+
+
+def migrate_only(url: str, folder: Path) -> None:
+    """Bring a kept database to the current migration head."""
+    from feedback_app import migrate
+    from feedback_app.db import db
+
+    app = harness.make_app(url, folder)
+    try:
+        with app.app_context():
+            migrate.upgrade(db.engine)
+    finally:
+        app.extensions["feedback_db"].engine.dispose()
+
+
+def _save_state(folder: Path, state: dict) -> None:
+    (folder / STATE_FILE).write_text(json.dumps(state))
+
+
+@contextmanager
+def _database(args) -> Iterator[tuple[str, Path, dict]]:
+    """The database to measure: a throwaway one, or with ``--keep`` the kept one (made when
+    absent, migrated to the head when present), with its state (round ids, answers grown)."""
+    if not args.keep:
+        with harness.throwaway_database(args.db) as (url, folder):
+            yield url, folder, {"round_ids": harness.prepare(url, folder, rounds=ROUNDS), "have": 0}
+        return
+    if args.db != "sqlite":
+        raise SystemExit("--keep works with --db sqlite only")
+    folder = Path(args.keep).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    if (folder / STATE_FILE).exists():
+        state = json.loads((folder / STATE_FILE).read_text())
+        migrate_only(url, folder)
+        print(f"reusing {folder} ({state['have']:,} answers)")
+    else:
+        state = {"round_ids": harness.prepare(url, folder, rounds=ROUNDS), "have": 0}
+        _save_state(folder, state)
+    yield url, folder, state
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="Answers to the compared question (1000000 takes ~10 min).")
@@ -342,6 +396,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of one cold call per size.")
     parser.add_argument("--rows", action="store_true",
                         help="Leave the tallies unbuilt: the page reads every answer, as before issue 13 item 2.")
+    parser.add_argument("--keep", metavar="FOLDER",
+                        help="SQLite: keep the database in FOLDER, and reuse the one there (see above).")
     parser.add_argument("--measure", choices=["page", "report"], help=argparse.SUPPRESS)
     parser.add_argument("--rebuild", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -360,11 +416,15 @@ def main() -> None:
     print(f"comparison page{' and report' if args.report else ''}, {ROUNDS} rounds, {args.db}, "
           f"{'every answer read (--rows)' if args.rows else 'from the tallies'}; {harness.machine()}")
     rows = []
-    with harness.throwaway_database(args.db) as (url, folder):
-        round_ids = harness.prepare(url, folder, rounds=ROUNDS)
-        have = 0
+    with _database(args) as (url, folder, state):
+        round_ids, have = state["round_ids"], state["have"]
         for size in sizes:
+            if size < have:
+                print(f"\n{size:,}: skipped (the kept database already has {have:,} answers)")
+                continue
             took = grow(url, round_ids, have, size)
+            state["have"] = size
+            _save_state(folder, state)
             counted = run_rebuild(url, folder, args.rows)
             print(f"\n{size:,} answers to {TEXT_KEY} ({2 * size:,} answer rows): inserted {size - have:,} "
                   f"responses in {took:.1f} s" + (f", tallies rebuilt in {counted:.1f} s" if not args.rows else ""))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .db import db
 from .models import Answer, AnswerFeature, Question, Response, Round, ShareLink, utcnow
 from .security import with_retry
-from .tallies import kept_tallies
+from .tallies import kept_tallies, note_response_change
 
 TEXT_TYPES = ("long_text", "short_text")
 RECENT_LIMIT = 200  # responses of one link compared with a new one, at most
@@ -186,5 +186,6 @@ def set_excluded(session: Session, round_id: int, burst_id: int, excluded: bool)
             update(Response).where(Response.round_id == round_id, Response.burst_id == burst_id)
             .values(excluded=excluded)
         ).rowcount
+        note_response_change(session)  # issue 13: the page cache's fingerprint counts no responses
     session.commit()
     return changed

@@ -15,20 +15,22 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, Text, case, cast, func, select, type_coerce
+from sqlalchemy import String, Text, case, cast, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from analysis.compare import ANSWER_COLUMNS, TALLY_COLUMNS
 from analysis.disclosure import RoundGroup
 from analysis.wordclouds import CloudWords
 
-from ..coding.coding import newest_coding_query
+from ..coding.coding import Provenance, newest_coding_query, provenance_of
 from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
     Answer,
     AnswerFeature,
     AnswerTally,
     AnswerTheme,
+    Coding,
+    FeatureTally,
     Question,
     Questionnaire,
     QuestionnaireVersion,
@@ -50,7 +52,7 @@ class RoundSummary:
     closes_on: date
     status: str
     order: int
-    responses: int
+    responses: int | None  # None: not counted (the comparison page shows no response counts)
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,11 @@ def round_response_counts(session: Session, questionnaire_id: int) -> dict[int, 
 
 
 def questionnaire_rounds(session: Session, questionnaire_id: int,
-                         counts: Mapping[int, int] | None = None) -> list[RoundSummary]:
+                         counts: Mapping[int, int] | None = None, *, count: bool = True) -> list[RoundSummary]:
     """The questionnaire's rounds in time order (opening date, then id), with response counts
-    (``counts`` when the caller has them, e.g. from a cache; else :func:`round_response_counts`)."""
-    if counts is None:
+    (``counts`` when the caller has them, e.g. from a cache; else :func:`round_response_counts`;
+    None in each with ``count`` False: the count is a pass over the round's responses)."""
+    if counts is None and count:
         counts = round_response_counts(session, questionnaire_id)
     rows = session.execute(
         select(Round.id, Round.label, QuestionnaireVersion.version, Round.opens_on, Round.closes_on, Round.status)
@@ -98,7 +101,8 @@ def questionnaire_rounds(session: Session, questionnaire_id: int,
     ).all()
     return [
         RoundSummary(id=rid, label=label, version=version, opens_on=opens, closes_on=closes,
-                     status=getattr(status, "value", status), order=order, responses=int(counts.get(rid, 0)))
+                     status=getattr(status, "value", status), order=order,
+                     responses=None if counts is None else int(counts.get(rid, 0)))
         for order, (rid, label, version, opens, closes, status) in enumerate(rows)
     ]
 
@@ -145,17 +149,23 @@ def question_catalogue(session: Session, questionnaire_id: int) -> list[Question
 
 
 def questionnaire_agencies(session: Session, questionnaire_id: int) -> list[str]:
-    """The agencies that responses to this questionnaire carry, alphabetically."""
-    return list(
-        session.scalars(
-            select(Response.agency)
-            .distinct()
-            .join(Round, Round.id == Response.round_id)
-            .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
-            .where(QuestionnaireVersion.questionnaire_id == questionnaire_id, Response.agency.is_not(None))
-            .order_by(Response.agency)
-        )
-    )
+    """The agencies that responses to this questionnaire carry, alphabetically (in the
+    database's order). Each round's are found by seeking its next agency on
+    ``ix_responses_round_agency`` (one seek per round and agency), not by reading every
+    response (issue 13, the cold comparison page)."""
+    round_ids = session.scalars(select(Round.id).join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
+                                .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)).all()
+    found: set[str] = set()
+    for round_id in round_ids:
+        after = select(func.min(Response.agency)).where(Response.round_id == round_id)
+        agency = session.scalar(after.where(Response.agency.is_not(None)))
+        while agency is not None:
+            found.add(agency)
+            agency = session.scalar(after.where(Response.agency > agency))
+    if len(found) < 2:
+        return sorted(found)
+    names = union_all(*(select(literal(name, String).label("agency")) for name in found)).subquery()
+    return list(session.scalars(select(names.c.agency).order_by(names.c.agency)))
 
 
 def response_groups(session: Session, questionnaire_id: int, agency: str,
@@ -405,6 +415,22 @@ def theme_sample(session: Session, question_key: str, round_id: int, theme: str,
                          columns=["response_id", "round_id", "question_key", "agency", "value", "polarity", "label"])
     frame["themes"] = pd.Series([(theme,)] * len(frame), index=frame.index, dtype="object")
     return frame
+
+
+def tallied_provenance(session: Session, question_key: str, round_ids: Collection[int]) -> Provenance:
+    """:func:`feedback_app.coding.coding.analysis_provenance` from the feature tallies (which
+    analyser computed how many answers' features) and the codes (counted from the codes'
+    side: there are few), not from every answer of the question."""
+    versions = session.execute(
+        select(FeatureTally.analyser_version, func.sum(FeatureTally.answers))
+        .where(FeatureTally.question_key == question_key, FeatureTally.round_id.in_(list(round_ids)))
+        .group_by(FeatureTally.analyser_version).having(func.sum(FeatureTally.answers) > 0)
+        .order_by(FeatureTally.analyser_version)).all()
+    coded_here = session.scalar(
+        select(func.count(func.distinct(Coding.answer_id))).select_from(Coding)
+        .join(Answer, Answer.id == Coding.answer_id).join(Response, Response.id == Answer.response_id)
+        .where(Answer.question_key == question_key, Response.round_id.in_(list(round_ids)))) or 0
+    return provenance_of(session, [(str(v), int(n)) for v, n in versions], int(coded_here))
 
 
 def round_agency_answers(session: Session, question_key: str, round_id: int,

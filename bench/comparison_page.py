@@ -79,11 +79,28 @@ def _phrase_vocabulary(texts: list[str], codebook) -> list[str]:
     return sorted(phrases) or ["social worker", "school nurse", "family support"]
 
 
+def current_analyser(url: str) -> str:
+    """The analyser version features get now (it names the sentiment model in use: the
+    shipped one unless a trained one is), so that the bulk-inserted features are current,
+    as the worker leaves them, not all stale."""
+    from sqlalchemy.orm import Session
+
+    from feedback_app.coding.models_store import analyser_version
+    from feedback_app.db import make_engine
+    from feedback_app.text_analysis import sentiment_model
+
+    engine = make_engine(url)
+    try:
+        with Session(bind=engine) as session:
+            return analyser_version(sentiment_model(session)[0])
+    finally:
+        engine.dispose()
+
+
 def grow(url: str, round_ids: list[int], start: int, stop: int) -> float:
     """Insert responses ``start``..``stop``-1 (ids are explicit) spread over the rounds; returns seconds."""
     from sqlalchemy import insert
 
-    from analysis import ANALYSER_VERSION
     from analysis.codebook import load_codebook
     from feedback_app.db import make_engine
     from feedback_app.models import Answer, AnswerFeature, Response
@@ -91,6 +108,7 @@ def grow(url: str, round_ids: list[int], start: int, stop: int) -> float:
     codebook = load_codebook()
     version_hash = codebook.version_hash()
     keys = codebook.keys
+    analyser = current_analyser(url)
     texts = harness.fft_texts()
     phrases = _phrase_vocabulary(texts, codebook)
     rng = random.Random(start)
@@ -123,7 +141,7 @@ def grow(url: str, round_ids: list[int], start: int, stop: int) -> float:
                 label = "positive" if polarity > 0.1 else "negative" if polarity < -0.1 else "neutral"
                 count = rng.choice((0, 1, 1, 1, 2, 2, 3))
                 themes = sorted(set(rng.choices(keys, weights=weights[r], k=count)), key=keys.index)
-                features.append({"answer_id": text_id, "analyser_version": ANALYSER_VERSION,
+                features.append({"answer_id": text_id, "analyser_version": analyser,
                                  "codebook_hash": version_hash, "polarity": polarity,
                                  "subjectivity": rng.random(), "label": label, "themes": themes,
                                  "noun_phrases": rng.sample(phrases, rng.choice((0, 1, 2, 3))),
@@ -194,6 +212,7 @@ def add_one_answer(url: str) -> None:
                                                  "value": "My social worker listened to me"}])
         with Session(bind=engine) as session:
             write_features(session, [(aid, TextFeatures(0.3, 0.5, "positive", [], ["social worker"],
+                                                        analyser_version=current_analyser(url),
                                                         codebook_hash=load_codebook().version_hash()))])
     finally:
         engine.dispose()

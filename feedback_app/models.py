@@ -623,10 +623,11 @@ class FeatureTally(Base):
 
     __tablename__ = "feature_tallies"
 
-    round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # what computed the features (as AnswerFeature stores it), then where their answers are
     analyser_version: Mapped[str] = mapped_column(String(20), primary_key=True)
     codebook_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
     answers: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -310,7 +310,7 @@ class TermCounts:
         """For :func:`analysis.emerging.rank_emerging_totals`: each phrase used in at least
         ``min_count`` answers of round ``latest``, with its uses there and in ``earlier``
         rounds, and the totals (uses in each, and whether two or more phrases are used at
-        all: 2 stands for "two or more"). Reads the latest round's phrases, not every round's."""
+        all: 2 stands for "two or more")."""
         rounds = [latest, *earlier]
         uses = self.session.execute(self._query(
             func.coalesce(func.sum(case((TermTally.round_id == latest, TermTally.answers), else_=0)), 0),
@@ -318,16 +318,13 @@ class TermCounts:
             kind=PHRASE_USES, round_ids=rounds)).one()
         distinct = len(self.session.scalars(self._query(TermTally.term, kind=PHRASE, round_ids=rounds)
                                             .where(TermTally.answers > 0).distinct().limit(2)).all())
-        now = dict(self.session.execute(
-            self._query(TermTally.term, func.sum(TermTally.answers), kind=PHRASE, round_ids=[latest])
-            .group_by(TermTally.term).having(func.sum(TermTally.answers) >= min_count)).all())
-        before: dict[str, int] = {}
-        terms = sorted(now)
-        for start in range(0, len(terms), 500):
-            before.update(self.session.execute(
-                self._query(TermTally.term, func.sum(TermTally.answers), kind=PHRASE, round_ids=list(earlier))
-                .where(TermTally.term.in_(terms[start:start + 500])).group_by(TermTally.term)).all())
-        candidates = {term: (int(n), int(before.get(term) or 0)) for term, n in now.items()}
+        # One pass over the question's phrases in term order (the covering ix_term_tallies_term:
+        # no sort, no look-up per phrase), both sums at once (issue 13: half the time at 1M).
+        now = func.sum(case((TermTally.round_id == latest, TermTally.answers), else_=0))
+        before = func.sum(case((TermTally.round_id != latest, TermTally.answers), else_=0))
+        candidates = {term: (int(n), int(b or 0)) for term, n, b in self.session.execute(
+            self._query(TermTally.term, now, before, kind=PHRASE, round_ids=rounds)
+            .group_by(TermTally.term).having(now >= min_count))}
         return candidates, (int(uses[0]), int(uses[1]), distinct)
 
     def rounds_with_words(self, round_ids: Collection[int], min_answers: int) -> set[int]:

@@ -26,12 +26,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('mark_candidate', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('mark_xmax', sa.BigInteger(), nullable=True))
     op.create_table('feature_tallies',
-    sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.Column('question_key', sa.String(length=80), nullable=False),
     sa.Column('analyser_version', sa.String(length=20), nullable=False),
     sa.Column('codebook_hash', sa.String(length=64), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('question_key', sa.String(length=80), nullable=False),
     sa.Column('answers', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('round_id', 'question_key', 'analyser_version', 'codebook_hash',
+    sa.PrimaryKeyConstraint('analyser_version', 'codebook_hash', 'round_id', 'question_key',
                             name=op.f('pk_feature_tallies'))
     )
     op.execute(

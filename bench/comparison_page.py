@@ -226,7 +226,7 @@ def rebuild(url: str, folder: Path, rows: bool) -> float:
 
     from feedback_app.db import db
     from feedback_app.models import TallyState
-    from feedback_app.tallies import rebuild_tallies
+    from feedback_app.tallies import advance_analysed_mark, rebuild_tallies
     from feedback_app.text_analysis import current_codebook
 
     app = harness.make_app(url, folder)
@@ -238,6 +238,9 @@ def rebuild(url: str, folder: Path, rows: bool) -> float:
                 db.session.commit()
             else:
                 rebuild_tallies(db.session, current_codebook(db.session)[0])
+                # The worker's next sweep moves the analysed mark again: on PostgreSQL the
+                # rebuild's own advance only proposes it (answer ids may commit out of order).
+                advance_analysed_mark(db.session)
     finally:
         app.extensions["feedback_db"].engine.dispose()
     return time.perf_counter() - began

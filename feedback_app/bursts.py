@@ -181,11 +181,13 @@ def set_excluded(session: Session, round_id: int, burst_id: int, excluded: bool)
     many responses changed. Nothing is deleted."""
     members = select(Answer.id).join(Response, Response.id == Answer.response_id).where(
         Response.round_id == round_id, Response.burst_id == burst_id)
+    # Issue 13: the page cache's fingerprint counts no responses. First, so that on PostgreSQL
+    # the tally state's row is locked for update before kept_tallies shares it (no upgrade).
+    note_response_change(session)
     with kept_tallies(session, session.scalars(members).all()):  # issue 13 item 2
         changed = session.execute(
             update(Response).where(Response.round_id == round_id, Response.burst_id == burst_id)
             .values(excluded=excluded)
         ).rowcount
-        note_response_change(session)  # issue 13: the page cache's fingerprint counts no responses
     session.commit()
     return changed

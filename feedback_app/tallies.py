@@ -320,6 +320,9 @@ def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:
     for model in (AnswerTheme, AnswerTally, TermTally, FeatureTally):
         session.execute(delete(model).where(model.round_id.in_(ids)))
     note_response_change(session)
+    # SQLite gives a new row the id after the largest left, so ids of erased answers may come
+    # back below the analysed mark: start it again (the next sweep moves it up).
+    session.execute(update(TallyState).where(TallyState.id == 1).values(analysed_below=0, mark_candidate=None))
 
 
 def note_response_change(session: Session) -> None:
@@ -376,18 +379,24 @@ def advance_analysed_mark(session: Session) -> int:
     mark = analysed_mark(session)
     found = first_unanalysed_answer(session, mark)
     top = found if found is not None else (session.scalar(select(func.max(Answer.id))) or 0) + 1
+    basis = analysed_basis()
+    if not postgresql:
+        # End the read first: SQLite cannot turn a read transaction into a write once another
+        # writer has committed ("database is locked" at once). The mark found stays true.
+        session.commit()
+        session.execute(update(TallyState).where(TallyState.id == 1).values(
+            analysed_below=top, analysed_basis=basis, mark_candidate=None, mark_xmax=None))
+        session.commit()
+        return top
+    newest_running = session.execute(text(snapshot)).one()[1]
     state = _state(session, lock="update")
     if state is None:
         return 0
-    if state.analysed_basis != analysed_basis():  # a candidate found under another basis is no good
+    if state.analysed_basis != basis:  # a candidate found under another basis is no good
         state.mark_candidate = None
-    if not postgresql:
-        state.analysed_below = top
-    else:
-        if state.mark_candidate is not None and state.mark_xmax is not None and oldest_running >= state.mark_xmax:
-            state.analysed_below = max(mark, min(int(state.mark_candidate), top))
-        state.mark_candidate, state.mark_xmax = top, session.execute(text(snapshot)).one()[1]
-    state.analysed_basis = analysed_basis()
+    if state.mark_candidate is not None and state.mark_xmax is not None and oldest_running >= state.mark_xmax:
+        state.analysed_below = max(mark, min(int(state.mark_candidate), top))
+    state.mark_candidate, state.mark_xmax, state.analysed_basis = top, newest_running, basis
     session.commit()
     return int(state.analysed_below)
 

@@ -363,3 +363,25 @@ def test_the_analysed_mark_stops_at_the_first_answer_without_features(app, make_
             advance_analysed_mark(db.session)
         assert analysed_mark(db.session) == ids[-1] + 1
         assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 0
+
+
+def test_answers_stored_after_an_erasure_are_counted_as_stale(app, make_round):
+    """SQLite gives a new answer the id after the largest left: erasing the newest answers
+    must not leave the analysed mark above ids that come back (issue 13)."""
+    from feedback_app.responses import store_response
+    from feedback_app.tallies import advance_analysed_mark, analysed_mark
+    from feedback_app.text_analysis import stale_answer_count
+
+    current = make_round("children", 1, label="Now", opens_on=date(2023, 1, 1), closes_on=date(2099, 12, 31))
+    old = make_round("children", 1, label="Old", opens_on=date(2020, 1, 1), closes_on=date(2020, 12, 31))
+    store_answers(app, current, [{"what_did_not_help": text} for text in TEXTS[:2]])
+    store_answers(app, old, [{"what_did_not_help": text} for text in TEXTS[2:6]])  # the newest ids
+    with app.app_context():
+        for _ in range(2):
+            advance_analysed_mark(db.session)
+        purge(db.session, plan_purge(db.session, date(2021, 6, 1)))
+    with app.app_context(), db.write_session() as session:  # stored without features, as with the queue
+        store_response(session, current.id, {"what_did_not_help": "Nobody rang back"}, agency="Police")
+    with app.app_context():
+        assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 1
+        assert stale_answer_count(db.session) == 1

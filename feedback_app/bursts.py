@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .db import db
 from .models import Answer, AnswerFeature, Question, Response, Round, ShareLink, utcnow
 from .security import with_retry
-from .tallies import kept_tallies
+from .tallies import kept_tallies, note_response_change
 
 TEXT_TYPES = ("long_text", "short_text")
 RECENT_LIMIT = 200  # responses of one link compared with a new one, at most
@@ -181,6 +181,9 @@ def set_excluded(session: Session, round_id: int, burst_id: int, excluded: bool)
     many responses changed. Nothing is deleted."""
     members = select(Answer.id).join(Response, Response.id == Answer.response_id).where(
         Response.round_id == round_id, Response.burst_id == burst_id)
+    # Issue 13: the page cache's fingerprint counts no responses. First, so that on PostgreSQL
+    # the tally state's row is locked for update before kept_tallies shares it (no upgrade).
+    note_response_change(session)
     with kept_tallies(session, session.scalars(members).all()):  # issue 13 item 2
         changed = session.execute(
             update(Response).where(Response.round_id == round_id, Response.burst_id == burst_id)

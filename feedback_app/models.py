@@ -599,3 +599,39 @@ class TallyState(Base):
     built_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     merged: Mapped[str | None] = mapped_column(Text)  # the codebook's merges as sorted JSON
     analyser: Mapped[str | None] = mapped_column(String(40))
+    # Issue 13 item 2 (flat cold page): bumped by every change to which responses count
+    # (an exclusion, an erasure), which moves no maximum the page cache's fingerprint reads.
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Every analysable free-text answer with an id below this has features (they are only
+    # ever replaced, or deleted with their answer), so the stale count looks above it only.
+    analysed_below: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # What ``analysed_below`` was counted under (the analysed languages and text types).
+    analysed_basis: Mapped[str | None] = mapped_column(String(200))
+    # PostgreSQL: the mark found by the last advance, promoted to ``analysed_below`` by a
+    # later one once every transaction in progress then (below ``mark_xmax``) has ended.
+    mark_candidate: Mapped[int | None] = mapped_column(sa.BigInteger)
+    mark_xmax: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+# ---------------------------------------------------------------- issue 13 item 2: the cold page
+
+
+class FeatureTally(Base):
+    """Stored features of the answers of one round and question, by the analyser and codebook
+    version that computed them (every answer with features, excluded or not): which model
+    labelled a question's answers, without reading them."""
+
+    __tablename__ = "feature_tallies"
+
+    # what computed the features (as AnswerFeature stores it), then where their answers are
+    analyser_version: Mapped[str] = mapped_column(String(20), primary_key=True)
+    codebook_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The stale count finds outdated features by their versions (a few index seeks), and the
+# filters list a questionnaire's agencies by seeking each round's next agency.
+sa.Index("ix_answer_features_versions", AnswerFeature.analyser_version, AnswerFeature.codebook_hash)
+sa.Index("ix_responses_round_agency", Response.round_id, Response.agency)

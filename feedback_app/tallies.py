@@ -22,6 +22,10 @@ analysis), coding (:func:`feedback_app.coding.coding.save_coding`), exclusion
 (:func:`feedback_app.bursts.set_excluded`) and erasure (:func:`feedback_app.privacy.purge`,
 :func:`forget_rounds`).
 
+Beside them (issue 13, the cold page) ``feature_tallies`` counts every stored feature row
+per round, question, analyser and codebook version (excluded responses too: which model
+labelled a question's answers), kept by the same writers in the same way.
+
 The tallies are counted under the codebook's merges and the text analyser recorded in
 ``tally_state``; when either differs from what is in use (a merge edit, a new analyser)
 or the tallies were never built (a database upgraded with answers), :func:`tallies_current`
@@ -33,14 +37,14 @@ by the sweep after a codebook edit, by ``feedback-app analyse`` and by
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from analysis import ANALYSER_VERSION
@@ -49,7 +53,16 @@ from analysis.compare import TALLY_COLUMNS
 from analysis.sentiment import LABELS
 from analysis.text import content_bigrams, content_words
 
-from .models import Answer, AnswerFeature, AnswerTally, AnswerTheme, Response, TallyState, TermTally
+from .models import (
+    Answer,
+    AnswerFeature,
+    AnswerTally,
+    AnswerTheme,
+    FeatureTally,
+    Response,
+    TallyState,
+    TermTally,
+)
 
 NO_AGENCY = ""
 ALL_ANSWERS = ""  # the theme of the tally of all of a group's answers
@@ -59,6 +72,7 @@ TERM_LIMIT = 200  # longer phrases and words are not tallied (nor could one be s
 PHRASE, LEMMA, WRITTEN = "p", "l", "w"
 PHRASE_USES = "P"  # term "": uses of every phrase together (the totals emerging phrases weigh against)
 _CHUNK = 500
+FEATURE_KEY = ("round_id", "question_key", "analyser_version", "codebook_hash")
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,8 @@ class Changes:
     def __init__(self) -> None:
         self.tallies: dict[tuple, list[float]] = defaultdict(lambda: [0] * len(TALLY_VALUES))
         self.terms: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        # stored feature rows per (round, question, analyser version, codebook hash)
+        self.features: Counter[tuple] = Counter()
 
     def add(self, answer: CountedAnswer, sign: int = 1) -> None:
         """Add (or with ``sign`` -1 take away) what ``answer`` contributes."""
@@ -185,6 +201,10 @@ class Changes:
                  for key, v in sorted(self.terms.items()) if any(v)]
         return tallies, terms
 
+    def feature_rows(self) -> list[dict]:
+        """The feature tally rows to add, in key order."""
+        return [dict(zip(FEATURE_KEY + ("answers",), key + (n,))) for key, n in sorted(self.features.items()) if n]
+
 
 def _dialect_insert(session: Session):
     if session.get_bind().dialect.name == "postgresql":
@@ -211,6 +231,33 @@ def add_changes(session: Session, changes: Changes) -> None:
     tallies, terms = changes.nonzero()
     _upsert(session, AnswerTally, ("round_id", "question_key", "agency", "theme"), TALLY_VALUES, tallies)
     _upsert(session, TermTally, ("round_id", "question_key", "agency", "kind", "term", "form"), TERM_VALUES, terms)
+    _upsert(session, FeatureTally, FEATURE_KEY, ("answers",), changes.feature_rows())
+
+
+def _feature_query():
+    return (select(Response.round_id, Answer.question_key, AnswerFeature.analyser_version,
+                   AnswerFeature.codebook_hash)
+            .select_from(AnswerFeature)
+            .join(Answer, Answer.id == AnswerFeature.answer_id)
+            .join(Response, Response.id == Answer.response_id))
+
+
+def feature_places(session: Session, answer_ids: Iterable[int]) -> Counter[tuple]:
+    """The stored features of ``answer_ids`` counted by (round, question, analyser version,
+    codebook hash): what they add to the feature tallies."""
+    ids = sorted(set(answer_ids))
+    places: Counter[tuple] = Counter()
+    for start in range(0, len(ids), _CHUNK):
+        places.update(tuple(row) for row in session.execute(
+            _feature_query().where(AnswerFeature.answer_id.in_(ids[start:start + _CHUNK]))))
+    return places
+
+
+def count_features(session: Session) -> Counter[tuple]:
+    """Every stored feature row counted as :func:`feature_places` counts them (one grouped query)."""
+    columns = _feature_query().selected_columns
+    return Counter({tuple(row[:4]): int(row[4]) for row in session.execute(
+        _feature_query().add_columns(func.count()).group_by(*columns))})
 
 
 def _theme_rows(answers: Iterable[CountedAnswer]) -> list[dict]:
@@ -249,7 +296,7 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
             session.execute(select(Answer.id).where(Answer.id.in_(ids[start:start + _CHUNK]))
                             .order_by(Answer.id).with_for_update())
     merged = json.loads(state.merged or "{}")
-    before = counted_answers(session, ids, merged)
+    before, features_before = counted_answers(session, ids, merged), feature_places(session, ids)
     yield
     session.flush()
     after = counted_answers(session, ids, merged)
@@ -258,6 +305,8 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
         changes.add(answer, -1)
     for answer in after.values():
         changes.add(answer)
+    changes.features.update(feature_places(session, ids))
+    changes.features.subtract(features_before)
     add_changes(session, changes)
     for start in range(0, len(ids), _CHUNK):
         session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(ids[start:start + _CHUNK])))
@@ -268,8 +317,18 @@ def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:
     """Drop the tallies of rounds whose responses are all being deleted (retention), in the
     caller's transaction."""
     ids = list(round_ids)
-    for model in (AnswerTheme, AnswerTally, TermTally):
+    for model in (AnswerTheme, AnswerTally, TermTally, FeatureTally):
         session.execute(delete(model).where(model.round_id.in_(ids)))
+    note_response_change(session)
+    # SQLite gives a new row the id after the largest left, so ids of erased answers may come
+    # back below the analysed mark: start it again (the next sweep moves it up).
+    session.execute(update(TallyState).where(TallyState.id == 1).values(analysed_below=0, mark_candidate=None))
+
+
+def note_response_change(session: Session) -> None:
+    """Record, in the caller's transaction, that which responses count changed (an exclusion,
+    an erasure): the page cache's fingerprint reads the counter (issue 13 item 2)."""
+    session.execute(update(TallyState).where(TallyState.id == 1).values(changes=TallyState.changes + 1))
 
 
 # ---------------------------------------------------------------- state and rebuild
@@ -289,8 +348,57 @@ def tally_marker(session: Session) -> tuple:
     state = _state(session)
     totals = session.execute(select(func.count(), func.sum(AnswerTally.answers), func.sum(AnswerTally.positive),
                                     func.sum(AnswerTally.negative), func.sum(AnswerTally.polarity_sum))).one()
-    built = None if state is None else (str(state.built_at), state.merged, state.analyser)
+    built = None if state is None else (str(state.built_at), state.merged, state.analyser, state.changes)
     return (built,) + tuple(str(v) for v in totals)
+
+
+def analysed_mark(session: Session) -> int:
+    """An answer id below which every analysable free-text answer has features (0 when none
+    is known): the stale count looks for answers without features from here on."""
+    from .text_analysis import analysed_basis
+
+    state = _state(session)
+    return int(state.analysed_below or 0) if state is not None and state.analysed_basis == analysed_basis() else 0
+
+
+def advance_analysed_mark(session: Session) -> int:
+    """Move the mark of :func:`analysed_mark` up to the first analysable answer without
+    features, or past the newest answer (commits); returns the mark. Reads the answers
+    from the old mark on. Run by the sweep, ``analyse`` and a rebuild.
+
+    The mark holds because features are only replaced, or deleted with their answer. On
+    PostgreSQL an answer id may commit after a higher one, so the mark found now is only a
+    candidate, taken up by a later advance once every transaction in progress when it was
+    found has ended (its answers are then visible to that advance's own look)."""
+    from .text_analysis import analysed_basis, first_unanalysed_answer
+
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    snapshot = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, " \
+               "pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+    oldest_running = session.execute(text(snapshot)).one()[0] if postgresql else None
+    mark = analysed_mark(session)
+    found = first_unanalysed_answer(session, mark)
+    top = found if found is not None else (session.scalar(select(func.max(Answer.id))) or 0) + 1
+    basis = analysed_basis()
+    if not postgresql:
+        # End the read first: SQLite cannot turn a read transaction into a write once another
+        # writer has committed ("database is locked" at once). The mark found stays true.
+        session.commit()
+        session.execute(update(TallyState).where(TallyState.id == 1).values(
+            analysed_below=top, analysed_basis=basis, mark_candidate=None, mark_xmax=None))
+        session.commit()
+        return top
+    newest_running = session.execute(text(snapshot)).one()[1]
+    state = _state(session, lock="update")
+    if state is None:
+        return 0
+    if state.analysed_basis != basis:  # a candidate found under another basis is no good
+        state.mark_candidate = None
+    if state.mark_candidate is not None and state.mark_xmax is not None and oldest_running >= state.mark_xmax:
+        state.analysed_below = max(mark, min(int(state.mark_candidate), top))
+    state.mark_candidate, state.mark_xmax, state.analysed_basis = top, newest_running, basis
+    session.commit()
+    return int(state.analysed_below)
 
 
 @dataclass(frozen=True)
@@ -314,10 +422,11 @@ def rebuild_tallies(session: Session, codebook: Codebook, batch_size: int = 5000
     if state is None:
         state = TallyState(id=1)
         session.add(state)
-    for model in (AnswerTheme, AnswerTally, TermTally):
+    for model in (AnswerTheme, AnswerTally, TermTally, FeatureTally):
         session.execute(delete(model))
     merged = dict(codebook.merged)
     changes = Changes()
+    changes.features = count_features(session)
     answers = themes = 0
     query = _counted_query(newest_coding_query()).order_by(Answer.id)
     batch: list[CountedAnswer] = []
@@ -329,12 +438,13 @@ def rebuild_tallies(session: Session, codebook: Codebook, batch_size: int = 5000
         answers += 1
     themes += _flush_batch(session, batch)
     tallies, terms = changes.nonzero()
-    for model, rows in ((AnswerTally, tallies), (TermTally, terms)):
+    for model, rows in ((AnswerTally, tallies), (TermTally, terms), (FeatureTally, changes.feature_rows())):
         for start in range(0, len(rows), 1000):
             session.execute(model.__table__.insert(), rows[start:start + 1000])
     session.execute(update(TallyState).where(TallyState.id == 1).values(
         built_at=datetime.now(timezone.utc), merged=merged_json(codebook), analyser=ANALYSER_VERSION))
     session.commit()
+    advance_analysed_mark(session)
     return Rebuilt(answers, themes, len(tallies), len(terms))
 
 
@@ -352,9 +462,9 @@ def ensure_tallies(session: Session, codebook: Codebook) -> Rebuilt | None:
     return rebuild_tallies(session, codebook)
 
 
-def recount(session: Session, codebook: Codebook) -> tuple[dict, dict, dict]:
-    """The tallies as counted from scratch now (answer tallies, term tallies, answer themes),
-    without storing them: what the stored ones must equal (tests, ``check``)."""
+def recount(session: Session, codebook: Codebook) -> tuple[dict, dict, dict, dict]:
+    """The tallies as counted from scratch now (answer tallies, term tallies, answer themes,
+    feature tallies), without storing them: what the stored ones must equal (tests, ``check``)."""
     from .coding.coding import newest_coding_query
 
     changes = Changes()
@@ -364,10 +474,11 @@ def recount(session: Session, codebook: Codebook) -> tuple[dict, dict, dict]:
         themes.update((answer.answer_id, t, answer.round_id, answer.question_key, answer.agency)
                       for t in answer.themes)
     tallies, terms = changes.nonzero()
-    return _by_key(tallies, 4), _by_key(terms, 6), {t: (1,) for t in themes}
+    features = {key: (n,) for key, n in count_features(session).items() if n}
+    return _by_key(tallies, 4), _by_key(terms, 6), {t: (1,) for t in themes}, features
 
 
-def stored(session: Session) -> tuple[dict, dict, dict]:
+def stored(session: Session) -> tuple[dict, dict, dict, dict]:
     """The stored tallies in the shape of :func:`recount` (rows summing to zero left out)."""
     tally_columns = [AnswerTally.__table__.c[c] for c in ("round_id", "question_key", "agency", "theme",
                                                          *TALLY_VALUES)]
@@ -377,9 +488,11 @@ def stored(session: Session) -> tuple[dict, dict, dict]:
     terms = [dict(row._mapping) for row in session.execute(select(*term_columns))]
     themes = session.execute(select(AnswerTheme.answer_id, AnswerTheme.theme, AnswerTheme.round_id,
                                     AnswerTheme.question_key, AnswerTheme.agency)).all()
+    features = {tuple(row[:4]): (int(row[4]),) for row in session.execute(
+        select(*(FeatureTally.__table__.c[c] for c in FEATURE_KEY), FeatureTally.answers)) if row[4]}
     return (_by_key([r for r in tallies if any(r[c] for c in TALLY_VALUES)], 4),
             _by_key([r for r in terms if any(r[c] for c in TERM_VALUES)], 6),
-            {tuple(t): (1,) for t in themes})
+            {tuple(t): (1,) for t in themes}, features)
 
 
 def tally_differences(session: Session, codebook: Codebook) -> int:

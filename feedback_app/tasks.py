@@ -30,7 +30,7 @@ from huey.exceptions import TaskLockedException
 
 from .bursts import check_submission, unchecked_responses
 from .db import db
-from .tallies import ensure_tallies
+from .tallies import advance_analysed_mark, analysed_mark, ensure_tallies
 from .text_analysis import analyse_stale_in_batches, current_codebook, stale_answer_count
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def sweep(huey: Huey, batch_size: int = BATCH_SIZE) -> int:
         with huey.lock_task(SWEEP_LOCK):
             check_unchecked_bursts()  # before their features, which mark them checked
             ensure_tallies(db.session, current_codebook(db.session)[0])  # issue 13 item 2: built, under its merges
+            advance_analysed_mark(db.session)  # issue 13: the stale counts below look above the mark only
             progress = {"done": 0, "total": 0, "version": None, "started": _now(), "finished": None}
 
             def advance(analysed: int) -> None:
@@ -117,7 +118,7 @@ def sweep(huey: Huey, batch_size: int = BATCH_SIZE) -> int:
                 huey.put(PROGRESS_KEY, dict(progress))
 
             for _round in range(SWEEP_ROUNDS):
-                stale = stale_answer_count(db.session)
+                stale = stale_answer_count(db.session, analysed_below=analysed_mark(db.session))
                 saved = current_codebook(db.session)[1]
                 db.session.commit()  # end the read transaction before the long computation
                 if not stale:

@@ -21,10 +21,11 @@ import hashlib
 import json
 import os
 import threading
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Collection, Iterable, NamedTuple
+from typing import Callable, Collection, Iterable, Mapping, NamedTuple
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from analysis.features import TextFeatures, in_batches, map_batches, text_featur
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
-from .tallies import ensure_tallies, kept_tallies
+from .tallies import advance_analysed_mark, ensure_tallies, kept_tallies
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -369,19 +370,77 @@ def stale_answers(session: Session, codebook_hash: str | None = None, recompute:
     ]
 
 
-def stale_answer_count(session: Session, codebook_hash: str | None = None, recompute: bool = False) -> int:
+def stale_answer_count(session: Session, codebook_hash: str | None = None, recompute: bool = False, *,
+                       analysed_below: int = 0) -> int:
     """How many answers :func:`stale_answers` would return (what the codebook page shows
-    as stale and ``feedback-app analyse`` analyses), counted per question in SQL."""
+    as stale and ``feedback-app analyse`` analyses), counted per question in SQL.
+
+    With ``analysed_below`` (every analysable answer below that id has features:
+    :func:`feedback_app.tallies.analysed_mark`) the same count costs the answers since the
+    mark and the outdated features, not every answer (issue 13, the cold comparison page):
+    answers without features are looked for from the mark on, and features of another
+    analyser or codebook by their versions (:func:`feature_versions`, index seeks)."""
     _model, analyser, codebook_hash = _current_analyser(session, codebook_hash)
-    query = _analysable(select(Question.id, func.count(Answer.id))).group_by(Question.id)
-    if not recompute:
-        query = query.where(stale_condition(analyser, codebook_hash))
-    counts = dict(session.execute(query).all())
+    counted = _analysable(select(Question.id, func.count(Answer.id))).group_by(Question.id)
+    if recompute:
+        return _countable(session, dict(session.execute(counted).all()))
+    if not analysed_below:
+        return _countable(session, dict(session.execute(counted.where(stale_condition(analyser, codebook_hash)))
+                                        .all()))
+    counts = Counter(dict(session.execute(
+        counted.where(Answer.id >= analysed_below, AnswerFeature.answer_id.is_(None))).all()))
+    for version, codebook in feature_versions(session):
+        if (version, codebook) != (analyser, codebook_hash):
+            counts.update(dict(session.execute(counted.where(AnswerFeature.analyser_version == version,
+                                                             AnswerFeature.codebook_hash == codebook)).all()))
+    return _countable(session, counts)
+
+
+def _countable(session: Session, counts: Mapping[int, int]) -> int:
+    """The sum of ``counts`` (answers per question id) without identifier questions'."""
     if not counts:
         return 0
     questions = session.execute(select(Question.id, Question.key, Question.settings)
                                 .where(Question.id.in_(list(counts)))).all()
     return sum(counts[qid] for qid, key, settings in questions if not is_identifier(key, settings))
+
+
+def feature_versions(session: Session) -> list[tuple[str, str]]:
+    """Every (analyser version, codebook hash) that stored features carry, found by index
+    seeks on ``ix_answer_features_versions`` (one per pair and per version: there are few),
+    not by reading the features."""
+    pairs: list[tuple[str, str]] = []
+    version = session.scalar(select(func.min(AnswerFeature.analyser_version)))
+    while version is not None:
+        of_version = select(func.min(AnswerFeature.codebook_hash)).where(AnswerFeature.analyser_version == version)
+        codebook = session.scalar(of_version)
+        while codebook is not None:
+            pairs.append((version, codebook))
+            codebook = session.scalar(of_version.where(AnswerFeature.codebook_hash > codebook))
+        version = session.scalar(select(func.min(AnswerFeature.analyser_version))
+                                 .where(AnswerFeature.analyser_version > version))
+    return pairs
+
+
+def first_unanalysed_answer(session: Session, from_id: int = 0) -> int | None:
+    """The smallest id, from ``from_id`` on, of an analysable free-text answer (identifier
+    questions left out) that has no features; None when every one has. Reads the answers
+    from ``from_id`` on."""
+    firsts = dict(session.execute(_analysable(select(Question.id, func.min(Answer.id)))
+                                  .where(Answer.id >= from_id, AnswerFeature.answer_id.is_(None))
+                                  .group_by(Question.id)).all())
+    if not firsts:
+        return None
+    questions = session.execute(select(Question.id, Question.key, Question.settings)
+                                .where(Question.id.in_(list(firsts)))).all()
+    found = [firsts[qid] for qid, key, settings in questions if not is_identifier(key, settings)]
+    return min(found) if found else None
+
+
+def analysed_basis() -> str:
+    """What decides which answers are analysable (the languages the analysers read, the
+    free-text types): a mark counted under another basis is not trusted."""
+    return f"languages={','.join(sorted(ANALYSED_LANGUAGES))};types={','.join(sorted(TEXT_TYPES))}"
 
 
 def _features_of(batch: list[PendingAnswer], codebook: Codebook,
@@ -453,6 +512,7 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
         # (``refresh_stale_features`` sets a limit): a recount holds the write lock for long, and
         # until the sweep does it the pages read the answers.
         ensure_tallies(session, codebook)
+        advance_analysed_mark(session)  # issue 13: the stale count looks above it only
     pending = stale_answers(session, codebook.version_hash(), recompute, response_ids=response_ids)
     session.commit()  # end the read transaction before the (long) computation
     if not pending or (limit is not None and len(pending) > limit):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -157,3 +158,41 @@ def test_renaming_a_round_changes_the_page(app, client, login, two_rounds, reads
         db.session.commit()
     page = client.get(PAGE).get_data(as_text=True)
     assert "Spring listening 2024" in page and "Voice of the child 2024" not in page
+
+
+def test_erasing_a_round_changes_the_agencies_the_page_offers(app, client, login, make_round, two_rounds, reads):
+    """An erased response moves no maximum, and one with no free-text answer changes no
+    tally: the fingerprint still moves (issue 13: the erasure counter, not a count of the
+    responses), so an agency only erased responses had leaves the filter."""
+    from feedback_app.db import db
+    from feedback_app.privacy import plan_purge, purge
+
+    old = make_round("children", 1, label="Voice of the child 2022", opens_on=date(2022, 1, 1),
+                     closes_on=date(2022, 3, 31))
+    store_answers(app, old, [{"age_band": "12 to 15"}], agency="Schools")  # no free text: no tally
+    store_answers(app, two_rounds[1], [{"age_band": "12 to 15"}], agency="Police")  # the newest ids stay
+    login("analyst")
+    assert '<option value="Schools">' in client.get(PAGE).get_data(as_text=True)
+    with app.app_context():
+        purge(db.session, plan_purge(db.session, date(2022, 12, 31)))  # the 2022 round's responses go
+    page = client.get(PAGE).get_data(as_text=True)
+    assert '<option value="Schools">' not in page
+    assert '<option value="Police">' in page
+
+
+def test_excluding_a_response_without_free_text_changes_the_page_key(app, client, login, two_rounds):
+    """Excluding responses whose answers no tally counts still gives a new fingerprint."""
+    from feedback_app.bursts import set_excluded
+    from feedback_app.db import db
+    from feedback_app.insights.cache import data_fingerprint
+    from feedback_app.models import Response
+
+    first, _second = two_rounds
+    store_answers(app, first, [{"age_band": "12 to 15"}], agency="Schools")
+    with app.app_context():
+        before = data_fingerprint(db.session)
+        newest = db.session.query(Response).order_by(Response.id.desc()).first()
+        newest.burst_id = newest.id
+        db.session.commit()
+        set_excluded(db.session, first.id, newest.id, True)
+        assert data_fingerprint(db.session) != before

@@ -46,13 +46,49 @@ def assert_tallies_equal_a_recount(app) -> None:
         assert tallies_current(db.session, codebook), "the tallies are not current"
         expected, now = recount(db.session, codebook), stored(db.session)
         db.session.rollback()
-    tallies, terms, themes = expected
-    got_tallies, got_terms, got_themes = now
+    tallies, terms, themes, features = expected
+    got_tallies, got_terms, got_themes, got_features = now
+    assert got_features == features
     assert got_themes == themes
     assert got_terms == terms
     assert got_tallies.keys() == tallies.keys()
     for key, values in tallies.items():  # sums of polarities: equal up to the order of adding
         assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(got_tallies[key], values)), key
+
+
+def _agencies_by_reading_every_response(questionnaire_id: int) -> list[str]:
+    """The agencies as ``questionnaire_agencies`` read them before issue 13 (every response)."""
+    from feedback_app.models import QuestionnaireVersion
+
+    return list(db.session.scalars(
+        select(Response.agency).distinct().join(Round, Round.id == Response.round_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id, Response.agency.is_not(None))
+        .order_by(Response.agency)))
+
+
+def assert_cheap_counts_equal_full_ones(app, rounds) -> None:
+    """What the cold page counts cheaply (issue 13) equals what the full counts give: the
+    stale count from the analysed mark and by feature versions (also under a codebook the
+    features were not computed with: every one outdated), the provenance from the feature
+    tallies, the agencies by index seeks."""
+    from feedback_app.coding.coding import analysis_provenance
+    from feedback_app.insights.data import questionnaire_agencies, tallied_provenance
+    from feedback_app.tallies import analysed_mark
+    from feedback_app.text_analysis import stale_answer_count
+
+    with app.app_context():
+        mark = analysed_mark(db.session)
+        for codebook_hash in (None, "another-codebook"):
+            assert (stale_answer_count(db.session, codebook_hash, analysed_below=mark)
+                    == stale_answer_count(db.session, codebook_hash)), (codebook_hash, mark)
+        for chosen in ([r.id for r in rounds], [rounds[-1].id], [rounds[0].id, rounds[1].id]):
+            assert (tallied_provenance(db.session, "what_did_not_help", chosen)
+                    == analysis_provenance(db.session, "what_did_not_help", chosen)), chosen
+        questionnaire_id = db.session.get(Round, rounds[0].id).version.questionnaire_id
+        assert questionnaire_agencies(db.session, questionnaire_id) == _agencies_by_reading_every_response(
+            questionnaire_id)
+        db.session.rollback()
 
 
 def _answers(app) -> list[int]:
@@ -126,10 +162,16 @@ def test_the_tallies_equal_a_recount_after_any_mix_of_changes(app, make_round, s
     rounds = [make_round("children", 1, label=f"Round {n}", opens_on=date(2020 + n, 1, 1),
                          closes_on=date(2020 + n, 12, 31)) for n in range(3)]
     steps = ["submit"] * 6 + ["later"] * 3 + ["code"] * 4 + ["exclude"] * 2 + ["reanalyse", "recompute", "merge"]
+    steps += ["mark"] * 3
     rng.shuffle(steps)
     steps.append("erase")
     for step in steps:
-        if step in ("submit", "later"):
+        if step == "mark":  # as the sweep does: answers below the mark all have features
+            from feedback_app.tallies import advance_analysed_mark
+
+            with app.app_context():
+                advance_analysed_mark(db.session)
+        elif step in ("submit", "later"):
             _submit(app, rng, rounds, background=step == "later")
         elif step == "code":
             _code(app, rng)
@@ -145,6 +187,7 @@ def test_the_tallies_equal_a_recount_after_any_mix_of_changes(app, make_round, s
             with app.app_context():
                 purge(db.session, plan_purge(db.session, date(2021, 6, 1)))  # the first round is erased
         assert_tallies_equal_a_recount(app)
+        assert_cheap_counts_equal_full_ones(app, rounds)
     with app.app_context():
         assert db.session.scalar(select(AnswerTally.answers).where(AnswerTally.theme == "").limit(1)) is not None
         assert db.session.get(Round, rounds[0].id) is not None
@@ -327,3 +370,52 @@ def test_the_report_from_tallies_equals_the_report_from_every_answer(app, monkey
         db.session.rollback()
     shown = "".join(tallied.values())
     assert "<blockquote" in shown and "data:image/png;base64," in shown and "Word cloud" in shown
+
+
+def test_the_analysed_mark_stops_at_the_first_answer_without_features(app, make_round):
+    """The stale count reads the answers above the mark (issue 13): the mark moves up to the
+    first analysable answer still without features, never past it, and past every answer
+    once all are analysed (on PostgreSQL one advance later: ids may commit out of order)."""
+    from feedback_app.responses import store_response
+    from feedback_app.tallies import advance_analysed_mark, analysed_mark
+    from feedback_app.text_analysis import stale_answer_count
+
+    round_ = make_round("children", 1, label="Round", opens_on=date(2021, 1, 1), closes_on=date(2021, 12, 31))
+    store_answers(app, round_, [{"what_did_not_help": text} for text in TEXTS[:3]])
+    with app.app_context(), db.write_session() as session:  # stored without features, as with the queue
+        store_response(session, round_.id, {"what_did_not_help": "Nobody rang back"}, agency="Police")
+    store_answers(app, round_, [{"what_did_not_help": text} for text in TEXTS[3:5]])
+    with app.app_context():
+        ids = sorted(_answers(app))
+        for _ in range(2):
+            advance_analysed_mark(db.session)
+        assert analysed_mark(db.session) == ids[3]  # the pending answer
+        assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 1
+        db.session.commit()  # end this read: the analysis below is another session's
+        _reanalyse(app)  # analyses it (its advance, before the analysis, found the mark where it was)
+        for _ in range(2):
+            advance_analysed_mark(db.session)
+        assert analysed_mark(db.session) == ids[-1] + 1
+        assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 0
+
+
+def test_answers_stored_after_an_erasure_are_counted_as_stale(app, make_round):
+    """SQLite gives a new answer the id after the largest left: erasing the newest answers
+    must not leave the analysed mark above ids that come back (issue 13)."""
+    from feedback_app.responses import store_response
+    from feedback_app.tallies import advance_analysed_mark, analysed_mark
+    from feedback_app.text_analysis import stale_answer_count
+
+    current = make_round("children", 1, label="Now", opens_on=date(2023, 1, 1), closes_on=date(2099, 12, 31))
+    old = make_round("children", 1, label="Old", opens_on=date(2020, 1, 1), closes_on=date(2020, 12, 31))
+    store_answers(app, current, [{"what_did_not_help": text} for text in TEXTS[:2]])
+    store_answers(app, old, [{"what_did_not_help": text} for text in TEXTS[2:6]])  # the newest ids
+    with app.app_context():
+        for _ in range(2):
+            advance_analysed_mark(db.session)
+        purge(db.session, plan_purge(db.session, date(2021, 6, 1)))
+    with app.app_context(), db.write_session() as session:  # stored without features, as with the queue
+        store_response(session, current.id, {"what_did_not_help": "Nobody rang back"}, agency="Police")
+    with app.app_context():
+        assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 1
+        assert stale_answer_count(db.session) == 1

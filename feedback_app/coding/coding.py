@@ -200,18 +200,24 @@ def analysis_provenance(session: Session, question_key: str, round_ids: list[int
     """Which model labelled the sentiment of the answers to ``question_key`` in ``round_ids``
     (the one most of them were analysed with), how many coded answers trained it, and how
     many of the answers carry an analyst's code (used in place of the computed values)."""
-    from ..models import SentimentModelVersion
-    from .models_store import describe_analyser, model_version_of, shipped_model
-
     scope = (select(Answer.id).join(Response, Response.id == Answer.response_id)
              .where(Answer.question_key == question_key, Response.round_id.in_(list(round_ids))))
     versions = session.execute(
         select(AnswerFeature.analyser_version, func.count()).where(AnswerFeature.answer_id.in_(scope))
         .group_by(AnswerFeature.analyser_version)).all()
-    analysed = sum(n for _v, n in versions)
-    stored = max(versions, key=lambda row: row[1])[0] if versions else ""
     coded_here = session.scalar(select(func.count(func.distinct(Coding.answer_id)))
                                 .where(Coding.answer_id.in_(scope))) or 0
+    return provenance_of(session, [(str(v), int(n)) for v, n in versions], coded_here)
+
+
+def provenance_of(session: Session, versions: list[tuple[str, int]], coded_here: int) -> Provenance:
+    """:class:`Provenance` of answers whose features were computed by each analyser version
+    ``versions`` (version, answers) and of which ``coded_here`` carry an analyst's code."""
+    from ..models import SentimentModelVersion
+    from .models_store import describe_analyser, model_version_of, shipped_model
+
+    analysed = sum(n for _v, n in versions)
+    stored = max(versions, key=lambda row: row[1])[0] if versions else ""
     model = None
     version = model_version_of(stored) if stored else None
     if version:

@@ -3,7 +3,7 @@
 Issue 13 item 2 (a first step): a warm comparison page reads no answer rows. Its
 summary, provenance and stale count are kept in a bounded in-process LRU, keyed by the
 :func:`data_fingerprint` (the newest answer, feature change, coding, codebook version
-and sentiment model, and the response count with its exclusions) plus the page's own
+and sentiment model, the newest response and the count of exclusions and erasures) plus the page's own
 filters (question, agency, rounds, disclosure threshold). Any new answer, analysed
 feature, analyst code, exclusion, erasure, codebook edit or model change gives a new
 fingerprint, so an old entry is never served; it simply ages out of the LRU.
@@ -69,13 +69,14 @@ PAGE_CACHE = BoundedCache()
 def data_fingerprint(session: Session) -> tuple:
     """One cheap query saying whether anything a comparison page reads has changed.
 
-    Maxima of indexed columns (the newest answer, feature change, coding, codebook
-    version and model in use) cost one index probe each; the response count and its
-    exclusions (an erased or excluded response changes no maximum) are one count over
-    the responses table, far cheaper than reading the answers; the tallies' state and
-    totals (:func:`feedback_app.tallies.tally_marker`) are a scan of the tallies of all answers:
-    one row per round, question, agency and theme (a few thousand), kept as a guard against
-    a writer that changes the tallies and moves none of the maxima above.
+    Maxima of indexed columns (the newest response, answer, feature change, coding,
+    codebook version and model in use) cost one index probe each. An erased or excluded
+    response moves no maximum: exclusion and erasure bump ``tally_state.changes``
+    (:func:`feedback_app.tallies.note_response_change`; issue 13: this replaced two counts
+    over the responses, which grew with them). The tallies' state and totals
+    (:func:`feedback_app.tallies.tally_marker`) are a scan of the tallies of all answers:
+    one row per round, question, agency and theme (a few thousand, however many answers),
+    kept as a guard against a writer that changes the tallies and moves none of the maxima.
     """
     row = session.execute(select(
         select(func.max(Answer.id)).scalar_subquery(),
@@ -85,8 +86,7 @@ def data_fingerprint(session: Session) -> tuple:
         select(func.max(SentimentModelVersion.version)).where(SentimentModelVersion.in_use.is_(True))
         .scalar_subquery(),
         select(func.count(SentimentModelVersion.id)).scalar_subquery(),
-        select(func.count(Response.id)).scalar_subquery(),
-        select(func.count(Response.id)).where(Response.excluded.is_(True)).scalar_subquery(),
+        select(func.max(Response.id)).scalar_subquery(),
     )).one()
     database = session.get_bind().url.render_as_string(hide_password=True)  # one process, one database; tests many
     # The tallies the page reads (a rebuild, or any change a writer made to them: issue 13 item 2).

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from analysis.disclosure import DisclosurePolicy
 from analysis.wordclouds import CloudWords, whats_new_cloud_png, whats_new_png_of, word_cloud_png, word_cloud_png_of
 
-from ..coding.coding import analysis_provenance, round_agreement
+from ..coding.coding import round_agreement
 from ..definitions import GOVERNANCE_LABELS
 from ..models import Answer, Response, questionnaire_by_slug
 from ..tallies import tallies_current
@@ -38,6 +38,7 @@ from .data import (
     load_answers,
     load_tallied,
     question_catalogue,
+    question_provenance,
     questionnaire_rounds,
 )
 from .policy import disclosure_policy
@@ -222,7 +223,8 @@ def build_report(
         generated_on=generated_on or date.today(),
         coder_agreement=round_agreement(session, [r.id for r in rounds], codebook.keys),
         # issue 14: which model and how many coded answers produced each question's figures
-        provenance={f.summary.question.key: analysis_provenance(session, f.summary.question.key, [r.id for r in rounds])
+        provenance={f.summary.question.key: question_provenance(session, f.summary.question.key, [r.id for r in rounds],
+                                                                sections.from_tallies)
                     for f in free_text},
     )
 

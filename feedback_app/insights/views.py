@@ -23,7 +23,7 @@ from ..coding.coding import analysis_provenance
 from ..db import db
 from ..models import Questionnaire, questionnaire_by_slug
 from ..security import audit
-from ..tallies import tallies_current
+from ..tallies import analysed_mark, tallies_current
 from ..text_analysis import current_codebook
 from . import bp
 from .cache import PAGE_CACHE, data_fingerprint
@@ -51,6 +51,8 @@ from .data import (
     question_catalogue,
     question_round_groups,
     questionnaire_agencies,
+    question_provenance,
+    tallied_provenance,
     questionnaire_rounds,
     response_groups,
     round_response_counts,
@@ -172,17 +174,21 @@ def _int_or_none(text: str | None) -> int | None:
         return None
 
 
-def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None) -> Filters:
+def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None, *, count: bool = True) -> Filters:
     """The request's filters; with the data's ``fingerprint``, the per-round response counts
-    and the agencies (each a pass over every response) come from the page cache."""
+    (a pass over every response; not made without ``count``) and the agencies come from the
+    page cache."""
     if fingerprint is None:
         counts, agencies = None, questionnaire_agencies(db.session, questionnaire.id)
+    elif not count:  # issue 13: the comparison page shows no response counts
+        counts, agencies = None, PAGE_CACHE.get_or_compute(
+            ("agencies", fingerprint, questionnaire.id), lambda: questionnaire_agencies(db.session, questionnaire.id))
     else:
         counts, agencies = PAGE_CACHE.get_or_compute(
             ("responses", fingerprint, questionnaire.id),
             lambda: (round_response_counts(db.session, questionnaire.id),
                      questionnaire_agencies(db.session, questionnaire.id)))
-    rounds = questionnaire_rounds(db.session, questionnaire.id, counts)
+    rounds = questionnaire_rounds(db.session, questionnaire.id, counts, count=count)
     form = FilterForm(request.args)
     form.agency.choices = choices([("", "All agencies")] + [(a, a) for a in agencies])
     round_choices = [(str(r.id), r.label) for r in rounds]
@@ -257,7 +263,7 @@ def compare(slug: str, question_key: str):
     found = _questionnaire_or_404(slug)
     question = _question_or_404(found, question_key)
     fingerprint = data_fingerprint(db.session)
-    filters = _filters(found, fingerprint)
+    filters = _filters(found, fingerprint, count=False)
     codebook, _saved = current_codebook(db.session)
     # Issue 13 item 2: kept while nothing the page reads changed (see insights.cache).
     key = (fingerprint, codebook.version_hash(), found.slug, repr(question), filters.agency,
@@ -281,11 +287,12 @@ def compare(slug: str, question_key: str):
 
 
 def _stale_count(codebook_hash: str, fingerprint: tuple | None = None) -> int:
-    """The stale answers' count, counted once per change of the data (a join over every
-    free-text answer: 109-199 ms at 20k answers when it ran on every view)."""
+    """The stale answers' count, counted once per change of the data: from the analysed
+    mark on, and the outdated features by their versions (issue 13: a join over every
+    free-text answer took 1.9 s at 1M answers)."""
     fingerprint = fingerprint or data_fingerprint(db.session)
-    return PAGE_CACHE.get_or_compute(("stale", fingerprint, codebook_hash),
-                                     lambda: stale_answer_count(db.session, codebook_hash))
+    return PAGE_CACHE.get_or_compute(("stale", fingerprint, codebook_hash), lambda: stale_answer_count(
+        db.session, codebook_hash, analysed_below=analysed_mark(db.session)))
 
 
 @dataclass(frozen=True)
@@ -323,7 +330,7 @@ def _tallied_comparison(found: Questionnaire, question: QuestionSummary, filters
     refused = filters.refused if already is None else None
     tallied = load_tallied(db.session, question.key, filters.selected, filters.agency)
     summary = summarise_tallied(tallied, question, codebook, filters.policy, audience=found.latest_version().audience)
-    return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
+    return _Comparison(summary, tallied_provenance(db.session, question.key, filters.round_ids), refused)
 
 
 @bp.post("/<slug>/<question_key>/themes")
@@ -517,7 +524,8 @@ def _tallied_quotes(question: QuestionSummary, theme: str, filters: Filters, rou
 def theme(slug: str, question_key: str, theme: str):
     """The answers most typical of a theme in one round, unless the group is too small to quote."""
     found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
-    if tallies_current(db.session, codebook):
+    from_tallies = tallies_current(db.session, codebook)
+    if from_tallies:
         result = _tallied_quotes(question, theme, filters, round_)
     else:
         result = quotes_for(_round_frame(found, question, filters, round_), theme, round_.id, codebook,
@@ -525,7 +533,7 @@ def theme(slug: str, question_key: str, theme: str):
     return render_template(
         "insights/theme.html", questionnaire=found, question=question, theme=theme, theme_name=names[theme],
         round=round_, filters=filters, result=result, min_count=filters.policy.min_count,
-        provenance=analysis_provenance(db.session, question.key, [round_.id]),
+        provenance=question_provenance(db.session, question.key, [round_.id], from_tallies),
     )
 
 
@@ -579,7 +587,8 @@ def theme_answer_list(slug: str, question_key: str, theme: str):
     """Every answer of a theme in one round, a page at a time (withheld for a small group)."""
     found, question, codebook, names, theme, filters, round_ = _theme_context(slug, question_key, theme)
     asked = _int_or_none(request.args.get("page"))
-    if tallies_current(db.session, codebook):
+    from_tallies = tallies_current(db.session, codebook)
+    if from_tallies:
         listing = _tallied_answer_page(question, theme, filters, round_, asked)
     else:
         listing = _answer_page(found, question, codebook, theme, filters, round_, asked)
@@ -587,7 +596,7 @@ def theme_answer_list(slug: str, question_key: str, theme: str):
         "insights/theme_answers.html", questionnaire=found, question=question, theme=theme,
         theme_name=names[theme], round=round_, filters=filters, answers=listing.answers, total=listing.total,
         withheld=listing.withheld, page=listing.page, pages=listing.pages, min_count=filters.policy.min_count,
-        provenance=analysis_provenance(db.session, question.key, [round_.id]),
+        provenance=question_provenance(db.session, question.key, [round_.id], from_tallies),
     )
 
 

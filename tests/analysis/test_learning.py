@@ -159,11 +159,15 @@ def test_theme_classifiers_learn_themes_with_enough_coded_examples_and_survive_s
     assert train_sentiment_model([], CODED).learned_themes(texts) == [[], [], []]
 
 
-def test_naive_bayes_is_blended_into_the_labels_and_survives_storage():
-    model = train_sentiment_model([], CODED)
-    regression_alone = train_sentiment_model([], CODED, bayes_share=0.0)
+def test_naive_bayes_is_blended_into_the_labels_fades_with_coding_and_survives_storage():
+    model = train_sentiment_model(CODED, [])
+    regression_alone = train_sentiment_model(CODED, [], bayes_share=0.0)
     texts = ["zingy blorf", "grumbo", "the blorf came on visit", "zingy but grumbo"]
     assert model.params["bayes_share"] == DEFAULT_BAYES_SHARE > 0
+    # 60 development rows and 20 coded answers weighing 3 each: half the weight is the development file's
+    assert train_sentiment_model(CODED, CODED[:20], coded_weight=3.0).params["bayes_share"] == pytest.approx(
+        DEFAULT_BAYES_SHARE / 2)
+    assert train_sentiment_model([], CODED).bayes is None  # coded answers alone: the regression alone
     blended, alone = model.predict_proba(texts), regression_alone.predict_proba(texts)
     for probabilities, label in zip(blended, model.predict(texts)):
         assert sum(probabilities.values()) == pytest.approx(1.0)

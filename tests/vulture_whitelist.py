@@ -125,3 +125,4 @@ html_lang              # translations.py  base.html, respond/_base.html
 
 # ---------------------------------------------------------------- used only by the test suite, on purpose
 readme_settings_table  # settings.py  tests/test_docs.py compares the README's settings table with it
+_.predict_proba         # analysis/learning.py  SentimentModel's probabilities: tests/analysis/test_learning.py

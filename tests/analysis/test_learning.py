@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.learning import (
+    DEFAULT_BAYES_SHARE,
     LabelledText,
     SentimentModel,
     MIN_CODED_TO_CHOOSE,
@@ -156,3 +157,25 @@ def test_theme_classifiers_learn_themes_with_enough_coded_examples_and_survive_s
     assert model.learned_themes(texts) == [["practical_needs"], [], []]
     assert SentimentModel.loads(model.dumps()).learned_themes(texts) == [["practical_needs"], [], []]
     assert train_sentiment_model([], CODED).learned_themes(texts) == [[], [], []]
+
+
+def test_naive_bayes_is_blended_into_the_labels_fades_with_coding_and_survives_storage():
+    model = train_sentiment_model(CODED, [])
+    regression_alone = train_sentiment_model(CODED, [], bayes_share=0.0)
+    texts = ["zingy blorf", "grumbo", "the blorf came on visit", "zingy but grumbo"]
+    assert model.params["bayes_share"] == DEFAULT_BAYES_SHARE > 0
+    # 60 development rows and 20 coded answers weighing 3 each: half the weight is the development file's
+    assert train_sentiment_model(CODED, CODED[:20], coded_weight=3.0).params["bayes_share"] == pytest.approx(
+        DEFAULT_BAYES_SHARE / 2)
+    assert train_sentiment_model([], CODED).bayes is None  # coded answers alone: the regression alone
+    blended, alone = model.predict_proba(texts), regression_alone.predict_proba(texts)
+    for probabilities, label in zip(blended, model.predict(texts)):
+        assert sum(probabilities.values()) == pytest.approx(1.0)
+        assert label == max(probabilities, key=probabilities.get)
+    assert [p["positive"] for p in blended] != pytest.approx([p["positive"] for p in alone], abs=1e-3)
+    stored = SentimentModel.loads(model.dumps())
+    assert [p["positive"] for p in stored.predict_proba(texts)] == pytest.approx([p["positive"] for p in blended], rel=1e-4)
+    assert stored.predict(texts) == model.predict(texts)
+    # a model stored without naive Bayes (as before the blend) reads as the regression alone
+    assert SentimentModel.loads(regression_alone.dumps()).bayes is None
+    assert SentimentModel.loads(regression_alone.dumps()).predict(texts) == regression_alone.predict(texts)

@@ -140,6 +140,7 @@ def test_training_says_how_much_the_coded_answers_weighed_and_why(app, runner, t
     result = runner.invoke(args=["model", "train", "--no-evaluation"])
     assert result.exit_code == 0, result.output
     assert "chosen by 5-fold cross-validation on the coded answers (macro-F1 " in result.output
+    assert "a naive Bayes model of the same words and characters blended in at a share of 0." in result.output
     listing = runner.invoke(args=["model", "list"]).output
     assert "chosen by 5-fold cross-validation" in listing and "fewer than 50 coded answers take" in listing
 

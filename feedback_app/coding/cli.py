@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from analysis.learning import DEFAULT_CODED_WEIGHT, MIN_CODED_TO_CHOOSE
+from analysis.learning import DEFAULT_BAYES_SHARE, DEFAULT_CODED_WEIGHT, MIN_CODED_TO_CHOOSE
 
 from ..db import db
 from ..tasks import in_background
@@ -57,6 +57,10 @@ def describe_evaluation(figures: dict) -> list[str]:
     weight_line = describe_weight(figures)
     if weight_line:
         lines.append(weight_line)
+    if figures.get("bayes_share"):
+        lines.append(f"a naive Bayes model of the same words and characters blended in at a share of "
+                     f"{figures['bayes_share']:.3f} ({DEFAULT_BAYES_SHARE:g} without coded answers, less as they outweigh "
+                     "the development rows)")
     if figures.get("themes_learned"):
         lines.append("themes with a learned classifier: " + ", ".join(figures["themes_learned"]))
     split = figures.get("time_split")

@@ -131,6 +131,7 @@ def train_and_store(session: Session, development_path: str | Path | None, actor
         figures["themes_learned"] = add_theme_classifiers(model, coded_theme_examples(session), theme_min_examples)
         figures["coded_weight"] = model.params.get("coded_weight")
         figures["weight_choice"] = model.params.get("weight_choice")
+        figures["bayes_share"] = model.params.get("bayes_share")
     except ValueError as error:
         raise ModelError(f"cannot train: {error} (coded answers: {len(coded)}, "
                          f"development rows: {len(development)})") from None

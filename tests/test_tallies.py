@@ -346,23 +346,25 @@ def test_the_sweep_counts_tallies_that_were_never_built(app, make_round):
 
 def test_the_report_from_tallies_equals_the_report_from_every_answer(app, monkeypatch):
     """Issue 13 item 2: the report reads counts and a bounded sample of quotes, not every
-    free-text answer, and says exactly what it said when it read them all."""
+    answer (closed questions' answers counted per round and value in SQL), and says exactly
+    what it said when it read them all."""
     from feedback_app.insights import report
     from feedback_app.insights.data import question_catalogue
     from feedback_app.models import Questionnaire
 
     result = app.test_cli_runner().invoke(args=["demo", "--scale", "1500"])
     assert result.exit_code == 0, result.output
-    read_keys: list = []
-    real = report.load_answers
-    monkeypatch.setattr(report, "load_answers",
-                        lambda session, slug, key=None, **kw: read_keys.append(key) or real(session, slug, key, **kw))
+    counted: list = []
+    real = report.load_choice_counts
+    monkeypatch.setattr(report, "load_answers", None)  # no answer read row by row
+    monkeypatch.setattr(report, "load_choice_counts", lambda *args: counted.append(args[2]) or real(*args))
     with app.app_context(), app.test_request_context():
         slugs = list(db.session.scalars(select(Questionnaire.slug)))
-        free_text = {question.key for questionnaire in db.session.scalars(select(Questionnaire))
-                     for question in question_catalogue(db.session, questionnaire.id) if question.free_text}
+        closed = {question.key for questionnaire in db.session.scalars(select(Questionnaire))
+                  for question in question_catalogue(db.session, questionnaire.id) if not question.free_text}
         tallied = {slug: report.build_report(db.session, slug, generated_on=date(2026, 11, 30)) for slug in slugs}
-        assert read_keys and None not in read_keys and not set(read_keys) & free_text  # closed questions only
+        assert counted and set(counted) <= closed  # closed questions counted in SQL
+        monkeypatch.undo()
         monkeypatch.setattr(report, "tallies_current", lambda *args: False)
         for slug in slugs:
             from_rows = report.build_report(db.session, slug, generated_on=date(2026, 11, 30))

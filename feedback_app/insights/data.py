@@ -287,6 +287,37 @@ def load_answers(
     return frame[list(ANSWER_COLUMNS) + (["noun_phrases"] if noun_phrases else [])]
 
 
+def load_choice_counts(session: Session, slug: str, question_key: str,
+                       round_ids: Collection[int]) -> pd.DataFrame:
+    """A closed question's answers for its summary, counted in SQL (issue 13 item 2: the
+    report at a million answers): one row per answer with the columns a closed question's
+    summary reads (``round_id, round_label, round_order, question_key, value``), made from
+    one count per round and value instead of a row fetched per answer. Values come in the
+    order :func:`load_answers` first meets them (by round, then first response), so options
+    a definition does not list are ordered the same way."""
+    query = (
+        select(Response.round_id, Round.label, type_coerce(Round.opens_on, String), Answer.value,
+               func.count(), func.min(Answer.response_id))
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Questionnaire.slug == slug, Response.excluded.is_(False), Answer.question_key == question_key,
+               Round.id.in_(list(round_ids)))
+        .group_by(Response.round_id, Round.label, Round.opens_on, Answer.value)
+    )
+    groups = pd.DataFrame([tuple(row) for row in session.execute(query)],
+                          columns=["round_id", "round_label", "opens_on", "value", "answers", "first"])
+    rounds = groups[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])
+    order = pd.Series(range(len(rounds)), index=rounds["round_id"].to_numpy(), dtype="int64")
+    groups["round_order"] = groups["round_id"].map(order).astype("int64")
+    groups["question_key"] = question_key
+    groups = groups.sort_values(["round_order", "first"], kind="stable", ignore_index=True)
+    frame = groups.loc[groups.index.repeat(groups["answers"].astype("int64"))].reset_index(drop=True)
+    return frame[["round_id", "round_label", "round_order", "question_key", "value"]]
+
+
 # ---------------------------------------------------------------- from the tallies (issue 13 item 2)
 
 

@@ -36,6 +36,7 @@ from .data import (
     RoundSummary,
     TermCounts,
     load_answers,
+    load_choice_counts,
     load_tallied,
     question_catalogue,
     question_provenance,
@@ -245,7 +246,8 @@ def _chosen_rounds(all_rounds: list, round_ids: Sequence[int] | None, slug: str)
 def _question_frames(session: Session, slug: str, rounds: list[RoundSummary],
                      from_tallies: bool) -> Iterator[tuple[QuestionSummary, pd.DataFrame | None]]:
     """Each question of the questionnaire that has answers in ``rounds``, with its answers;
-    a free-text question's answers are not read (None) when its tallies are current."""
+    when the tallies are current, a free-text question's answers are not read (None) and a
+    closed question's are counted in SQL (:func:`~.data.load_choice_counts`)."""
     catalogue = question_catalogue(session, questionnaire_by_slug(session, slug).id)
     round_ids = [r.id for r in rounds]
     if not from_tallies:  # one query for every question, as before the tallies
@@ -258,7 +260,7 @@ def _question_frames(session: Session, slug: str, rounds: list[RoundSummary],
             if _answered(session, question.key, round_ids):
                 yield question, None
             continue
-        frame = load_answers(session, slug, question.key, round_ids=round_ids)
+        frame = load_choice_counts(session, slug, question.key, round_ids)
         if not frame.empty:
             yield question, frame
 

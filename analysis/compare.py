@@ -33,6 +33,7 @@ from .text import content_tokens
 
 __all__ = [
     "ANSWER_COLUMNS",
+    "ANSWERS_WEIGHT",
     "suppressed_label",
     "theme_prevalence",
     "compare_rounds",
@@ -614,6 +615,33 @@ def sentiment_from_tallies(groups: pd.DataFrame, min_count: int = 5, *, by_theme
 # ---------------------------------------------------------------------------
 # closed questions
 
+ANSWERS_WEIGHT = "answers"  # optional column: how many identical answers a row stands for
+
+
+def _weights(frame: pd.DataFrame) -> np.ndarray:
+    """How many answers each row of a closed question's frame stands for: its
+    :data:`ANSWERS_WEIGHT` column when there is one (answers counted per round and value),
+    else 1 each."""
+    if ANSWERS_WEIGHT in frame.columns:
+        return frame[ANSWERS_WEIGHT].to_numpy(dtype="int64")
+    return np.ones(len(frame), dtype="int64")
+
+
+def _numbers(frame: pd.DataFrame) -> np.ndarray:
+    """The numeric answers of ``frame`` (its ``_number`` column), each repeated as many
+    times as its row stands for."""
+    return np.repeat(frame["_number"].to_numpy(dtype=float), _weights(frame))
+
+
+def _option_counts(in_round: pd.DataFrame, option_list: list) -> dict:
+    """Answers choosing each option in ``in_round`` (``_choices`` and ``_weight`` columns)."""
+    counts = {o: 0 for o in option_list}
+    for os_, weight in zip(in_round["_choices"], in_round["_weight"]):
+        for o in os_:
+            counts[o] += int(weight)
+    return counts
+
+
 def choice_distribution(
     answers: pd.DataFrame,
     min_count: int = 5,
@@ -622,7 +650,8 @@ def choice_distribution(
     """Counts per option per round for closed questions.
 
     ``value`` holds the chosen option, or for multiple-choice questions a
-    JSON list string (each option counted once per answer). Returns columns
+    JSON list string (each option counted once per answer); a row with an
+    :data:`ANSWERS_WEIGHT` column stands for that many identical answers. Returns columns
     ``question_key, round_id, round_label, round_order, option, n_responses,
     count, share, suppressed, n_responses_display, count_display``; ``share``
     is count / answers in that round. Options in ``options`` (a list, or a
@@ -634,8 +663,10 @@ def choice_distribution(
     _check_min_count(min_count)
     _require(answers, ["round_id", "round_label", "round_order", "question_key", "value"])
     frame = answers.copy()
-    frame["_choices"] = frame["value"].map(lambda v: list(dict.fromkeys(_as_list(v))))
+    parsed = {value: list(dict.fromkeys(_as_list(value))) for value in frame["value"].drop_duplicates()}
+    frame["_choices"] = frame["value"].map(parsed)
     frame = frame[frame["_choices"].map(len) > 0]
+    frame["_weight"] = _weights(frame)
     rows = []
     for question_key, qframe in frame.groupby("question_key", sort=True):
         seen = sorted({o for os_ in qframe["_choices"] for o in os_})
@@ -643,12 +674,9 @@ def choice_distribution(
         option_list = list(dict.fromkeys([*declared, *seen]))
         for _, rnd in _rounds(qframe).iterrows():
             in_round = qframe[qframe["round_id"] == rnd["round_id"]]
-            n_resp = int(len(in_round))
+            n_resp = int(in_round["_weight"].sum())
             small_round = _too_small(n_resp, min_count)
-            counts = {o: 0 for o in option_list}
-            for os_ in in_round["_choices"]:
-                for o in os_:
-                    counts[o] += 1
+            counts = _option_counts(in_round, option_list)
             # One option per answer: the options add up to the round's answers, so a withheld
             # count needs a second one withheld beside it (secondary suppression).
             single = all(len(os_) == 1 for os_ in in_round["_choices"])
@@ -767,7 +795,8 @@ def choice_change(distribution: pd.DataFrame, min_count: int = 5, *, multiple: b
 
 def scale_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     """Mean answer and its 95% t-interval per question key and round, for scale questions
-    (``value`` holds a number such as "4"; other values are ignored).
+    (``value`` holds a number such as "4"; other values are ignored; a row may stand for
+    several answers, :data:`ANSWERS_WEIGHT`).
 
     Returns columns ``question_key, round_id, round_label, round_order, n_responses,
     mean, ci_low, ci_high, suppressed, n_responses_display``; a round with fewer than
@@ -780,8 +809,7 @@ def scale_by_round(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     frame = frame[frame["_number"].notna()]
     rows = []
     for _, rnd in _rounds(frame).iterrows():
-        values = frame.loc[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"]),
-                           "_number"].to_numpy(dtype=float)
+        values = _numbers(frame[(frame["question_key"] == rnd["question_key"]) & (frame["round_id"] == rnd["round_id"])])
         small = _too_small(len(values), min_count)
         mean, low, high = (float("nan"),) * 3 if small else _mean_interval(values)
         rows.append({**rnd.to_dict(), "n_responses": None if small else len(values), "mean": mean,
@@ -801,7 +829,7 @@ def scale_change(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
 
     A Mann-Whitney U test (two-sided) of the numeric answers of each pair of consecutive
     rounds: a rank test fits an ordinal scale and uses no single cell of the table, so
-    withheld counts stay withheld. Returns columns ``question_key, round_from,
+    withheld counts stay withheld (rows weighted as in :func:`scale_by_round`). Returns columns ``question_key, round_from,
     round_from_label, round_to, round_to_label, test, p_value, significant, direction,
     suppressed``; ``direction`` is "rose" / "fell" (significant, by the means) or "no
     clear change"; a pair with a round of fewer than ``min_count`` answers is
@@ -815,8 +843,8 @@ def scale_change(answers: pd.DataFrame, min_count: int = 5) -> pd.DataFrame:
     for question_key, qframe in frame.groupby("question_key", sort=True):
         records = _rounds(qframe).to_dict("records")
         for prev, cur in zip(records, records[1:]):
-            before = qframe.loc[qframe["round_id"] == prev["round_id"], "_number"].to_numpy(dtype=float)
-            after = qframe.loc[qframe["round_id"] == cur["round_id"], "_number"].to_numpy(dtype=float)
+            before = _numbers(qframe[qframe["round_id"] == prev["round_id"]])
+            after = _numbers(qframe[qframe["round_id"] == cur["round_id"]])
             row = {"question_key": question_key, "round_from": prev["round_id"],
                    "round_from_label": prev["round_label"], "round_to": cur["round_id"],
                    "round_to_label": cur["round_label"], "test": "", "p_value": float("nan"),

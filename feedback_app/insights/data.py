@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import String, Text, case, cast, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from analysis.compare import ANSWER_COLUMNS, TALLY_COLUMNS
+from analysis.compare import ANSWER_COLUMNS, ANSWERS_WEIGHT, TALLY_COLUMNS
 from analysis.disclosure import RoundGroup
 from analysis.wordclouds import CloudWords
 
@@ -290,11 +290,12 @@ def load_answers(
 def load_choice_counts(session: Session, slug: str, question_key: str,
                        round_ids: Collection[int]) -> pd.DataFrame:
     """A closed question's answers for its summary, counted in SQL (issue 13 item 2: the
-    report at a million answers): one row per answer with the columns a closed question's
-    summary reads (``round_id, round_label, round_order, question_key, value``), made from
-    one count per round and value instead of a row fetched per answer. Values come in the
-    order :func:`load_answers` first meets them (by round, then first response), so options
-    a definition does not list are ordered the same way."""
+    report at a million answers): one row per round and value, with the columns a closed
+    question's summary reads (``round_id, round_label, round_order, question_key, value``)
+    and how many answers gave it (:data:`analysis.compare.ANSWERS_WEIGHT`), instead of a
+    row per answer. Values come in the order :func:`load_answers` first meets them (by
+    round, then first response), so options a definition does not list are ordered the
+    same way."""
     query = (
         select(Response.round_id, Round.label, type_coerce(Round.opens_on, String), Answer.value,
                func.count(), func.min(Answer.response_id))
@@ -314,8 +315,8 @@ def load_choice_counts(session: Session, slug: str, question_key: str,
     groups["round_order"] = groups["round_id"].map(order).astype("int64")
     groups["question_key"] = question_key
     groups = groups.sort_values(["round_order", "first"], kind="stable", ignore_index=True)
-    frame = groups.loc[groups.index.repeat(groups["answers"].astype("int64"))].reset_index(drop=True)
-    return frame[["round_id", "round_label", "round_order", "question_key", "value"]]
+    groups[ANSWERS_WEIGHT] = groups["answers"].astype("int64")
+    return groups[["round_id", "round_label", "round_order", "question_key", "value", ANSWERS_WEIGHT]]
 
 
 # ---------------------------------------------------------------- from the tallies (issue 13 item 2)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.compare import (
+    ANSWERS_WEIGHT,
     choice_change,
     choice_distribution,
     compare_rounds,
@@ -228,3 +229,21 @@ def test_a_multiple_choice_change_is_tested_option_by_option(make_answers):
     same = choice_distribution(make_answers(first + [(2, v, *rest) for _r, v, *rest in first], question_key="q"))
     unchanged = choice_change(same, multiple=True).iloc[0]
     assert not unchanged.significant and unchanged.p_value == 1.0
+
+
+def test_rows_standing_for_several_answers_summarise_as_those_answers(make_answers):
+    """Answers counted per round and value (the report at a million answers) give the same
+    spread, scale means and tests as one row per answer."""
+    rows = ([(1, "yes", float("nan"), None, [])] * 30 + [(1, "no", float("nan"), None, [])] * 12
+            + [(1, "4", float("nan"), None, [])] * 3 + [(2, "yes", float("nan"), None, [])] * 9
+            + [(2, "no", float("nan"), None, [])] * 31 + [(2, "2", float("nan"), None, [])] * 2
+            + [(2, "5", float("nan"), None, [])] * 7)
+    each = make_answers(rows, question_key="q")
+    counted = (each.groupby(["question_key", "round_id", "round_label", "round_order", "value"], sort=False)
+               .size().rename(ANSWERS_WEIGHT).reset_index())
+    assert len(counted) < len(each) / 10
+    pd.testing.assert_frame_equal(choice_distribution(counted, options=["yes", "no"]),
+                                  choice_distribution(each, options=["yes", "no"]))
+    pd.testing.assert_frame_equal(choice_change(choice_distribution(counted)), choice_change(choice_distribution(each)))
+    pd.testing.assert_frame_equal(scale_by_round(counted), scale_by_round(each))
+    pd.testing.assert_frame_equal(scale_change(counted), scale_change(each))

@@ -396,13 +396,19 @@ def stale_answer_count(session: Session, codebook_hash: str | None = None, recom
     return _countable(session, counts)
 
 
+def _not_identifiers(session: Session, by_question: Mapping[int, int]) -> list[int]:
+    """The values of ``by_question`` (keyed by question id) of questions that are not
+    identifier questions (whose answers are never analysed)."""
+    if not by_question:
+        return []
+    questions = session.execute(select(Question.id, Question.key, Question.settings)
+                                .where(Question.id.in_(list(by_question)))).all()
+    return [by_question[qid] for qid, key, settings in questions if not is_identifier(key, settings)]
+
+
 def _countable(session: Session, counts: Mapping[int, int]) -> int:
     """The sum of ``counts`` (answers per question id) without identifier questions'."""
-    if not counts:
-        return 0
-    questions = session.execute(select(Question.id, Question.key, Question.settings)
-                                .where(Question.id.in_(list(counts)))).all()
-    return sum(counts[qid] for qid, key, settings in questions if not is_identifier(key, settings))
+    return sum(_not_identifiers(session, counts))
 
 
 def feature_versions(session: Session) -> list[tuple[str, str]]:
@@ -429,12 +435,7 @@ def first_unanalysed_answer(session: Session, from_id: int = 0) -> int | None:
     firsts = dict(session.execute(_analysable(select(Question.id, func.min(Answer.id)))
                                   .where(Answer.id >= from_id, AnswerFeature.answer_id.is_(None))
                                   .group_by(Question.id)).all())
-    if not firsts:
-        return None
-    questions = session.execute(select(Question.id, Question.key, Question.settings)
-                                .where(Question.id.in_(list(firsts)))).all()
-    found = [firsts[qid] for qid, key, settings in questions if not is_identifier(key, settings)]
-    return min(found) if found else None
+    return min(_not_identifiers(session, firsts), default=None)
 
 
 def analysed_basis() -> str:

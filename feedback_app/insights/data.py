@@ -38,7 +38,7 @@ from ..models import (
     Round,
     TermTally,
 )
-from ..tallies import LEMMA, PHRASE, PHRASE_USES, WRITTEN, effective_columns
+from ..tallies import ALL_ANSWERS, LEMMA, PHRASE, PHRASE_USES, WRITTEN, effective_columns
 
 
 @dataclass(frozen=True)
@@ -288,14 +288,14 @@ def load_answers(
 
 
 def load_choice_counts(session: Session, slug: str, question_key: str,
-                       round_ids: Collection[int]) -> pd.DataFrame:
+                       round_ids: Collection[int], agency: str | None = None) -> pd.DataFrame:
     """A closed question's answers for its summary, counted in SQL (issue 13 item 2: the
     report at a million answers): one row per round and value, with the columns a closed
     question's summary reads (``round_id, round_label, round_order, question_key, value``)
     and how many answers gave it (:data:`analysis.compare.ANSWERS_WEIGHT`), instead of a
     row per answer. Values come in the order :func:`load_answers` first meets them (by
     round, then first response), so options a definition does not list are ordered the
-    same way."""
+    same way. With ``agency``, that agency's answers alone."""
     query = (
         select(Response.round_id, Round.label, type_coerce(Round.opens_on, String), Answer.value,
                func.count(), func.min(Answer.response_id))
@@ -308,6 +308,8 @@ def load_choice_counts(session: Session, slug: str, question_key: str,
                Round.id.in_(list(round_ids)))
         .group_by(Response.round_id, Round.label, Round.opens_on, Answer.value)
     )
+    if agency is not None:
+        query = query.where(Response.agency == agency)
     groups = pd.DataFrame([tuple(row) for row in session.execute(query)],
                           columns=["round_id", "round_label", "opens_on", "value", "answers", "first"])
     rounds = groups[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])
@@ -415,6 +417,21 @@ def load_tallied(session: Session, question_key: str, rounds: Sequence[RoundSumm
     totals = frame[frame["theme"] == ""].drop(columns="theme").reset_index(drop=True)
     return TalliedAnswers(totals, frame[frame["theme"] != ""].reset_index(drop=True),
                           TermCounts(session, question_key, agency))
+
+
+def tallied_round_groups(session: Session, question_key: str, agency: str,
+                         rounds: Sequence[RoundSummary]) -> list[RoundGroup]:
+    """:func:`question_round_groups` from the tallies: per round of ``rounds`` in time order,
+    the counted answers to ``question_key`` from ``agency`` and from everyone (the answers a
+    tallied page shows), summed over a few tally rows instead of counted over the answers."""
+    rows = session.execute(_tally_filter(
+        select(AnswerTally.round_id, func.sum(AnswerTally.answers),
+               func.sum(case((AnswerTally.agency == agency, AnswerTally.answers), else_=0))),
+        AnswerTally, question_key, rounds, None).where(AnswerTally.theme == ALL_ANSWERS)
+        .group_by(AnswerTally.round_id)).all()
+    counts = {rid: (int(total or 0), int(mine or 0)) for rid, total, mine in rows}
+    return [RoundGroup(r.label, counts[r.id][1], counts[r.id][0])
+            for r in sorted(rounds, key=lambda r: (r.order, r.id)) if counts.get(r.id, (0, 0))[0]]
 
 
 QUOTE_SAMPLE = 2000  # answers a theme's quotes are chosen from (the first, by response)

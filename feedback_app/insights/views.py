@@ -9,13 +9,13 @@ with each answer; they never re-analyse text. Changes happen on POST only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from analysis.codebook import CodebookError
-from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, round_groups
+from analysis.disclosure import AgencyFilterRefused, DisclosurePolicy, RoundGroup, round_groups
 from analysis.wordclouds import CloudWords
 
 from ..auth import current_user, login_required
@@ -47,9 +47,11 @@ from .data import (
     QuestionSummary,
     RoundSummary,
     load_answers,
+    load_choice_counts,
     load_tallied,
     question_catalogue,
     question_round_groups,
+    tallied_round_groups,
     questionnaire_agencies,
     question_provenance,
     tallied_provenance,
@@ -174,20 +176,20 @@ def _int_or_none(text: str | None) -> int | None:
         return None
 
 
+def _response_counts(questionnaire_id: int, fingerprint: tuple) -> dict[int, int]:
+    """Responses per round of the questionnaire, counted once per change of the data (a
+    grouped count over its responses; issue 13: the index and filter pages at scale)."""
+    return PAGE_CACHE.get_or_compute(("responses", fingerprint, questionnaire_id),
+                                     lambda: round_response_counts(db.session, questionnaire_id))
+
+
 def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None, *, count: bool = True) -> Filters:
-    """The request's filters; with the data's ``fingerprint``, the per-round response counts
-    (a pass over every response; not made without ``count``) and the agencies come from the
-    page cache."""
-    if fingerprint is None:
-        counts, agencies = None, questionnaire_agencies(db.session, questionnaire.id)
-    elif not count:  # issue 13: the comparison page shows no response counts
-        counts, agencies = None, PAGE_CACHE.get_or_compute(
-            ("agencies", fingerprint, questionnaire.id), lambda: questionnaire_agencies(db.session, questionnaire.id))
-    else:
-        counts, agencies = PAGE_CACHE.get_or_compute(
-            ("responses", fingerprint, questionnaire.id),
-            lambda: (round_response_counts(db.session, questionnaire.id),
-                     questionnaire_agencies(db.session, questionnaire.id)))
+    """The request's filters. The agencies and, with ``count``, the per-round response
+    counts come from the page cache under the data's ``fingerprint`` (read when not given)."""
+    fingerprint = fingerprint or data_fingerprint(db.session)
+    agencies = PAGE_CACHE.get_or_compute(("agencies", fingerprint, questionnaire.id),
+                                         lambda: questionnaire_agencies(db.session, questionnaire.id))
+    counts = _response_counts(questionnaire.id, fingerprint) if count else None
     rounds = questionnaire_rounds(db.session, questionnaire.id, counts, count=count)
     form = FilterForm(request.args)
     form.agency.choices = choices([("", "All agencies")] + [(a, a) for a in agencies])
@@ -203,7 +205,10 @@ def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None, *, 
     filters = Filters(form=form, agency=agency, rounds=rounds, selected=selected,
                       policy=disclosure_policy(questionnaire))
     if agency is not None:
-        filters.check_agency(response_groups(db.session, questionnaire.id, agency, [r.id for r in selected]))
+        ids = [r.id for r in selected]
+        filters.check_agency(PAGE_CACHE.get_or_compute(("response-groups", fingerprint, questionnaire.id, agency,
+                                                        tuple(ids)),
+                                                       lambda: response_groups(db.session, questionnaire.id, agency, ids)))
     return filters
 
 
@@ -215,7 +220,9 @@ def _filters(questionnaire: Questionnaire, fingerprint: tuple | None = None, *, 
 def index():
     """The questionnaires, their rounds and how many responses each round has."""
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.slug)).all()
-    overview = [(q, questionnaire_rounds(db.session, q.id), disclosure_policy(q)) for q in questionnaires]
+    fingerprint = data_fingerprint(db.session)
+    overview = [(q, questionnaire_rounds(db.session, q.id, _response_counts(q.id, fingerprint)), disclosure_policy(q))
+                for q in questionnaires]
     return render_template("insights/index.html", overview=overview)
 
 
@@ -307,27 +314,42 @@ class _Comparison:
 def _comparison(found: Questionnaire, question: QuestionSummary, filters: Filters, codebook) -> _Comparison:
     """Summarise the question's answers under ``filters`` (the uncached page): from its
     tallies when they are current (issue 13 item 2), else from every answer."""
-    if question.free_text and tallies_current(db.session, codebook):
+    if not question.free_text:
+        return _closed_comparison(found, question, filters)
+    if tallies_current(db.session, codebook):
         return _tallied_comparison(found, question, filters, codebook)
-    frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids,
-                         noun_phrases=question.free_text)
+    frame = load_answers(db.session, found.slug, question.key, round_ids=filters.round_ids, noun_phrases=True)
     already = filters.refused  # refused before reading answers: not part of this entry (its key has no agency)
     frame = filters.apply_agency(frame)
     refused = filters.refused if already is None else None
-    if not question.free_text:
-        return _Comparison(summarise_closed(frame, question, filters.policy), None, refused)
     summary = summarise_free_text(frame, question, codebook, filters.policy, audience=found.latest_version().audience)
     return _Comparison(summary, analysis_provenance(db.session, question.key, filters.round_ids), refused)
+
+
+def _agency_checked(filters: Filters, groups: Callable[[], list[RoundGroup]]) -> str | None:
+    """Check the agency filter, if there is one, on ``groups()``; the reason this check
+    refused it (kept with the cached page), or None."""
+    already = filters.refused  # refused before: not part of the cached page (its key has no agency)
+    if filters.agency is not None:
+        filters.check_agency(groups())
+    return filters.refused if already is None else None
+
+
+def _closed_comparison(found: Questionnaire, question: QuestionSummary, filters: Filters) -> _Comparison:
+    """A closed question's page from its answers counted in SQL per round and value (issue
+    13: no row per answer is read), the agency filter checked on its answer counts per round."""
+    refused = _agency_checked(filters, lambda: question_round_groups(db.session, question.key, filters.agency,
+                                                                     filters.round_ids))
+    frame = load_choice_counts(db.session, found.slug, question.key, filters.round_ids, agency=filters.agency)
+    return _Comparison(summarise_closed(frame, question, filters.policy), None, refused)
 
 
 def _tallied_comparison(found: Questionnaire, question: QuestionSummary, filters: Filters,
                         codebook) -> _Comparison:
     """:func:`_comparison` from the tallies: the agency filter is checked on the question's
     answer counts per round (one grouped count), as on its answers."""
-    already = filters.refused
-    if filters.agency is not None:
-        filters.check_agency(question_round_groups(db.session, question.key, filters.agency, filters.round_ids))
-    refused = filters.refused if already is None else None
+    refused = _agency_checked(filters, lambda: tallied_round_groups(db.session, question.key, filters.agency,
+                                                                    filters.selected))
     tallied = load_tallied(db.session, question.key, filters.selected, filters.agency)
     summary = summarise_tallied(tallied, question, codebook, filters.policy, audience=found.latest_version().audience)
     return _Comparison(summary, tallied_provenance(db.session, question.key, filters.round_ids), refused)
@@ -425,8 +447,7 @@ def _counted_words(slug: str, question_key: str, round_id: int) -> _CountedWords
     rounds = questionnaire_rounds(db.session, found.id, counts={})
     if agency is not None:
         try:
-            policy.check_agency_filter(agency, question_round_groups(db.session, question.key, agency,
-                                                                     [r.id for r in rounds]))
+            policy.check_agency_filter(agency, tallied_round_groups(db.session, question.key, agency, rounds))
         except AgencyFilterRefused:
             abort(404)
     tallied = load_tallied(db.session, question.key, rounds, agency)
@@ -506,10 +527,10 @@ def _round_frame(found: Questionnaire, question: QuestionSummary, filters: Filte
 
 
 def _check_round_agency(question: QuestionSummary, filters: Filters, round_: RoundSummary) -> None:
-    """The agency filter's differencing check on the question's answer counts in the round
-    (one grouped count); a refused filter is dropped, as on the answers."""
+    """The agency filter's differencing check on the question's counted answers in the round
+    (from the tallies: the answers the page counts); a refused filter is dropped, as on the answers."""
     if filters.agency is not None:
-        filters.check_agency(question_round_groups(db.session, question.key, filters.agency, [round_.id]))
+        filters.check_agency(tallied_round_groups(db.session, question.key, filters.agency, [round_]))
 
 
 def _tallied_quotes(question: QuestionSummary, theme: str, filters: Filters, round_: RoundSummary) -> QuoteResult:

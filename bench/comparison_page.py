@@ -31,6 +31,7 @@ takes minutes per 100k and gives no exact count of answers to one question over 
     python bench/comparison_page.py                      # 10k and 100k on SQLite
     python bench/comparison_page.py --sizes 10000,100000,1000000 --db postgresql --report
     python bench/comparison_page.py --sizes 100000 --profile
+    python bench/comparison_page.py --closed             # the closed question's page too (counted in SQL)
     python bench/comparison_page.py --rows                # the same, every answer read (before the tallies)
     python bench/comparison_page.py --sizes 1000000 --keep /tmp/bench-1m --profile   # build once, reuse after
 
@@ -278,9 +279,12 @@ def measure(url: str, folder: Path, what: str, repeats: int, profile: bool) -> d
     sign_in(app, client)  # imports, templates, first connection
     cache = folder / f"clouds-{time.monotonic_ns()}"
 
-    def page() -> None:
-        response = client.get(f"/analysis/{SLUG}/{TEXT_KEY}")
+    def page(key: str = TEXT_KEY) -> None:
+        response = client.get(f"/analysis/{SLUG}/{key}")
         assert response.status_code == 200, response.status_code
+
+    def closed() -> None:
+        page(CLOSED_KEY)
 
     def report() -> None:
         with app.app_context():
@@ -292,7 +296,7 @@ def measure(url: str, folder: Path, what: str, repeats: int, profile: bool) -> d
         call()
         return 1000 * (time.perf_counter() - started)
 
-    call = page if what == "page" else report
+    call = {"page": page, "closed": closed, "report": report}[what]
     baseline = harness.maxrss_mb()
     first = timed()
     warm = [timed() for _ in range(repeats)]
@@ -420,7 +424,9 @@ def main() -> None:
                         help="Leave the tallies unbuilt: the page reads every answer, as before issue 13 item 2.")
     parser.add_argument("--keep", metavar="FOLDER",
                         help="SQLite: keep the database in FOLDER, and reuse the one there (see above).")
-    parser.add_argument("--measure", choices=["page", "report"], help=argparse.SUPPRESS)
+    parser.add_argument("--closed", action="store_true",
+                        help=f"Measure the closed question's page ({CLOSED_KEY}) too.")
+    parser.add_argument("--measure", choices=["page", "closed", "report"], help=argparse.SUPPRESS)
     parser.add_argument("--rebuild", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
@@ -434,7 +440,7 @@ def main() -> None:
         return
 
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    kinds = ("page", "report") if args.report else ("page",)
+    kinds = ("page",) + (("closed",) if args.closed else ()) + (("report",) if args.report else ())
     print(f"comparison page{' and report' if args.report else ''}, {ROUNDS} rounds, {args.db}, "
           f"{'every answer read (--rows)' if args.rows else 'from the tallies'}; {harness.machine()}")
     rows = []

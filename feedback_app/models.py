@@ -611,6 +611,11 @@ class TallyState(Base):
     # later one once every transaction in progress then (below ``mark_xmax``) has ended.
     mark_candidate: Mapped[int | None] = mapped_column(sa.BigInteger)
     mark_xmax: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Issue 13 (closed questions at scale): ``choice_tallies`` count every response below
+    # this id; PostgreSQL's candidate and xmax for it work as ``mark_candidate``'s do.
+    choices_below: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    choices_candidate: Mapped[int | None] = mapped_column(sa.BigInteger)
+    choices_xmax: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 # ---------------------------------------------------------------- issue 13 item 2: the cold page
@@ -629,6 +634,21 @@ class FeatureTally(Base):
     round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
     answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChoiceTally(Base):
+    """Answers to a closed question in one round from one agency ("" for none) that gave one
+    value (a JSON list for multiple choice), counted over the responses below
+    ``tally_state.choices_below`` that are not excluded, with the first response giving it."""
+
+    __tablename__ = "choice_tallies"
+
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    first_response: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 # The stale count finds outdated features by their versions (a few index seeks), and the

@@ -53,6 +53,7 @@ from analysis.compare import TALLY_COLUMNS
 from analysis.sentiment import LABELS
 from analysis.text import content_bigrams, content_words
 
+from .choice_tallies import advance_choice_mark, reset_choice_tallies
 from .models import (
     Answer,
     AnswerFeature,
@@ -329,6 +330,7 @@ def note_response_change(session: Session) -> None:
     """Record, in the caller's transaction, that which responses count changed (an exclusion,
     an erasure): the page cache's fingerprint reads the counter (issue 13 item 2)."""
     session.execute(update(TallyState).where(TallyState.id == 1).values(changes=TallyState.changes + 1))
+    reset_choice_tallies(session)  # counted again by the next advance (see feedback_app.choice_tallies)
 
 
 # ---------------------------------------------------------------- state and rebuild
@@ -362,9 +364,18 @@ def analysed_mark(session: Session) -> int:
 
 
 def advance_analysed_mark(session: Session) -> int:
+    """Move the mark of :func:`analysed_mark` up, then the choice tallies' mark
+    (:func:`feedback_app.choice_tallies.advance_choice_mark`; commits); returns the
+    analysed mark. Run by the sweep, ``analyse`` and a rebuild."""
+    mark = _advance_analysed(session)
+    advance_choice_mark(session)
+    return mark
+
+
+def _advance_analysed(session: Session) -> int:
     """Move the mark of :func:`analysed_mark` up to the first analysable answer without
     features, or past the newest answer (commits); returns the mark. Reads the answers
-    from the old mark on. Run by the sweep, ``analyse`` and a rebuild.
+    from the old mark on.
 
     The mark holds because features are only replaced, or deleted with their answer. On
     PostgreSQL an answer id may commit after a higher one, so the mark found now is only a

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 
 from feedback_app.bursts import set_excluded
+from feedback_app.choice_tallies import advance_choice_mark, choice_counts, choices_mark
 from feedback_app.coding.coding import save_coding
 from feedback_app.db import db
 from feedback_app.insights.codebook_edits import apply_edit
@@ -88,7 +89,21 @@ def assert_cheap_counts_equal_full_ones(app, rounds) -> None:
         questionnaire_id = db.session.get(Round, rounds[0].id).version.questionnaire_id
         assert questionnaire_agencies(db.session, questionnaire_id) == _agencies_by_reading_every_response(
             questionnaire_id)
+        for agency in (None, "Police", "Health"):  # closed answers: tallies below the mark, live above
+            ids = [r.id for r in rounds]
+            assert choice_counts(db.session, "age_band", ids, agency) == _choices_by_reading_every_answer(
+                ids, agency), (agency, choices_mark(db.session))
         db.session.rollback()
+
+
+def _choices_by_reading_every_answer(round_ids, agency) -> dict:
+    counts: dict = {}
+    for answer in db.session.scalars(select(Answer).join(Response).where(
+            Answer.question_key == "age_band", Response.round_id.in_(round_ids), Response.excluded.is_(False))):
+        if agency is None or answer.response.agency == agency:
+            n, first = counts.get((answer.response.round_id, answer.value), (0, answer.response_id))
+            counts[(answer.response.round_id, answer.value)] = (n + 1, min(first, answer.response_id))
+    return counts
 
 
 def _answers(app) -> list[int]:
@@ -99,6 +114,9 @@ def _answers(app) -> list[int]:
 def _submit(app, rng, rounds, background: bool) -> None:
     round_ = rng.choice(rounds)
     values = [{"what_did_not_help": rng.choice(TEXTS)} for _ in range(rng.randint(1, 4))]
+    for answers in values:  # a closed answer too, now and then (the choice tallies)
+        if rng.random() < 0.6:
+            answers["age_band"] = rng.choice(["8 to 11", "12 to 15", "16 or over"])
     if background:  # stored without features; the worker analyses them later
         from feedback_app.responses import store_response
 
@@ -162,7 +180,7 @@ def test_the_tallies_equal_a_recount_after_any_mix_of_changes(app, make_round, s
     rounds = [make_round("children", 1, label=f"Round {n}", opens_on=date(2020 + n, 1, 1),
                          closes_on=date(2020 + n, 12, 31)) for n in range(3)]
     steps = ["submit"] * 6 + ["later"] * 3 + ["code"] * 4 + ["exclude"] * 2 + ["reanalyse", "recompute", "merge"]
-    steps += ["mark"] * 3
+    steps += ["mark"] * 3 + ["choices"] * 3
     rng.shuffle(steps)
     steps.append("erase")
     for step in steps:
@@ -171,6 +189,9 @@ def test_the_tallies_equal_a_recount_after_any_mix_of_changes(app, make_round, s
 
             with app.app_context():
                 advance_analysed_mark(db.session)
+        elif step == "choices":  # the choice tallies' mark, two responses per transaction
+            with app.app_context():
+                advance_choice_mark(db.session, batch=2)
         elif step in ("submit", "later"):
             _submit(app, rng, rounds, background=step == "later")
         elif step == "code":

@@ -22,6 +22,7 @@ from analysis.compare import ANSWER_COLUMNS, ANSWERS_WEIGHT, TALLY_COLUMNS
 from analysis.disclosure import RoundGroup
 from analysis.wordclouds import CloudWords
 
+from ..choice_tallies import choice_counts
 from ..coding.coding import Provenance, analysis_provenance, newest_coding_query, provenance_of
 from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
@@ -289,31 +290,26 @@ def load_answers(
 
 def load_choice_counts(session: Session, slug: str, question_key: str,
                        round_ids: Collection[int], agency: str | None = None) -> pd.DataFrame:
-    """A closed question's answers for its summary, counted in SQL (issue 13 item 2: the
-    report at a million answers): one row per round and value, with the columns a closed
-    question's summary reads (``round_id, round_label, round_order, question_key, value``)
-    and how many answers gave it (:data:`analysis.compare.ANSWERS_WEIGHT`), instead of a
-    row per answer. Values come in the order :func:`load_answers` first meets them (by
-    round, then first response), so options a definition does not list are ordered the
-    same way. With ``agency``, that agency's answers alone."""
-    query = (
-        select(Response.round_id, Round.label, type_coerce(Round.opens_on, String), Answer.value,
-               func.count(), func.min(Answer.response_id))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Round, Round.id == Response.round_id)
+    """A closed question's answers for its summary, from their counts (issue 13: the page and
+    the report at a million answers; :func:`feedback_app.choice_tallies.choice_counts`): one
+    row per round and value, with the columns a closed question's summary reads
+    (``round_id, round_label, round_order, question_key, value``) and how many answers gave
+    it (:data:`analysis.compare.ANSWERS_WEIGHT`), instead of a row per answer. Values come in
+    the order :func:`load_answers` first meets them (by round, then first response), so
+    options a definition does not list are ordered the same way. With ``agency``, that
+    agency's answers alone."""
+    rounds = session.execute(
+        select(Round.id, Round.label, Round.opens_on)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(Questionnaire.slug == slug, Response.excluded.is_(False), Answer.question_key == question_key,
-               Round.id.in_(list(round_ids)))
-        .group_by(Response.round_id, Round.label, Round.opens_on, Answer.value)
-    )
-    if agency is not None:
-        query = query.where(Response.agency == agency)
-    groups = pd.DataFrame([tuple(row) for row in session.execute(query)],
+        .where(Questionnaire.slug == slug, Round.id.in_(list(round_ids)))).all()
+    about = {rid: (label, opens) for rid, label, opens in rounds}
+    counts = choice_counts(session, question_key, list(about), agency)
+    groups = pd.DataFrame([(rid, about[rid][0], str(about[rid][1]), value, answers, first)
+                           for (rid, value), (answers, first) in counts.items()],
                           columns=["round_id", "round_label", "opens_on", "value", "answers", "first"])
-    rounds = groups[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])
-    order = pd.Series(range(len(rounds)), index=rounds["round_id"].to_numpy(), dtype="int64")
+    ordered = groups[["opens_on", "round_id"]].drop_duplicates().sort_values(["opens_on", "round_id"])
+    order = pd.Series(range(len(ordered)), index=ordered["round_id"].to_numpy(), dtype="int64")
     groups["round_order"] = groups["round_id"].map(order).astype("int64")
     groups["question_key"] = question_key
     groups = groups.sort_values(["round_order", "first"], kind="stable", ignore_index=True)

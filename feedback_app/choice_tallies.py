@@ -5,7 +5,8 @@ the answers took 6.9 s).
 ``choice_tallies`` holds, per round, question, agency and value, how many answers of
 responses below ``tally_state.choices_below`` (and not excluded) gave that value, with the
 first response that gave it (values unknown to a definition are listed in the order the
-answers first gave them). A reader adds a live count over the responses from the mark on
+answers first gave them), and under the question key "" the responses themselves per round
+and agency (the index pages' and the report's response counts). A reader adds a live count over the responses from the mark on
 (:func:`choice_counts`), so the figures are exact whatever the mark, and the respondent's
 post writes nothing here: the mark is moved up off the request path
 (:func:`advance_choice_mark`, run with the analysed mark by the sweep, ``analyse`` and a
@@ -22,13 +23,14 @@ from __future__ import annotations
 
 from typing import Collection
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import String, delete, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from .definitions import TEXT_TYPES
 from .models import Answer, ChoiceTally, Question, Response, Round, TallyState
 
 CHOICE_BATCH = 50_000  # responses counted per transaction when the mark moves
+RESPONSES = ""  # the question key under which the responses themselves are counted (value "")
 NO_AGENCY = ""
 _SNAPSHOT = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
              "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
@@ -68,7 +70,8 @@ def choice_counts(session: Session, question_key: str, round_ids: Collection[int
     counts: dict[tuple[int, str], tuple[int, int]] = {}
     for round_id, value, answers, first in session.execute(tallied.group_by(ChoiceTally.round_id, ChoiceTally.value)):
         counts[(int(round_id), value)] = (int(answers), int(first))
-    live = _grouped(Response.id >= mark, Answer.question_key == question_key, Response.round_id.in_(ids))
+    live = (_responses(Response.id >= mark, Response.round_id.in_(ids)) if question_key == RESPONSES else
+            _grouped(Response.id >= mark, Answer.question_key == question_key, Response.round_id.in_(ids)))
     if agency is not None:
         live = live.where(Response.agency == agency)
     for round_id, _key, _agency, value, answers, first in session.execute(live):
@@ -77,10 +80,28 @@ def choice_counts(session: Session, question_key: str, round_ids: Collection[int
     return counts
 
 
+def _responses(*where):
+    """Responses not excluded, counted per round and agency under ``where``, in the shape of
+    :func:`_grouped` (question key :data:`RESPONSES`, value "")."""
+    agency = func.coalesce(Response.agency, NO_AGENCY)
+    return (select(Response.round_id, literal(RESPONSES, String), agency, literal("", String), func.count(),
+                   func.min(Response.id))
+            .where(Response.excluded.is_(False), *where).group_by(Response.round_id, agency))
+
+
+def response_counts(session: Session, round_ids: Collection[int], agency: str | None = None) -> dict[int, int]:
+    """Responses per round of ``round_ids`` (one ``agency``, or all; excluded ones left out),
+    from the tallies below the mark plus a live count above it; rounds without any absent."""
+    return {round_id: answers for (round_id, _value), (answers, _first)
+            in choice_counts(session, RESPONSES, round_ids, agency).items()}
+
+
 def _add(session: Session, low: int, high: int) -> None:
     """Add the responses with ids in [low, high) to the tallies (the caller's transaction)."""
+    within = (Response.id >= low, Response.id < high)
     rows = [{"round_id": r, "question_key": k, "agency": a, "value": v, "answers": n, "first_response": f}
-            for r, k, a, v, n, f in session.execute(_grouped(Response.id >= low, Response.id < high))]
+            for query in (_grouped(*within), _responses(*within))
+            for r, k, a, v, n, f in session.execute(query)]
     if not rows:
         return
     postgresql = session.get_bind().dialect.name == "postgresql"

@@ -140,7 +140,7 @@ def test_a_post_writes_no_choice_tally_and_the_sweep_counts_them(app, make_round
     same before and after."""
     from sqlalchemy import func, select
 
-    from feedback_app.choice_tallies import choice_counts, choices_mark
+    from feedback_app.choice_tallies import choice_counts, choices_mark, response_counts
     from feedback_app.models import ChoiceTally, Response
     from feedback_app.tallies import advance_analysed_mark
 
@@ -151,6 +151,8 @@ def test_a_post_writes_no_choice_tally_and_the_sweep_counts_them(app, make_round
         for _ in range(2):
             advance_analysed_mark(db.session)
         assert choices_mark(db.session) == db.session.scalar(select(func.max(Response.id))) + 1
-        assert db.session.scalar(select(func.sum(ChoiceTally.answers))) == 18
+        assert db.session.scalar(select(func.sum(ChoiceTally.answers)).where(ChoiceTally.question_key == "age_band")) == 18
+        assert response_counts(db.session, [round_.id]) == {round_.id: 18}
+        assert response_counts(db.session, [round_.id], "Health") == {round_.id: 7}
         assert choice_counts(db.session, "age_band", [round_.id]) == before
         assert before[(round_.id, "12 to 15")][0] == 7

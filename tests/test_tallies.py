@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import random
+from collections import Counter
 import re
 from datetime import date
 
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import select, update
 
 from feedback_app.bursts import set_excluded
-from feedback_app.choice_tallies import advance_choice_mark, choice_counts, choices_mark
+from feedback_app.choice_tallies import advance_choice_mark, choice_counts, choices_mark, response_counts
 from feedback_app.coding.coding import save_coding
 from feedback_app.db import db
 from feedback_app.insights.codebook_edits import apply_edit
@@ -93,6 +94,9 @@ def assert_cheap_counts_equal_full_ones(app, rounds) -> None:
             ids = [r.id for r in rounds]
             assert choice_counts(db.session, "age_band", ids, agency) == _choices_by_reading_every_answer(
                 ids, agency), (agency, choices_mark(db.session))
+            counted = Counter(r.round_id for r in db.session.scalars(select(Response).where(
+                Response.excluded.is_(False))) if agency is None or r.agency == agency)
+            assert response_counts(db.session, ids, agency) == dict(counted), (agency, choices_mark(db.session))
         db.session.rollback()
 
 

@@ -1,9 +1,9 @@
-"""Counted answers of closed questions, so a closed question's comparison page and the
-report read counts, not every answer (issue 13: at a million answers a grouped count over
-the answers took 6.9 s).
+"""Counted answers, so a closed question's comparison page and the report read counts, not
+every answer (issue 13: at a million answers a grouped count over the answers took 6.9 s).
 
 ``choice_tallies`` holds, per round, question, agency and value, how many answers of
-responses below ``tally_state.choices_below`` (and not excluded) gave that value, with the
+responses below ``tally_state.choices_below`` (and not excluded) gave that value (a
+free-text answer's value counted as "": how many answers a question has), with the
 first response that gave it (values unknown to a definition are listed in the order the
 answers first gave them), and under the question key "" the responses themselves per round
 and agency (the index pages' and the report's response counts). A reader adds a live count over the responses from the mark on
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Collection
 
-from sqlalchemy import String, delete, func, literal, select, text, update
+from sqlalchemy import String, case, delete, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from .definitions import TEXT_TYPES
@@ -37,17 +37,18 @@ _SNAPSHOT = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
 
 
 def _grouped(*where):
-    """Closed answers of responses not excluded, counted per round, question, agency and
-    value, with the first response giving each, under ``where``."""
+    """Answers of responses not excluded, counted per round, question, agency and value (a
+    free-text answer's value as "": only how many there are), with the first response giving
+    each, under ``where``."""
     agency = func.coalesce(Response.agency, NO_AGENCY)
-    return (select(Response.round_id, Answer.question_key, agency, Answer.value, func.count(),
-                   func.min(Answer.response_id))
+    value = case((Question.type.in_(TEXT_TYPES), literal("", String)), else_=Answer.value)
+    return (select(Response.round_id, Answer.question_key, agency, value, func.count(), func.min(Answer.response_id))
             .select_from(Response)
             .join(Answer, Answer.response_id == Response.id)
             .join(Round, Round.id == Response.round_id)
             .join(Question, (Question.version_id == Round.version_id) & (Question.key == Answer.question_key))
-            .where(Response.excluded.is_(False), Question.type.not_in(TEXT_TYPES), *where)
-            .group_by(Response.round_id, Answer.question_key, agency, Answer.value))
+            .where(Response.excluded.is_(False), *where)
+            .group_by(Response.round_id, Answer.question_key, agency, value))
 
 
 def choices_mark(session: Session) -> int:

@@ -637,8 +637,8 @@ class FeatureTally(Base):
 
 
 class ChoiceTally(Base):
-    """Answers to a closed question in one round from one agency ("" for none) that gave one
-    value (a JSON list for multiple choice), counted over the responses below
+    """Answers to a question in one round from one agency ("" for none) that gave one value
+    (a JSON list for multiple choice; "" for every free-text answer), counted over the responses below
     ``tally_state.choices_below`` that are not excluded, with the first response giving it."""
 
     __tablename__ = "choice_tallies"

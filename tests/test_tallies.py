@@ -75,7 +75,7 @@ def assert_cheap_counts_equal_full_ones(app, rounds) -> None:
     features were not computed with: every one outdated), the provenance from the feature
     tallies, the agencies by index seeks."""
     from feedback_app.coding.coding import analysis_provenance
-    from feedback_app.insights.data import questionnaire_agencies, tallied_provenance
+    from feedback_app.insights.data import question_round_groups, questionnaire_agencies, tallied_provenance
     from feedback_app.tallies import analysed_mark
     from feedback_app.text_analysis import stale_answer_count
 
@@ -97,6 +97,13 @@ def assert_cheap_counts_equal_full_ones(app, rounds) -> None:
             counted = Counter(r.round_id for r in db.session.scalars(select(Response).where(
                 Response.excluded.is_(False))) if agency is None or r.agency == agency)
             assert response_counts(db.session, ids, agency) == dict(counted), (agency, choices_mark(db.session))
+        for agency in ("Police", "Health"):  # a free-text question's answers per round, for the agency check
+            answered = [a.response for a in db.session.scalars(select(Answer).join(Response).where(
+                Answer.question_key == "what_did_not_help", Response.excluded.is_(False)))]
+            expected = [(r.label, sum(1 for x in answered if x.round_id == r.id and x.agency == agency),
+                         sum(1 for x in answered if x.round_id == r.id)) for r in rounds]
+            assert [tuple(g) for g in question_round_groups(db.session, "what_did_not_help", agency, ids)] == [
+                e for e in expected if e[2]], agency
         db.session.rollback()
 
 

@@ -496,15 +496,19 @@ def round_agency_answers(session: Session, question_key: str, round_id: int,
 def question_round_groups(session: Session, question_key: str, agency: str,
                           round_ids: Collection[int]) -> list[RoundGroup]:
     """:func:`analysis.disclosure.round_groups` of the answers :func:`load_answers` would
-    give for ``question_key`` in ``round_ids``, counted in SQL: per round in time order,
-    the responses answering it from ``agency`` and from everyone."""
-    query = (
-        select(Round.label, func.count(Answer.id), func.sum(case((Response.agency == agency, 1), else_=0)))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Round, Round.id == Response.round_id)
-        .where(Answer.question_key == question_key, Response.excluded.is_(False), Round.id.in_(list(round_ids)))
-        .group_by(Round.id, Round.label, Round.opens_on)
-        .order_by(Round.opens_on, Round.id)
-    )
-    return [RoundGroup(str(label), int(mine or 0), int(total)) for label, total, mine in session.execute(query)]
+    give for ``question_key`` in ``round_ids``, from their counts (one answer per response
+    and question): per round in time order, the responses answering it from ``agency`` and
+    from everyone."""
+    rounds = session.execute(select(Round.id, Round.label).where(Round.id.in_(list(round_ids)))
+                             .order_by(Round.opens_on, Round.id)).all()
+    ids = [rid for rid, _label in rounds]
+
+    def per_round(counts: Mapping[tuple[int, str], tuple[int, int]]) -> Counter:
+        totals: Counter = Counter()
+        for (rid, _value), (answers, _first) in counts.items():
+            totals[rid] += answers
+        return totals
+
+    everyone = per_round(choice_counts(session, question_key, ids))
+    mine = per_round(choice_counts(session, question_key, ids, agency))
+    return [RoundGroup(str(label), mine[rid], everyone[rid]) for rid, label in rounds if everyone[rid]]

@@ -19,7 +19,6 @@ from typing import Iterator, Sequence
 import pandas as pd
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.disclosure import DisclosurePolicy
@@ -27,7 +26,8 @@ from analysis.wordclouds import CloudWords, whats_new_cloud_png, whats_new_png_o
 
 from ..coding.coding import round_agreement
 from ..definitions import GOVERNANCE_LABELS
-from ..models import Answer, Response, questionnaire_by_slug
+from ..choice_tallies import choice_counts
+from ..models import questionnaire_by_slug
 from ..tallies import tallies_current
 from ..text_analysis import current_codebook
 from .clouds import counted_whats_new, counted_word_cloud, whats_new_cloud, word_cloud
@@ -267,11 +267,8 @@ def _question_frames(session: Session, slug: str, rounds: list[RoundSummary],
 
 def _answered(session: Session, question_key: str, round_ids: list[int]) -> bool:
     """Whether ``question_key`` has an answer (analysed or not, outside excluded bursts) in
-    ``round_ids``: an index seek, not a count."""
-    query = (select(Answer.id).join(Response, Response.id == Answer.response_id)
-             .where(Answer.question_key == question_key, Response.round_id.in_(round_ids),
-                    Response.excluded.is_(False)).limit(1))
-    return session.execute(query).first() is not None
+    ``round_ids``: from its counts (:func:`feedback_app.choice_tallies.choice_counts`)."""
+    return bool(choice_counts(session, question_key, round_ids))
 
 
 class _Sections:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, Mapping, NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from analysis.codebook import Codebook, shipped_codebook
@@ -35,8 +35,8 @@ from analysis.concerns import ConcernResult, ConcernRules, screen, shipped_rules
 from analysis.features import TextFeatures, in_batches, map_batches, text_features
 
 from .definitions import TEXT_TYPES, is_identifier
-from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
-from .tallies import advance_analysed_mark, ensure_tallies, kept_tallies
+from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag, utcnow
+from .tallies import advance_analysed_mark, ensure_tallies, kept_feature_tallies, kept_tallies
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -472,15 +472,50 @@ def same_text_groups(pending: Iterable[PendingAnswer]) -> dict[PendingAnswer, li
     return dict(groups.values())
 
 
+#: the feature columns the answer and term tallies count (:func:`feedback_app.tallies.kept_tallies`)
+_TALLIED = ("label", "polarity", "themes", "noun_phrases")
+_RESTAMPED = ("analyser_version", "codebook_hash", "subjectivity")
+
+
+def _stored_values(session: Session, ids: list[int]) -> dict[int, dict]:
+    """The stored feature values (:data:`_TALLIED` and :data:`_RESTAMPED`) of the answers of ``ids``."""
+    columns = [getattr(AnswerFeature, name) for name in _TALLIED + _RESTAMPED]
+    stored: dict[int, dict] = {}
+    for part in in_batches(ids, 500):
+        for answer_id, *values in session.execute(select(AnswerFeature.answer_id, *columns)
+                                                  .where(AnswerFeature.answer_id.in_(part))):
+            stored[answer_id] = dict(zip(_TALLIED + _RESTAMPED, values))
+    return stored
+
+
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
     """Replace the stored features of the answers in ``results`` (commits), keeping the
-    tallies right in the same transaction (issue 13 item 2)."""
-    ids = [answer_id for answer_id, _ in results]
-    with kept_tallies(session, ids):
-        session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
-        if results:  # one multi-row insert, not an ORM object per answer
-            session.execute(insert(AnswerFeature),
-                            [feature_values(answer_id, features) for answer_id, features in results])
+    tallies right in the same transaction (issue 13 item 2).
+
+    Only what differs is written (issue 13): features stored exactly as computed are left
+    alone; features whose tallied values (label, polarity, themes, phrases) are unchanged
+    get their versions and subjectivity updated, moving only the feature tallies; the rest
+    are replaced, their tallies taken away and added again."""
+    stored = _stored_values(session, [answer_id for answer_id, _ in results])
+    replaced, restamped = [], []
+    for answer_id, features in results:
+        values, before = feature_values(answer_id, features), stored.get(answer_id)
+        if before is None or any(before[name] != values[name] for name in _TALLIED):
+            replaced.append(values)
+        elif any(before[name] != values[name] for name in _RESTAMPED):
+            restamped.append(values)
+    if replaced:
+        ids = [values["answer_id"] for values in replaced]
+        with kept_tallies(session, ids):
+            session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id.in_(ids)))
+            session.execute(insert(AnswerFeature.__table__), replaced)  # one multi-row insert
+    if restamped:
+        with kept_feature_tallies(session, [values["answer_id"] for values in restamped]):
+            key = AnswerFeature.__table__.c.answer_id
+            now = utcnow()  # a feature change all the same (the page cache keys on the newest)
+            session.execute(update(AnswerFeature.__table__).where(key == bindparam("b_answer_id")),
+                            [{"b_answer_id": v["answer_id"], "computed_at": now,
+                              **{name: v[name] for name in _RESTAMPED}} for v in restamped])
     session.commit()
 
 

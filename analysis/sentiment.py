@@ -50,6 +50,7 @@ from typing import Literal
 
 from textblob.en import sentiment as _pattern_sentiment
 
+from .pattern_tokens import find_tokens
 from .text import is_negator, normalise, word_tokens
 
 __all__ = [
@@ -321,10 +322,12 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
 def _pattern_score(text: str) -> tuple[float, float, int]:
     """Pattern polarity and subjectivity of ``text`` averaged over its evaluative
     assessments only; returns (polarity, subjectivity, number of assessments)."""
-    score = _pattern_sentiment(text)
+    # what ``_pattern_sentiment(text).assessments`` gives, tokenised by the same tokenizer with
+    # each raw token's split remembered (issue 13)
+    words_of_text = ((w.lower(), None) for w in " ".join(find_tokens(text)).split())
     kept = [
         (p, s)
-        for words, p, s, _ in score.assessments
+        for words, p, s, _ in _pattern_sentiment.assessments(words_of_text, True)
         if not (words and words[-1] in _NOT_EVALUATIVE)
     ]
     if not kept:

@@ -64,14 +64,20 @@ def split_token(raw: str) -> tuple[str, ...]:
     return found
 
 
+# Pattern substitutes its contractions with ``re.sub``; they hold no special characters (tested),
+# so a plain replace does the same
+_LINEBREAKS = re.compile(r"\n{2,}")
+_SPACES = re.compile(r"\s+")
+
+
 def _raw_tokens(string: str) -> list[str]:
     for a, b in _REPLACE.items():
-        string = re.sub(a, b, string)
+        string = string.replace(a, b)
     string = (string.replace("“", " “ ").replace("”", " ” ").replace("‘", " ‘ ").replace("’", " ’ ")
               .replace("'", " ' ").replace('"', ' " '))
-    string = re.sub("\r\n", "\n", string)
-    string = re.sub(r"\n{2,}", f" {pattern.EOS} ", string)
-    string = re.sub(r"\s+", " ", string)
+    string = string.replace("\r\n", "\n")
+    string = _LINEBREAKS.sub(f" {pattern.EOS} ", string)
+    string = _SPACES.sub(" ", string)
     return pattern.TOKEN.findall(string + " ")
 
 

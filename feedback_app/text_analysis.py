@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, Mapping, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from analysis.codebook import Codebook, shipped_codebook
@@ -477,15 +477,27 @@ _TALLIED = ("label", "polarity", "themes", "noun_phrases")
 _RESTAMPED = ("analyser_version", "codebook_hash", "subjectivity")
 
 
+_JSON_COLUMNS = ("themes", "noun_phrases")
+
+
 def _stored_values(session: Session, ids: list[int]) -> dict[int, dict]:
-    """The stored feature values (:data:`_TALLIED` and :data:`_RESTAMPED`) of the answers of ``ids``."""
-    columns = [getattr(AnswerFeature, name) for name in _TALLIED + _RESTAMPED]
+    """The stored feature values (:data:`_TALLIED` and :data:`_RESTAMPED`) of the answers of
+    ``ids``, the lists as their stored JSON text (compared with what :func:`_as_stored` makes
+    of new ones: text written otherwise only reads as different, and is rewritten)."""
+    columns = [cast(getattr(AnswerFeature, name), Text) if name in _JSON_COLUMNS else getattr(AnswerFeature, name)
+               for name in _TALLIED + _RESTAMPED]
     stored: dict[int, dict] = {}
     for part in in_batches(ids, 500):
         for answer_id, *values in session.execute(select(AnswerFeature.answer_id, *columns)
                                                   .where(AnswerFeature.answer_id.in_(part))):
             stored[answer_id] = dict(zip(_TALLIED + _RESTAMPED, values))
     return stored
+
+
+def _as_stored(name: str, value: object) -> object:
+    """``value`` of feature column ``name`` as :func:`_stored_values` reads it (the JSON columns
+    as the text SQLAlchemy's JSON type writes: ``json.dumps``)."""
+    return json.dumps(value) if name in _JSON_COLUMNS else value
 
 
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
@@ -500,7 +512,7 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
     replaced, restamped = [], []
     for answer_id, features in results:
         values, before = feature_values(answer_id, features), stored.get(answer_id)
-        if before is None or any(before[name] != values[name] for name in _TALLIED):
+        if before is None or any(before[name] != _as_stored(name, values[name]) for name in _TALLIED):
             replaced.append(values)
         elif any(before[name] != values[name] for name in _RESTAMPED):
             restamped.append(values)

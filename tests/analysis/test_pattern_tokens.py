@@ -15,6 +15,14 @@ ODD = ["", " ", "e.g. the U.S. Mr. Smith... went", "Wow!!! (!) :-) :) <3 I can't
        "Mr. T. De Smedt, U.K.!?", "don't stop-believing; ok?! fine.", "😀 ❤ 10/10", "3.5 hours... late!!"]
 
 
+def test_pattern_s_contractions_are_plain_text_so_a_plain_replace_is_its_re_sub():
+    import re
+
+    from textblob import _text
+
+    assert _text.replacements and all(re.escape(a) == a and "\\" not in b for a, b in _text.replacements.items())
+
+
 @pytest.mark.parametrize("text", ODD)
 def test_odd_text_is_cut_as_pattern_cuts_it(text):
     assert find_tokens(text) == parser.find_tokens(text)

@@ -543,8 +543,8 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     sentiment model in use.
 
     Answers with the same text (and ``nothing_means`` and model) are analysed once
-    (:func:`same_text_groups`). Batches of ``batch_size`` distinct texts run on ``workers``
-    processes; their features are written and committed ``batch_size`` answers at a time,
+    (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts (fewer, so
+    each worker gets several) run on ``workers`` processes; their features are written and committed ``batch_size`` answers at a time,
     each in its own short write transaction, so a long run can be
     interrupted without losing the batches done, and ``progress(n)`` is called after
     each. With ``limit``, nothing is done when more than ``limit`` answers are stale
@@ -569,8 +569,8 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     model_version = pending[0].model_version
     groups = same_text_groups(pending)
     same_as = {first.answer_id: ids for first, ids in groups.items()}
-    for done in map_batches(_features_of, in_batches(list(groups), batch_size), codebook, model_version,
-                            workers=workers):
+    for done in map_batches(_features_of, in_batches(list(groups), _compute_batch_size(len(groups), batch_size, workers)),
+                            codebook, model_version, workers=workers):
         answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
         for part in in_batches(answers, batch_size):
             with db.write_session() as write:
@@ -578,6 +578,15 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
             if progress:
                 progress(len(part))
     return AnalysisRun(len(pending), 0)
+
+
+def _compute_batch_size(texts: int, batch_size: int, workers: int) -> int:
+    """Distinct texts a worker process is given at a time: at most ``batch_size``, and with
+    more than one worker few enough for each to get four batches, so they finish together
+    and the last batch (written after everything else) is small (issue 13)."""
+    if workers <= 1:
+        return batch_size
+    return max(1, min(batch_size, -(-texts // (workers * 4))))
 
 
 def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMIT) -> tuple[int, int]:

@@ -73,10 +73,18 @@ def recompute(url: str, folder: Path, workers: int, dedupe: bool) -> dict:
     with app.app_context():
         text_analysis.warm_up()
         text_analysis.stale_answer_count(db.session)  # load the codebook and model in use
-        started = time.perf_counter()
+        cpu, started = _cpu(), time.perf_counter()
         run = text_analysis.analyse_stale_in_batches(db.session, workers=workers, recompute=True)
         took = time.perf_counter() - started
-    return {"run_s": took, "analysed": run.analysed}
+    return {"run_s": took, "analysed": run.analysed, "cpu_s": _cpu() - cpu}
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 SCENARIOS = ("older", "differ", "none", "current")
@@ -117,9 +125,9 @@ def baseline(texts: list[str]) -> dict:
     from textblob import TextBlob
 
     TextBlob("warm up the lexicon").sentiment  # noqa: B018 - loads the lexicon
-    started = time.perf_counter()
+    cpu, started = _cpu(), time.perf_counter()
     total = sum(TextBlob(text).sentiment.polarity for text in texts)
-    return {"run_s": time.perf_counter() - started, "checksum": total}
+    return {"run_s": time.perf_counter() - started, "checksum": total, "cpu_s": _cpu() - cpu}
 
 
 def _child(args: list[str]) -> dict:
@@ -182,13 +190,14 @@ def main() -> None:
             bare = _child(["--child", "baseline", str(texts_file)])
             bare_rate = len(texts) / bare["run_s"]
             print(f"  round {repeat + 1}: bare TextBlob(text).sentiment.polarity, 1 process: "
-                  f"{bare['run_s']:5.1f} s = {bare_rate:6.0f} texts/s")
+                  f"{bare['run_s']:5.1f} s = {bare_rate:6.0f} texts/s (CPU {bare['cpu_s']:.2f} s)")
             for name, (scenario, dedupe) in variants.items():
                 set_stored(url, folder, scenario)
                 done = _child(["--child", "recompute", url, str(folder), str(args.workers), dedupe])
                 rate = done["analysed"] / done["run_s"]
                 ratios[name].append(rate / bare_rate)
-                print(f"    {name}: {done['run_s']:5.1f} s = {rate:6.0f} texts/s -> {rate / bare_rate:.2f}x bare")
+                print(f"    {name}: {done['run_s']:5.1f} s = {rate:6.0f} texts/s -> {rate / bare_rate:.2f}x bare "
+                      f"(CPU {done['cpu_s']:.2f} s, {bare['cpu_s'] / done['cpu_s']:.2f}x the bare CPU)")
         for name, found in ratios.items():
             best = statistics.median(found)
             print(f"  {name}: median {best:.2f}x bare over {len(found)} round(s) "

@@ -174,9 +174,72 @@ class _Term:
             return self.wildcard.matches(tok)
         return tok == self.text or lemmatise(tok) == self.lemma
 
-    def absent_from(self, vocabulary: frozenset[str]) -> bool:
-        """True when no word of an answer (``vocabulary``: its words and their lemmas) can match."""
-        return self.wildcard is None and self.text not in vocabulary and self.lemma not in vocabulary
+
+
+#: (theme, its patterns and excludes each with the id of its first word) in codebook order
+_Plan = list[tuple["Theme", tuple[tuple["_CompiledPattern", int], ...], tuple[tuple["_CompiledPattern", int], ...]]]
+
+
+class _FirstWords:
+    """The first words of a codebook's patterns, looked up by token (issue 13).
+
+    A plain word matches a token equal to it or with the same lemma, so it is found by
+    two dict lookups; a wildcard word starts with at least two fixed letters, so only the
+    wildcards sharing a token's first two letters are tried. :meth:`places` gives, for
+    every first word (by id), the positions :meth:`_Term.matches` accepts, in order: the
+    same positions as trying every pattern at every token, without the trying; only the
+    themes with a pattern whose first word is there need looking at (:meth:`themes_in`).
+    """
+
+    def __init__(self, compiled: list[tuple["Theme", tuple["_CompiledPattern", ...], tuple["_CompiledPattern", ...]]]):
+        ids: dict[_Term, int] = {}
+        for _theme, patterns, excludes in compiled:
+            for pat in (*patterns, *excludes):
+                ids.setdefault(pat.parts[0], len(ids))
+        self.plan: _Plan = [(theme, tuple((p, ids[p.parts[0]]) for p in patterns),
+                             tuple((p, ids[p.parts[0]]) for p in excludes)) for theme, patterns, excludes in compiled]
+        self.themes_of: dict[int, list[int]] = {}
+        for index, (_theme, patterns, _excludes) in enumerate(self.plan):
+            for _pat, term in patterns:
+                if index not in self.themes_of.setdefault(term, []):
+                    self.themes_of[term].append(index)
+        self.by_text: dict[str, list[int]] = {}
+        self.by_lemma: dict[str, list[int]] = {}
+        self.wildcards: dict[str, list[tuple[_Term, int]]] = {}
+        for term, term_id in ids.items():
+            if term.wildcard is None:
+                self.by_text.setdefault(term.text, []).append(term_id)
+                self.by_lemma.setdefault(term.lemma, []).append(term_id)
+            else:
+                self.wildcards.setdefault(term.text[:2], []).append((term, term_id))
+        #: answers of :meth:`matching` so far, bounded like a wildcard's
+        self.known: dict[str, tuple[int, ...]] = {}
+
+    def matching(self, tok: str) -> tuple[int, ...]:
+        """The ids of the first words that match ``tok`` (remembered per token)."""
+        found = self.known.get(tok)
+        if found is None:
+            terms: set[int] = set()
+            if tok != _BOUNDARY:
+                terms.update(self.by_text.get(tok, ()))
+                terms.update(self.by_lemma.get(lemmatise(tok), ()))
+                terms.update(term_id for term, term_id in self.wildcards.get(tok[:2], ()) if term.matches(tok))
+            found = tuple(terms)
+            if len(self.known) < _WILDCARD_MEMO:
+                self.known[tok] = found
+        return found
+
+    def places(self, words: list[str]) -> dict[int, list[int]]:
+        """For each first word (by id) found in ``words``, the positions where it matches, ascending."""
+        places: dict[int, list[int]] = {}
+        for i, tok in enumerate(words):
+            for term in self.matching(tok):
+                places.setdefault(term, []).append(i)
+        return places
+
+    def themes_in(self, places: dict[int, list[int]]) -> list[int]:
+        """Indexes (in codebook order) of the themes with a pattern whose first word is in ``places``."""
+        return sorted({index for term in places for index in self.themes_of.get(term, ())})
 
 
 @dataclass(frozen=True)
@@ -185,23 +248,14 @@ class _CompiledPattern:
     # each element: a _Term, or None for a gap of up to _MAX_GAP words
     parts: tuple[_Term | None, ...]
 
-    def find(self, words: list[str], vocabulary: frozenset[str] | None = None) -> list[tuple[int, int]]:
-        """All (start, end) token spans where this pattern matches.
-
-        ``vocabulary`` (the answer's words and their lemmas) lets a pattern whose first
-        word the answer lacks be skipped without scanning it.
-        """
+    def find(self, words: list[str], starts: Iterable[int]) -> list[tuple[int, int]]:
+        """All (start, end) token spans where this pattern matches, tried only at ``starts``
+        (the positions where its first word matches: :meth:`_FirstWords.places`)."""
         spans = []
-        first = self.parts[0]
-        if first is None:  # a pattern never starts with a gap (checked when it is compiled)
-            return spans
-        if vocabulary is not None and first.absent_from(vocabulary):
-            return spans
-        for i, tok in enumerate(words):
-            if first.matches(tok):
-                end = self._match_from(words, 1, i + 1)
-                if end is not None:
-                    spans.append((i, end))
+        for i in starts:
+            end = self._match_from(words, 1, i + 1)
+            if end is not None:
+                spans.append((i, end))
         return spans
 
     def _match_from(self, words: list[str], k: int, pos: int) -> int | None:
@@ -444,6 +498,15 @@ class Codebook:
     def _compiled(self) -> list[tuple[Theme, tuple[_CompiledPattern, ...], tuple[_CompiledPattern, ...]]]:
         return [(t, *t._compiled()) for t in self.themes]
 
+    @cached_property
+    def _first_words(self) -> _FirstWords:
+        return _FirstWords(self._compiled)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # what is worked out from the themes (compiled patterns, first words, their memos) is
+        # not sent to worker processes with the codebook: each works it out again
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_first_words")}
+
     # --- matching -------------------------------------------------------
     def matches(self, text: object) -> list[ThemeMatch]:
         """Every pattern match in ``text`` (after excludes), in codebook order
@@ -451,13 +514,17 @@ class Codebook:
         words = _words(text)
         if not words:
             return []
-        vocabulary = frozenset(words) | frozenset(lemmatise(word) for word in words)
+        index = self._first_words
+        starts = index.places(words)
         out: list[ThemeMatch] = []
-        for theme, patterns, excludes in self._compiled:
-            excluded = _Spans([span for ex in excludes for span in ex.find(words, vocabulary)])
+        for theme_index in index.themes_in(starts):
+            theme, patterns, excludes = index.plan[theme_index]
+            excluded = _Spans([span for ex, first in excludes if first in starts for span in ex.find(words, starts[first])])
             seen_spans: set[tuple[int, int]] = set()
-            for pat in patterns:
-                for start, end in pat.find(words, vocabulary):
+            for pat, first in patterns:
+                if first not in starts:
+                    continue
+                for start, end in pat.find(words, starts[first]):
                     if (start, end) in seen_spans:
                         continue
                     if excluded.overlaps(start, end):

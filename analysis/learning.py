@@ -44,6 +44,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
 
+from .char_grams import CharGramTfidf
 from .sentiment import DEFAULT_PARAMS, LABELS, cached_evidence, combine_evidence
 
 __all__ = [
@@ -146,12 +147,12 @@ class SentimentModel:
     #: and character columns), blended in by ``params["bayes_share"]``; None: the regression alone
     bayes: np.ndarray | None = None
 
-    def _matrix(self, texts: Sequence[str], nothing_means: Sequence[str] | str) -> sparse.csr_matrix:
+    def _matrix(self, texts: Sequence[str], nothing_means: Sequence[str] | str,
+                text_matrix: sparse.csr_matrix | None = None) -> sparse.csr_matrix:
         texts = [str(t or "") for t in texts]
         text_weight = self.params.get("text_weight", DEFAULT_TEXT_WEIGHT)
         return sparse.hstack([
-            self.words.transform(texts) * text_weight,
-            self.chars.transform(texts) * text_weight,
+            (self._text_matrix(texts) if text_matrix is None else text_matrix) * text_weight,
             sparse.csr_matrix(rule_features(texts, nothing_means) * self.params.get("rule_weight", RULE_FEATURE_SCALE)),
         ]).tocsr()
 
@@ -172,10 +173,11 @@ class SentimentModel:
 
     def _log_proba(self, texts: Sequence[str], nothing_means: Sequence[str] | str) -> np.ndarray:
         """Log-probabilities (one row a text): the regression's, blended with naive Bayes' when stored."""
-        log_proba = self.classifier.predict_log_proba(self._matrix(texts, nothing_means))
+        text_matrix = self._text_matrix(texts)  # once, for the regression and naive Bayes (issue 13)
+        log_proba = self.classifier.predict_log_proba(self._matrix(texts, nothing_means, text_matrix))
         share = self.params.get("bayes_share", 0.0) if self.bayes is not None else 0.0
         if share:
-            joint = np.asarray(self._text_matrix(texts) @ self.bayes.T)
+            joint = np.asarray(text_matrix @ self.bayes.T)
             bayes = joint - logsumexp(joint, axis=1, keepdims=True)
             log_proba = (1 - share) * log_proba + share * bayes
             log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
@@ -183,7 +185,10 @@ class SentimentModel:
 
     def _text_matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         texts = [str(t or "") for t in texts]
-        return sparse.hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+        fast = self.__dict__.get("_char_grams")  # the chars' transform, counted word by word (issue 13)
+        if fast is None or fast.vectoriser is not self.chars:
+            fast = self.__dict__["_char_grams"] = CharGramTfidf(self.chars)
+        return sparse.hstack([self.words.transform(texts), fast.transform(texts)]).tocsr()
 
     def learned_themes(self, texts: Sequence[str]) -> list[list[str]]:
         """For each text, the themes whose learned classifier gives a probability above one half

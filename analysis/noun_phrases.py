@@ -19,6 +19,7 @@ import re
 import warnings
 from functools import lru_cache
 
+from .pattern_tokens import find_tokens
 from .text import ENGLISH_STOPWORDS, lemmatise, normalise
 
 __all__ = ["noun_phrases", "noun_phrase_chunks"]
@@ -75,7 +76,7 @@ def noun_phrase_chunks(text: str) -> list[list[tuple[str, str]]]:
     """The noun-phrase chunks of ``text``: lists of (word, tag), in order."""
     parser = _parser()
     chunks: list[list[tuple[str, str]]] = []
-    for sentence in parser.find_tokens(text):
+    for sentence in find_tokens(text):  # parser.find_tokens, each raw token split once (issue 13)
         tagged = parser.find_tags(sentence.split(" "))
         current: list[tuple[str, str]] | None = None
         for (word, tag), mark in zip(tagged, _np_marks(tagged)):

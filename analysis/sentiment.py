@@ -50,6 +50,7 @@ from typing import Literal
 
 from textblob.en import sentiment as _pattern_sentiment
 
+from .pattern_tokens import find_tokens
 from .text import is_negator, normalise, word_tokens
 
 __all__ = [
@@ -263,13 +264,26 @@ def _negated(tokens: list[str], i: int, window: int | None = _NEGATION_WINDOW) -
     return False
 
 
+def _by_first_word(entries):
+    """``entries`` (each a tuple of words first) grouped by their first word, each group in
+    the order given: only the entries starting with a token can match there (issue 13)."""
+    grouped: dict[str, list] = {}
+    for entry in entries:
+        grouped.setdefault(entry[0][0], []).append(entry)
+    return grouped
+
+
+_MARKERS_BY_FIRST = _by_first_word((marker,) for marker in _COUNTERFACTUAL_MARKERS)
+_PHRASES_BY_FIRST = _by_first_word(_PHRASES_BY_LENGTH)
+
+
 def _counterfactual(tokens: list[str]) -> int:
     """+1 if the clause is a negated wish ("nothing you could have done better"),
     -1 if it is a wish or suggestion, 0 otherwise."""
     if tokens and tokens[0] in _SUGGESTION_OPENERS:
         return -1
-    for i in range(len(tokens)):
-        for marker in _COUNTERFACTUAL_MARKERS:
+    for i, tok in enumerate(tokens):
+        for (marker,) in _MARKERS_BY_FIRST.get(tok, ()):
             if tuple(tokens[i : i + len(marker)]) == marker:
                 return 1 if _negated(tokens, i, window=None) else -1
     return 0
@@ -284,7 +298,7 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
     while i < n:
         weight = None
         span = 1
-        for phrase, w in _PHRASES_BY_LENGTH:
+        for phrase, w in _PHRASES_BY_FIRST.get(tokens[i], ()):
             k = len(phrase)
             if tuple(tokens[i : i + k]) == phrase:
                 weight, span = w, k
@@ -308,10 +322,12 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
 def _pattern_score(text: str) -> tuple[float, float, int]:
     """Pattern polarity and subjectivity of ``text`` averaged over its evaluative
     assessments only; returns (polarity, subjectivity, number of assessments)."""
-    score = _pattern_sentiment(text)
+    # what ``_pattern_sentiment(text).assessments`` gives, tokenised by the same tokenizer with
+    # each raw token's split remembered (issue 13)
+    words_of_text = ((w.lower(), None) for w in " ".join(find_tokens(text)).split())
     kept = [
         (p, s)
-        for words, p, s, _ in score.assessments
+        for words, p, s, _ in _pattern_sentiment.assessments(words_of_text, True)
         if not (words and words[-1] in _NOT_EVALUATIVE)
     ]
     if not kept:

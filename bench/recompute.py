@@ -11,8 +11,21 @@ included), exactly what ``analyse --recompute`` is asked to analyse.
 ``--no-dedupe`` measures the path before issue 13 item 3 in the same way (every answer
 analysed, identical texts or not: a bench-only patch, not the product).
 
+What is stored before each timed run decides how much the run writes (it writes only
+what differs), so each round sets it up first (untimed; the tallies rebuilt to match),
+once per ``--stored`` scenario:
+
+* ``older`` (the default, the realistic one): every answer's features as computed but
+  stamped by an older analyser version, as after a new model or analyser release whose
+  results mostly agree: every row's versions are rewritten, the answer tallies stay;
+* ``differ``: stamped older *and* every label different: every row replaced, its tallies
+  taken away and added again (the worst case);
+* ``none``: no features stored (a first analysis: every row inserted);
+* ``current``: features exactly as computed (nothing is written).
+
     python bench/recompute.py                           # FFT comments x 2, every core
     python bench/recompute.py --copies 1 --workers 2 --no-dedupe
+    python bench/recompute.py --stored all
     python bench/recompute.py --source demo --scale 20000
 
 Target (issue 13): recompute >= 1.5 x the bare baseline.
@@ -60,10 +73,51 @@ def recompute(url: str, folder: Path, workers: int, dedupe: bool) -> dict:
     with app.app_context():
         text_analysis.warm_up()
         text_analysis.stale_answer_count(db.session)  # load the codebook and model in use
-        started = time.perf_counter()
+        cpu, started = _cpu(), time.perf_counter()
         run = text_analysis.analyse_stale_in_batches(db.session, workers=workers, recompute=True)
         took = time.perf_counter() - started
-    return {"run_s": took, "analysed": run.analysed}
+    return {"run_s": took, "analysed": run.analysed, "cpu_s": _cpu() - cpu}
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+SCENARIOS = ("older", "differ", "none", "current")
+
+
+def set_stored(url: str, folder: Path, scenario: str) -> None:
+    """Leave the stored features as ``scenario`` says (see the module docstring), with the
+    tallies rebuilt to count them. The first call stores current features."""
+    from sqlalchemy import delete, func, select, update
+
+    from feedback_app.db import db
+    from feedback_app.models import AnswerFeature
+    from feedback_app.tallies import rebuild_tallies
+    from feedback_app.text_analysis import analyse_stale_in_batches, current_codebook
+
+    app = _app(url, folder)
+    with app.app_context():
+        session = db.session
+        analyse_stale_in_batches(session, workers=os.cpu_count() or 1)  # current features (only stale ones)
+        if scenario in ("older", "differ"):
+            older = func.substr(AnswerFeature.analyser_version, 1, 12) + "+older"
+            session.execute(update(AnswerFeature).values(analyser_version=older))
+        if scenario == "differ":
+            for label, other in (("positive", "x-neutral"), ("neutral", "x-negative"), ("negative", "positive")):
+                session.execute(update(AnswerFeature).where(AnswerFeature.label == label).values(label=other))
+            session.execute(update(AnswerFeature).values(label=func.replace(AnswerFeature.label, "x-", "")))
+        if scenario == "none":
+            session.execute(delete(AnswerFeature))
+        session.commit()
+        rebuild_tallies(session, current_codebook(session)[0])
+        assert scenario == "none" or session.scalar(select(func.count()).select_from(AnswerFeature))
+        db.session.close()
+        db.engine.dispose()
 
 
 def baseline(texts: list[str]) -> dict:
@@ -71,9 +125,9 @@ def baseline(texts: list[str]) -> dict:
     from textblob import TextBlob
 
     TextBlob("warm up the lexicon").sentiment  # noqa: B018 - loads the lexicon
-    started = time.perf_counter()
+    cpu, started = _cpu(), time.perf_counter()
     total = sum(TextBlob(text).sentiment.polarity for text in texts)
-    return {"run_s": time.perf_counter() - started, "checksum": total}
+    return {"run_s": time.perf_counter() - started, "checksum": total, "cpu_s": _cpu() - cpu}
 
 
 def _child(args: list[str]) -> dict:
@@ -103,6 +157,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Processes (default: every core).")
     parser.add_argument("--no-dedupe", action="store_true", help="Also measure every answer analysed (before).")
     parser.add_argument("--repeats", type=int, default=3, help="Rounds of measurement (the median is shown).")
+    parser.add_argument("--stored", default="older",
+                        help=f"What is stored before each run, comma-separated: {', '.join(SCENARIOS)} "
+                             "(default: older), or all.")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -121,20 +178,26 @@ def main() -> None:
               f"{args.workers} process(es), {args.repeats} round(s); {harness.machine()}")
         texts_file = folder / "texts.json"
         texts_file.write_text(json.dumps(texts), encoding="utf-8")
-        variants = {"analyse --recompute": "1"}
+        scenarios = SCENARIOS if args.stored == "all" else tuple(args.stored.split(","))
+        if set(scenarios) - set(SCENARIOS):
+            parser.error(f"--stored takes {', '.join(SCENARIOS)} or all")
+        variants = {f"analyse --recompute, stored {scenario}": (scenario, "1") for scenario in scenarios}
         if args.no_dedupe:
-            variants["analyse --recompute, no dedupe (as before)"] = "0"
+            variants.update({f"analyse --recompute, stored {scenario}, no dedupe (as before)": (scenario, "0")
+                             for scenario in scenarios})
         ratios: dict[str, list[float]] = {name: [] for name in variants}
         for repeat in range(args.repeats):  # alternate, so a burst of load from others hits both sides
             bare = _child(["--child", "baseline", str(texts_file)])
             bare_rate = len(texts) / bare["run_s"]
             print(f"  round {repeat + 1}: bare TextBlob(text).sentiment.polarity, 1 process: "
-                  f"{bare['run_s']:5.1f} s = {bare_rate:6.0f} texts/s")
-            for name, dedupe in variants.items():
+                  f"{bare['run_s']:5.1f} s = {bare_rate:6.0f} texts/s (CPU {bare['cpu_s']:.2f} s)")
+            for name, (scenario, dedupe) in variants.items():
+                set_stored(url, folder, scenario)
                 done = _child(["--child", "recompute", url, str(folder), str(args.workers), dedupe])
                 rate = done["analysed"] / done["run_s"]
                 ratios[name].append(rate / bare_rate)
-                print(f"    {name}: {done['run_s']:5.1f} s = {rate:6.0f} texts/s -> {rate / bare_rate:.2f}x bare")
+                print(f"    {name}: {done['run_s']:5.1f} s = {rate:6.0f} texts/s -> {rate / bare_rate:.2f}x bare "
+                      f"(CPU {done['cpu_s']:.2f} s, {bare['cpu_s'] / done['cpu_s']:.2f}x the bare CPU)")
         for name, found in ratios.items():
             best = statistics.median(found)
             print(f"  {name}: median {best:.2f}x bare over {len(found)} round(s) "

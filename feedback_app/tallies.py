@@ -291,11 +291,7 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
     if state is None or state.built_at is None:
         yield
         return
-    ids = sorted(set(answer_ids))
-    if ids and session.get_bind().dialect.name == "postgresql":  # one writer of an answer at a time
-        for start in range(0, len(ids), _CHUNK):
-            session.execute(select(Answer.id).where(Answer.id.in_(ids[start:start + _CHUNK]))
-                            .order_by(Answer.id).with_for_update())
+    ids = _locked(session, answer_ids)
     merged = json.loads(state.merged or "{}")
     before, features_before = counted_answers(session, ids, merged), feature_places(session, ids)
     yield
@@ -312,6 +308,38 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
     for start in range(0, len(ids), _CHUNK):
         session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(ids[start:start + _CHUNK])))
     _insert_themes(session, _theme_rows(after.values()))
+
+
+def _locked(session: Session, answer_ids: Iterable[int]) -> list[int]:
+    """``answer_ids`` sorted, each once; on PostgreSQL their answers are locked (one writer of
+    an answer at a time) in that order."""
+    ids = sorted(set(answer_ids))
+    if ids and session.get_bind().dialect.name == "postgresql":
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(select(Answer.id).where(Answer.id.in_(ids[start:start + _CHUNK]))
+                            .order_by(Answer.id).with_for_update())
+    return ids
+
+
+@contextmanager
+def kept_feature_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
+    """:func:`kept_tallies` for a change to the features of ``answer_ids`` that leaves what the
+    answer and term tallies count (label, polarity, themes, noun phrases) as it was and
+    changes only their analyser or codebook version (or subjectivity): only the feature
+    tallies move, so the answers' contributions are not read (issue 13, a recompute whose
+    results come out the same under a new version)."""
+    state = _state(session, lock="share")
+    if state is None or state.built_at is None:
+        yield
+        return
+    ids = _locked(session, answer_ids)
+    before = feature_places(session, ids)
+    yield
+    session.flush()
+    changes = Changes()
+    changes.features.update(feature_places(session, ids))
+    changes.features.subtract(before)
+    add_changes(session, changes)
 
 
 def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, Mapping, NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from analysis.codebook import Codebook, shipped_codebook
@@ -35,8 +35,8 @@ from analysis.concerns import ConcernResult, ConcernRules, screen, shipped_rules
 from analysis.features import TextFeatures, in_batches, map_batches, text_features
 
 from .definitions import TEXT_TYPES, is_identifier
-from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag
-from .tallies import advance_analysed_mark, ensure_tallies, kept_tallies
+from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag, utcnow
+from .tallies import advance_analysed_mark, ensure_tallies, kept_feature_tallies, kept_tallies
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -472,15 +472,62 @@ def same_text_groups(pending: Iterable[PendingAnswer]) -> dict[PendingAnswer, li
     return dict(groups.values())
 
 
+#: the feature columns the answer and term tallies count (:func:`feedback_app.tallies.kept_tallies`)
+_TALLIED = ("label", "polarity", "themes", "noun_phrases")
+_RESTAMPED = ("analyser_version", "codebook_hash", "subjectivity")
+
+
+_JSON_COLUMNS = ("themes", "noun_phrases")
+
+
+def _stored_values(session: Session, ids: list[int]) -> dict[int, dict]:
+    """The stored feature values (:data:`_TALLIED` and :data:`_RESTAMPED`) of the answers of
+    ``ids``, the lists as their stored JSON text (compared with what :func:`_as_stored` makes
+    of new ones: text written otherwise only reads as different, and is rewritten)."""
+    columns = [cast(getattr(AnswerFeature, name), Text) if name in _JSON_COLUMNS else getattr(AnswerFeature, name)
+               for name in _TALLIED + _RESTAMPED]
+    stored: dict[int, dict] = {}
+    for part in in_batches(ids, 500):
+        for answer_id, *values in session.execute(select(AnswerFeature.answer_id, *columns)
+                                                  .where(AnswerFeature.answer_id.in_(part))):
+            stored[answer_id] = dict(zip(_TALLIED + _RESTAMPED, values))
+    return stored
+
+
+def _as_stored(name: str, value: object) -> object:
+    """``value`` of feature column ``name`` as :func:`_stored_values` reads it (the JSON columns
+    as the text SQLAlchemy's JSON type writes: ``json.dumps``)."""
+    return json.dumps(value) if name in _JSON_COLUMNS else value
+
+
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
     """Replace the stored features of the answers in ``results`` (commits), keeping the
-    tallies right in the same transaction (issue 13 item 2)."""
-    ids = [answer_id for answer_id, _ in results]
-    with kept_tallies(session, ids):
-        session.query(AnswerFeature).filter(AnswerFeature.answer_id.in_(ids)).delete(synchronize_session=False)
-        if results:  # one multi-row insert, not an ORM object per answer
-            session.execute(insert(AnswerFeature),
-                            [feature_values(answer_id, features) for answer_id, features in results])
+    tallies right in the same transaction (issue 13 item 2).
+
+    Only what differs is written (issue 13): features stored exactly as computed are left
+    alone; features whose tallied values (label, polarity, themes, phrases) are unchanged
+    get their versions and subjectivity updated, moving only the feature tallies; the rest
+    are replaced, their tallies taken away and added again."""
+    stored = _stored_values(session, [answer_id for answer_id, _ in results])
+    replaced, restamped = [], []
+    for answer_id, features in results:
+        values, before = feature_values(answer_id, features), stored.get(answer_id)
+        if before is None or any(before[name] != _as_stored(name, values[name]) for name in _TALLIED):
+            replaced.append(values)
+        elif any(before[name] != values[name] for name in _RESTAMPED):
+            restamped.append(values)
+    if replaced:
+        ids = [values["answer_id"] for values in replaced]
+        with kept_tallies(session, ids):
+            session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id.in_(ids)))
+            session.execute(insert(AnswerFeature.__table__), replaced)  # one multi-row insert
+    if restamped:
+        with kept_feature_tallies(session, [values["answer_id"] for values in restamped]):
+            key = AnswerFeature.__table__.c.answer_id
+            now = utcnow()  # a feature change all the same (the page cache keys on the newest)
+            session.execute(update(AnswerFeature.__table__).where(key == bindparam("b_answer_id")),
+                            [{"b_answer_id": v["answer_id"], "computed_at": now,
+                              **{name: v[name] for name in _RESTAMPED}} for v in restamped])
     session.commit()
 
 
@@ -496,8 +543,8 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     sentiment model in use.
 
     Answers with the same text (and ``nothing_means`` and model) are analysed once
-    (:func:`same_text_groups`). Batches of ``batch_size`` distinct texts run on ``workers``
-    processes; their features are written and committed ``batch_size`` answers at a time,
+    (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts (fewer, so
+    each worker gets several) run on ``workers`` processes; their features are written and committed ``batch_size`` answers at a time,
     each in its own short write transaction, so a long run can be
     interrupted without losing the batches done, and ``progress(n)`` is called after
     each. With ``limit``, nothing is done when more than ``limit`` answers are stale
@@ -522,8 +569,8 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     model_version = pending[0].model_version
     groups = same_text_groups(pending)
     same_as = {first.answer_id: ids for first, ids in groups.items()}
-    for done in map_batches(_features_of, in_batches(list(groups), batch_size), codebook, model_version,
-                            workers=workers):
+    for done in map_batches(_features_of, in_batches(list(groups), _compute_batch_size(len(groups), batch_size, workers)),
+                            codebook, model_version, workers=workers):
         answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
         for part in in_batches(answers, batch_size):
             with db.write_session() as write:
@@ -531,6 +578,15 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
             if progress:
                 progress(len(part))
     return AnalysisRun(len(pending), 0)
+
+
+def _compute_batch_size(texts: int, batch_size: int, workers: int) -> int:
+    """Distinct texts a worker process is given at a time: at most ``batch_size``, and with
+    more than one worker few enough for each to get four batches, so they finish together
+    and the last batch (written after everything else) is small (issue 13)."""
+    if workers <= 1:
+        return batch_size
+    return max(1, min(batch_size, -(-texts // (workers * 4))))
 
 
 def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMIT) -> tuple[int, int]:

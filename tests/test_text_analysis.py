@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, func, select, update
 
@@ -168,3 +169,41 @@ def test_analyse_uses_every_core_unless_told_and_refuses_no_workers(app, runner,
     assert f"Analysed 2 answers on {os.cpu_count()} process(es)." in result.output
     result = runner.invoke(args=["analyse", "--recompute", "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_a_recompute_writes_only_what_differs_and_keeps_the_tallies_equal_to_a_recount(
+        app, respondent, make_round, make_link):
+    """Issue 13: a recompute leaves features stored exactly as computed alone, updates only the
+    versions of features whose tallied values come out the same, and replaces the rest; the
+    stored features end as the full rewrite leaves them and the tallies equal a recount."""
+    from feedback_app.tallies import rebuild_tallies
+    from feedback_app.text_analysis import analyse_stale_in_batches, current_codebook
+    from tests.test_tallies import assert_tallies_equal_a_recount
+
+    link = make_link(make_round("children", 1))
+    for text in ["My social worker listened to me", "Nobody rang back", "School was a safe place",
+                 "There was no food at home", "My worker kept changing"]:
+        respondent.answer(link.token, {"what_helped": text, "what_could_be_better": text + " and more"})
+    with app.app_context():
+        codebook = current_codebook(db.session)[0]
+        rebuild_tallies(db.session, codebook)
+    computed = _stored_features(app)
+    ids = sorted(computed)
+    old_time = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    with app.app_context():  # as a new analyser would find them: versions, labels and themes differ
+        db.session.execute(update(AnswerFeature).values(computed_at=old_time))
+        db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id.in_(ids[0:3]))
+                           .values(analyser_version="0.9+old", codebook_hash="0" * 16, subjectivity=0.123))
+        db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id.in_(ids[3:5]))
+                           .values(analyser_version="0.9+old", label="neutral", polarity=0.5))
+        db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id == ids[5]).values(themes=["school"]))
+        db.session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id == ids[6]))
+        db.session.commit()
+        rebuild_tallies(db.session, codebook)  # the tallies as they stood under those features
+        run = analyse_stale_in_batches(db.session, batch_size=4, recompute=True)
+        times = dict(db.session.execute(select(AnswerFeature.answer_id, AnswerFeature.computed_at)).all())
+    assert run.analysed == len(ids)
+    assert _stored_features(app) == computed
+    kept = {i for i in ids if times[i].replace(tzinfo=timezone.utc) == old_time}
+    assert kept == set(ids[7:])  # only the untouched ones were left alone
+    assert_tallies_equal_a_recount(app)

@@ -149,3 +149,75 @@ def test_load_codebook_errors(tmp_path):
 
 def test_empty_text():
     assert small().match("") == [] and small().match(None) == []
+
+
+# --- issue 13: the first-word index must find what trying every pattern at every word finds
+
+_TRICKY_TEXTS = [
+    "My social workers kept changing, and my social worker's manager never listened.",
+    "Families' plans; the family plan!! Multi-agency multi agency multiagency meetings",
+    "School holidays were hard but school was safe. Schools, schooling",
+    "Nobody listened. I wasn't listened to; they ignored me and I was hungry, no meals",
+    "Changed my social worker 3 times -- changing our social workers is bad",
+    "kind kindness helpful un-helpful Ch ch c s 's '' x",
+]
+
+
+_TRIED: dict = {}
+
+
+def _every_word_tried(self, words):
+    """The reference: each pattern's first word tried at every word (``_Term.matches``; the
+    answer for a (codebook, word) pair is kept, since the same words recur)."""
+    terms = {first: pat.parts[0] for _theme, patterns, excludes in self.plan for pat, first in (*patterns, *excludes)}
+    places: dict = {}
+    for i, tok in enumerate(words):
+        key = (id(self), tok)
+        if key not in _TRIED:
+            _TRIED[key] = [first for first, term in terms.items() if term.matches(tok)]
+        for first in _TRIED[key]:
+            places.setdefault(first, []).append(i)
+    return places
+
+
+def _fft_sample(path, n=1500):
+    import pandas as pd
+
+    return [t for t in pd.read_csv(path)["FFT answer"].dropna().astype(str).head(n)]
+
+
+@pytest.mark.parametrize("which", ["shipped", "small"])
+def test_the_first_word_index_matches_as_trying_every_word(which, codebook, monkeypatch):
+    from analysis import codebook as module
+
+    book = codebook if which == "shipped" else small()
+    texts = _TRICKY_TEXTS + [f"{p} and {p}s, not {p}" for t in book.themes for p in t.patterns]
+    fast = [book.matches(t) for t in texts]
+    monkeypatch.setattr(module._FirstWords, "places", _every_word_tried)
+    monkeypatch.setattr(module._FirstWords, "themes_in", lambda self, places: list(range(len(self.plan))))
+    slow = [module.Codebook.from_dict(book.to_dict()).matches(t) for t in texts]
+    assert fast == slow
+    assert sum(map(len, fast)) > len(texts)  # the patterns written out do match
+
+
+def test_the_first_word_index_agrees_on_the_fft_comments(fft_dev_csv, monkeypatch):
+    from analysis import codebook as module
+
+    texts = _fft_sample(fft_dev_csv)
+    book = load_codebook()
+    fast = [book.matches(t) for t in texts]
+    monkeypatch.setattr(module._FirstWords, "places", _every_word_tried)
+    monkeypatch.setattr(module._FirstWords, "themes_in", lambda self, places: list(range(len(self.plan))))
+    fresh = load_codebook()
+    assert [fresh.matches(t) for t in texts] == fast
+    assert sum(1 for found in fast if found) > 300
+
+
+def test_a_codebook_sent_to_a_worker_process_matches_the_same():
+    import pickle
+
+    book = small()
+    before = [book.matches(t) for t in _TRICKY_TEXTS]
+    copy = pickle.loads(pickle.dumps(book))
+    assert "_first_words" not in copy.__dict__  # worked out again, memo and all, not sent
+    assert [copy.matches(t) for t in _TRICKY_TEXTS] == before

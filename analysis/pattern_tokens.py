@@ -1,0 +1,109 @@
+"""Pattern's tokenizer, with each raw token's split remembered (issue 13).
+
+TextBlob's English parser and its sentiment lexicon both cut text with Pattern's
+``find_tokens`` (``textblob._text``): a few whole-text substitutions, a regular expression
+that finds the raw tokens, then, token by token, leading and trailing punctuation split off
+(periods kept on abbreviations), and finally the tokens grouped into sentences. The
+token-by-token part is most of its time, and it depends on the raw token alone, which
+recurs in every answer. :func:`find_tokens` is Pattern's function with that part
+remembered per raw token (bounded); everything else is Pattern's own code path, so the
+sentences are the same (``tests/analysis/test_pattern_tokens.py`` checks it against
+Pattern's on the FFT comments and odd input). Only the defaults the parser and the
+sentiment lexicon use are supported.
+"""
+from __future__ import annotations
+
+import re
+
+from textblob import _text as pattern  # Pattern's tokenizer constants (TextBlob keeps them there)
+
+__all__ = ["find_tokens", "split_token"]
+
+#: most raw tokens whose split is remembered
+TOKEN_MEMO = 100_000
+
+_PUNCTUATION = tuple(pattern.PUNCTUATION.replace(".", ""))
+_TRAILING = _PUNCTUATION + (".",)
+_REPLACE = pattern.replacements
+_known: dict[str, tuple[str, ...]] = {}
+
+
+def _split(t: str) -> tuple[str, ...]:
+    """Pattern's split of one raw token (the loop body of ``find_tokens``), unchanged."""
+    tokens: list[str] = []
+    tail: list[str] = []
+    while t.startswith(_PUNCTUATION) and t not in _REPLACE:
+        tokens.append(t[0])
+        t = t[1:]
+    while t.endswith(_TRAILING) and t not in _REPLACE:
+        if t.endswith(_PUNCTUATION):
+            tail.append(t[-1])
+            t = t[:-1]
+        if t.endswith("..."):
+            tail.append("...")
+            t = t[:-3].rstrip(".")
+        if t.endswith("."):
+            if (t in pattern.ABBREVIATIONS or pattern.RE_ABBR1.match(t) is not None
+                    or pattern.RE_ABBR2.match(t) is not None or pattern.RE_ABBR3.match(t) is not None):
+                break
+            tail.append(t[-1])
+            t = t[:-1]
+    if t != "":
+        tokens.append(t)
+    tokens.extend(reversed(tail))
+    return tuple(tokens)
+
+
+def split_token(raw: str) -> tuple[str, ...]:
+    """The tokens Pattern makes of one raw token (remembered)."""
+    found = _known.get(raw)
+    if found is None:
+        found = _split(raw)
+        if len(_known) < TOKEN_MEMO:
+            _known[raw] = found
+    return found
+
+
+# Pattern substitutes its contractions with ``re.sub``; they hold no special characters (tested),
+# so a plain replace does the same
+_LINEBREAKS = re.compile(r"\n{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+def _raw_tokens(string: str) -> list[str]:
+    for a, b in _REPLACE.items():
+        string = string.replace(a, b)
+    string = (string.replace("“", " “ ").replace("”", " ” ").replace("‘", " ‘ ").replace("’", " ’ ")
+              .replace("'", " ' ").replace('"', ' " '))
+    string = string.replace("\r\n", "\n")
+    string = _LINEBREAKS.sub(f" {pattern.EOS} ", string)
+    string = _SPACES.sub(" ", string)
+    return pattern.TOKEN.findall(string + " ")
+
+
+_SENTENCE_ENDS = ("...", ".", "!", "?", pattern.EOS)
+_CLOSERS = ("'", '"', "”", "’", "...", ".", "!", "?", ")", pattern.EOS)
+
+
+def find_tokens(string: object) -> list[str]:
+    """``textblob.en.parser.find_tokens(string)``: the sentences of ``string``, each a
+    space-separated string of tokens."""
+    tokens: list[str] = []
+    for raw in _raw_tokens(str(string)):
+        if raw:
+            tokens.extend(split_token(raw))
+    sentences: list[list[str]] = [[]]
+    i = j = 0
+    while j < len(tokens):
+        if tokens[j] in _SENTENCE_ENDS:
+            while j < len(tokens) and tokens[j] in _CLOSERS:
+                if tokens[j] in ("'", '"') and sentences[-1].count(tokens[j]) % 2 == 0:
+                    break  # balanced quotes
+                j += 1
+            sentences[-1].extend(t for t in tokens[i:j] if t != pattern.EOS)
+            sentences.append([])
+            i = j
+        j += 1
+    sentences[-1].extend(tokens[i:j])
+    joined = (pattern.RE_SARCASM.sub("(!)", " ".join(s)) for s in sentences if s)
+    return [pattern.RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), s) for s in joined]

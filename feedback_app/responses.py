@@ -48,6 +48,11 @@ _CLAIM_LINK = (
     )
     .values(response_count=ShareLink.response_count + 1)
 )
+_RELEASE_CLAIM = (
+    update(ShareLink.__table__)
+    .where(ShareLink.id == bindparam("b_link"))
+    .values(response_count=ShareLink.response_count - 1)
+)
 _WITH_KEY = select(Response.id).where(Response.submission_key == bindparam("b_key"))
 _WITH_KEY_THROUGH_LINK = _WITH_KEY.where(Response.link_id == bindparam("b_link"))
 
@@ -161,6 +166,12 @@ def add_responses(session: Session, round_id: int, responses: list[NewResponse],
             answer.id = ids[answer.response_id, answer.question_key]
     flags = store_derived(session, [(answers, item.derived) for answers, item in zip(answered, responses) if item.derived])
     return response_ids, flags
+
+
+def release_claim(session: Session, link: LinkIdentity) -> None:
+    """Give back the place :func:`claim_link` took in this transaction (the post was refused
+    after the claim, and the transaction still commits what else it counted)."""
+    session.connection().execute(_RELEASE_CLAIM, {"b_link": link.id})
 
 
 def response_with_key(session: Session, submission_key: str | None) -> int | None:

@@ -35,7 +35,8 @@ from .definitions import published_by_id
 from .links import LinkIdentity, LinkState, find_link, forget_identity, identity_of, is_token_text, link_state
 from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
-from .responses import NewResponse, add_once, add_responses, already_stored, claim_link, response_with_key
+from .responses import (NewResponse, add_once, add_responses, already_stored, claim_link, release_claim,
+                        response_with_key)
 from .security import count_attempt
 from .tasks import after_submission, in_background
 from .text_analysis import current_codebook, derive
@@ -121,13 +122,17 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
     response = NewResponse(answers, agency, key, utcnow(), derived, identity.id,
                            language.code if language is not None else None)
     db.session.commit()  # end any read transaction before writing: one connection at a time
-    with db.write_session() as session:  # one write: the link's throttle, its claim, the response, its flags
-        if throttled(session, identity.id, response.submitted_at):
-            session.commit()  # a refused post still counts against the link
-            return refused(identity, key, throttled=True)
+    with db.write_session() as session:  # one write: the link's claim, its throttle, the response, its flags
+        # The claim first: it refuses a closed link before anything is counted, and the link's
+        # row it updates (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE) serialises every
+        # post through the link, so the throttle needs no lock of its own.
         if not claim_link(session, identity, response.submitted_at):
             session.rollback()
             return refused(identity, key)
+        if throttled(session, identity.id, response.submitted_at):
+            release_claim(session, identity)
+            session.commit()  # a refused post still counts against the link
+            return refused(identity, key, throttled=True)
         submission = add_once(session, identity.round_id, response)
         discard_draft(session, draft_code)  # sent: a saved draft has done its job
     if submission.duplicate:
@@ -155,9 +160,9 @@ def refused(link: LinkIdentity, key: str | None, throttled: bool = False) -> Sub
 
 
 def throttled(session: Session, link_id: int, now: datetime | None = None) -> bool:
-    """Count one post through the link in ``session``'s write transaction (not committed);
-    True when it is over LINK_SUBMISSIONS_PER_MINUTE."""
-    posts = count_attempt(session, "link", str(link_id), LINK_THROTTLE_WINDOW, now)
+    """Count one post through the link in ``session``'s write transaction (not committed), which
+    has claimed the link (``responses.claim_link``); True when it is over LINK_SUBMISSIONS_PER_MINUTE."""
+    posts = count_attempt(session, "link", str(link_id), LINK_THROTTLE_WINDOW, now, serialised=True)
     return posts > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]
 
 

@@ -30,6 +30,8 @@ def test_a_post_is_one_write_transaction_and_reads_nothing_before_it(app, respon
     assert writes, "the post stored nothing"
     link_reads = [s for s in statements if s.startswith("SELECT") and "FROM share_links" in s]
     assert not link_reads  # the process knows the link (from the form's GET); the write checks it
+    # The link's claim comes first and serialises the posts through it: no lock of the throttle's own.
+    assert not [s for s in statements if "pg_advisory" in s]
     if engine.dialect.name == "sqlite":
         # The throttle's count, the link's claim and the response: one BEGIN IMMEDIATE (what follows
         # it here is the queued task, run in the request by the tests' immediate queue).

@@ -77,30 +77,25 @@ def store_response(
     submitted_at: datetime | None = None,
     derived: dict | None = None,
     language: str | None = None,
+    link_id: int | None = None,
 ) -> Submission:
-    """Store one response with its answers in one transaction, and commit.
+    """Store one response with its answers in the session's transaction, and commit.
 
     ``session`` should be a fresh write session (``db.write_session()``). A repeated
     ``submission_key`` (a double click, a re-posted form) stores nothing and returns the
     first response. ``derived`` (from ``text_analysis.derive``) adds each free-text
     answer's features and, for a possible disclosure, its safeguarding flag in the same
-    transaction, so a stored answer is never without its flag. (A response through a share
-    link is stored by ``submission.submit_response``, which claims the link first.)
+    transaction, so a stored answer is never without its flag. With ``link_id`` the caller
+    has claimed the link in this transaction (:func:`claim_link`).
     """
-    response = NewResponse(answers, agency, submission_key, submitted_at or utcnow(), derived, language=language)
-    return add_once(session, round_id, response, source)
-
-
-def add_once(session: Session, round_id: int, response: NewResponse, source: str = "web") -> Submission:
-    """Add ``response`` in the session's transaction and commit; a repeated submission key
-    stores nothing and returns the response stored first."""
+    response = NewResponse(answers, agency, submission_key, submitted_at or utcnow(), derived, link_id, language)
     try:
         (response_id,), flags = add_responses(session, round_id, [response], source)
         session.commit()
         return Submission(response_id, duplicate=False, flags=flags)
     except IntegrityError:
         session.rollback()
-        existing = response_with_key(session, response.submission_key)
+        existing = response_with_key(session, submission_key)
         if existing is None:
             raise
         return Submission(existing, duplicate=True)

@@ -2,10 +2,9 @@
 
 :func:`submit_response` is everything that happens to a respondent's answers after the
 form has checked them: the agency worked out, disclosures screened (and, without the task
-queue, text features derived), then one write transaction counts the post against the
-link's rate limit, claims the link (checking, atomically, that it still takes answers) and
-stores the response with its flags. After
-the commit the burst check and the features are queued for the worker (or run inline when
+queue, text features derived), then one write transaction claims the link (checking,
+atomically, that it still takes answers), counts the post against the link's rate limit and
+stores the response with its flags. After the commit the burst check and the features are queued for the worker (or run inline when
 ``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
 
 :func:`import_responses` is the one import workflow, used by the admin upload and the
@@ -35,8 +34,8 @@ from .definitions import published_by_id
 from .links import LinkIdentity, LinkState, find_link, forget_identity, identity_of, is_token_text, link_state
 from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
-from .responses import (NewResponse, add_once, add_responses, already_stored, claim_link, release_claim,
-                        response_with_key)
+from .responses import (NewResponse, add_responses, already_stored, claim_link, release_claim, response_with_key,
+                        store_response)
 from .security import count_attempt
 from .tasks import after_submission, in_background
 from .text_analysis import current_codebook, derive
@@ -104,10 +103,10 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
     duplicate, closed, throttled, or stale (the link is not what ``link`` says).
 
     Nothing about the link is read before the write (issue 13): ``link`` may be what the
-    process has kept of it (``links.link_identity``). The write counts the post against the
-    link's rate limit, then claims the link, which checks every changing part of its state
-    atomically (``responses.claim_link``), then stores the response with its flags. Only a
-    refused post reads the link, to say why.
+    process has kept of it (``links.link_identity``). The write claims the link, which checks
+    every changing part of its state atomically (``responses.claim_link``), counts the post
+    against the link's rate limit, then stores the response with its flags. Only a refused
+    post reads the link, to say why.
     """
     identity = link if isinstance(link, LinkIdentity) else identity_of(link)
     version = published_by_id(db.session, identity.version_id)
@@ -119,21 +118,21 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
     (derived,) = derive_text_features(db.session, version.questions, [answers], audience=version.audience,
                                       analysed=language is None or language.analysed, later=in_background())
     key = key if is_token_text(key) else None
-    response = NewResponse(answers, agency, key, utcnow(), derived, identity.id,
-                           language.code if language is not None else None)
+    now = utcnow()
     db.session.commit()  # end any read transaction before writing: one connection at a time
     with db.write_session() as session:  # one write: the link's claim, its throttle, the response, its flags
         # The claim first: it refuses a closed link before anything is counted, and the link's
         # row it updates (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE) serialises every
         # post through the link, so the throttle needs no lock of its own.
-        if not claim_link(session, identity, response.submitted_at):
+        if not claim_link(session, identity, now):
             session.rollback()
             return refused(identity, key)
-        if throttled(session, identity.id, response.submitted_at):
+        if throttled(session, identity.id, now):
             release_claim(session, identity)
             session.commit()  # a refused post still counts against the link
             return refused(identity, key, throttled=True)
-        submission = add_once(session, identity.round_id, response)
+        submission = store_response(session, identity.round_id, answers, agency, key, submitted_at=now, derived=derived,
+                                    language=language.code if language is not None else None, link_id=identity.id)
         discard_draft(session, draft_code)  # sent: a saved draft has done its job
     if submission.duplicate:
         return SubmissionResult(Outcome.DUPLICATE, submission.response_id)

@@ -18,6 +18,7 @@ class QuestionnaireForm(PagedForm):
     """Base of every questionnaire form; the fields are added by :func:`form_class_for`."""
 
     submission_key = HiddenField()
+    shown_questions: list[PublishedQuestion] = []  # the version's questions the form asks (form_class_for)
 
     def __init__(self, *args: Any, questions: list[PublishedQuestion], **kwargs: Any) -> None:
         # The class and the questions are shared by every request (form_class_for).
@@ -52,7 +53,7 @@ def _field_for(question: PublishedQuestion, agencies: list[str], audience: str) 
 #: (a WTForms field per question, then WTForms' scan of the new class) cost a respondent's
 #: post more than its insert (issue 13)
 FORM_CLASS_CACHE_SIZE = 64
-_form_classes: dict[tuple, tuple[type[QuestionnaireForm], list[PublishedQuestion]]] = {}
+_form_classes: dict[tuple, type[QuestionnaireForm]] = {}
 _form_classes_lock = threading.Lock()
 
 
@@ -60,33 +61,29 @@ def _shown_questions(version: PublishedVersion, fixed_agency: str | None) -> lis
     return [q for q in version.questions if not (fixed_agency and q.type == Agency.name)]
 
 
-def _form_class_and_questions(version: QuestionnaireVersion | PublishedVersion, agencies: list[str],
-                              fixed_agency: str | None) -> tuple[type[QuestionnaireForm], list[PublishedQuestion]]:
-    version = published_snapshot(version)
-    key = (version.id, version.content_hash, version.audience, tuple(agencies), fixed_agency)
-    found = _form_classes.get(key)
-    if found is None:
-        questions = _shown_questions(version, fixed_agency)
-        attrs = {FIELD_PREFIX + q.key: _field_for(q, agencies, version.audience) for q in questions}
-        form_class = type(f"{version.slug.title().replace('-', '')}V{version.version}Form", (QuestionnaireForm,), attrs)
-        found = (form_class, questions)
-        with _form_classes_lock:
-            if len(_form_classes) >= FORM_CLASS_CACHE_SIZE:
-                _form_classes.pop(next(iter(_form_classes)))  # the oldest: a bound, not a policy
-            _form_classes[key] = found
-    return found
-
-
 def form_class_for(version: QuestionnaireVersion | PublishedVersion, agencies: list[str],
                    fixed_agency: str | None = None) -> type[QuestionnaireForm]:
     """A form class with one field per question of ``version`` (built once per process); its
-    forms take the questions (``questions=``), as :func:`new_form` gives them.
+    forms take the questions (``questions=``), as :func:`new_form` gives them
+    (``shown_questions``, plain data).
 
     With ``fixed_agency`` (an agency link) the agency questions are left out: the link
     supplies the agency and the respondent cannot change it. A published version never
     changes, so its id and content hash, with the agencies, name the class.
     """
-    return _form_class_and_questions(version, agencies, fixed_agency)[0]
+    version = published_snapshot(version)
+    key = (version.id, version.content_hash, version.audience, tuple(agencies), fixed_agency)
+    form_class = _form_classes.get(key)
+    if form_class is None:
+        questions = _shown_questions(version, fixed_agency)
+        attrs = {FIELD_PREFIX + q.key: _field_for(q, agencies, version.audience) for q in questions}
+        attrs["shown_questions"] = questions
+        form_class = type(f"{version.slug.title().replace('-', '')}V{version.version}Form", (QuestionnaireForm,), attrs)
+        with _form_classes_lock:
+            if len(_form_classes) >= FORM_CLASS_CACHE_SIZE:
+                _form_classes.pop(next(iter(_form_classes)))  # the oldest: a bound, not a policy
+            _form_classes[key] = form_class
+    return form_class
 
 
 def new_form(version: QuestionnaireVersion | PublishedVersion, agencies: list[str], fixed_agency: str | None = None,
@@ -94,8 +91,8 @@ def new_form(version: QuestionnaireVersion | PublishedVersion, agencies: list[st
     """A questionnaire form for ``version`` (``form_args`` as for any Flask-WTF form, e.g.
     ``formdata``). Its questions are the version's as plain data (``definitions.PublishedVersion``),
     shared by every request of the process: no ORM object crosses requests."""
-    form_class, questions = _form_class_and_questions(version, agencies, fixed_agency)
-    return form_class(questions=questions, **form_args)
+    form_class = form_class_for(version, agencies, fixed_agency)
+    return form_class(questions=form_class.shown_questions, **form_args)
 
 
 def new_submission_key() -> str:

@@ -10,6 +10,7 @@ a hidden question is never required and its answer is never stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -46,9 +47,10 @@ class PagedForm(FlaskForm):
         """Every answer in the form, shown or not (see ``answers()`` for what is stored)."""
         raise NotImplementedError
 
-    @property
+    @cached_property
     def pages(self) -> list[list[Any]]:
-        """The questions split into pages at the questions that decide."""
+        """The questions split into pages at the questions that decide (once per form: the
+        questions never change)."""
         return skip_logic.pages(self._questions)
 
     @property

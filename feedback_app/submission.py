@@ -4,8 +4,8 @@
 form has checked them: the agency worked out, disclosures screened (and, without the task
 queue, text features derived), then one write transaction claims the link (checking,
 atomically, that it still takes answers), counts the post against the link's rate limit and
-stores the response with its flags. After the commit the burst check and the features are queued for the worker (or run inline when
-``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
+stores the response with its flags. After the commit the burst check and the features are
+queued for the worker (or run inline when ``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
 
 :func:`import_responses` is the one import workflow, used by the admin upload and the
 ``responses import`` command: check the file, derive features and screen every row, store

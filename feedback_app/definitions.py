@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .kept import KeptPerProcess
 from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
 from . import question_types, skip_logic, translations
 from .resources import resource_path
@@ -740,7 +741,7 @@ class PublishedVersion:
 
 #: snapshots kept per process, by version id (a bound, not a policy: versions are few)
 PUBLISHED_CACHE_SIZE = 256
-_published: dict[int, PublishedVersion] = {}
+_published: KeptPerProcess[int, PublishedVersion] = KeptPerProcess(PUBLISHED_CACHE_SIZE)
 
 
 def published_snapshot(version: QuestionnaireVersion) -> PublishedVersion:
@@ -749,10 +750,7 @@ def published_snapshot(version: QuestionnaireVersion) -> PublishedVersion:
         return version
     snapshot = _published.get(version.id)
     if snapshot is None or snapshot.content_hash != version.content_hash:
-        snapshot = _snapshot_of(version)
-        if len(_published) >= PUBLISHED_CACHE_SIZE:
-            _published.pop(next(iter(_published)))
-        _published[version.id] = snapshot
+        snapshot = _published.put(version.id, _snapshot_of(version))
     return snapshot
 
 

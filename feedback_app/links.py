@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from .kept import KeptPerProcess
 from .models import LinkKind, LinkStatus, QuestionnaireVersion, Round, RoundStatus, ShareLink, utcnow
 
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
@@ -96,7 +97,7 @@ def find_link(session: Session, token: str) -> ShareLink | None:
         return None
     link = session.scalar(_LINK_BY_TOKEN, {"b_token": token})
     if link is not None:
-        _identities[token] = identity_of(link)  # the freshest word on it, for the next post
+        _identities.put(token, identity_of(link))  # the freshest word on it, for the next post
     return link
 
 
@@ -194,7 +195,7 @@ def identity_of(link: ShareLink) -> LinkIdentity:
 #: identities kept per process, by token: a respondent's post needs no read before its write.
 #: A bound, not a policy (the oldest goes first).
 IDENTITY_CACHE_SIZE = 4096
-_identities: dict[str, LinkIdentity] = {}
+_identities: KeptPerProcess[str, LinkIdentity] = KeptPerProcess(IDENTITY_CACHE_SIZE)
 
 
 def link_identity(session: Session, token: str) -> LinkIdentity | None:
@@ -207,16 +208,14 @@ def link_identity(session: Session, token: str) -> LinkIdentity | None:
         row = session.execute(_IDENTITY_BY_TOKEN, {"b_token": token}).first()
         if row is None:
             return None
-        identity = LinkIdentity(row.id, token, row.round_id, row.version_id, LinkKind(row.kind), row.agency)
-        if len(_identities) >= IDENTITY_CACHE_SIZE:
-            _identities.pop(next(iter(_identities)), None)
-        _identities[token] = identity
+        identity = _identities.put(token, LinkIdentity(row.id, token, row.round_id, row.version_id,
+                                                       LinkKind(row.kind), row.agency))
     return identity
 
 
 def forget_identity(token: str) -> None:
     """Drop the identity kept for ``token`` (the write found it no longer true)."""
-    _identities.pop(token, None)
+    _identities.drop(token)
 
 
 _IDENTITY_BY_TOKEN = (

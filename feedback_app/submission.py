@@ -119,7 +119,8 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
                                       analysed=language is None or language.analysed, later=in_background())
     key = key if is_token_text(key) else None
     now = utcnow()
-    db.session.commit()  # end any read transaction before writing: one connection at a time
+    if db.session.in_transaction():
+        db.session.commit()  # end the read transaction before writing: one connection at a time
     with db.write_session() as session:  # one write: the link's claim, its throttle, the response, its flags
         # The claim first: it refuses a closed link before anything is counted, and the link's
         # row it updates (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE) serialises every

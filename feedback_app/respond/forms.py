@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-import threading
 from typing import Any
 
 from wtforms import Field, HiddenField
 
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, PublishedQuestion, PublishedVersion, published_snapshot
+from ..kept import KeptPerProcess
 from ..models import QuestionnaireVersion
 from ..question_types import Agency, question_type, required_message
 from .paging import FIELD_PREFIX, PagedForm
@@ -53,8 +53,7 @@ def _field_for(question: PublishedQuestion, agencies: list[str], audience: str) 
 #: (a WTForms field per question, then WTForms' scan of the new class) cost a respondent's
 #: post more than its insert (issue 13)
 FORM_CLASS_CACHE_SIZE = 64
-_form_classes: dict[tuple, type[QuestionnaireForm]] = {}
-_form_classes_lock = threading.Lock()
+_form_classes: KeptPerProcess[tuple, type[QuestionnaireForm]] = KeptPerProcess(FORM_CLASS_CACHE_SIZE)
 
 
 def _shown_questions(version: PublishedVersion, fixed_agency: str | None) -> list[PublishedQuestion]:
@@ -78,11 +77,8 @@ def form_class_for(version: QuestionnaireVersion | PublishedVersion, agencies: l
         questions = _shown_questions(version, fixed_agency)
         attrs = {FIELD_PREFIX + q.key: _field_for(q, agencies, version.audience) for q in questions}
         attrs["shown_questions"] = questions
-        form_class = type(f"{version.slug.title().replace('-', '')}V{version.version}Form", (QuestionnaireForm,), attrs)
-        with _form_classes_lock:
-            if len(_form_classes) >= FORM_CLASS_CACHE_SIZE:
-                _form_classes.pop(next(iter(_form_classes)))  # the oldest: a bound, not a policy
-            _form_classes[key] = form_class
+        form_class = _form_classes.put(key, type(f"{version.slug.title().replace('-', '')}V{version.version}Form",
+                                                 (QuestionnaireForm,), attrs))
     return form_class
 
 

@@ -83,14 +83,17 @@ class PagedForm(FlaskForm):
         """Reveal the next page (after a valid "Continue")."""
         self.pages_shown.data = str(min(self.pages_revealed + 1, self.page_count))
 
-    def shown_keys(self) -> set[str]:
-        """Keys of the questions shown now: on a revealed page, and their condition holds."""
+    def shown_keys(self, answers: dict[str, str] | None = None) -> set[str]:
+        """Keys of the questions shown now: on a revealed page, and their condition holds
+        (given every answer in the form, ``all_answers()``, when the caller has them)."""
         revealed = {q.key for page in self.pages[: self.pages_revealed] for q in page}
-        return {key for key in skip_logic.shown_keys(self._questions, self.all_answers()) if key in revealed}
+        answers = self.all_answers() if answers is None else answers
+        return {key for key in skip_logic.shown_keys(self._questions, answers) if key in revealed}
 
     def without_skipped(self, answers: dict[str, str]) -> dict[str, str]:
-        """``answers`` without those to questions not shown (they are never stored)."""
-        shown = self.shown_keys()
+        """``answers`` (every answer in the form, ``all_answers()``) without those to questions
+        not shown (they are never stored)."""
+        shown = self.shown_keys(answers)
         return {key: value for key, value in answers.items() if key in shown}
 
     def validate(self, extra_validators=None) -> bool:

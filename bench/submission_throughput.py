@@ -34,6 +34,14 @@ Measured 2026-11-30 (round 4, load 9-12, main and branch alternated; bench/READM
 table): real / bare SQLite 0.19-0.21x -> 0.27-0.34x, PostgreSQL 0.10-0.15x -> 0.24x. The
 server's CPU per post (printed since this round) was 5.1-5.4x the bare one's on SQLite and is
 3.5-3.7x now, equal to the throughput ratio: the post is CPU, not waiting on locks.
+
+Measured 2026-11-30 (round 5, load 6-11, main and branch snapshots alternated; bench/README.md
+has the tables): the post reads nothing before its write (the link's identity and the
+version's questions are kept per process; the link's claim checks its state in the write).
+Server CPU per post real / bare: SQLite 4.0-4.1x -> 2.7-3.1x, PostgreSQL 5.4-6.9x -> 2.6-2.8x;
+throughput ratios SQLite 0.21-0.26x -> 0.25-0.32x, PostgreSQL 0.10-0.15x -> 0.27-0.34x. Still
+short of 0.5x: what is left is the screening (about a quarter of the view), the WTForms form
+and the write's statements (``--profile``).
 """
 
 from __future__ import annotations

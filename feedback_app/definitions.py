@@ -739,25 +739,26 @@ class PublishedVersion:
         return next((q for q in self.questions if q.key == key), None)
 
 
-#: snapshots kept per process, by version id (a bound, not a policy: versions are few)
+#: snapshots kept per process, by version id and content hash (a bound, not a policy: versions are few)
 PUBLISHED_CACHE_SIZE = 256
-_published: KeptPerProcess[int, PublishedVersion] = KeptPerProcess(PUBLISHED_CACHE_SIZE)
+_published: KeptPerProcess[tuple[int, str], PublishedVersion] = KeptPerProcess(PUBLISHED_CACHE_SIZE)
 
 
 def published_snapshot(version: QuestionnaireVersion) -> PublishedVersion:
     """``version`` (a row, or a snapshot already) as plain data, taken once per process."""
     if isinstance(version, PublishedVersion):
         return version
-    snapshot = _published.get(version.id)
-    if snapshot is None or snapshot.content_hash != version.content_hash:
-        snapshot = _published.put(version.id, _snapshot_of(version))
+    snapshot = _published.get((version.id, version.content_hash))
+    if snapshot is None:
+        snapshot = _published.put((version.id, version.content_hash), _snapshot_of(version))
     return snapshot
 
 
-def published_by_id(session: Session, version_id: int) -> PublishedVersion | None:
-    """The published version ``version_id`` as plain data (read from the database only the
-    first time in a process), or None when there is no such version."""
-    snapshot = _published.get(version_id)
+def published_by_id(session: Session, version_id: int, content_hash: str) -> PublishedVersion | None:
+    """The published version ``version_id`` with ``content_hash`` as plain data (read from the
+    database only the first time in a process; the hash makes the id mean the same questions
+    whatever database the process serves), or None when there is no such version."""
+    snapshot = _published.get((version_id, content_hash))
     if snapshot is not None:
         return snapshot
     version = session.get(QuestionnaireVersion, version_id)

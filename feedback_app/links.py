@@ -183,13 +183,15 @@ class LinkIdentity:
     token: str
     round_id: int
     version_id: int
+    version_hash: str  # the version's content hash: with its id, names its questions in any database
     kind: LinkKind
     agency: str | None
 
 
 def identity_of(link: ShareLink) -> LinkIdentity:
     """The unchanging part of ``link`` (a row read with its round)."""
-    return LinkIdentity(link.id, link.token, link.round_id, link.round.version_id, LinkKind(link.kind), link.agency)
+    return LinkIdentity(link.id, link.token, link.round_id, link.round.version_id, link.round.version.content_hash,
+                        LinkKind(link.kind), link.agency)
 
 
 #: identities kept per process, by token: a respondent's post needs no read before its write.
@@ -208,7 +210,7 @@ def link_identity(session: Session, token: str) -> LinkIdentity | None:
         row = session.execute(_IDENTITY_BY_TOKEN, {"b_token": token}).first()
         if row is None:
             return None
-        identity = _identities.put(token, LinkIdentity(row.id, token, row.round_id, row.version_id,
+        identity = _identities.put(token, LinkIdentity(row.id, token, row.round_id, row.version_id, row.content_hash,
                                                        LinkKind(row.kind), row.agency))
     return identity
 
@@ -219,7 +221,9 @@ def forget_identity(token: str) -> None:
 
 
 _IDENTITY_BY_TOKEN = (
-    select(ShareLink.id, ShareLink.round_id, Round.version_id, ShareLink.kind, ShareLink.agency)
+    select(ShareLink.id, ShareLink.round_id, Round.version_id, QuestionnaireVersion.content_hash, ShareLink.kind,
+           ShareLink.agency)
     .join(Round, Round.id == ShareLink.round_id)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
     .where(ShareLink.token == bindparam("b_token"))
 )

@@ -109,7 +109,7 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
     post reads the link, to say why.
     """
     identity = link if isinstance(link, LinkIdentity) else identity_of(link)
-    version = published_by_id(db.session, identity.version_id)
+    version = published_by_id(db.session, identity.version_id, identity.version_hash)
     answers = dict(answers)
     agency = fixed_agency(identity)
     if agency:

@@ -87,7 +87,7 @@ def send_answers(token: str):
     answers now is decided by the write itself (``submission.submit_response``).
     """
     link = link_identity(db.session, token)
-    version = published_by_id(db.session, link.version_id) if link is not None else None
+    version = published_by_id(db.session, link.version_id, link.version_hash) if link is not None else None
     if version is None:
         return None
     form = new_form(version, configured_agencies(), fixed_agency(link))

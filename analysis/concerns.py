@@ -822,7 +822,8 @@ def _rule_screen(text: str, rules: ConcernRules, *, terms: bool = True) -> tuple
             spans.extend(found)
 
     matches: dict[str, None] = {}
-    positions = None if len(plain) == len(text) else _original_positions(text)
+    # Mapped back only when something matched (most answers match nothing).
+    positions = None if not spans or len(plain) == len(text) else _original_positions(text)
     for start, end in _outermost(spans):
         if positions is not None:
             start, end = _original_span(positions, len(text), start, end)

@@ -34,6 +34,14 @@ Measured 2026-11-30 (round 4, load 9-12, main and branch alternated; bench/READM
 table): real / bare SQLite 0.19-0.21x -> 0.27-0.34x, PostgreSQL 0.10-0.15x -> 0.24x. The
 server's CPU per post (printed since this round) was 5.1-5.4x the bare one's on SQLite and is
 3.5-3.7x now, equal to the throughput ratio: the post is CPU, not waiting on locks.
+
+Measured 2026-11-30 (round 5, load 6-11, main and branch snapshots alternated; bench/README.md
+has the tables): the post reads nothing before its write (the link's identity and the
+version's questions are kept per process; the link's claim checks its state in the write).
+Server CPU per post real / bare: SQLite 4.0-4.1x -> 2.7-3.1x, PostgreSQL 5.4-6.9x -> 2.6-2.8x;
+throughput ratios SQLite 0.21-0.26x -> 0.25-0.32x, PostgreSQL 0.10-0.15x -> 0.27-0.34x. Still
+short of 0.5x: what is left is the screening (about a quarter of the view), the WTForms form
+and the write's statements (``--profile``).
 """
 
 from __future__ import annotations
@@ -274,8 +282,9 @@ def queue_worker(wanted: bool, env: dict, folder: Path):
         process.wait(timeout=30)
 
 
-def profile(posts: int, what_if: str) -> None:
-    """cProfile of the real POST in this process (Flask test client, SQLite), where its time goes."""
+def profile(posts: int, what_if: str, kind: str = "sqlite") -> None:
+    """cProfile of the real POST alone in this process (Flask test client; the forms are fetched
+    first, unprofiled), where its time goes; with a bare insert's time in the same process."""
     import cProfile
     import io
     import pstats
@@ -286,33 +295,38 @@ def profile(posts: int, what_if: str) -> None:
     harness.apply_what_ifs(what_if)
     texts = harness.fft_texts()
     rng = random.Random(6)
-    with harness.throwaway_database("sqlite") as (url, folder):
+    with harness.throwaway_database(kind) as (url, folder):
         round_id = harness.prepare(url, folder)[0]
         token = harness.make_link(url, folder, round_id)
         app = harness.make_app(url, folder, LINK_SUBMISSIONS_PER_MINUTE=100000000)
         warm_up()
         client = app.test_client()
 
-        def one() -> None:
+        def fetch() -> dict:
             page = client.get(f"/r/{token}/questions").get_data(as_text=True)
             fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
                       for name in ("csrf_token", "submission_key")}
             fields.update(q_what_helped=rng.choice(texts), q_what_did_not_help=rng.choice(texts),
                           q_what_could_be_better=rng.choice(texts), q_knew_about_cp_plan="No")
+            return fields
+
+        def post(fields: dict) -> None:
             assert client.post(f"/r/{token}/questions", data=fields).status_code == 302
 
         for _ in range(5):
-            one()
+            post(fetch())
+        forms = [fetch() for _ in range(2 * posts)]
         started = time.perf_counter()
-        for _ in range(posts):
-            one()
-        print(f"in-process GET + POST: {1000 * (time.perf_counter() - started) / posts:.1f} ms each (no profiler)")
+        for fields in forms[:posts]:
+            post(fields)
+        print(f"{kind}: in-process POST {1000 * (time.perf_counter() - started) / posts:.2f} ms each (no profiler)")
         profiler = cProfile.Profile()
-        profiler.runcall(lambda: [one() for _ in range(posts)])
+        profiler.runcall(lambda: [post(fields) for fields in forms[posts:]])
         app.extensions["feedback_db"].engine.dispose()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"feedback_app|analysis/|textblob|yaml/__init__|sqlalchemy/orm/session.py:.*\(commit\)", 40)
+    stats.sort_stats("cumulative").print_stats(r"feedback_app|analysis/|wtforms/form|flask/sessions|huey/api", 45)
+    stats.sort_stats("tottime").print_stats(25)
     print(out.getvalue())
 
 
@@ -322,13 +336,15 @@ def main() -> None:
     parser.add_argument("--bare-posts", type=int, default=1000, help="Bare posts, in each of the two bare runs.")
     parser.add_argument("--what-if", default="", help="Comma-separated bench-only patches of proposed changes: "
                         + "; ".join(f"{k}: {v}" for k, v in harness.WHAT_IFS.items()))
-    parser.add_argument("--profile", action="store_true", help="Profile the real POST in-process instead.")
+    parser.add_argument("--profile", action="store_true", help="Profile the real POST in-process instead "
+                        "(on each database of --db).")
     parser.add_argument("--inline", action="store_true", help="Features computed in the request (ANALYSE_IN_BACKGROUND off).")
     parser.add_argument("--worker", action="store_true", help="Run a queue worker beside the server throughout.")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile:
-        profile(min(args.posts, 100), args.what_if)
+        for kind in args.db.split(","):
+            profile(min(args.posts, 200), args.what_if, kind.strip())
         return
     if args.serve:
         serve(args.serve, args.workers)

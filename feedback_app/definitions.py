@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .kept import KeptPerProcess
 from .models import Cadence, Question, Questionnaire, QuestionnaireVersion
 from . import question_types, skip_logic, translations
 from .resources import resource_path
@@ -693,3 +694,87 @@ def _insert_version(session: Session, definition: Definition) -> QuestionnaireVe
 def sync_questionnaires(session: Session, directory: str | Path | None = None) -> SyncReport:
     """Read every definition in ``directory`` and publish the new ones (all or nothing)."""
     return publish_definitions(session, read_definitions(directory))
+
+
+# ---------------------------------------------------------------- published versions as plain data (issue 13)
+
+
+@dataclass(frozen=True)
+class PublishedQuestion:
+    """One question of a published version as plain data: the attributes of a ``Question``
+    row that forms, skip logic and screening read, with no ORM session behind them."""
+
+    key: str
+    position: int
+    type: str
+    text: str
+    child_text: str | None
+    help: str | None
+    required: bool
+    options: tuple[str, ...] | None
+    settings: dict[str, Any]
+    comparable_with_previous: bool
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A published questionnaire version as plain data, shared by every request of a process.
+
+    A published version never changes (``publish_definitions`` refuses a changed file; a
+    change is a new version with a new id), so a snapshot taken once stays true for as long
+    as the process runs.
+    """
+
+    id: int
+    slug: str
+    version: int
+    title: str
+    audience: str
+    content_hash: str
+    definition: dict[str, Any]
+    questions: tuple[PublishedQuestion, ...]
+
+    def question(self, key: str) -> PublishedQuestion | None:
+        """The question with ``key`` in this version, or None."""
+        return next((q for q in self.questions if q.key == key), None)
+
+
+#: snapshots kept per process, by version id and content hash (a bound, not a policy: versions are few)
+PUBLISHED_CACHE_SIZE = 256
+_published: KeptPerProcess[tuple[int, str], PublishedVersion] = KeptPerProcess(PUBLISHED_CACHE_SIZE)
+
+
+def published_snapshot(version: QuestionnaireVersion) -> PublishedVersion:
+    """``version`` (a row, or a snapshot already) as plain data, taken once per process."""
+    if isinstance(version, PublishedVersion):
+        return version
+    snapshot = _published.get((version.id, version.content_hash))
+    if snapshot is None:
+        snapshot = _published.put((version.id, version.content_hash), _snapshot_of(version))
+    return snapshot
+
+
+def published_by_id(session: Session, version_id: int, content_hash: str) -> PublishedVersion | None:
+    """The published version ``version_id`` with ``content_hash`` as plain data (read from the
+    database only the first time in a process; the hash makes the id mean the same questions
+    whatever database the process serves), or None when there is no such version."""
+    snapshot = _published.get((version_id, content_hash))
+    if snapshot is not None:
+        return snapshot
+    version = session.get(QuestionnaireVersion, version_id)
+    return published_snapshot(version) if version is not None else None
+
+
+def _snapshot_of(version: QuestionnaireVersion) -> PublishedVersion:
+    return PublishedVersion(
+        id=version.id, slug=version.questionnaire.slug, version=version.version, title=version.title,
+        audience=version.audience, content_hash=version.content_hash, definition=version.definition or {},
+        questions=tuple(
+            PublishedQuestion(
+                key=q.key, position=q.position, type=q.type, text=q.text, child_text=q.child_text, help=q.help,
+                required=bool(q.required), options=tuple(q.options) if q.options is not None else None,
+                settings=q.settings or {}, comparable_with_previous=bool(q.comparable_with_previous),
+            )
+            for q in version.questions
+        ),
+    )

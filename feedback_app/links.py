@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from .kept import KeptPerProcess
 from .models import LinkKind, LinkStatus, QuestionnaireVersion, Round, RoundStatus, ShareLink, utcnow
 
 TOKEN_BYTES = 24  # 192 bits from the operating system's CSPRNG
@@ -94,7 +95,10 @@ def find_link(session: Session, token: str) -> ShareLink | None:
     """The link with ``token``, or None; its round, version and questionnaire are read with it."""
     if not is_token_text(token):
         return None
-    return session.scalar(_LINK_BY_TOKEN, {"b_token": token})
+    link = session.scalar(_LINK_BY_TOKEN, {"b_token": token})
+    if link is not None:
+        _identities.put(token, identity_of(link))  # the freshest word on it, for the next post
+    return link
 
 
 # Every respondent page reads the link's round, its version and the questionnaire's slug:
@@ -163,3 +167,63 @@ def link_url(base_url: str | None, link: ShareLink) -> str:
     """The full respondent URL of ``link`` under ``base_url`` (PUBLIC_BASE_URL), or only its
     path when there is no base URL: a link is never built from a request's Host header."""
     return f"{(base_url or '').rstrip('/')}/r/{link.token}"
+
+
+# ---------------------------------------------------------------- what never changes about a link (issue 13)
+
+
+@dataclass(frozen=True)
+class LinkIdentity:
+    """What never changes about a share link: its id, token, round, the round's version, kind
+    and agency. Everything that does change (revoked, response count, the round's status and
+    dates, expiry) is checked by the write that stores a response (``responses.claim_link``),
+    atomically, never from here."""
+
+    id: int
+    token: str
+    round_id: int
+    version_id: int
+    version_hash: str  # the version's content hash: with its id, names its questions in any database
+    kind: LinkKind
+    agency: str | None
+
+
+def identity_of(link: ShareLink) -> LinkIdentity:
+    """The unchanging part of ``link`` (a row read with its round)."""
+    return LinkIdentity(link.id, link.token, link.round_id, link.round.version_id, link.round.version.content_hash,
+                        LinkKind(link.kind), link.agency)
+
+
+#: identities kept per process, by token: a respondent's post needs no read before its write.
+#: A bound, not a policy (the oldest goes first).
+IDENTITY_CACHE_SIZE = 4096
+_identities: KeptPerProcess[str, LinkIdentity] = KeptPerProcess(IDENTITY_CACHE_SIZE)
+
+
+def link_identity(session: Session, token: str) -> LinkIdentity | None:
+    """The unchanging part of the link with ``token`` (read once per process), or None when
+    there is no such link. Says nothing about whether the link takes answers now."""
+    identity = _identities.get(token)
+    if identity is None:
+        if not is_token_text(token):
+            return None
+        row = session.execute(_IDENTITY_BY_TOKEN, {"b_token": token}).first()
+        if row is None:
+            return None
+        identity = _identities.put(token, LinkIdentity(row.id, token, row.round_id, row.version_id, row.content_hash,
+                                                       LinkKind(row.kind), row.agency))
+    return identity
+
+
+def forget_identity(token: str) -> None:
+    """Drop the identity kept for ``token`` (the write found it no longer true)."""
+    _identities.drop(token)
+
+
+_IDENTITY_BY_TOKEN = (
+    select(ShareLink.id, ShareLink.round_id, Round.version_id, QuestionnaireVersion.content_hash, ShareLink.kind,
+           ShareLink.agency)
+    .join(Round, Round.id == ShareLink.round_id)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.version_id)
+    .where(ShareLink.token == bindparam("b_token"))
+)

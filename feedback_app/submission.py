@@ -1,11 +1,11 @@
 """Taking responses in: one answered form through a share link, or a file of paper answers.
 
 :func:`submit_response` is everything that happens to a respondent's answers after the
-form has checked them: the link is checked again, the agency worked out, disclosures
-screened (and, without the task queue, text features derived), then one write transaction
-counts the post against the link's rate limit and stores the response with its flags. After
-the commit the burst check and the features are queued for the worker (or run inline when
-``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
+form has checked them: the agency worked out, disclosures screened (and, without the task
+queue, text features derived), then one write transaction claims the link (checking,
+atomically, that it still takes answers), counts the post against the link's rate limit and
+stores the response with its flags. After the commit the burst check and the features are
+queued for the worker (or run inline when ``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
 
 :func:`import_responses` is the one import workflow, used by the admin upload and the
 ``responses import`` command: check the file, derive features and screen every row, store
@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from flask import current_app
@@ -30,10 +30,12 @@ from sqlalchemy.orm import Session
 
 from .db import db
 from .drafts import discard_draft, save_draft
-from .links import LinkState, find_link, is_token_text, link_state
+from .definitions import published_by_id
+from .links import LinkIdentity, LinkState, find_link, forget_identity, identity_of, is_token_text, link_state
 from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
-from .responses import LinkFull, NewResponse, add_responses, already_stored, store_response
+from .responses import (NewResponse, add_responses, already_stored, claim_link, release_claim, response_with_key,
+                        store_response)
 from .security import count_attempt
 from .tasks import after_submission, in_background
 from .text_analysis import current_codebook, derive
@@ -45,14 +47,16 @@ class Outcome(str, enum.Enum):
 
     STORED = "stored"
     DUPLICATE = "duplicate"  # the same form sent again (a double click, a refresh): stored once
-    CLOSED = "closed"  # the link takes no answers (revoked, round closed, expired, used...)
-    FULL = "full"  # the link took its last response while this one was being sent
+    CLOSED = "closed"  # the link takes no answers (revoked, round closed, expired, used, full...)
     THROTTLED = "throttled"  # too many posts through this link at once: ask to retry
+    # What the process knew of the link (links.LinkIdentity) is no longer true: nothing was
+    # stored; read the link again and rebuild the form from it.
+    STALE = "stale"
 
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """The outcome of :func:`submit_response`; ``link_state`` says what to show when closed or full."""
+    """The outcome of :func:`submit_response`; ``link_state`` says what to show when closed."""
 
     outcome: Outcome
     response_id: int | None = None
@@ -60,7 +64,11 @@ class SubmissionResult:
     link_state: LinkState | None = None
 
 
-def fixed_agency(link: ShareLink) -> str | None:
+#: the sliding window LINK_SUBMISSIONS_PER_MINUTE counts posts in
+LINK_THROTTLE_WINDOW = timedelta(minutes=1)
+
+
+def fixed_agency(link: ShareLink | LinkIdentity) -> str | None:
     """The agency an agency link answers for (the respondent cannot change it), else None."""
     return link.agency if link.kind == LinkKind.AGENCY else None
 
@@ -71,55 +79,61 @@ def is_repeat(link: ShareLink | None, submission_key: str | None) -> bool:
 
 
 def derive_text_features(session: Session, questions: Iterable[Any], answer_sets: list[dict[str, str]],
-                         analysed: bool = True, later: bool = False) -> list[dict]:
+                         analysed: bool = True, later: bool = False, audience: str | None = None) -> list[dict]:
     """Features and disclosure screening of the free-text answers of each response in ``answer_sets``.
 
     With ``analysed`` False (a language the analysers cannot read) answers are screened
     all the same but get no features; with ``later`` they are screened now and their
-    features are left to the task queue's worker (``feedback_app/tasks.py``). This is the
-    one place responses get their features.
+    features are left to the task queue's worker (``feedback_app/tasks.py``). ``audience``
+    is whose answers they are (by default the questions' version's). This is the one place
+    responses get their features.
     """
     features = analysed and not later
     codebook = current_codebook(session)[0] if features else None  # screening alone needs no codebook
     by_key = {question.key: question for question in questions}
-    return [derive(by_key, answers, codebook, features=features) for answers in answer_sets]
+    return [derive(by_key, answers, codebook, audience=audience, features=features) for answers in answer_sets]
 
 
-def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *,
+def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key: str | None, *,
                     language: Any = None, draft_code: str | None = None) -> SubmissionResult:
     """Store ``answers`` (encoded, from a checked form) sent through ``link`` with submission ``key``.
 
     ``language`` is the form's language (``translations.Language``; English when None) and
     ``draft_code`` a saved draft the response replaces. Returns the outcome: stored,
-    duplicate, closed, full or throttled.
+    duplicate, closed, throttled, or stale (the link is not what ``link`` says).
+
+    Nothing about the link is read before the write (issue 13): ``link`` may be what the
+    process has kept of it (``links.link_identity``). The write claims the link, which checks
+    every changing part of its state atomically (``responses.claim_link``), counts the post
+    against the link's rate limit, then stores the response with its flags. Only a refused
+    post reads the link, to say why.
     """
-    # A repeat of a stored form is found by the write itself (the submission key is unique;
-    # store_response reports it as a duplicate): no SELECT of its own (issue 13). The view
-    # asks :func:`is_repeat` first, so a repeat through a link since closed still says thanks.
-    state = link_state(link)
-    if not state.accepting:
-        return SubmissionResult(Outcome.CLOSED, link_state=state)
+    identity = link if isinstance(link, LinkIdentity) else identity_of(link)
+    version = published_by_id(db.session, identity.version_id, identity.version_hash)
     answers = dict(answers)
-    agency = fixed_agency(link)
+    agency = fixed_agency(identity)
     if agency:
-        answers.update({q.key: agency for q in link.round.version.questions if q.type == Agency.name})
-    agency = agency or link.agency or agency_of(link.round.version.questions, answers)
-    (derived,) = derive_text_features(db.session, link.round.version.questions, [answers],
+        answers.update({q.key: agency for q in version.questions if q.type == Agency.name})
+    agency = agency or identity.agency or agency_of(version.questions, answers)
+    (derived,) = derive_text_features(db.session, version.questions, [answers], audience=version.audience,
                                       analysed=language is None or language.analysed, later=in_background())
-    db.session.commit()  # end the read transaction before writing: one connection at a time
-    with db.write_session() as session:  # one write: the link's throttle, the response, its flags
-        if throttled(session, link.id):
+    key = key if is_token_text(key) else None
+    now = utcnow()
+    if db.session.in_transaction():
+        db.session.commit()  # end the read transaction before writing: one connection at a time
+    with db.write_session() as session:  # one write: the link's claim, its throttle, the response, its flags
+        # The claim first: it refuses a closed link before anything is counted, and the link's
+        # row it updates (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE) serialises every
+        # post through the link, so the throttle needs no lock of its own.
+        if not claim_link(session, identity, now):
+            session.rollback()
+            return refused(identity, key)
+        if throttled(session, identity.id, now):
+            release_claim(session, identity)
             session.commit()  # a refused post still counts against the link
-            return SubmissionResult(Outcome.THROTTLED)
-        try:
-            submission = store_response(
-                session, round_id=link.round_id, answers=answers, link_id=link.id, agency=agency,
-                submission_key=key if is_token_text(key) else None, derived=derived,
-                language=language.code if language is not None else None,
-            )
-        except LinkFull:
-            db.session.expire_all()  # see the link as the winning response left it
-            return SubmissionResult(Outcome.FULL, link_state=link_state(find_link(db.session, link.token)))
+            return refused(identity, key, throttled=True)
+        submission = store_response(session, identity.round_id, answers, agency, key, submitted_at=now, derived=derived,
+                                    language=language.code if language is not None else None, link_id=identity.id)
         discard_draft(session, draft_code)  # sent: a saved draft has done its job
     if submission.duplicate:
         return SubmissionResult(Outcome.DUPLICATE, submission.response_id)
@@ -127,10 +141,28 @@ def submit_response(link: ShareLink, answers: dict[str, str], key: str | None, *
     return SubmissionResult(Outcome.STORED, submission.response_id, submission.flags)
 
 
-def throttled(session: Session, link_id: int) -> bool:
-    """Count one post through the link in ``session``'s write transaction (not committed);
-    True when it is over LINK_SUBMISSIONS_PER_MINUTE."""
-    posts = count_attempt(session, "link", str(link_id), timedelta(minutes=1))
+def refused(link: LinkIdentity, key: str | None, throttled: bool = False) -> SubmissionResult:
+    """Why a post through ``link`` was not stored, read afresh: a repeat of a stored form
+    (thanks again), the link closed (why), too many posts (retry), or else what the process
+    knew of the link was stale."""
+    db.session.rollback()
+    db.session.expire_all()  # see the link as the write left it
+    if already_stored(db.session, link.id, key):
+        return SubmissionResult(Outcome.DUPLICATE, response_with_key(db.session, key))
+    fresh = find_link(db.session, link.token)  # also renews what the process keeps of it
+    state = link_state(fresh)
+    if not state.accepting:
+        return SubmissionResult(Outcome.CLOSED, link_state=state)
+    if throttled:
+        return SubmissionResult(Outcome.THROTTLED)
+    forget_identity(link.token)
+    return SubmissionResult(Outcome.STALE, link_state=state)
+
+
+def throttled(session: Session, link_id: int, now: datetime | None = None) -> bool:
+    """Count one post through the link in ``session``'s write transaction (not committed), which
+    has claimed the link (``responses.claim_link``); True when it is over LINK_SUBMISSIONS_PER_MINUTE."""
+    posts = count_attempt(session, "link", str(link_id), LINK_THROTTLE_WINDOW, now, serialised=True)
     return posts > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]
 
 

@@ -45,7 +45,7 @@ def test_a_used_link_is_closed(app, make_round, make_link):
     assert closed.link_state.heading == "This link has already been used"
 
 
-def test_a_link_filled_while_the_form_was_sent_is_full(app, make_round, make_link):
+def test_a_link_filled_while_the_form_was_sent_is_closed_saying_it_was_used(app, make_round, make_link):
     link = make_link(make_round("children", 2), "single-use")
     with app.test_request_context():
         seen = db.session.get(ShareLink, link.id)
@@ -54,7 +54,7 @@ def test_a_link_filled_while_the_form_was_sent_is_full(app, make_round, make_lin
             other.execute(update(ShareLink).where(ShareLink.id == link.id).values(response_count=1))
             other.commit()
         result = submit_response(seen, {"what_helped": "school"}, new_submission_key())
-    assert result.outcome == Outcome.FULL
+    assert result.outcome == Outcome.CLOSED
     assert result.link_state.reason == "used"
     assert _count(app, Response) == 0
 

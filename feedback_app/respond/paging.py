@@ -10,6 +10,7 @@ a hidden question is never required and its answer is never stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -46,9 +47,10 @@ class PagedForm(FlaskForm):
         """Every answer in the form, shown or not (see ``answers()`` for what is stored)."""
         raise NotImplementedError
 
-    @property
+    @cached_property
     def pages(self) -> list[list[Any]]:
-        """The questions split into pages at the questions that decide."""
+        """The questions split into pages at the questions that decide (once per form: the
+        questions never change)."""
         return skip_logic.pages(self._questions)
 
     @property
@@ -81,14 +83,17 @@ class PagedForm(FlaskForm):
         """Reveal the next page (after a valid "Continue")."""
         self.pages_shown.data = str(min(self.pages_revealed + 1, self.page_count))
 
-    def shown_keys(self) -> set[str]:
-        """Keys of the questions shown now: on a revealed page, and their condition holds."""
+    def shown_keys(self, answers: dict[str, str] | None = None) -> set[str]:
+        """Keys of the questions shown now: on a revealed page, and their condition holds
+        (given every answer in the form, ``all_answers()``, when the caller has them)."""
         revealed = {q.key for page in self.pages[: self.pages_revealed] for q in page}
-        return {key for key in skip_logic.shown_keys(self._questions, self.all_answers()) if key in revealed}
+        answers = self.all_answers() if answers is None else answers
+        return {key for key in skip_logic.shown_keys(self._questions, answers) if key in revealed}
 
     def without_skipped(self, answers: dict[str, str]) -> dict[str, str]:
-        """``answers`` without those to questions not shown (they are never stored)."""
-        shown = self.shown_keys()
+        """``answers`` (every answer in the form, ``all_answers()``) without those to questions
+        not shown (they are never stored)."""
+        shown = self.shown_keys(answers)
         return {key: value for key, value in answers.items() if key in shown}
 
     def validate(self, extra_validators=None) -> bool:

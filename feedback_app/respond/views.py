@@ -7,9 +7,9 @@ from flask import abort, redirect, render_template, request, url_for
 from .. import csrf
 from ..db import db
 from ..agencies import configured_agencies
-from ..definitions import CHILD_FRIENDLY_AUDIENCES
+from ..definitions import CHILD_FRIENDLY_AUDIENCES, published_by_id
 from .language import language_args, localise_form, wording
-from ..links import LinkState, find_link, link_state
+from ..links import LinkState, find_link, link_identity, link_state
 from ..models import ShareLink
 from ..submission import Outcome, SubmissionResult, fixed_agency, is_repeat, submit_response
 from . import bp
@@ -47,6 +47,10 @@ def start(token: str):
 @csrf.exempt  # the form checks its own CSRF token, so a stale page keeps what was typed
 def questions(token: str):
     """The questionnaire itself; a valid post stores one response and shows the thank-you page."""
+    if request.method == "POST":
+        sent = send_answers(token)
+        if sent is not None:
+            return sent
     link, state = open_link(token)
     if request.method == "POST" and is_repeat(link, request.form.get("submission_key")):
         # The same form sent again (a double click, a refresh): it is already stored.
@@ -69,18 +73,46 @@ def questions(token: str):
             return questions_page(form, link, nothing_answered=True), 400
         result = submit_response(link, answers, form.submission_key.data,
                                  language=wording(version).language, draft_code=request.form.get("draft_code"))
-        return _outcome_page(result, form, link)
+        return _outcome_page(result, form, token, version)
     return questions_page(form, link), 400 if form.errors else 200
 
 
-def _outcome_page(result: SubmissionResult, form, link: ShareLink):
-    """What the respondent sees after :func:`submit_response`."""
-    if result.outcome in (Outcome.CLOSED, Outcome.FULL):
+def send_answers(token: str):
+    """The answers of a complete, valid post stored without reading the link first (issue 13),
+    and the page that follows; None when the post is anything else (a page of skip logic,
+    errors, nothing answered, an unknown link), which :func:`questions` answers in full.
+
+    The link's identity and its version's questions are what the process keeps of them
+    (``links.link_identity``, ``definitions.published_by_id``); whether the link takes
+    answers now is decided by the write itself (``submission.submit_response``).
+    """
+    link = link_identity(db.session, token)
+    version = published_by_id(db.session, link.version_id, link.version_hash) if link is not None else None
+    if version is None:
+        return None
+    form = new_form(version, configured_agencies(), fixed_agency(link))
+    if not form.validate_on_submit() or form.more_pages:
+        return None
+    answers = form.answers()
+    if not answers:
+        return None
+    result = submit_response(link, answers, form.submission_key.data,
+                             language=wording(version).language, draft_code=request.form.get("draft_code"))
+    if result.outcome == Outcome.STALE:
+        return None
+    return _outcome_page(result, form, token, version)
+
+
+def _outcome_page(result: SubmissionResult, form, token: str, version):
+    """What the respondent sees after :func:`submit_response` through the link with ``token``."""
+    if result.outcome in (Outcome.STORED, Outcome.DUPLICATE):
+        return redirect(url_for(".thanks", token=token, **language_args(version)))
+    link = find_link(db.session, token)
+    if result.outcome == Outcome.CLOSED:
         return closed_page(result.link_state, link)
-    if result.outcome == Outcome.THROTTLED:
-        # Too many posts through this link at once: ask to retry; what was typed is kept.
-        return questions_page(form, link, localise=False, busy=True), 429
-    return redirect(url_for(".thanks", token=link.token, **language_args(link.round.version)))
+    # Too many posts through this link at once (or the link changed while the form was sent):
+    # ask to retry; what was typed is kept.
+    return questions_page(form, link, localise=False, busy=True), 429
 
 
 def questions_page(form, link: ShareLink, localise: bool = True, **notices) -> str:

@@ -1,6 +1,6 @@
 """closed questions at scale: choice tallies and their mark
 
-Revision ID: 0022
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-11-30 05:00:00
 
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0022'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None

@@ -21,19 +21,19 @@ taken up by a later one, once every transaction in progress when it was found ha
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Collection
 
 from sqlalchemy import String, case, delete, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
+from .db import PG_SNAPSHOT, dialect_insert
 from .definitions import TEXT_TYPES
 from .models import Answer, ChoiceTally, Question, Response, Round, TallyState
 
 CHOICE_BATCH = 50_000  # responses counted per transaction when the mark moves
 RESPONSES = ""  # the question key under which the responses themselves are counted (value "")
 NO_AGENCY = ""
-_SNAPSHOT = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
-             "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 
 
 def _grouped(*where):
@@ -90,11 +90,20 @@ def _responses(*where):
             .where(Response.excluded.is_(False), *where).group_by(Response.round_id, agency))
 
 
+def round_counts(session: Session, question_key: str, round_ids: Collection[int],
+                 agency: str | None = None) -> dict[int, int]:
+    """Counted answers to ``question_key`` per round of ``round_ids`` (one ``agency``, or all),
+    whatever their value; rounds without any absent. With :data:`RESPONSES`, the responses."""
+    totals: Counter[int] = Counter()
+    for (round_id, _value), (answers, _first) in choice_counts(session, question_key, round_ids, agency).items():
+        totals[round_id] += answers
+    return dict(totals)
+
+
 def response_counts(session: Session, round_ids: Collection[int], agency: str | None = None) -> dict[int, int]:
     """Responses per round of ``round_ids`` (one ``agency``, or all; excluded ones left out),
     from the tallies below the mark plus a live count above it; rounds without any absent."""
-    return {round_id: answers for (round_id, _value), (answers, _first)
-            in choice_counts(session, RESPONSES, round_ids, agency).items()}
+    return round_counts(session, RESPONSES, round_ids, agency)
 
 
 def _add(session: Session, low: int, high: int) -> None:
@@ -105,13 +114,8 @@ def _add(session: Session, low: int, high: int) -> None:
             for r, k, a, v, n, f in session.execute(query)]
     if not rows:
         return
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ChoiceTally.__table__)
-    smaller = func.least if postgresql else func.min
+    statement = dialect_insert(session)(ChoiceTally.__table__)
+    smaller = func.least if session.get_bind().dialect.name == "postgresql" else func.min
     statement = statement.on_conflict_do_update(
         index_elements=["round_id", "question_key", "agency", "value"],
         set_={"answers": ChoiceTally.__table__.c.answers + statement.excluded.answers,
@@ -128,7 +132,7 @@ def _settled_top(session: Session, state: TallyState, top: int, oldest_running: 
     settled = mark
     if state.choices_candidate is not None and state.choices_xmax is not None and oldest_running >= state.choices_xmax:
         settled = max(mark, min(int(state.choices_candidate), top))
-    state.choices_candidate, state.choices_xmax = top, session.execute(text(_SNAPSHOT)).one()[1]
+    state.choices_candidate, state.choices_xmax = top, session.execute(text(PG_SNAPSHOT)).one()[1]
     return settled
 
 
@@ -140,7 +144,7 @@ def advance_choice_mark(session: Session, batch: int = CHOICE_BATCH) -> int:
     engine = getattr(bind, "engine", bind).execution_options(sqlite_begin="IMMEDIATE")
     postgresql = engine.dialect.name == "postgresql"
     with Session(bind=engine, expire_on_commit=False) as writer:
-        oldest_running = writer.execute(text(_SNAPSHOT)).one()[0] if postgresql else None
+        oldest_running = writer.execute(text(PG_SNAPSHOT)).one()[0] if postgresql else None
         top = (writer.scalar(select(func.max(Response.id))) or 0) + 1
         writer.rollback()
         goal = None

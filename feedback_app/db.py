@@ -77,6 +77,21 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# PostgreSQL: the oldest transaction still running and the next to start. A mark found now
+# may be taken up once the oldest running is at least this next one (ids commit out of order).
+PG_SNAPSHOT = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+               "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+
+
+def dialect_insert(session: Session):
+    """The ``insert`` of the session's dialect (PostgreSQL or SQLite), for upserts
+    (``on_conflict_do_update``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
 @dataclass
 class _DatabaseState:
     engine: Engine

@@ -54,6 +54,7 @@ from analysis.sentiment import LABELS
 from analysis.text import content_bigrams, content_words
 
 from .choice_tallies import advance_choice_mark, reset_choice_tallies
+from .db import PG_SNAPSHOT, dialect_insert
 from .models import (
     Answer,
     AnswerFeature,
@@ -207,20 +208,12 @@ class Changes:
         return [dict(zip(FEATURE_KEY + ("answers",), key + (n,))) for key, n in sorted(self.features.items()) if n]
 
 
-def _dialect_insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def _upsert(session: Session, model, keys: tuple[str, ...], values: tuple[str, ...], rows: list[dict]) -> None:
     """Add ``rows`` to the table of ``model``: a new key is inserted, a known one summed."""
     if not rows:
         return
     table = model.__table__
-    statement = _dialect_insert(session)(table)
+    statement = dialect_insert(session)(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in values})
     for start in range(0, len(rows), 1000):
@@ -412,9 +405,7 @@ def _advance_analysed(session: Session) -> int:
     from .text_analysis import analysed_basis, first_unanalysed_answer
 
     postgresql = session.get_bind().dialect.name == "postgresql"
-    snapshot = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, " \
-               "pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
-    oldest_running = session.execute(text(snapshot)).one()[0] if postgresql else None
+    oldest_running = session.execute(text(PG_SNAPSHOT)).one()[0] if postgresql else None
     mark = analysed_mark(session)
     found = first_unanalysed_answer(session, mark)
     top = found if found is not None else (session.scalar(select(func.max(Answer.id))) or 0) + 1
@@ -427,7 +418,7 @@ def _advance_analysed(session: Session) -> int:
             analysed_below=top, analysed_basis=basis, mark_candidate=None, mark_xmax=None))
         session.commit()
         return top
-    newest_running = session.execute(text(snapshot)).one()[1]
+    newest_running = session.execute(text(PG_SNAPSHOT)).one()[1]
     state = _state(session, lock="update")
     if state is None:
         return 0

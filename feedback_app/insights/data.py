@@ -22,7 +22,7 @@ from analysis.compare import ANSWER_COLUMNS, ANSWERS_WEIGHT, TALLY_COLUMNS
 from analysis.disclosure import RoundGroup
 from analysis.wordclouds import CloudWords
 
-from ..choice_tallies import choice_counts, response_counts
+from ..choice_tallies import RESPONSES, choice_counts, response_counts, round_counts
 from ..coding.coding import Provenance, analysis_provenance, newest_coding_query, provenance_of
 from ..definitions import TEXT_TYPES, is_identifier
 from ..models import (
@@ -177,9 +177,16 @@ def response_groups(session: Session, questionnaire_id: int, agency: str,
     if round_ids is not None:
         chosen = set(round_ids)
         rounds = [r for r in rounds if r.id in chosen]
-    ids = [r.id for r in rounds]
-    totals, mine = response_counts(session, ids), response_counts(session, ids, agency)
-    return [RoundGroup(r.label, mine.get(r.id, 0), totals[r.id]) for r in rounds if totals.get(r.id)]
+    return _agency_groups(session, RESPONSES, agency, [(r.id, r.label) for r in rounds])
+
+
+def _agency_groups(session: Session, question_key: str, agency: str,
+                   rounds: Sequence[tuple[int, str]]) -> list[RoundGroup]:
+    """Per (round id, label) of ``rounds`` that has any, the counted answers to
+    ``question_key`` from ``agency`` and from everyone (:func:`round_counts`)."""
+    ids = [rid for rid, _label in rounds]
+    everyone, mine = round_counts(session, question_key, ids), round_counts(session, question_key, ids, agency)
+    return [RoundGroup(str(label), mine.get(rid, 0), everyone[rid]) for rid, label in rounds if everyone.get(rid)]
 
 
 def json_tuples(raws: list[str | None]) -> np.ndarray:
@@ -501,14 +508,4 @@ def question_round_groups(session: Session, question_key: str, agency: str,
     from everyone."""
     rounds = session.execute(select(Round.id, Round.label).where(Round.id.in_(list(round_ids)))
                              .order_by(Round.opens_on, Round.id)).all()
-    ids = [rid for rid, _label in rounds]
-
-    def per_round(counts: Mapping[tuple[int, str], tuple[int, int]]) -> Counter:
-        totals: Counter = Counter()
-        for (rid, _value), (answers, _first) in counts.items():
-            totals[rid] += answers
-        return totals
-
-    everyone = per_round(choice_counts(session, question_key, ids))
-    mine = per_round(choice_counts(session, question_key, ids, agency))
-    return [RoundGroup(str(label), mine[rid], everyone[rid]) for rid, label in rounds if everyone[rid]]
+    return _agency_groups(session, question_key, agency, [(rid, label) for rid, label in rounds])

@@ -422,8 +422,8 @@ def _advance_analysed(session: Session) -> int:
     state = _state(session, lock="update")
     if state is None:
         return 0
-    if state.analysed_basis != basis:  # a candidate found under another basis is no good
-        state.mark_candidate = None
+    if state.analysed_basis != basis:  # a mark or candidate found under another basis is no good
+        state.mark_candidate, state.analysed_below = None, mark
     if state.mark_candidate is not None and state.mark_xmax is not None and oldest_running >= state.mark_xmax:
         state.analysed_below = max(mark, min(int(state.mark_candidate), top))
     state.mark_candidate, state.mark_xmax, state.analysed_basis = top, newest_running, basis

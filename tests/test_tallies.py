@@ -16,14 +16,14 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from feedback_app.bursts import set_excluded
 from feedback_app.choice_tallies import advance_choice_mark, choice_counts, choices_mark, response_counts
 from feedback_app.coding.coding import save_coding
 from feedback_app.db import db
 from feedback_app.insights.codebook_edits import apply_edit
-from feedback_app.models import Answer, AnswerTally, Response, Round, TallyState
+from feedback_app.models import Answer, AnswerFeature, AnswerTally, Response, Round, TallyState
 from feedback_app.privacy import plan_purge, purge
 from feedback_app.tallies import rebuild_tallies, recount, stored, tallies_current
 from feedback_app.text_analysis import analyse_stale_in_batches, current_codebook
@@ -431,6 +431,30 @@ def test_the_analysed_mark_stops_at_the_first_answer_without_features(app, make_
             advance_analysed_mark(db.session)
         assert analysed_mark(db.session) == ids[-1] + 1
         assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 0
+
+
+def test_a_new_analysed_basis_starts_the_mark_again(app, make_round, monkeypatch):
+    """When what counts as analysable changes (a language the analysers now read), the mark
+    counted under the old basis is dropped at the first advance, on PostgreSQL too: an
+    answer below it that now needs features is counted as stale (issue 13)."""
+    from feedback_app import text_analysis
+    from feedback_app.tallies import advance_analysed_mark, analysed_mark
+    from feedback_app.text_analysis import stale_answer_count
+
+    round_ = make_round("children", 1, label="Round", opens_on=date(2021, 1, 1), closes_on=date(2021, 12, 31))
+    store_answers(app, round_, [{"what_did_not_help": text} for text in TEXTS[:4]])
+    with app.app_context():
+        for _ in range(2):
+            advance_analysed_mark(db.session)
+        first = min(_answers(app))
+        assert analysed_mark(db.session) > first
+        # As if the first answer became analysable under a new basis and has no features yet.
+        db.session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id == first))
+        db.session.commit()
+        monkeypatch.setattr(text_analysis, "analysed_basis", lambda: "languages=cy,en;types=text")
+        advance_analysed_mark(db.session)
+        assert analysed_mark(db.session) <= first
+        assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 1
 
 
 def test_answers_stored_after_an_erasure_are_counted_as_stale(app, make_round):

@@ -22,6 +22,7 @@ from sqlalchemy import Integer, and_, cast, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .choice_tallies import kept_choice_tallies
 from .db import db
 from .models import Answer, AnswerFeature, Question, Response, Round, ShareLink, utcnow
 from .security import with_retry
@@ -179,15 +180,14 @@ def round_bursts(session: Session, round_id: int) -> list[Burst]:
 def set_excluded(session: Session, round_id: int, burst_id: int, excluded: bool) -> int:
     """Exclude a burst's responses from analysis, or include them again (commits); returns how
     many responses changed. Nothing is deleted."""
-    members = select(Answer.id).join(Response, Response.id == Answer.response_id).where(
-        Response.round_id == round_id, Response.burst_id == burst_id)
+    burst = (Response.round_id == round_id, Response.burst_id == burst_id)
+    members = select(Answer.id).join(Response, Response.id == Answer.response_id).where(*burst)
     # Issue 13: the page cache's fingerprint counts no responses. First, so that on PostgreSQL
     # the tally state's row is locked for update before kept_tallies shares it (no upgrade).
     note_response_change(session)
-    with kept_tallies(session, session.scalars(members).all()):  # issue 13 item 2
+    with kept_tallies(session, session.scalars(members).all()), kept_choice_tallies(session, *burst):
         changed = session.execute(
-            update(Response).where(Response.round_id == round_id, Response.burst_id == burst_id)
-            .values(excluded=excluded)
+            update(Response).where(*burst).values(excluded=excluded)
         ).rowcount
     session.commit()
     return changed

@@ -12,9 +12,10 @@ post writes nothing here: the mark is moved up off the request path
 (:func:`advance_choice_mark`, run with the analysed mark by the sweep, ``analyse`` and a
 rebuild), a batch of responses per transaction.
 
-An exclusion or an erasure (:func:`feedback_app.tallies.note_response_change`) empties the
-table and puts the mark back to 0, in the same transaction: rare staff actions, after which
-the pages count live until the next sweep has counted again. On PostgreSQL a response id may
+An exclusion, or an inclusion again, takes the responses' counted answers out of the tallies
+or puts them back, in the same transaction (:func:`kept_choice_tallies`); an erasure of
+rounds drops their tallies (:func:`forget_choice_rounds`); a rebuild counts everything
+again (:func:`reset_choice_tallies`). On PostgreSQL a response id may
 commit after a higher one, so, as with the analysed mark, the mark found by one advance is
 taken up by a later one, once every transaction in progress when it was found has ended.
 """
@@ -22,7 +23,8 @@ taken up by a later one, once every transaction in progress when it was found ha
 from __future__ import annotations
 
 from collections import Counter
-from typing import Collection
+from contextlib import contextmanager
+from typing import Collection, Iterator
 
 from sqlalchemy import String, case, delete, func, literal, select, text, update
 from sqlalchemy.orm import Session
@@ -109,9 +111,12 @@ def response_counts(session: Session, round_ids: Collection[int], agency: str | 
 def _add(session: Session, low: int, high: int) -> None:
     """Add the responses with ids in [low, high) to the tallies (the caller's transaction)."""
     within = (Response.id >= low, Response.id < high)
-    rows = [{"round_id": r, "question_key": k, "agency": a, "value": v, "answers": n, "first_response": f}
-            for query in (_grouped(*within), _responses(*within))
-            for r, k, a, v, n, f in session.execute(query)]
+    _upsert(session, [_row(cell, counted) for cell, counted in _cells(session, *within).items()])
+
+
+def _upsert(session: Session, rows: list[dict]) -> None:
+    """Add ``rows``' answers to their cells (new cells inserted), keeping the smaller first
+    response."""
     if not rows:
         return
     statement = dialect_insert(session)(ChoiceTally.__table__)
@@ -165,8 +170,76 @@ def advance_choice_mark(session: Session, batch: int = CHOICE_BATCH) -> int:
 
 
 def reset_choice_tallies(session: Session) -> None:
-    """Forget every choice tally and put the mark back to 0 (an exclusion or an erasure, in
-    the caller's transaction): the pages count live until the next advance."""
+    """Forget every choice tally and put the mark back to 0 (a rebuild, in the caller's
+    transaction): the pages count live until the next advance has counted again."""
     session.execute(delete(ChoiceTally))
     session.execute(update(TallyState).where(TallyState.id == 1).values(
         choices_below=0, choices_candidate=None, choices_xmax=None))
+
+
+Cell = tuple[int, str, str, str]  # round id, question key, agency, value
+
+
+def _cells(session: Session, *where) -> dict[Cell, tuple[int, int]]:
+    """(answers, first response) per cell of the responses under ``where``, not excluded."""
+    return {(int(r), k, a, v): (int(n), int(f))
+            for query in (_grouped(*where), _responses(*where)) for r, k, a, v, n, f in session.execute(query)}
+
+
+@contextmanager
+def kept_choice_tallies(session: Session, *which) -> Iterator[None]:
+    """Keep the choice tallies exact while the block excludes or includes again the responses
+    under ``which`` (column conditions on ``Response``), in the caller's transaction: their
+    counted answers below the mark are taken out of the tallies before and put back after,
+    and a count whose first response left is given the next one. The caller holds the tally
+    state's row (:func:`feedback_app.tallies.note_response_change`), so no advance runs
+    between."""
+    below = (*which, Response.id < choices_mark(session))
+    before = _cells(session, *below)
+    yield
+    session.flush()
+    after = _cells(session, *below)
+    for cell, counted in before.items():
+        _take_off(session, cell, counted)
+    _upsert(session, [_row(cell, counted) for cell, counted in after.items()])
+    session.execute(delete(ChoiceTally).where(ChoiceTally.answers <= 0))
+
+
+def _where_cell(cell: Cell):
+    round_id, key, agency, value = cell
+    table = ChoiceTally.__table__
+    return ((table.c.round_id == round_id) & (table.c.question_key == key) & (table.c.agency == agency)
+            & (table.c.value == value))
+
+
+def _take_off(session: Session, cell: Cell, counted: tuple[int, int]) -> None:
+    """Take a cell's ``counted`` (answers, first response) off; if its first response was
+    that one, find the cell's first counted response again (the responses' new state)."""
+    table = ChoiceTally.__table__
+    session.execute(update(table).where(_where_cell(cell)).values(answers=table.c.answers - counted[0]))
+    if session.scalar(select(table.c.first_response).where(_where_cell(cell))) != counted[1]:
+        return
+    round_id, key, agency, value = cell
+    below = (Response.round_id == round_id, Response.id < choices_mark(session),
+             func.coalesce(Response.agency, NO_AGENCY) == agency)
+    query = _responses(*below) if key == RESPONSES else _grouped(*below, Answer.question_key == key)
+    firsts = [int(first) for _r, _k, _a, v, _n, first in session.execute(query) if v == value]
+    session.execute(update(table).where(_where_cell(cell)).values(first_response=min(firsts, default=0)))
+
+
+def _row(cell: Cell, counted: tuple[int, int]) -> dict:
+    round_id, key, agency, value = cell
+    return {"round_id": round_id, "question_key": key, "agency": agency, "value": value,
+            "answers": counted[0], "first_response": counted[1]}
+
+
+def forget_choice_rounds(session: Session, round_ids: Collection[int]) -> None:
+    """Drop the choice tallies of rounds whose responses are all being deleted (retention),
+    in the caller's transaction. SQLite gives a new row the id after the largest left, so
+    the mark comes down to just above the responses that stay: ids that come back are
+    counted live, then by the next advance."""
+    ids = list(round_ids)
+    session.execute(delete(ChoiceTally).where(ChoiceTally.round_id.in_(ids)))
+    kept = session.scalar(select(func.max(Response.id)).where(Response.round_id.not_in(ids))) or 0
+    if choices_mark(session) > kept + 1:
+        session.execute(update(TallyState).where(TallyState.id == 1).values(choices_below=kept + 1))

@@ -53,7 +53,7 @@ from analysis.compare import TALLY_COLUMNS
 from analysis.sentiment import LABELS
 from analysis.text import content_bigrams, content_words
 
-from .choice_tallies import advance_choice_mark, reset_choice_tallies
+from .choice_tallies import advance_choice_mark, forget_choice_rounds, reset_choice_tallies
 from .db import PG_SNAPSHOT, dialect_insert
 from .models import (
     Answer,
@@ -342,6 +342,7 @@ def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:
     for model in (AnswerTheme, AnswerTally, TermTally, FeatureTally):
         session.execute(delete(model).where(model.round_id.in_(ids)))
     note_response_change(session)
+    forget_choice_rounds(session, ids)
     # SQLite gives a new row the id after the largest left, so ids of erased answers may come
     # back below the analysed mark: start it again (the next sweep moves it up).
     session.execute(update(TallyState).where(TallyState.id == 1).values(analysed_below=0, mark_candidate=None))
@@ -351,7 +352,6 @@ def note_response_change(session: Session) -> None:
     """Record, in the caller's transaction, that which responses count changed (an exclusion,
     an erasure): the page cache's fingerprint reads the counter (issue 13 item 2)."""
     session.execute(update(TallyState).where(TallyState.id == 1).values(changes=TallyState.changes + 1))
-    reset_choice_tallies(session)  # counted again by the next advance (see feedback_app.choice_tallies)
 
 
 # ---------------------------------------------------------------- state and rebuild
@@ -454,6 +454,7 @@ def rebuild_tallies(session: Session, codebook: Codebook, batch_size: int = 5000
         session.add(state)
     for model in (AnswerTheme, AnswerTally, TermTally, FeatureTally):
         session.execute(delete(model))
+    reset_choice_tallies(session)  # counted again by the advance at the end
     merged = dict(codebook.merged)
     changes = Changes()
     changes.features = count_features(session)

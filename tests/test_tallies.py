@@ -190,7 +190,7 @@ def test_the_tallies_equal_a_recount_after_any_mix_of_changes(app, make_round, s
     rng = random.Random(seed)
     rounds = [make_round("children", 1, label=f"Round {n}", opens_on=date(2020 + n, 1, 1),
                          closes_on=date(2020 + n, 12, 31)) for n in range(3)]
-    steps = ["submit"] * 6 + ["later"] * 3 + ["code"] * 4 + ["exclude"] * 2 + ["reanalyse", "recompute", "merge"]
+    steps = ["submit"] * 6 + ["later"] * 3 + ["code"] * 4 + ["exclude"] * 4 + ["reanalyse", "recompute", "merge"]
     steps += ["mark"] * 3 + ["choices"] * 3
     rng.shuffle(steps)
     steps.append("erase")
@@ -477,3 +477,34 @@ def test_answers_stored_after_an_erasure_are_counted_as_stale(app, make_round):
     with app.app_context():
         assert stale_answer_count(db.session, analysed_below=analysed_mark(db.session)) == 1
         assert stale_answer_count(db.session) == 1
+        # The choice tallies too: the new response reuses an erased id, and is counted.
+        assert response_counts(db.session, [current.id]) == {current.id: 3}
+        assert choices_mark(db.session) > 0  # only the erased rounds' counts were dropped
+
+
+def test_an_exclusion_keeps_the_choice_counts_exact_without_counting_again(app, make_round):
+    """Excluding a burst takes its answers out of the choice tallies in the same transaction,
+    and including it puts them back; the mark stays (no recount of every response), and a
+    count whose first response was excluded names the next one (issue 13)."""
+    from feedback_app.responses import store_response
+
+    round_ = make_round("children", 1, label="Round", opens_on=date(2021, 1, 1), closes_on=date(2099, 12, 31))
+    with app.app_context(), db.write_session() as session:
+        for band in ("8 to 11", "8 to 11", "12 to 15", "8 to 11"):
+            store_response(session, round_.id, {"age_band": band}, agency="Police")
+    with app.app_context():
+        ids = sorted(db.session.scalars(select(Response.id)))
+        db.session.commit()  # end this read: the advance writes in a session of its own
+        advance_choice_mark(db.session)
+        mark = choices_mark(db.session)
+        db.session.commit()
+        db.session.execute(update(Response).where(Response.id.in_(ids[:3])).values(burst_id=ids[0]))
+        db.session.commit()
+        set_excluded(db.session, round_.id, ids[0], True)
+        assert choices_mark(db.session) == mark
+        assert choice_counts(db.session, "age_band", [round_.id]) == {(round_.id, "8 to 11"): (1, ids[3])}
+        assert response_counts(db.session, [round_.id], "Police") == {round_.id: 1}
+        set_excluded(db.session, round_.id, ids[0], False)
+        assert choice_counts(db.session, "age_band", [round_.id]) == {
+            (round_.id, "8 to 11"): (3, ids[0]), (round_.id, "12 to 15"): (1, ids[2])}
+        assert response_counts(db.session, [round_.id]) == {round_.id: 4}

@@ -29,7 +29,7 @@ from typing import Collection, Iterator
 from sqlalchemy import String, case, delete, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
-from .db import PG_SNAPSHOT, dialect_insert
+from .db import PG_SNAPSHOT, dialect_insert, settled_mark
 from .definitions import TEXT_TYPES
 from .models import Answer, ChoiceTally, Question, Response, Round, TallyState
 
@@ -133,10 +133,8 @@ def _settled_top(session: Session, state: TallyState, top: int, oldest_running: 
     """PostgreSQL: the mark this advance may move to (the last advance's candidate, once
     every transaction running then has ended; else where it is), recording ``top`` as the
     next candidate."""
-    mark = int(state.choices_below or 0)
-    settled = mark
-    if state.choices_candidate is not None and state.choices_xmax is not None and oldest_running >= state.choices_xmax:
-        settled = max(mark, min(int(state.choices_candidate), top))
+    settled = settled_mark(int(state.choices_below or 0), state.choices_candidate, state.choices_xmax,
+                           oldest_running, top)
     state.choices_candidate, state.choices_xmax = top, session.execute(text(PG_SNAPSHOT)).one()[1]
     return settled
 

@@ -83,6 +83,16 @@ PG_SNAPSHOT = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
                "pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 
 
+def settled_mark(mark: int, candidate: int | None, candidate_xmax: int | None, oldest_running: int,
+                 top: int) -> int:
+    """PostgreSQL: where a mark may move now. The last advance's ``candidate`` is taken up
+    (never past ``top``, what this advance found) once the oldest transaction running is at
+    least ``candidate_xmax``, the next one to start when it was found; else the mark stays."""
+    if candidate is not None and candidate_xmax is not None and oldest_running >= candidate_xmax:
+        return max(mark, min(candidate, top))
+    return mark
+
+
 def dialect_insert(session: Session):
     """The ``insert`` of the session's dialect (PostgreSQL or SQLite), for upserts
     (``on_conflict_do_update``)."""

@@ -54,7 +54,7 @@ from analysis.sentiment import LABELS
 from analysis.text import content_bigrams, content_words
 
 from .choice_tallies import advance_choice_mark, forget_choice_rounds, reset_choice_tallies
-from .db import PG_SNAPSHOT, dialect_insert
+from .db import PG_SNAPSHOT, dialect_insert, settled_mark
 from .models import (
     Answer,
     AnswerFeature,
@@ -422,10 +422,10 @@ def _advance_analysed(session: Session) -> int:
     state = _state(session, lock="update")
     if state is None:
         return 0
-    if state.analysed_basis != basis:  # a mark or candidate found under another basis is no good
-        state.mark_candidate, state.analysed_below = None, mark
-    if state.mark_candidate is not None and state.mark_xmax is not None and oldest_running >= state.mark_xmax:
-        state.analysed_below = max(mark, min(int(state.mark_candidate), top))
+    if state.analysed_basis != basis:  # a candidate found under another basis is no good
+        state.mark_candidate = None
+    # From ``mark``, which is 0 under a new basis: the old basis's mark is no good either.
+    state.analysed_below = settled_mark(mark, state.mark_candidate, state.mark_xmax, oldest_running, top)
     state.mark_candidate, state.mark_xmax, state.analysed_basis = top, newest_running, basis
     session.commit()
     return int(state.analysed_below)

@@ -128,10 +128,28 @@ class ConcernBank:
         if len(windows) == 0:
             return BankScores({key: -1.0 for key in self.keys}, {key: 0.0 for key in self.keys}, "", 0.0, 0.0)
         meaning_all = _product(windows, self.meaning_examples).max(axis=0)
+        return self._scores(text, meaning_all, self._per_category(meaning_all[:self.positives]))
+
+    def scores_if_near(self, text: str, meaning_floor: float) -> BankScores | None:
+        """:meth:`scores` of ``text``, or None when no category's closest example is
+        ``meaning_floor`` similar to it by meaning (``BankScores.similarity``), so that no
+        category can be named whatever the margins: the spelling and the nearest examples,
+        half the work, are then left undone (issue 13)."""
+        windows = self.model.windows(text)
+        if len(windows) == 0:
+            return self.scores(text)
+        meaning_all = _product(windows, self.meaning_examples).max(axis=0)
+        closest = self._per_category(meaning_all[:self.positives])
+        if closest.max() < meaning_floor:
+            return None
+        return self._scores(text, meaning_all, closest)
+
+    def _scores(self, text: str, meaning_all: np.ndarray, closest: np.ndarray) -> BankScores:
+        """The scores, from the text's best similarity to every example (``meaning_all``) and
+        to each category's closest one (``closest``)."""
         meaning_pos = meaning_all[:self.positives]
         meaning_neg = _mean_of_nearest(meaning_all[self.positives:])
         spelling_pos, spelling_neg = self._spelling(text)
-        closest = self._per_category(meaning_pos)
         meaning = self._nearest_per_category(meaning_pos) - meaning_neg
         spelling = self._per_category(spelling_pos) - spelling_neg
         combined = meaning + SPELLING_WEIGHT * spelling

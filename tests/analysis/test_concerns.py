@@ -520,6 +520,24 @@ def test_the_quick_nearest_examples_are_the_padded_ones_bit_for_bit(tmp_path, ru
     assert np.isfinite(short_bank.scores("there is never any food at home").score)
 
 
+def test_a_screen_for_the_queue_flags_exactly_what_a_full_screen_flags_with_the_same_result(rules):
+    """Issue 13: ``flag_only`` skips the spelling and the nearest examples of an answer that
+    no rule matched and that is near no category's examples; whatever it flags, it flags
+    with a full screen's result, and it flags nothing a full screen would not."""
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts = [text for name in ("concerns_labelled.csv", "concerns_fresh.csv", "concerns_unseen.csv")
+             for text in pd.read_csv(data / name, keep_default_na=False)["text"]]
+    skipped = 0
+    for audience in ("children", "parents", "practitioners"):
+        for text in texts + ["I liked the games at school and the teachers were kind to everyone"]:
+            full, quick = screen(text, rules, audience=audience), screen(text, rules, audience=audience, flag_only=True)
+            assert quick.flagged == full.flagged, (audience, text)
+            if full.flagged:
+                assert quick == full, (audience, text)
+            skipped += quick.signals.get("learned") == "near no example"
+    assert skipped > 20  # the quick way is taken, not only allowed
+
+
 def test_bank_examples_are_never_the_statements_it_is_measured_on():
     import yaml
 

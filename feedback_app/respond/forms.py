@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, HiddenField, RadioField, StringField, TextAreaField, ValidationError
 
 from .. import skip_logic
+from ..agencies import configured_agencies
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, PublishedQuestion, PublishedVersion, published_snapshot
 from ..kept import KeptPerProcess
 from ..models import QuestionnaireVersion
@@ -91,6 +92,14 @@ def form_class_for(version: QuestionnaireVersion | PublishedVersion, agencies: l
         form_class = _form_classes.put(key, type(f"{version.slug.title().replace('-', '')}V{version.version}Form",
                                                  (QuestionnaireForm,), attrs))
     return form_class
+
+
+def agencies_asked(version: PublishedVersion, fixed_agency: str | None) -> list[str]:
+    """The agencies a form of ``version`` offers: the configured ones when it asks an agency
+    question the link does not answer itself, else none (and no file is looked at)."""
+    if fixed_agency or not any(question.type == Agency.name for question in version.questions):
+        return []
+    return configured_agencies()
 
 
 def new_form(version: QuestionnaireVersion | PublishedVersion, agencies: list[str], fixed_agency: str | None = None,

@@ -13,7 +13,7 @@ from ..links import LinkState, find_link, link_identity, link_state
 from ..models import ShareLink
 from ..submission import Outcome, SubmissionResult, fixed_agency, is_repeat, submit_response
 from . import bp
-from .forms import form_class_for, new_form, new_submission_key, read_post
+from .forms import agencies_asked, form_class_for, new_form, new_submission_key, read_post
 
 
 def closed_page(state: LinkState, link: ShareLink | None):
@@ -92,7 +92,8 @@ def send_answers(token: str):
     version = published_by_id(db.session, link.version_id, link.version_hash) if link is not None else None
     if version is None or request.files or not request.form:
         return None
-    post = read_post(form_class_for(version, configured_agencies(), fixed_agency(link)), request.form)
+    fixed = fixed_agency(link)
+    post = read_post(form_class_for(version, agencies_asked(version, fixed), fixed), request.form)
     if post is None or not post.answers:
         return None
     result = submit_response(link, post.answers, post.submission_key,

@@ -132,6 +132,8 @@ def print_server_profiles(folder: Path, kind: str, posts: int) -> None:
     print(f"\n  {kind}: {1000 * stats.total_tt / posts:.2f} ms CPU profiled per post, {len(files)} workers")
     stats.sort_stats("cumulative").print_stats(40)
     stats.sort_stats("tottime").print_stats(20)
+    if os.environ.get("BENCH_PROFILE_CALLEES"):  # e.g. "claim_link|store_response": what they call
+        stats.sort_stats("cumulative").print_callees(os.environ["BENCH_PROFILE_CALLEES"])
     print(out.getvalue())
 
 

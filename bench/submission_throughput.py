@@ -42,6 +42,13 @@ Server CPU per post real / bare: SQLite 4.0-4.1x -> 2.7-3.1x, PostgreSQL 5.4-6.9
 throughput ratios SQLite 0.21-0.26x -> 0.25-0.32x, PostgreSQL 0.10-0.15x -> 0.27-0.34x. Still
 short of 0.5x: what is left is the screening (about a quarter of the view), the WTForms form
 and the write's statements (``--profile``).
+
+Measured 2026-11-30 (round 6, load 6.6-11.5, main and branch snapshots alternated; bench/README.md
+has the table): a complete post is read without binding a WTForms form, the queue's screen skips
+answers near no example, PostgreSQL stores the response with its answers, and counts the throttle,
+in one statement each. Server CPU per post real / bare 3.4-3.8x -> 2.6x on both databases;
+throughput ratios SQLite 0.28x -> 0.38-0.43x, PostgreSQL 0.24x -> 0.33-0.40x. Still short of 0.5x.
+``--server-profile`` profiles inside the gunicorn workers (CPU time), real and bare apart.
 """
 
 from __future__ import annotations

@@ -108,26 +108,48 @@ class ConcernBank:
     # (categories, longest run): each category's example positions, padded with
     # the position one past the last example (read as "no example")
     category_members: np.ndarray
-    meaning_positive: np.ndarray  # (examples, dims), unit rows
-    meaning_negative: np.ndarray
+    positives: int  # how many examples name a category; the not-a-concern ones follow them
+    # (examples, dims), unit rows: the positive examples, then the not-a-concern ones. One
+    # product for both costs one call less and gives the same sums (issue 13).
+    meaning_examples: np.ndarray
     trigram_index: dict[str, int]
     trigram_idf: np.ndarray
-    spelling_positive: np.ndarray  # (trigrams, examples): transposed, unit columns
-    spelling_negative: np.ndarray
+    spelling_examples: np.ndarray  # (trigrams, examples), as meaning_examples: transposed, unit columns
     model: EmbeddingModel
     version: str
     path: Path
     word_cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # What _nearest_per_category's quick way needs (see _nearest_plan), or None.
+    nearest_plan: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     def scores(self, text: str) -> BankScores:
         """How close ``text`` is to each category's examples, against the not-a-concern ones."""
         windows = self.model.windows(text)
         if len(windows) == 0:
             return BankScores({key: -1.0 for key in self.keys}, {key: 0.0 for key in self.keys}, "", 0.0, 0.0)
-        meaning_pos = _product(windows, self.meaning_positive).max(axis=0)
-        meaning_neg = _mean_of_nearest(_product(windows, self.meaning_negative).max(axis=0))
+        meaning_all = _product(windows, self.meaning_examples).max(axis=0)
+        return self._scores(text, meaning_all, self._per_category(meaning_all[:self.positives]))
+
+    def scores_if_near(self, text: str, meaning_floor: float) -> BankScores | None:
+        """:meth:`scores` of ``text``, or None when no category's closest example is
+        ``meaning_floor`` similar to it by meaning (``BankScores.similarity``), so that no
+        category can be named whatever the margins: the spelling and the nearest examples,
+        half the work, are then left undone (issue 13)."""
+        windows = self.model.windows(text)
+        if len(windows) == 0:
+            return self.scores(text)
+        meaning_all = _product(windows, self.meaning_examples).max(axis=0)
+        closest = self._per_category(meaning_all[:self.positives])
+        if closest.max() < meaning_floor:
+            return None
+        return self._scores(text, meaning_all, closest)
+
+    def _scores(self, text: str, meaning_all: np.ndarray, closest: np.ndarray) -> BankScores:
+        """The scores, from the text's best similarity to every example (``meaning_all``) and
+        to each category's closest one (``closest``)."""
+        meaning_pos = meaning_all[:self.positives]
+        meaning_neg = _mean_of_nearest(meaning_all[self.positives:])
         spelling_pos, spelling_neg = self._spelling(text)
-        closest = self._per_category(meaning_pos)
         meaning = self._nearest_per_category(meaning_pos) - meaning_neg
         spelling = self._per_category(spelling_pos) - spelling_neg
         combined = meaning + SPELLING_WEIGHT * spelling
@@ -146,7 +168,18 @@ class ConcernBank:
 
     def _nearest_per_category(self, per_example: np.ndarray) -> np.ndarray:
         """Each category's mean of its ``NEAREST`` highest similarities (of all its
-        examples when it has fewer), in one pass over a padded matrix."""
+        examples when it has fewer), in one pass over a padded matrix.
+
+        When every category has ``NEAREST`` examples (the shipped bank) one sort of the
+        examples by (category, similarity) finds the same values in the same order, and
+        they are averaged as ``np.nanmean`` does below: the same bits, in a quarter of the
+        time (issue 13)."""
+        if self.nearest_plan is not None and np.isfinite(per_example).all():
+            category_bits, picks, counts = self.nearest_plan
+            order = np.argsort(category_bits | _sortable_bits(per_example))
+            top = per_example[order[picks]].astype(np.float64)
+            total = top.sum(axis=1)
+            return np.divide(total, counts, out=total, casting="unsafe")
         padded = np.append(per_example, np.nan)[self.category_members]
         width = padded.shape[1]
         count = min(NEAREST, width)
@@ -158,23 +191,25 @@ class ConcernBank:
     def _spelling(self, text: str) -> tuple[np.ndarray, float]:
         """Best trigram cosine per positive example, and the best against any
         not-a-concern example, over the answer's sentences."""
-        positive = np.zeros(self.spelling_positive.shape[1], dtype=np.float32)
+        positive = np.zeros(self.positives, dtype=np.float32)
         negative = 0.0
         unseen_weight = float(self.trigram_idf.max()) ** 2
+        cache = self.word_cache
         for piece in _pieces(_plain(text)):
-            found = [self._word_rows(word) for word in _WORDS.findall(piece)]
+            found = [cache.get(word) or self._word_rows(word) for word in _WORDS.findall(piece)]
             if not found:
                 continue
             unseen = sum(missing for _rows, missing in found)
-            counts = np.bincount(np.concatenate([rows for rows, _missing in found]), minlength=len(self.trigram_idf))
+            counts = np.bincount(np.concatenate([rows for rows, _missing in found]))  # rows beyond the last: all 0
             rows = np.flatnonzero(counts)
             weights = counts[rows] * self.trigram_idf[rows]
             norm = math.sqrt(float(weights @ weights) + unseen * unseen_weight)
             if not len(rows) or not norm:
                 continue
             weights /= norm
-            positive = np.maximum(positive, np.einsum("j,jk->k", weights, self.spelling_positive[rows]))
-            negative = max(negative, float(np.einsum("j,jk->k", weights, self.spelling_negative[rows]).max()))
+            closeness = np.einsum("j,jk->k", weights, self.spelling_examples[rows])
+            positive = np.maximum(positive, closeness[:self.positives])
+            negative = max(negative, float(closeness[self.positives:].max()))
         return positive, negative
 
     def _word_rows(self, word: str) -> tuple[np.ndarray, int]:
@@ -198,6 +233,27 @@ def _members(keys: list[str], labels: list[str]) -> np.ndarray:
     for row, positions in enumerate(rows):
         members[row, :len(positions)] = positions
     return members
+
+
+def _nearest_plan(starts: np.ndarray, positives: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """For a bank whose categories all have ``NEAREST`` examples or more (stored category by
+    category from ``starts``): each example's category in the high 32 bits of a sort key,
+    where each category's ``NEAREST`` highest similarities land once sorted, and how many
+    that is per category (for ``np.divide``); None for a bank with a shorter category."""
+    sizes = np.diff(np.append(starts, positives))
+    if sizes.min() < NEAREST:
+        return None
+    category = np.repeat(np.arange(len(starts), dtype=np.uint64), sizes)
+    ends = np.cumsum(sizes)
+    picks = (ends[:, None] - np.arange(NEAREST, 0, -1)).astype(np.intp)
+    return category << np.uint64(32), picks, np.full(len(starts), NEAREST, dtype=np.intp)
+
+
+def _sortable_bits(values: np.ndarray) -> np.ndarray:
+    """float32 ``values`` (no NaN) as uint64 whose order is theirs: the sign bit set for a
+    positive value, every bit flipped for a negative one."""
+    bits = values.astype(np.float32, copy=False).view(np.uint32)
+    return np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(0x80000000)).astype(np.uint64)
 
 
 def _mean_of_nearest(similarities: np.ndarray) -> float:
@@ -311,17 +367,18 @@ def load_concern_bank(path: str | Path | None = None, model: EmbeddingModel | No
     matrix /= np.linalg.norm(matrix, axis=0, keepdims=True).clip(min=1e-9)
 
     version = hashlib.sha256(raw + model.version.encode()).hexdigest()[:12]
+    starts = np.array([labels.index(key) for key in keys], dtype=np.int64)
     return ConcernBank(
         keys=tuple(keys),
-        category_starts=np.array([labels.index(key) for key in keys], dtype=np.int64),
+        category_starts=starts,
         category_members=_members(keys, labels),
-        meaning_positive=model.embed(positives),
-        meaning_negative=model.embed(negatives),
+        positives=len(positives),
+        meaning_examples=np.concatenate([model.embed(positives), model.embed(negatives)]),
         trigram_index=vocabulary,
         trigram_idf=idf,
-        spelling_positive=np.ascontiguousarray(matrix[:, : len(positives)]),
-        spelling_negative=np.ascontiguousarray(matrix[:, len(positives):]),
+        spelling_examples=np.ascontiguousarray(matrix),
         model=model,
         version=f"{model.version}+bank-{version}",
         path=bank_path,
+        nearest_plan=_nearest_plan(starts, len(positives)),
     )

@@ -661,7 +661,7 @@ def _unreadable_script(text: str) -> bool:
 
 
 def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "children",
-           bank=None) -> ConcernResult:
+           bank=None, flag_only: bool = False) -> ConcernResult:
     """Screen one free-text answer for signs that a child may be at risk.
 
     Two signals are combined in one decision:
@@ -685,8 +685,12 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     ``could_not_screen``, never passed silently.
 
     ``bank`` defaults to the shipped example bank (loaded once per process);
-    pass ``False`` to screen with the rules alone. Raises
-    :class:`ConcernRulesError` only if the shipped rules file is malformed.
+    pass ``False`` to screen with the rules alone. With ``flag_only`` (for a caller that
+    keeps only flagged results, as the safeguarding queue does) an answer that no rule
+    matched and that is near no category's examples comes back unflagged at once, without
+    the learned signal's details; every answer that is flagged gets the same result as
+    without it (issue 13). Raises :class:`ConcernRulesError` only if the shipped rules
+    file is malformed.
     """
     if rules is None:
         rules = shipped_rules()
@@ -702,7 +706,8 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
     if professional and not specific:
         rule_categories, matches = [], []
 
-    learned, learned_score, model_version, problem = _learned_signal(text, rules, bank, audience, signals)
+    learned, learned_score, model_version, problem = _learned_signal(text, rules, bank, audience, signals,
+                                                                     near_only=flag_only and not rule_categories)
     score = (RULES_SCORE if rule_categories else 0.0) + learned_score
     if not specific:
         learned = []
@@ -716,11 +721,12 @@ def screen(text: str, rules: ConcernRules | None = None, *, audience: str = "chi
                          audience=audience)
 
 
-def _learned_signal(text: str, rules: ConcernRules, bank, audience: str,
-                    signals: dict) -> tuple[list[str], float, str, str | None]:
+def _learned_signal(text: str, rules: ConcernRules, bank, audience: str, signals: dict,
+                    near_only: bool = False) -> tuple[list[str], float, str, str | None]:
     """The learned half of :func:`screen`: (categories it names, its score, the bank's
     version, why the answer could not be screened or None). Records what it found in
-    ``signals``."""
+    ``signals``. With ``near_only`` an answer near no category's examples (it could name
+    none) is scored no further: ``signals["learned"]`` says so."""
     if _unreadable_script(text):
         return [], 0.0, "", "not in a script the screen can read"
     if bank is False:
@@ -728,16 +734,19 @@ def _learned_signal(text: str, rules: ConcernRules, bank, audience: str,
     if len(_WORDS_RE.findall(text, 0, 400)) < MIN_LEARNED_WORDS:
         signals["learned"] = "too short"
         return [], 0.0, "", None
+    meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
     try:
         bank = bank if bank is not None else _shipped_bank(rules)
-        scores = bank.scores(text)
+        scores = bank.scores_if_near(text, meaning_floor) if near_only else bank.scores(text)
     except Exception as error:  # a screen that cannot run must not pass an answer
         return [], 0.0, "", f"the learned signal failed ({type(error).__name__})"
+    if scores is None:
+        signals["learned"] = "near no example"
+        return [], 0.0, bank.version, None
     signals.update(meaning=round(scores.meaning, 4), spelling=round(scores.spelling, 4),
                    closest=scores.best, margin=round(scores.score, 4))
     ranked = sorted(scores.margins.items(), key=lambda item: -item[1])
     floor = max(LEARNED_THRESHOLD, scores.score - LEARNED_RUNNERS_UP)
-    meaning_floor = MEANING_FLOORS.get(audience, MEANING_FLOOR)
     learned = [key for key, margin in ranked if margin >= floor and scores.similarity[key] >= meaning_floor]
     signals["learned"] = list(learned)
     return learned, scores.score, bank.version, None

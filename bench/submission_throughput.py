@@ -42,6 +42,13 @@ Server CPU per post real / bare: SQLite 4.0-4.1x -> 2.7-3.1x, PostgreSQL 5.4-6.9
 throughput ratios SQLite 0.21-0.26x -> 0.25-0.32x, PostgreSQL 0.10-0.15x -> 0.27-0.34x. Still
 short of 0.5x: what is left is the screening (about a quarter of the view), the WTForms form
 and the write's statements (``--profile``).
+
+Measured 2026-11-30 (round 6, load 6.6-11.5, main and branch snapshots alternated; bench/README.md
+has the table): a complete post is read without binding a WTForms form, the queue's screen skips
+answers near no example, PostgreSQL stores the response with its answers, and counts the throttle,
+in one statement each. Server CPU per post real / bare 3.4-3.8x -> 2.6x on both databases;
+throughput ratios SQLite 0.28x -> 0.38-0.43x, PostgreSQL 0.24x -> 0.33-0.40x. Still short of 0.5x.
+``--server-profile`` profiles inside the gunicorn workers (CPU time), real and bare apart.
 """
 
 from __future__ import annotations
@@ -84,7 +91,57 @@ def bench_app():
             session.commit()
         return "", 204
 
+    if os.environ.get("BENCH_SERVER_PROFILE"):
+        profile_requests(app)
     return app
+
+
+def profile_requests(app) -> None:
+    """cProfile every POST this worker serves (CPU time), the real ones and the bare ones apart, whole
+    (Flask and Werkzeug too); ``dump_profiles`` writes them out when the worker exits."""
+    import cProfile
+
+    # CPU time, not wall time: a worker waiting for the CPU (or for SQLite's write lock) is
+    # not the post's own cost.
+    profilers = app.extensions["bench_profilers"] = {kind: cProfile.Profile(time.thread_time) for kind in ("real", "bare")}
+    inner = app.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        if environ.get("REQUEST_METHOD") != "POST":
+            return inner(environ, start_response)
+        profiler = profilers["bare" if environ.get("PATH_INFO") == "/bench/bare" else "real"]
+        profiler.enable()
+        try:
+            return list(inner(environ, start_response))
+        finally:
+            profiler.disable()
+
+    app.wsgi_app = wsgi_app
+
+
+def dump_profiles(_server, worker) -> None:
+    """gunicorn's ``worker_exit``: this worker's profiles into the server's folder."""
+    for kind, profiler in worker.wsgi.extensions.get("bench_profilers", {}).items():
+        profiler.dump_stats(f"profile-{kind}-{os.getpid()}.prof")
+
+
+def print_server_profiles(folder: Path, kind: str, posts: int) -> None:
+    """The workers' profiles of ``kind`` (real or bare) merged: where a post's time goes in the server."""
+    import io
+    import pstats
+
+    files = sorted(str(path) for path in folder.glob(f"profile-{kind}-*.prof"))
+    if not files:
+        print(f"  (no {kind} profiles: did the workers exit cleanly?)")
+        return
+    out = io.StringIO()
+    stats = pstats.Stats(*files, stream=out)
+    print(f"\n  {kind}: {1000 * stats.total_tt / posts:.2f} ms CPU profiled per post, {len(files)} workers")
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(20)
+    if os.environ.get("BENCH_PROFILE_CALLEES"):  # e.g. "claim_link|store_response": what they call
+        stats.sort_stats("cumulative").print_callees(os.environ["BENCH_PROFILE_CALLEES"])
+    print(out.getvalue())
 
 
 def serve(port: int, workers: int) -> None:
@@ -107,7 +164,7 @@ def serve(port: int, workers: int) -> None:
     # The options of feedback_app.server.run_server.
     BenchServer({
         "bind": f"127.0.0.1:{port}", "workers": workers, "accesslog": None, "errorlog": "-",
-        "timeout": 60, "graceful_timeout": 10, "post_worker_init": _warm_worker,
+        "timeout": 60, "graceful_timeout": 10, "post_worker_init": _warm_worker, "worker_exit": dump_profiles,
     }).run()
 
 
@@ -228,7 +285,8 @@ def bench_database(kind: str, args) -> tuple[Run, Run, Run]:
         env = {"DATABASE_URL": url, "SECRET_KEY": harness.SECRET, "BENCH_ROUND_ID": str(round_id),
                # The benchmark posts far more through one link than a real round would.
                "LINK_SUBMISSIONS_PER_MINUTE": "100000000", "BENCH_WHAT_IF": args.what_if,
-               "ANALYSE_IN_BACKGROUND": "false" if args.inline else "true"}
+               "ANALYSE_IN_BACKGROUND": "false" if args.inline else "true",
+               "BENCH_SERVER_PROFILE": "1" if args.server_profile else ""}
         command = [sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)]
         with harness.Subprocess(command, env, folder, port) as server, queue_worker(args.worker, env, folder):
             def real(pair) -> int:
@@ -258,6 +316,9 @@ def bench_database(kind: str, args) -> tuple[Run, Run, Run]:
         for phrase in ("database is locked", "Traceback"):
             if phrase in log:
                 print(f"  !! server log contains {phrase!r}")
+        if args.server_profile:  # the workers have exited and written their profiles
+            print_server_profiles(folder, "real", args.posts + args.clients * 2)
+            print_server_profiles(folder, "bare", 2 * args.bare_posts + args.clients * 2)
     return bare_1, real_run, bare_2
 
 
@@ -338,6 +399,8 @@ def main() -> None:
                         + "; ".join(f"{k}: {v}" for k, v in harness.WHAT_IFS.items()))
     parser.add_argument("--profile", action="store_true", help="Profile the real POST in-process instead "
                         "(on each database of --db).")
+    parser.add_argument("--server-profile", action="store_true", help="cProfile the POSTs inside the gunicorn "
+                        "workers (real and bare apart) and print where they go; the timings are then the profiler's.")
     parser.add_argument("--inline", action="store_true", help="Features computed in the request (ANALYSE_IN_BACKGROUND off).")
     parser.add_argument("--worker", action="store_true", help="Run a queue worker beside the server throughout.")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)

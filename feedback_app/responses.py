@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Text, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,6 +134,34 @@ _INSERT_ANSWERS = insert(Answer.__table__).returning(
     Answer.__table__.c.id, Answer.__table__.c.response_id, Answer.__table__.c.question_key)
 
 
+# PostgreSQL, one response (a respondent's post): the response and its answers in one
+# statement, one round trip fewer (issue 13). The answers come as two arrays, unnested in
+# step, so the statement is the same whatever the number of answers.
+_RESPONSE_COLUMNS = ("round_id", "link_id", "agency", "source", "submission_key", "submitted_at", "language")
+_NEW_RESPONSE = insert(Response.__table__).values(
+    {name: bindparam(name, type_=Response.__table__.c[name].type) for name in _RESPONSE_COLUMNS},
+).returning(Response.__table__.c.id).cte("new_response")
+_INSERT_RESPONSE_AND_ANSWERS = insert(Answer.__table__).from_select(
+    ["response_id", "question_key", "value"],
+    select(_NEW_RESPONSE.c.id, func.unnest(bindparam("b_keys", type_=postgresql.ARRAY(Text))),
+           func.unnest(bindparam("b_values", type_=postgresql.ARRAY(Text)))),
+).returning(Answer.__table__.c.id, Answer.__table__.c.response_id, Answer.__table__.c.question_key)
+
+
+def _response_row(round_id: int, item: NewResponse, source: str) -> dict:
+    return {"round_id": round_id, "link_id": item.link_id, "agency": item.agency, "source": source,
+            "submission_key": item.submission_key, "submitted_at": item.submitted_at or utcnow(),
+            "language": item.language}
+
+
+def _insert_one_with_answers(connection, round_id: int, item: NewResponse, source: str,
+                             answers: dict[str, str]) -> tuple[int, dict[str, int]]:
+    """PostgreSQL: (the response id, its answers' ids by question key), in one statement."""
+    rows = connection.execute(_INSERT_RESPONSE_AND_ANSWERS, {
+        **_response_row(round_id, item, source), "b_keys": list(answers), "b_values": list(answers.values())}).all()
+    return rows[0].response_id, {key: answer_id for answer_id, _response_id, key in rows}
+
+
 def add_responses(session: Session, round_id: int, responses: list[NewResponse], source: str) -> tuple[list[int], int]:
     """Add ``responses`` to ``round_id`` with their answers, features and safeguarding flags,
     in the session's transaction (the caller commits): a stored answer is never without its flag.
@@ -144,23 +173,31 @@ def add_responses(session: Session, round_id: int, responses: list[NewResponse],
     if not responses:
         return [], 0
     connection = session.connection()  # Core, not the ORM's execute: half the cost per statement
+    given = [{key: value for key, value in item.answers.items() if value not in (None, "")} for item in responses]
+    if len(responses) == 1 and given[0] and connection.dialect.name == "postgresql":
+        response_id, answer_ids = _insert_one_with_answers(connection, round_id, responses[0], source, given[0])
+        response_ids = [response_id]
+        answered = [[StoredAnswer(answer_ids[key], response_id, key, value) for key, value in given[0].items()]]
+    else:
+        response_ids, answered = _insert_many(connection, round_id, responses, given, source)
+    flags = store_derived(session, [(answers, item.derived) for answers, item in zip(answered, responses) if item.derived])
+    return response_ids, flags
+
+
+def _insert_many(connection, round_id: int, responses: list[NewResponse], given: list[dict[str, str]],
+                 source: str) -> tuple[list[int], list[list[StoredAnswer]]]:
+    """The responses (one statement), then their answers ``given`` (one statement): their ids."""
     response_ids = list(connection.execute(_INSERT_RESPONSES, [
-        {"round_id": round_id, "link_id": item.link_id, "agency": item.agency, "source": source,
-         "submission_key": item.submission_key, "submitted_at": item.submitted_at or utcnow(),
-         "language": item.language}
-        for item in responses
-    ]).scalars())
-    answered = [[StoredAnswer(None, response_id, key, value)
-                 for key, value in item.answers.items() if value not in (None, "")]
-                for response_id, item in zip(response_ids, responses)]
+        _response_row(round_id, item, source) for item in responses]).scalars())
+    answered = [[StoredAnswer(None, response_id, key, value) for key, value in answers.items()]
+                for response_id, answers in zip(response_ids, given)]
     rows = [answer for answers in answered for answer in answers]
     if rows:
         ids = {(response_id, key): answer_id for answer_id, response_id, key in connection.execute(_INSERT_ANSWERS, [
             {"response_id": a.response_id, "question_key": a.question_key, "value": a.value} for a in rows])}
         for answer in rows:
             answer.id = ids[answer.response_id, answer.question_key]
-    flags = store_derived(session, [(answers, item.derived) for answers, item in zip(answered, responses) if item.derived])
-    return response_ids, flags
+    return response_ids, answered
 
 
 def release_claim(session: Session, link: LinkIdentity) -> None:

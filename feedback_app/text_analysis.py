@@ -174,7 +174,9 @@ def derive(question_types: dict[str, Question], answers: dict[str, str], codeboo
             # issue 13 (queue): features=False leaves them to the worker; screening stays here
             features=_learned_sentiment([(text_features(value, codebook, nothing_means=nothing_means),
                                           value, nothing_means)], *sentiment_model())[0] if features else None,
-            concern=screen(value, rules, audience=audience or _audience_of(question), bank=concern_bank()),
+            # flag_only: what is kept of a screen is its flag (store_derived); issue 13
+            concern=screen(value, rules, audience=audience or _audience_of(question), bank=concern_bank(),
+                           flag_only=True),
         )
     return derived
 

@@ -33,6 +33,25 @@ class QuestionOnPage:
     opens_latest_page: bool  # the first shown question of the page revealed last (after page 1)
 
 
+def pages_revealed(pages_shown: str | None, page_count: int, submitted: bool) -> int:
+    """How many of ``page_count`` pages a respondent has been shown, from the form's
+    ``pages_shown`` (see :attr:`PagedForm.pages_revealed`)."""
+    if not pages_shown:
+        return page_count if submitted else 1
+    try:
+        revealed = int(pages_shown)
+    except (TypeError, ValueError):
+        revealed = 1
+    return min(max(revealed, 1), page_count)
+
+
+def shown_on_pages(questions: list[Any], pages: list[list[Any]], revealed: int, answers: dict[str, str]) -> set[str]:
+    """Keys of the ``questions`` shown: on one of the first ``revealed`` ``pages``, and their
+    condition holds given ``answers`` (every answer in the form)."""
+    on_pages = {q.key for page in pages[:revealed] for q in page}
+    return {key for key in skip_logic.shown_keys(questions, answers) if key in on_pages}
+
+
 class PagedForm(FlaskForm):
     """A questionnaire form that knows its pages and which questions are shown."""
 
@@ -66,13 +85,7 @@ class PagedForm(FlaskForm):
         say (a client that never saw the pages) is taken as every page: conditions still
         decide what is stored.
         """
-        if not self.pages_shown.data:
-            return self.page_count if self.is_submitted() else 1
-        try:
-            revealed = int(self.pages_shown.data)
-        except (TypeError, ValueError):
-            revealed = 1
-        return min(max(revealed, 1), self.page_count)
+        return pages_revealed(self.pages_shown.data, self.page_count, self.is_submitted())
 
     @property
     def more_pages(self) -> bool:
@@ -86,9 +99,8 @@ class PagedForm(FlaskForm):
     def shown_keys(self, answers: dict[str, str] | None = None) -> set[str]:
         """Keys of the questions shown now: on a revealed page, and their condition holds
         (given every answer in the form, ``all_answers()``, when the caller has them)."""
-        revealed = {q.key for page in self.pages[: self.pages_revealed] for q in page}
         answers = self.all_answers() if answers is None else answers
-        return {key for key in skip_logic.shown_keys(self._questions, answers) if key in revealed}
+        return shown_on_pages(self._questions, self.pages, self.pages_revealed, answers)
 
     def without_skipped(self, answers: dict[str, str]) -> dict[str, str]:
         """``answers`` (every answer in the form, ``all_answers()``) without those to questions

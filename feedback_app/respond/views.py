@@ -13,7 +13,7 @@ from ..links import LinkState, find_link, link_identity, link_state
 from ..models import ShareLink
 from ..submission import Outcome, SubmissionResult, fixed_agency, is_repeat, submit_response
 from . import bp
-from .forms import new_form, new_submission_key
+from .forms import agencies_asked, form_class_for, new_form, new_submission_key, read_post
 
 
 def closed_page(state: LinkState, link: ShareLink | None):
@@ -83,28 +83,29 @@ def send_answers(token: str):
     errors, nothing answered, an unknown link), which :func:`questions` answers in full.
 
     The link's identity and its version's questions are what the process keeps of them
-    (``links.link_identity``, ``definitions.published_by_id``); whether the link takes
-    answers now is decided by the write itself (``submission.submit_response``).
+    (``links.link_identity``, ``definitions.published_by_id``), and the post is read
+    against those questions without binding a WTForms form (``forms.read_post``: the same
+    checks; any post in doubt goes the WTForms way); whether the link takes answers now is
+    decided by the write itself (``submission.submit_response``).
     """
     link = link_identity(db.session, token)
     version = published_by_id(db.session, link.version_id, link.version_hash) if link is not None else None
-    if version is None:
+    if version is None or request.files or not request.form:
         return None
-    form = new_form(version, configured_agencies(), fixed_agency(link))
-    if not form.validate_on_submit() or form.more_pages:
+    fixed = fixed_agency(link)
+    post = read_post(form_class_for(version, agencies_asked(version, fixed), fixed), request.form)
+    if post is None or not post.answers:
         return None
-    answers = form.answers()
-    if not answers:
-        return None
-    result = submit_response(link, answers, form.submission_key.data,
+    result = submit_response(link, post.answers, post.submission_key,
                              language=wording(version).language, draft_code=request.form.get("draft_code"))
     if result.outcome == Outcome.STALE:
         return None
-    return _outcome_page(result, form, token, version)
+    return _outcome_page(result, None, token, version)
 
 
 def _outcome_page(result: SubmissionResult, form, token: str, version):
-    """What the respondent sees after :func:`submit_response` through the link with ``token``."""
+    """What the respondent sees after :func:`submit_response` through the link with ``token``
+    (``form`` is the post's, or None when it was read without one: ``read_post``)."""
     if result.outcome in (Outcome.STORED, Outcome.DUPLICATE):
         return redirect(url_for(".thanks", token=token, **language_args(version)))
     link = find_link(db.session, token)
@@ -112,6 +113,8 @@ def _outcome_page(result: SubmissionResult, form, token: str, version):
         return closed_page(result.link_state, link)
     # Too many posts through this link at once (or the link changed while the form was sent):
     # ask to retry; what was typed is kept.
+    if form is None:
+        form = new_form(link.round.version, configured_agencies(), fixed_agency(link))
     return questions_page(form, link, localise=False, busy=True), 429
 
 

@@ -488,6 +488,56 @@ def test_a_malformed_bank_names_the_problem(tmp_path, rules):
         load_concern_bank(path)
 
 
+def test_the_quick_nearest_examples_are_the_padded_ones_bit_for_bit(tmp_path, rules):
+    """Issue 13: the meaning margin's nearest examples found by one sort (every category has
+    NEAREST examples) are the padded matrix's, to the bit; a bank with a shorter category
+    keeps the padded way."""
+    import dataclasses
+
+    import numpy as np
+
+    from analysis.concern_bank import NEAREST, _product, load_concern_bank
+    from analysis.concerns import _shipped_bank
+
+    bank = _shipped_bank(rules)
+    assert bank.nearest_plan is not None
+    padded_only = dataclasses.replace(bank, nearest_plan=None)
+    texts = pd.read_csv(LABELLED_CSV, keep_default_na=False)["text"].tolist()
+    for text in texts + ["", "ok", "x " * 400]:
+        windows = bank.model.windows(text)
+        if not len(windows):
+            continue
+        similarity = _product(windows, bank.meaning_examples).max(axis=0)[:bank.positives]
+        quick, padded = bank._nearest_per_category(similarity), padded_only._nearest_per_category(similarity)
+        assert quick.dtype == padded.dtype and quick.tobytes() == padded.tobytes(), text
+        assert bank.scores(text) == padded_only.scores(text)
+    short = tmp_path / "bank.yaml"
+    examples = ", ".join(f'"no food at home {n}"' for n in range(NEAREST - 1))
+    short.write_text(f"categories:\n  neglect:\n    - examples: [{examples}]\n"
+                     "not_concern:\n  - examples: [school was fine]\n", encoding="utf-8")
+    short_bank = load_concern_bank(short, model=bank.model)
+    assert short_bank.nearest_plan is None
+    assert np.isfinite(short_bank.scores("there is never any food at home").score)
+
+
+def test_a_screen_for_the_queue_flags_exactly_what_a_full_screen_flags_with_the_same_result(rules):
+    """Issue 13: ``flag_only`` skips the spelling and the nearest examples of an answer that
+    no rule matched and that is near no category's examples; whatever it flags, it flags
+    with a full screen's result, and it flags nothing a full screen would not."""
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts = [text for name in ("concerns_labelled.csv", "concerns_fresh.csv", "concerns_unseen.csv")
+             for text in pd.read_csv(data / name, keep_default_na=False)["text"]]
+    skipped = 0
+    for audience in ("children", "parents", "practitioners"):
+        for text in texts + ["I liked the games at school and the teachers were kind to everyone"]:
+            full, quick = screen(text, rules, audience=audience), screen(text, rules, audience=audience, flag_only=True)
+            assert quick.flagged == full.flagged, (audience, text)
+            if full.flagged:
+                assert quick == full, (audience, text)
+            skipped += quick.signals.get("learned") == "near no example"
+    assert skipped > 20  # the quick way is taken, not only allowed
+
+
 def test_bank_examples_are_never_the_statements_it_is_measured_on():
     import yaml
 

@@ -55,6 +55,8 @@ __all__ = [
     "DEFAULT_DEVELOPMENT_SHARE",
     "development_model_share",
     "MIN_CODED_TO_CHOOSE",
+    "MIX_MAX_AUC",
+    "MIX_MAX_F1_SHORTFALL",
     "coded_answer_weight",
     "coded_likeness_auc",
     "choose_coded_weight",

@@ -189,7 +189,7 @@ def _learned_report(frame, path: Path, args) -> None:
     _print_curve(learning_curve(rows(before), rows(new), repeats=args.repeats, seed=args.curve_seed, against=against))
     if args.source_curves:
         print(f"\n== learning curves with each service type as the new source, coded from the other two "
-              f"({SOURCE_CURVE_REPEATS} draws; test = that type's comments not coded)")
+              f"({args.source_repeats} draws; test = that type's comments not coded)")
         for service in sorted(frame["service"].unique()):
             held, rest = frame[frame["service"] == service], frame[frame["service"] != service]
             print(f" {service} (n={len(held)}, test n={len(held) - max(SOURCE_CURVE_STEPS)})")

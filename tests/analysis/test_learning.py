@@ -79,6 +79,20 @@ def test_coded_answers_unlike_the_development_file_choose_the_heavy_weight():
     assert choice["macro_f1"][f"{1000 / 60:g}"] > choice["macro_f1"]["3"]
     assert model.params["coded_weight"] == pytest.approx(1000 / 60)
     assert model.predict(["the blorf was zingy"]) == ["positive"]
+    # not mixed with the development rows' own model: they say "zingy" far more often ...
+    assert model.params["development_mix"]["why"] == "the coded answers read unlike the development rows"
+    assert model.params["development_share"] == 0
+
+
+def test_coded_answers_the_development_model_labels_far_worse_are_not_mixed_with_it(monkeypatch):
+    import analysis.learning
+
+    monkeypatch.setattr(analysis.learning, "MIX_MAX_AUC", 1.0)  # however they read
+    model = train_sentiment_model(_development_saying_zingy_is_bad(), CODED_LIKE_DEVELOPMENT)
+    mix = model.params["development_mix"]
+    assert mix["why"] == "the development rows' model labels the coded answers worse"
+    assert mix["development_f1"] < mix["coded_cv_f1"] - 0.15 and model.params["development_share"] == 0
+    assert model.predict(["the blorf was zingy"]) == ["positive"]
     assert train_sentiment_model(_development_saying_zingy_is_bad(), CODED_LIKE_DEVELOPMENT, coded_weight=3.0).predict(
         ["the blorf was zingy"]) == ["negative"]
 
@@ -195,18 +209,31 @@ def test_the_development_rows_own_model_is_mixed_in_and_fades_as_answers_are_cod
     assert development_model_share(1771, 1000) < development_model_share(1771, 250) < development_model_share(1771, 100)
     assert development_model_share(1771, 0) == development_model_share(0, 100) == 0
     development = _development_saying_zingy_is_bad()
-    coded = [LabelledText(f"the blorf was zingy on visit {n}", "positive") for n in range(30)] + CODED[20:40]
+    # 50 coded answers worded (and mixed) like the development rows; 8 say "zingy" is good
+    coded = ([LabelledText("the blorf was zingy", "positive")] * 8 + [LabelledText("the blorf was lovely", "positive")] * 21
+             + [LabelledText("the blorf came", "neutral")] * 21)
     mixed = train_sentiment_model(development, coded, coded_weight=20.0)
     unmixed = train_sentiment_model(development, coded, coded_weight=20.0, development_share=0.0)
     development_only = train_sentiment_model(development, [])
     assert mixed.params["development_share"] == pytest.approx(development_model_share(1000, 50))
-    assert "development_share" not in unmixed.params and "development_share" not in development_only.params
-    # the coded answers say "zingy" is good, the development rows bad: the mixture sits between them
+    assert mixed.params["development_mix"]["why"].startswith("the coded answers read like the development rows")
+    assert mixed.params["development_mix"]["likeness_auc"] <= 0.6
+    assert unmixed.params["development_share"] == 0 and unmixed.params["development_mix"]["why"] == "not asked for"
+    assert "development_share" not in development_only.params  # the shipped model's stored bytes are unchanged
     zingy = ["the blorf was zingy"]
     positive = [m.predict_proba(zingy)[0]["positive"] for m in (development_only, mixed, unmixed)]
     assert positive[0] < positive[1] < positive[2]
-    assert mixed.predict(zingy) == ["positive"]  # 50 coded answers weighing 20 each still win
     stored = SentimentModel.loads(mixed.dumps())
-    assert stored.predict_proba(zingy)[0]["positive"] == pytest.approx(positive[1], rel=1e-4)
-    # coded answers alone: nothing to mix in
-    assert "development_share" not in train_sentiment_model([], CODED).params
+    assert stored.predict_proba(zingy)[0]["positive"] == pytest.approx(positive[1], rel=1e-3)
+    assert stored.params["development_mix"] == mixed.params["development_mix"]
+
+
+def test_coded_answers_unlike_the_development_rows_or_too_few_are_not_mixed_with_them():
+    development = _development_saying_zingy_is_bad()
+    unlike = train_sentiment_model(development, CODED[:50], coded_weight=3.0)  # "... on visit 7": another wording
+    assert unlike.params["development_share"] == 0
+    assert unlike.params["development_mix"]["why"] == "the coded answers read unlike the development rows"
+    assert unlike.params["development_mix"]["likeness_auc"] > 0.6
+    few = train_sentiment_model(development, [LabelledText("the blorf came", "neutral")] * 49, coded_weight=3.0)
+    assert few.params["development_mix"] == {"why": "fewer than 50 coded answers"}
+    assert train_sentiment_model([], CODED).params["development_mix"] == {"why": "no development rows"}

@@ -23,6 +23,12 @@ when they are close to it). ``C`` (:data:`DEFAULT_C`) was chosen by the mean mac
 the development file's sources held out in turn: the model is judged on another
 organisation's feedback, not on the development file.
 
+From 50 coded answers on, when they read like the development file (:func:`coded_likeness_auc`)
+and its own model labels them nearly as well, that model (fitted on the development rows alone)
+is mixed into the one trained with them, less as more are coded (:func:`development_model_share`):
+a refit on a few answers close to the development file moves the model by noise as much as by
+what they teach. Answers unlike the development file are learned from as before.
+
 Nothing is read from disk here except the shipped default model
 (:func:`shipped_model_bytes`); the caller passes the rows in.
 """

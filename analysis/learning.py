@@ -23,6 +23,12 @@ when they are close to it). ``C`` (:data:`DEFAULT_C`) was chosen by the mean mac
 the development file's sources held out in turn: the model is judged on another
 organisation's feedback, not on the development file.
 
+From 50 coded answers on, when they read like the development file (:func:`coded_likeness_auc`)
+and its own model labels them nearly as well, that model (fitted on the development rows alone)
+is mixed into the one trained with them, less as more are coded (:func:`development_model_share`):
+a refit on a few answers close to the development file moves the model by noise as much as by
+what they teach. Answers unlike the development file are learned from as before.
+
 Nothing is read from disk here except the shipped default model
 (:func:`shipped_model_bytes`); the caller passes the rows in.
 """
@@ -42,6 +48,7 @@ from scipy import sparse
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.naive_bayes import ComplementNB
 
 from .char_grams import CharGramTfidf
@@ -51,8 +58,13 @@ __all__ = [
     "DEFAULT_BAYES_SHARE",
     "DEFAULT_C",
     "DEFAULT_CODED_WEIGHT",
+    "DEFAULT_DEVELOPMENT_SHARE",
+    "development_model_share",
     "MIN_CODED_TO_CHOOSE",
+    "MIX_MAX_AUC",
+    "MIX_MAX_F1_SHORTFALL",
     "coded_answer_weight",
+    "coded_likeness_auc",
     "choose_coded_weight",
     "LabelledText",
     "SentimentModel",
@@ -96,6 +108,18 @@ DEFAULT_TEXT_WEIGHT = 1.0
 #: It fades as coded answers outweigh the development rows: at a fixed 0.2 the simulated new sources'
 #: learning curves gained less from their coding (see bench/evaluate_sentiment.py)
 DEFAULT_BAYES_SHARE = 0.2
+#: with coded answers, the share of the model of the development rows alone mixed (in log-odds) into
+#: the model trained with them, fading as they are added (:func:`development_model_share`). A few
+#: coded answers move the refitted model by noise as much as by what they teach; mixing in the model
+#: they did not move keeps the consistent part of the change. Chosen on the learning curve of the
+#: later months and checked on each service type as the new source (bench/README.md, round 6)
+DEFAULT_DEVELOPMENT_SHARE = 0.5
+#: it is mixed in only when the coded answers cannot be told from the development rows better than this
+#: (:func:`coded_likeness_auc`; the later months 0.47-0.54, another service type 0.72-0.86) ...
+MIX_MAX_AUC = 0.6
+#: ... and the development rows' model labels them at most this much worse (macro-F1) than the
+#: cross-validated model trained with them (the later months: at most 0.085 worse at 100 coded)
+MIX_MAX_F1_SHORTFALL = 0.15
 #: the complement naive Bayes model's additive smoothing
 BAYES_SMOOTHING = 0.3
 
@@ -312,13 +336,16 @@ def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[L
                           coded_weight: float | None = None, c: float = DEFAULT_C,
                           text_weight: float = DEFAULT_TEXT_WEIGHT,
                           rule_weight: float = RULE_FEATURE_SCALE, balanced: bool = True,
-                          bayes_share: float = DEFAULT_BAYES_SHARE) -> SentimentModel:
+                          bayes_share: float = DEFAULT_BAYES_SHARE,
+                          development_share: float = DEFAULT_DEVELOPMENT_SHARE) -> SentimentModel:
     """Fit a :class:`SentimentModel` on development rows plus coded rows, each coded row
     weighted ``coded_weight`` (default: chosen by :func:`choose_coded_weight`, which the
     model's ``params["weight_choice"]`` records, made with the regression alone), and a complement
     naive Bayes model blended in: with share ``bayes_share`` when there are no coded answers, fading
     as they outweigh the development rows (the share times the development rows' part of the total
-    weight, which ``params["bayes_share"]`` records; 0: the regression alone).
+    weight, which ``params["bayes_share"]`` records; 0: the regression alone). With coded answers and
+    development rows, the same model fitted on the development rows alone is mixed in (in log-odds) by
+    :func:`development_model_share` of ``development_share`` (``params["development_share"]``; 0: not at all).
 
     Raises ``ValueError`` when there are no rows or fewer than two labels, or a
     label outside :data:`LABELS`.
@@ -339,19 +366,119 @@ def train_sentiment_model(development: Sequence[LabelledText], coded: Sequence[L
     chars.fit(texts)
     model = SentimentModel(words, chars, LogisticRegression(), n_development=n_dev, n_coded=len(rows) - n_dev,
                            params={"c": c, "text_weight": text_weight, "rule_weight": rule_weight})
-    matrix = model._matrix(texts, [r.nothing_means for r in rows])
+    text_matrix = model._text_matrix(texts)
+    matrix = model._matrix(texts, [r.nothing_means for r in rows], text_matrix)
     if coded_weight is None:
         coded_weight, choice = choose_coded_weight(matrix, labels, n_dev, c=c, balanced=balanced)
     else:
         choice = {"by": "caller", "n_coded": len(rows) - n_dev, "n_development": n_dev}
     weights = np.array([1.0] * n_dev + [coded_weight] * (len(rows) - n_dev))
-    bayes_share *= n_dev / weights.sum()  # fades as the coded answers outweigh the development rows
-    model.params.update(coded_weight=coded_weight, weight_choice=choice, bayes_share=bayes_share)
-    model.classifier = _fit_classifier(matrix, labels, weights, c, balanced)
-    if bayes_share:
-        bayes = ComplementNB(alpha=BAYES_SMOOTHING).fit(model._text_matrix(texts), labels, sample_weight=weights)
-        model.bayes = bayes.feature_log_prob_
+    coded_part = _fit_part(matrix, text_matrix, labels, weights, c, balanced, bayes_share * n_dev / weights.sum())
+    mix, development = _development_mix(matrix, text_matrix, labels, n_dev, choice, coded_weight, development_share,
+                                        c, balanced)
+    if mix["share"]:
+        development_part = _fit_part(matrix[:n_dev], text_matrix[:n_dev], labels[:n_dev], np.ones(n_dev), c, balanced,
+                                     bayes_share, development)
+        coded_part = coded_part.blended(development_part, mix["share"])
+    model.classifier, model.bayes = coded_part.classifier, coded_part.bayes
+    model.params.update(coded_weight=coded_weight, weight_choice=choice, bayes_share=coded_part.bayes_share)
+    if len(rows) > n_dev:  # recorded only with coded answers: the shipped model's bytes stay as they were
+        model.params.update(development_share=mix.pop("share"), development_mix=mix)
     return model
+
+
+def coded_likeness_auc(text_matrix: sparse.csr_matrix, n_development: int, *, folds: int = WEIGHT_CHOICE_FOLDS,
+                        seed: int = 0) -> float:
+    """How well the coded answers (the rows after the first ``n_development``) can be told from the
+    development rows by their words and characters: the ``folds``-fold cross-validated area under
+    the ROC curve of a logistic regression telling them apart (0.5: not at all; 1: always). The
+    development file's own later months score about 0.5, another service type 0.7-0.9."""
+    source = np.r_[np.zeros(n_development), np.ones(text_matrix.shape[0] - n_development)]
+    order = np.random.default_rng(seed).permutation(len(source))
+    scores = np.zeros(len(source))
+    for k in range(folds):
+        held = order[k::folds]
+        train = np.setdiff1d(order, held)
+        classifier = LogisticRegression(max_iter=1000, class_weight="balanced").fit(text_matrix[train], source[train])
+        scores[held] = classifier.decision_function(text_matrix[held])
+    return float(roc_auc_score(source, scores))
+
+
+def _development_mix(matrix: sparse.csr_matrix, text_matrix: sparse.csr_matrix, labels: list[str], n_dev: int,
+                     choice: dict, coded_weight: float, share: float, c: float,
+                     balanced: bool) -> tuple[dict, LogisticRegression | None]:
+    """Whether, and how much, the development rows' own model is mixed in (``share``), and why: from
+    :data:`MIN_CODED_TO_CHOOSE` coded answers on, when they read like the development rows
+    (:data:`MIX_MAX_AUC`) and, when their weight was cross-validated, the development rows' model
+    labels them nearly as well (:data:`MIX_MAX_F1_SHORTFALL`); then by :func:`development_model_share`.
+    Also the development rows' regression, when fitted."""
+    n_coded = len(labels) - n_dev
+    if not share or not n_dev or n_coded < MIN_CODED_TO_CHOOSE or set(labels[:n_dev]) != set(labels):
+        why = "not asked for" if not share else "no development rows" if not n_dev else (
+            f"fewer than {MIN_CODED_TO_CHOOSE} coded answers" if n_coded < MIN_CODED_TO_CHOOSE
+            else "the coded answers have a label the development rows lack")
+        return {"share": 0.0, "why": why}, None
+    auc = coded_likeness_auc(text_matrix, n_dev)
+    development = _fit_classifier(matrix[:n_dev], labels[:n_dev], np.ones(n_dev), c, balanced)
+    development_f1 = macro_f1(labels[n_dev:], [str(label) for label in development.predict(matrix[n_dev:])])
+    coded_f1 = choice.get("macro_f1", {}).get(f"{coded_weight:g}")  # none when the caller chose the weight
+    figures = {"likeness_auc": round(auc, 4), "development_f1": round(development_f1, 4), "coded_cv_f1": coded_f1}
+    if auc > MIX_MAX_AUC:
+        return {"share": 0.0, "why": "the coded answers read unlike the development rows", **figures}, development
+    if coded_f1 is not None and development_f1 < coded_f1 - MIX_MAX_F1_SHORTFALL:
+        return {"share": 0.0, "why": "the development rows' model labels the coded answers worse", **figures}, development
+    return {"share": development_model_share(n_dev, n_coded, share), "why": "the coded answers read like the "
+            "development rows and its model labels them about as well", **figures}, development
+
+
+def development_model_share(n_development: int, n_coded: int, share: float = DEFAULT_DEVELOPMENT_SHARE) -> float:
+    """How much of the model trained with coded answers is the model of the development rows alone:
+    ``share`` times the development rows' part of the weight when each coded answer weighs
+    :data:`DEFAULT_CODED_WEIGHT` (0 without coded answers or without development rows; 1,771
+    development rows and 100 coded answers: 0.43; 1,000: 0.19)."""
+    if not n_coded or not n_development:
+        return 0.0
+    return share * n_development / (n_development + DEFAULT_CODED_WEIGHT * n_coded)
+
+
+@dataclass
+class _Part:
+    """A fitted regression and naive Bayes log-weights with the naive Bayes share of their blend."""
+
+    classifier: LogisticRegression
+    bayes: np.ndarray | None
+    bayes_share: float
+
+    def blended(self, other: "_Part", other_share: float) -> "_Part":
+        """One part whose log-odds are this part's and ``other``'s mixed, ``other_share`` of the
+        latter. Each part's labels are a softmax of linear scores, so the mixture is one regression
+        and one naive Bayes model again: stored and predicted as before, at no extra cost."""
+        if list(self.classifier.classes_) != list(other.classifier.classes_):
+            raise ValueError("the parts were fitted on different labels")
+        mine, theirs = 1 - other_share, other_share
+        bayes_share = mine * self.bayes_share + theirs * other.bayes_share
+        regression = 1 - bayes_share
+        classifier = LogisticRegression()
+        classifier.classes_ = self.classifier.classes_
+        classifier.coef_ = (mine * (1 - self.bayes_share) * self.classifier.coef_
+                            + theirs * (1 - other.bayes_share) * other.classifier.coef_) / regression
+        classifier.intercept_ = (mine * (1 - self.bayes_share) * self.classifier.intercept_
+                                 + theirs * (1 - other.bayes_share) * other.classifier.intercept_) / regression
+        classifier.n_features_in_ = classifier.coef_.shape[1]
+        bayes = None
+        if bayes_share:
+            bayes = sum(share * part.bayes_share * part.bayes for share, part in ((mine, self), (theirs, other))
+                        if part.bayes_share) / bayes_share
+        return _Part(classifier, bayes, bayes_share)
+
+
+def _fit_part(matrix: sparse.csr_matrix, text_matrix: sparse.csr_matrix, labels: Sequence[str], weights: np.ndarray,
+              c: float, balanced: bool, bayes_share: float, classifier: LogisticRegression | None = None) -> _Part:
+    classifier = classifier or _fit_classifier(matrix, labels, weights, c, balanced)
+    bayes = None
+    if bayes_share:
+        bayes = ComplementNB(alpha=BAYES_SMOOTHING).fit(text_matrix, list(labels), sample_weight=weights).feature_log_prob_
+    return _Part(classifier, bayes, bayes_share if bayes is not None else 0.0)
 
 
 def add_theme_classifiers(model: SentimentModel, coded: Sequence[tuple[str, Sequence[str]]],
@@ -443,7 +570,7 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, 
 
 def learning_curve(development: Sequence[LabelledText], new_source: Sequence[LabelledText],
                    steps: Sequence[int] = (0, 100, 250, 500, 1000), *, repeats: int = 10, seed: int = 0,
-                   **train_options) -> list[dict[str, float]]:
+                   against: dict | None = None, **train_options) -> list[dict]:
     """Macro-F1 on a new source as more of its answers are coded and added to training.
 
     For each repeat (a random draw) the new source is shuffled; the rows after the
@@ -452,30 +579,53 @@ def learning_curve(development: Sequence[LabelledText], new_source: Sequence[Lab
     ``n``; ``mean`` with its 95% interval over draws (``low``, ``high``); ``min`` and
     ``max``; ``gain``, ``gain_low``, ``gain_high``: the mean paired change from the
     previous step (same draw, same test rows) with its interval; and ``weights``: the
-    weight each draw's model gave a coded answer. Raises ``ValueError``
-    when the new source has no rows left to test on.
+    weight each draw's model gave a coded answer. With ``against`` (training options, e.g.
+    ``{"development_share": 0}``), each step's draws also train that model, with the same coded
+    weight, and ``against`` holds its figures (the same keys but ``against`` and ``weights``), with
+    ``difference``, ``difference_low``, ``difference_high``: the paired change to the first model.
+    Raises ``ValueError`` when the new source has no rows left to test on.
     """
     new_source = list(new_source)
     largest = max(steps)
     if len(new_source) <= largest:
         raise ValueError(f"the new source has {len(new_source)} rows: none left to test after {largest}")
     scores: dict[int, list[float]] = {n: [] for n in steps}
+    other: dict[int, list[float]] = {n: [] for n in steps}
     weights: dict[int, list[float]] = {n: [] for n in steps}
     for r in range(repeats):
         rows = [new_source[int(i)] for i in np.random.default_rng(seed + r).permutation(len(new_source))]
         test = rows[largest:]
         for n in steps:
             model = train_sentiment_model(development, rows[:n], **train_options)
-            predicted = model.predict([t.text for t in test], [t.nothing_means for t in test])
-            scores[n].append(macro_f1([t.label for t in test], predicted))
             weights[n].append(float(model.params["coded_weight"]))
+            scores[n].append(_score_on(model, test))
+            if against is not None:
+                options = {**train_options, **against, "coded_weight": weights[n][-1]}
+                other[n].append(_score_on(train_sentiment_model(development, rows[:n], **options), test))
+    curve = _curve_points(scores)
+    for point, against_point in zip(curve, _curve_points(other) if against is not None else ()):
+        n = point["n"]
+        difference = mean_interval(np.subtract(scores[n], other[n]))
+        point.update(against=against_point, difference=difference[0], difference_low=difference[1],
+                     difference_high=difference[2])
+    for point in curve:
+        point["weights"] = weights[point["n"]]
+    return curve
+
+
+def _score_on(model: SentimentModel, test: Sequence[LabelledText]) -> float:
+    return macro_f1([t.label for t in test], model.predict([t.text for t in test], [t.nothing_means for t in test]))
+
+
+def _curve_points(scores: dict[int, list[float]]) -> list[dict]:
+    """Each step's mean macro-F1 over draws and the paired gain from the previous step, with intervals."""
     curve = []
     previous: list[float] | None = None
     for n, s in scores.items():
         mean, low, high = mean_interval(s)
         gain = mean_interval(np.subtract(s, previous)) if previous is not None else (0.0, 0.0, 0.0)
         curve.append({"n": n, "mean": mean, "low": low, "high": high, "min": float(min(s)), "max": float(max(s)),
-                      "gain": gain[0], "gain_low": gain[1], "gain_high": gain[2], "weights": weights[n]})
+                      "gain": gain[0], "gain_low": gain[1], "gain_high": gain[2]})
         previous = s
     return curve
 

@@ -21,6 +21,9 @@ learning curve: macro-F1 on a "new source" (the comments from
 coded and added to training, scored on the rest of that source. ``--source-curves``
 adds the same curve (0 to 500 coded, 4 draws) with each service type as the new source,
 coded from the other two: a change that helps only the later months shows up there.
+``--before`` also trains each step's model without the development rows' own model mixed in (as
+before round 6; the same coded weight, so the paired difference is the mixture's alone) and prints
+both curves and their difference; ``--curve-seed`` sets the first draw's seed (default 0).
 """
 from __future__ import annotations
 
@@ -70,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-curve", action="store_true", help="--learned without the learning curve")
     parser.add_argument("--source-curves", action="store_true",
                         help="--learned: also a learning curve for each service type as the new source")
+    parser.add_argument("--before", action="store_true",
+                        help="learning curves: also the model without the development model mixed in")
+    parser.add_argument("--source-repeats", type=int, default=SOURCE_CURVE_REPEATS,
+                        help="--source-curves: random draws per step")
+    parser.add_argument("--curve-seed", type=int, default=0, help="learning curves: the first draw's seed")
     args = parser.parse_args(argv)
 
     path = Path(args.csv)
@@ -177,24 +185,33 @@ def _learned_report(frame, path: Path, args) -> None:
     print(f"\n== learning curve: new source = comments from {args.new_source_from} (n={len(new)}), "
           f"development = before (n={len(before)}); {args.repeats} random draws, test = the new source's "
           f"comments not coded (n={len(new) - 1000}); 95% intervals over draws")
-    _print_curve(learning_curve(rows(before), rows(new), repeats=args.repeats))
+    against = {"development_share": 0.0} if args.before else None
+    _print_curve(learning_curve(rows(before), rows(new), repeats=args.repeats, seed=args.curve_seed, against=against))
     if args.source_curves:
         print(f"\n== learning curves with each service type as the new source, coded from the other two "
-              f"({SOURCE_CURVE_REPEATS} draws; test = that type's comments not coded)")
+              f"({args.source_repeats} draws; test = that type's comments not coded)")
         for service in sorted(frame["service"].unique()):
             held, rest = frame[frame["service"] == service], frame[frame["service"] != service]
             print(f" {service} (n={len(held)}, test n={len(held) - max(SOURCE_CURVE_STEPS)})")
             _print_curve(learning_curve(rows(rest), rows(held), steps=SOURCE_CURVE_STEPS,
-                                        repeats=SOURCE_CURVE_REPEATS))
+                                        repeats=args.source_repeats,
+                                        seed=args.curve_seed, against=against))
 
 
 def _print_curve(curve: list[dict]) -> None:
-    """One line per step of a :func:`analysis.learning.learning_curve`."""
+    """One line per step of a :func:`analysis.learning.learning_curve` (two more with ``against``)."""
     for point in curve:
-        print(f"  {point['n']:>5} coded: macro-F1 {point['mean']:.4f} [{point['low']:.3f}-{point['high']:.3f}] "
-              f"(draws {point['min']:.3f}-{point['max']:.3f}); gain over the previous step "
-              f"{point['gain']:+.4f} [{point['gain_low']:+.3f} to {point['gain_high']:+.3f}]; "
-              f"coded weight {_weights_text(point['weights'])}")
+        print(f"  {point['n']:>5} coded: {_point_text(point)}; coded weight {_weights_text(point['weights'])}")
+        if "against" in point:
+            print(f"        before: {_point_text(point['against'])}")
+            print(f"        now - before {point['difference']:+.4f} "
+                  f"[{point['difference_low']:+.4f} to {point['difference_high']:+.4f}]")
+
+
+def _point_text(point: dict) -> str:
+    return (f"macro-F1 {point['mean']:.4f} [{point['low']:.3f}-{point['high']:.3f}] "
+            f"(draws {point['min']:.3f}-{point['max']:.3f}); gain over the previous step "
+            f"{point['gain']:+.4f} [{point['gain_low']:+.4f} to {point['gain_high']:+.4f}]")
 
 
 def _weights_text(weights: list[float]) -> str:

@@ -141,8 +141,24 @@ def test_training_says_how_much_the_coded_answers_weighed_and_why(app, runner, t
     assert result.exit_code == 0, result.output
     assert "chosen by 5-fold cross-validation on the coded answers (macro-F1 " in result.output
     assert "a naive Bayes model of the same words and characters blended in at a share of 0." in result.output
+    assert ("the development rows' own model not mixed in: the coded answers read unlike the development rows "
+            "(telling them from the development rows: AUC ") in result.output
     listing = runner.invoke(args=["model", "list"]).output
     assert "chosen by 5-fold cross-validation" in listing and "fewer than 50 coded answers take" in listing
+    assert "own model not mixed in: fewer than 50 coded answers" in listing
+
+
+def test_coded_answers_like_the_development_rows_are_mixed_with_their_model(app, runner, tmp_path):
+    app.config["SENTIMENT_DEVELOPMENT_DATA"] = str(_write_development_file(tmp_path, per_month=40))
+    like = [(text, label, "") for n in range(20) for text, label in (
+        (f"Staff were zingy and kind {n}", "positive"), (f"It was grumbo and slow {n}", "negative"),
+        (f"Ambulance came at noon {n}", "neutral"))]
+    assert import_coding(runner, tmp_path, like).exit_code == 0
+    result = runner.invoke(args=["model", "train", "--no-evaluation"])
+    assert result.exit_code == 0, result.output
+    # 240 development rows, 60 coded answers: half of 240 / (240 + 3 x 60)
+    assert ("the development rows' own model mixed in at a share of 0.29, less as more answers are coded: the coded "
+            "answers read like the development rows and its model labels them about as well") in result.output
 
 
 def test_a_new_model_makes_answers_stale_and_re_analysis_uses_it(app, runner, tmp_path, make_round):

@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from analysis.learning import DEFAULT_BAYES_SHARE, DEFAULT_CODED_WEIGHT, MIN_CODED_TO_CHOOSE
+from analysis.learning import DEFAULT_BAYES_SHARE, DEFAULT_CODED_WEIGHT, MIN_CODED_TO_CHOOSE, MIX_MAX_AUC
 
 from ..db import db
 from ..tasks import in_background
@@ -61,6 +61,9 @@ def describe_evaluation(figures: dict) -> list[str]:
         lines.append(f"a naive Bayes model of the same words and characters blended in at a share of "
                      f"{figures['bayes_share']:.3f} ({DEFAULT_BAYES_SHARE:g} without coded answers, less as they outweigh "
                      "the development rows)")
+    mix_line = describe_development_mix(figures)
+    if mix_line:
+        lines.append(mix_line)
     if figures.get("themes_learned"):
         lines.append("themes with a learned classifier: " + ", ".join(figures["themes_learned"]))
     split = figures.get("time_split")
@@ -92,6 +95,25 @@ def describe_weight(figures: dict) -> str | None:
         return (f"{line}: {how} the weight that makes them together at least as heavy as the "
                 f"{choice['n_development']} development rows, and at least {DEFAULT_CODED_WEIGHT:g} each")
     return line
+
+
+def describe_development_mix(figures: dict) -> str | None:
+    """Whether the development rows' own model was mixed into the model trained with the coded
+    answers, and why (None when the model learned from no coded answer, or predates the mixture)."""
+    mix = figures.get("development_mix")
+    if not mix:
+        return None
+    checks = ""
+    if "likeness_auc" in mix:
+        theirs = f", the models trained with them {mix['coded_cv_f1']:.3f} cross-validated" if mix.get(
+            "coded_cv_f1") is not None else ""
+        checks = (f" (telling them from the development rows: AUC {mix['likeness_auc']:.2f}, at most "
+                  f"{MIX_MAX_AUC:g} to mix; macro-F1 on them of the development rows' model {mix['development_f1']:.3f}"
+                  f"{theirs})")
+    if figures.get("development_share"):
+        return (f"the development rows' own model mixed in at a share of {figures['development_share']:.2f}, less as "
+                f"more answers are coded: {mix['why']}{checks}")
+    return f"the development rows' own model not mixed in: {mix['why']}{checks}"
 
 
 @model_group.command("list")

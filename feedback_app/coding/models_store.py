@@ -132,6 +132,8 @@ def train_and_store(session: Session, development_path: str | Path | None, actor
         figures["coded_weight"] = model.params.get("coded_weight")
         figures["weight_choice"] = model.params.get("weight_choice")
         figures["bayes_share"] = model.params.get("bayes_share")
+        figures["development_share"] = model.params.get("development_share")
+        figures["development_mix"] = model.params.get("development_mix")
     except ValueError as error:
         raise ModelError(f"cannot train: {error} (coded answers: {len(coded)}, "
                          f"development rows: {len(development)})") from None

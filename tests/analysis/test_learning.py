@@ -12,6 +12,7 @@ from analysis.learning import (
     bootstrap_interval,
     choose_coded_weight,
     cross_validated_coded_f1,
+    development_model_share,
     learning_curve,
     macro_f1,
     per_class_f1,
@@ -39,8 +40,11 @@ def test_coded_answers_outweigh_development_rows_that_disagree():
     development = ([LabelledText(f"the blorf was zingy on day {n}", "negative") for n in range(20)]
                    + [LabelledText(f"the blorf was lovely on day {n}", "positive") for n in range(20)] + CODED[20:])
     coded = CODED[:20]
-    assert train_sentiment_model(development, coded, coded_weight=5.0).predict(["zingy"]) == ["positive"]
-    assert train_sentiment_model(development, coded, coded_weight=0.2).predict(["zingy"]) == ["negative"]
+    # the weight alone (the development rows' own model mixed in is tested below)
+    assert train_sentiment_model(development, coded, coded_weight=5.0, development_share=0.0).predict(
+        ["zingy"]) == ["positive"]
+    assert train_sentiment_model(development, coded, coded_weight=0.2, development_share=0.0).predict(
+        ["zingy"]) == ["negative"]
 
 
 def _development_saying_zingy_is_bad() -> list[LabelledText]:
@@ -74,6 +78,20 @@ def test_coded_answers_unlike_the_development_file_choose_the_heavy_weight():
     assert set(choice["macro_f1"]) == {"3", f"{1000 / 60:g}"}
     assert choice["macro_f1"][f"{1000 / 60:g}"] > choice["macro_f1"]["3"]
     assert model.params["coded_weight"] == pytest.approx(1000 / 60)
+    assert model.predict(["the blorf was zingy"]) == ["positive"]
+    # not mixed with the development rows' own model: they say "zingy" far more often ...
+    assert model.params["development_mix"]["why"] == "the coded answers read unlike the development rows"
+    assert model.params["development_share"] == 0
+
+
+def test_coded_answers_the_development_model_labels_far_worse_are_not_mixed_with_it(monkeypatch):
+    import analysis.learning
+
+    monkeypatch.setattr(analysis.learning, "MIX_MAX_AUC", 1.0)  # however they read
+    model = train_sentiment_model(_development_saying_zingy_is_bad(), CODED_LIKE_DEVELOPMENT)
+    mix = model.params["development_mix"]
+    assert mix["why"] == "the development rows' model labels the coded answers worse"
+    assert mix["development_f1"] < mix["coded_cv_f1"] - 0.15 and model.params["development_share"] == 0
     assert model.predict(["the blorf was zingy"]) == ["positive"]
     assert train_sentiment_model(_development_saying_zingy_is_bad(), CODED_LIKE_DEVELOPMENT, coded_weight=3.0).predict(
         ["the blorf was zingy"]) == ["negative"]
@@ -141,6 +159,11 @@ def test_learning_curve_rises_when_the_new_source_speaks_differently():
     assert [point["n"] for point in curve] == [0, 30]
     assert curve[1]["mean"] > curve[0]["mean"]
     assert len(curve[1]["weights"]) == 2 and all(w >= 3 for w in curve[1]["weights"])
+    # against the model without the development rows' own model mixed in: both curves, paired
+    compared = learning_curve(development, CODED[:40], steps=(0, 30), repeats=2, against={"development_share": 0.0})
+    assert [round(p["mean"], 6) for p in compared] == [round(p["mean"], 6) for p in curve]
+    assert compared[0]["against"]["mean"] == compared[0]["mean"] and compared[0]["difference"] == 0
+    assert compared[1]["difference"] == pytest.approx(compared[1]["mean"] - compared[1]["against"]["mean"])
     with pytest.raises(ValueError, match="none left to test"):
         learning_curve(development, CODED[:30], steps=(0, 30))
 
@@ -165,8 +188,8 @@ def test_naive_bayes_is_blended_into_the_labels_fades_with_coding_and_survives_s
     texts = ["zingy blorf", "grumbo", "the blorf came on visit", "zingy but grumbo"]
     assert model.params["bayes_share"] == DEFAULT_BAYES_SHARE > 0
     # 60 development rows and 20 coded answers weighing 3 each: half the weight is the development file's
-    assert train_sentiment_model(CODED, CODED[:20], coded_weight=3.0).params["bayes_share"] == pytest.approx(
-        DEFAULT_BAYES_SHARE / 2)
+    assert train_sentiment_model(CODED, CODED[:20], coded_weight=3.0, development_share=0.0).params[
+        "bayes_share"] == pytest.approx(DEFAULT_BAYES_SHARE / 2)
     assert train_sentiment_model([], CODED).bayes is None  # coded answers alone: the regression alone
     blended, alone = model.predict_proba(texts), regression_alone.predict_proba(texts)
     for probabilities, label in zip(blended, model.predict(texts)):
@@ -179,3 +202,38 @@ def test_naive_bayes_is_blended_into_the_labels_fades_with_coding_and_survives_s
     # a model stored without naive Bayes (as before the blend) reads as the regression alone
     assert SentimentModel.loads(regression_alone.dumps()).bayes is None
     assert SentimentModel.loads(regression_alone.dumps()).predict(texts) == regression_alone.predict(texts)
+
+
+def test_the_development_rows_own_model_is_mixed_in_and_fades_as_answers_are_coded():
+    assert development_model_share(1771, 100) == pytest.approx(0.5 * 1771 / (1771 + 300))
+    assert development_model_share(1771, 1000) < development_model_share(1771, 250) < development_model_share(1771, 100)
+    assert development_model_share(1771, 0) == development_model_share(0, 100) == 0
+    development = _development_saying_zingy_is_bad()
+    # 50 coded answers worded (and mixed) like the development rows; 8 say "zingy" is good
+    coded = ([LabelledText("the blorf was zingy", "positive")] * 8 + [LabelledText("the blorf was lovely", "positive")] * 21
+             + [LabelledText("the blorf came", "neutral")] * 21)
+    mixed = train_sentiment_model(development, coded, coded_weight=20.0)
+    unmixed = train_sentiment_model(development, coded, coded_weight=20.0, development_share=0.0)
+    development_only = train_sentiment_model(development, [])
+    assert mixed.params["development_share"] == pytest.approx(development_model_share(1000, 50))
+    assert mixed.params["development_mix"]["why"].startswith("the coded answers read like the development rows")
+    assert mixed.params["development_mix"]["likeness_auc"] <= 0.6
+    assert unmixed.params["development_share"] == 0 and unmixed.params["development_mix"]["why"] == "not asked for"
+    assert "development_share" not in development_only.params  # the shipped model's stored bytes are unchanged
+    zingy = ["the blorf was zingy"]
+    positive = [m.predict_proba(zingy)[0]["positive"] for m in (development_only, mixed, unmixed)]
+    assert positive[0] < positive[1] < positive[2]
+    stored = SentimentModel.loads(mixed.dumps())
+    assert stored.predict_proba(zingy)[0]["positive"] == pytest.approx(positive[1], rel=1e-3)
+    assert stored.params["development_mix"] == mixed.params["development_mix"]
+
+
+def test_coded_answers_unlike_the_development_rows_or_too_few_are_not_mixed_with_them():
+    development = _development_saying_zingy_is_bad()
+    unlike = train_sentiment_model(development, CODED[:50], coded_weight=3.0)  # "... on visit 7": another wording
+    assert unlike.params["development_share"] == 0
+    assert unlike.params["development_mix"]["why"] == "the coded answers read unlike the development rows"
+    assert unlike.params["development_mix"]["likeness_auc"] > 0.6
+    few = train_sentiment_model(development, [LabelledText("the blorf came", "neutral")] * 49, coded_weight=3.0)
+    assert few.params["development_mix"] == {"why": "fewer than 50 coded answers"}
+    assert train_sentiment_model([], CODED).params["development_mix"] == {"why": "no development rows"}

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from sqlalchemy import Text, cast, delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -148,9 +148,25 @@ def counted_answers(session: Session, answer_ids: Iterable[int], merged: Mapping
 # ---------------------------------------------------------------- what one answer adds
 
 
+class TextTerms(NamedTuple):
+    """What a text adds to the term tallies whatever its noun phrases, terms longer than
+    :data:`TERM_LIMIT` left out: its content bigrams, the lemmas it uses (each once), and
+    uses per lemma and per (lemma, written form)."""
+
+    bigrams: frozenset[str]
+    lemmas: tuple[str, ...]
+    lemma_uses: tuple[tuple[str, int], ...]
+    written_uses: tuple[tuple[tuple[str, str], int], ...]
+
+
 @lru_cache(maxsize=65536)
-def _text_terms(value: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    return content_bigrams(value), tuple(content_words(value))
+def _text_terms(value: str) -> TextTerms:
+    words = content_words(value)
+    fitting = [(word, lemma) for word, lemma in words if _fits(word, lemma)]
+    return TextTerms(frozenset(b for b in content_bigrams(value) if _fits(b)),
+                     tuple(dict.fromkeys(lemma for _word, lemma in words if _fits(lemma))),
+                     tuple(Counter(lemma for _word, lemma in fitting).items()),
+                     tuple(Counter((lemma, word) for word, lemma in fitting).items()))
 
 
 def _fits(*terms: str) -> bool:
@@ -168,6 +184,26 @@ class Changes:
 
     def add(self, answer: CountedAnswer, sign: int = 1) -> None:
         """Add (or with ``sign`` -1 take away) what ``answer`` contributes."""
+        self._add_tallies(answer, sign)
+        self._add_terms((answer.round_id, answer.question_key, answer.agency), answer.value,
+                        answer.noun_phrases, sign)
+
+    def move(self, before: Iterable[CountedAnswer], after: Iterable[CountedAnswer]) -> None:
+        """Take away what the answers ``before`` contributed and add what they do ``after``.
+
+        The answer tallies move answer by answer; the term tallies (whole numbers) once per
+        place, text and phrases, by how many more answers use them after than before: an
+        answer whose text and phrases are unchanged moves no term (issue 13, a recompute)."""
+        uses: Counter[tuple] = Counter()
+        for sign, answers in ((-1, before), (1, after)):
+            for answer in answers:
+                self._add_tallies(answer, sign)
+                uses[(answer.round_id, answer.question_key, answer.agency, answer.value, answer.noun_phrases)] += sign
+        for (*place, value, phrases), times in uses.items():
+            if times:
+                self._add_terms(tuple(place), value, phrases, times)
+
+    def _add_tallies(self, answer: CountedAnswer, sign: int) -> None:
         place = (answer.round_id, answer.question_key, answer.agency)
         values = [1] + [int(answer.label == label) for label in LABELS]
         known = answer.polarity is not None and answer.polarity == answer.polarity  # not NaN
@@ -177,22 +213,22 @@ class Changes:
             row = self.tallies[place + (theme,)]
             for i, v in enumerate(values):
                 row[i] += sign * v
-        self._add_terms(place, answer, sign)
 
-    def _add_terms(self, place: tuple, answer: CountedAnswer, sign: int) -> None:
-        bigrams, words = _text_terms(answer.value)
-        phrases = [phrase for phrase in bigrams.union(answer.noun_phrases) if _fits(phrase)]
+    def _add_terms(self, place: tuple, value: str, noun_phrases: tuple[str, ...], times: int) -> None:
+        """Add what ``times`` answers at ``place`` with this text and these phrases add to the
+        term tallies (``times`` below 0 takes it away)."""
+        terms = _text_terms(value)
+        phrases = terms.bigrams.union(phrase for phrase in noun_phrases if _fits(phrase))
         for phrase in phrases:
-            self.terms[place + (PHRASE, phrase, "")][0] += sign
+            self.terms[place + (PHRASE, phrase, "")][0] += times
         if phrases:
-            self.terms[place + (PHRASE_USES, "", "")][0] += sign * len(phrases)
-        for lemma in {lemma for _word, lemma in words}:
-            if _fits(lemma):
-                self.terms[place + (LEMMA, lemma, "")][0] += sign
-        for word, lemma in words:
-            if _fits(word, lemma):
-                self.terms[place + (LEMMA, lemma, "")][1] += sign
-                self.terms[place + (WRITTEN, lemma, word)][1] += sign
+            self.terms[place + (PHRASE_USES, "", "")][0] += times * len(phrases)
+        for lemma in terms.lemmas:
+            self.terms[place + (LEMMA, lemma, "")][0] += times
+        for lemma, uses in terms.lemma_uses:
+            self.terms[place + (LEMMA, lemma, "")][1] += times * uses
+        for (lemma, word), uses in terms.written_uses:
+            self.terms[place + (WRITTEN, lemma, word)][1] += times * uses
 
     def nonzero(self) -> tuple[list[dict], list[dict]]:
         """The tally and term rows to add, in key order (concurrent writers lock rows in one order)."""
@@ -291,10 +327,7 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
     session.flush()
     after = counted_answers(session, ids, merged)
     changes = Changes()
-    for answer in before.values():
-        changes.add(answer, -1)
-    for answer in after.values():
-        changes.add(answer)
+    changes.move(before.values(), after.values())
     changes.features.update(feature_places(session, ids))
     changes.features.subtract(features_before)
     add_changes(session, changes)

@@ -105,6 +105,7 @@ def merged_json(codebook: Codebook) -> str:
     return json.dumps(dict(codebook.merged), sort_keys=True)
 
 
+@lru_cache(maxsize=65536)
 def _json_strings(raw: str | None) -> tuple[str, ...]:
     """A stored JSON list as a tuple of strings (``()`` for anything else), as the pages read it."""
     value = json.loads(raw) if raw else None
@@ -162,15 +163,11 @@ class TextTerms(NamedTuple):
 @lru_cache(maxsize=65536)
 def _text_terms(value: str) -> TextTerms:
     words = content_words(value)
-    fitting = [(word, lemma) for word, lemma in words if _fits(word, lemma)]
-    return TextTerms(frozenset(b for b in content_bigrams(value) if _fits(b)),
-                     tuple(dict.fromkeys(lemma for _word, lemma in words if _fits(lemma))),
+    fitting = [(word, lemma) for word, lemma in words if len(word) <= TERM_LIMIT and len(lemma) <= TERM_LIMIT]
+    return TextTerms(frozenset(b for b in content_bigrams(value) if len(b) <= TERM_LIMIT),
+                     tuple(dict.fromkeys(lemma for _word, lemma in words if len(lemma) <= TERM_LIMIT)),
                      tuple(Counter(lemma for _word, lemma in fitting).items()),
                      tuple(Counter((lemma, word) for word, lemma in fitting).items()))
-
-
-def _fits(*terms: str) -> bool:
-    return all(len(term) <= TERM_LIMIT for term in terms)
 
 
 class Changes:
@@ -218,7 +215,7 @@ class Changes:
         """Add what ``times`` answers at ``place`` with this text and these phrases add to the
         term tallies (``times`` below 0 takes it away)."""
         terms = _text_terms(value)
-        phrases = terms.bigrams.union(phrase for phrase in noun_phrases if _fits(phrase))
+        phrases = terms.bigrams.union(phrase for phrase in noun_phrases if len(phrase) <= TERM_LIMIT)
         for phrase in phrases:
             self.terms[place + (PHRASE, phrase, "")][0] += times
         if phrases:
@@ -347,25 +344,112 @@ def _locked(session: Session, answer_ids: Iterable[int]) -> list[int]:
     return ids
 
 
+#: the feature columns :class:`FeatureRewrite` reads, the JSON lists as their stored text
+STORED_FEATURE = ("label", "polarity", "themes", "noun_phrases", "analyser_version", "codebook_hash", "subjectivity")
+
+
+def _rewrite_query(coded):
+    """Each answer as a feature write needs it: where it is counted, whether it may count,
+    its newest code and its stored features (:data:`STORED_FEATURE`; None without)."""
+    return (select(Answer.id, Response.round_id, Answer.question_key, Response.agency, Answer.value,
+                   Response.excluded, coded.c.sentiment, cast(coded.c.themes, Text).label("coded_themes"),
+                   AnswerFeature.answer_id.label("feature_of"),
+                   *((cast(getattr(AnswerFeature, name), Text) if name in ("themes", "noun_phrases")
+                      else getattr(AnswerFeature, name)).label(f"stored_{name}") for name in STORED_FEATURE))
+            .join(Response, Response.id == Answer.response_id)
+            .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
+            .outerjoin(coded, coded.c.answer_id == Answer.id))
+
+
+class FeatureRewrite:
+    """The answers one feature write changes, read once before it (issue 13, a recompute):
+    :attr:`stored` holds their stored features, and the tallies' changes are worked out from
+    what was read and what is written (:meth:`replaced`, :meth:`restamped`), not read again.
+    Made by :func:`kept_feature_rewrite`."""
+
+    def __init__(self, rows: Iterable[tuple], merged: Mapping[str, str] | None) -> None:
+        self._answers = {row[0]: row[:8] for row in rows}
+        #: the stored features of each answer that has them, by :data:`STORED_FEATURE` name
+        self.stored = {row[0]: dict(zip(STORED_FEATURE, row[9:])) for row in rows if row[8] is not None}
+        self._merged = merged  # None: the tallies are not built, nothing to keep
+        self._changes = Changes()
+        self._before: list[CountedAnswer | None] = []
+        self._after: list[CountedAnswer | None] = []
+        self._replaced: list[int] = []
+
+    def _counted(self, answer_id: int, features: Mapping[str, Any] | None) -> CountedAnswer | None:
+        """The answer as the tallies count it with ``features`` (stored form; None: none)."""
+        _id, round_id, key, agency, value, excluded, coded_label, coded_themes = self._answers[answer_id]
+        features = features or {}
+        label = coded_label if coded_label is not None else features.get("label")
+        if excluded is not False or label is None:
+            return None
+        themes = coded_themes if coded_themes is not None else features.get("themes")
+        row = (answer_id, round_id, key, agency, value, features.get("polarity"), label, themes,
+               features.get("noun_phrases"))
+        return next(_counted([row], self._merged or {}), None)
+
+    def _move_features(self, answer_id: int, values: Mapping[str, Any]) -> None:
+        round_id, key = self._answers[answer_id][1:3]
+        before = self.stored.get(answer_id)
+        if before is not None:
+            self._changes.features[(round_id, key, before["analyser_version"], before["codebook_hash"])] -= 1
+        self._changes.features[(round_id, key, values["analyser_version"], values["codebook_hash"])] += 1
+
+    def replaced(self, written: Iterable[Mapping[str, Any]]) -> None:
+        """Note features written in place of the stored ones (or where there were none):
+        ``written`` are their column values with the lists as their stored JSON text."""
+        if self._merged is None:
+            return
+        for values in written:
+            answer_id = values["answer_id"]
+            self._replaced.append(answer_id)
+            self._before.append(self._counted(answer_id, self.stored.get(answer_id)))
+            self._after.append(self._counted(answer_id, values))
+            self._move_features(answer_id, values)
+
+    def restamped(self, written: Iterable[Mapping[str, Any]]) -> None:
+        """Note features whose tallied values (label, polarity, themes, phrases) were kept and
+        whose versions (or subjectivity) were written: only the feature tallies move."""
+        if self._merged is None:
+            return
+        for values in written:
+            self._move_features(values["answer_id"], values)
+
+    def keep(self, session: Session) -> None:
+        """Add the changes noted to the tallies and replace the answer themes of the answers
+        replaced, in the caller's transaction."""
+        if self._merged is None:
+            return
+        after = [answer for answer in self._after if answer is not None]
+        self._changes.move([answer for answer in self._before if answer is not None], after)
+        add_changes(session, self._changes)
+        ids = sorted(self._replaced)
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(ids[start:start + _CHUNK])))
+        _insert_themes(session, _theme_rows(after))
+
+
 @contextmanager
-def kept_feature_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
-    """:func:`kept_tallies` for a change to the features of ``answer_ids`` that leaves what the
-    answer and term tallies count (label, polarity, themes, noun phrases) as it was and
-    changes only their analyser or codebook version (or subjectivity): only the feature
-    tallies move, so the answers' contributions are not read (issue 13, a recompute whose
-    results come out the same under a new version)."""
+def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterator[FeatureRewrite]:
+    """:func:`kept_tallies` for a write of the features of ``answer_ids`` (and nothing else)
+    that says what it writes: the answers are locked (PostgreSQL) and read once, the block
+    compares with :attr:`FeatureRewrite.stored`, writes, and tells the rewrite what it wrote;
+    the tallies' changes follow from that, in the caller's transaction (issue 13, a
+    recompute: nothing is read again after the write). Keeps nothing while the tallies are
+    not built."""
+    from .coding.coding import newest_coding_query
+
     state = _state(session, lock="share")
-    if state is None or state.built_at is None:
-        yield
-        return
-    ids = _locked(session, answer_ids)
-    before = feature_places(session, ids)
-    yield
-    session.flush()
-    changes = Changes()
-    changes.features.update(feature_places(session, ids))
-    changes.features.subtract(before)
-    add_changes(session, changes)
+    built = state is not None and state.built_at is not None
+    ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
+    rows: list[tuple] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows.extend(session.execute(_rewrite_query(newest_coding_query())
+                                    .where(Answer.id.in_(ids[start:start + _CHUNK]))).all())
+    rewrite = FeatureRewrite(rows, json.loads(state.merged or "{}") if built else None)
+    yield rewrite
+    rewrite.keep(session)
 
 
 def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:

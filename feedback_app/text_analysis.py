@@ -358,16 +358,18 @@ def stale_answers(session: Session, codebook_hash: str | None = None, recompute:
     ``recompute``), in answer order; only those of ``response_ids`` when given.
     ``codebook_hash`` defaults to the codebook in use."""
     model_version, analyser, codebook_hash = _current_analyser(session, codebook_hash)
-    query = _analysable(select(Answer.id, Answer.value, Question.settings, Question.key))
+    query = _analysable(select(Answer.id, Answer.value, Question.id))
     if response_ids is not None:  # one submission's answers (the task queue, issue 13)
         query = query.where(Answer.response_id.in_(list(response_ids)))
     if not recompute:
         query = query.where(stale_condition(analyser, codebook_hash))
-    return [
-        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"), model_version)
-        for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
-        if not is_identifier(key, settings)
-    ]
+    rows = session.execute(query.order_by(Answer.id)).all()
+    # each question's settings read once, not once per answer (issue 13, a recompute)
+    nothing_means = {qid: (settings or {}).get("nothing_means", "positive") for qid, key, settings in session.execute(
+        select(Question.id, Question.key, Question.settings).where(Question.id.in_({row[2] for row in rows})))
+        if not is_identifier(key, settings)}
+    return [PendingAnswer(answer_id, value, nothing_means[qid], model_version)
+            for answer_id, value, qid in rows if qid in nothing_means]
 
 
 def stale_answer_count(session: Session, codebook_hash: str | None = None, recompute: bool = False, *,

@@ -125,13 +125,22 @@ def _counted_query(coded):
 
 
 def _counted(rows: Iterable[tuple], merged: Mapping[str, str]) -> Iterator[CountedAnswer]:
-    for answer_id, round_id, key, agency, value, polarity, label, themes, phrases in rows:
-        if not (isinstance(value, str) and value.strip()):
-            continue  # no text: not counted (analysis.compare reads answers with text)
-        canonical = tuple(dict.fromkeys(merged.get(t, t) for t in _json_strings(themes) if t.strip()))
-        yield CountedAnswer(int(answer_id), int(round_id), key, agency or NO_AGENCY, label,
-                            None if polarity is None else float(polarity), canonical, value,
-                            _json_strings(phrases))
+    for row in rows:
+        answer = _counted_answer(*row, merged=merged)
+        if answer is not None:
+            yield answer
+
+
+def _counted_answer(answer_id: int, round_id: int, key: str, agency: str | None, value: object,
+                    polarity: float | None, label: str, themes: str | None, phrases: str | None, *,
+                    merged: Mapping[str, str]) -> CountedAnswer | None:
+    """One answer (themes and phrases as stored JSON text) as the tallies count it; None when it
+    has no text (analysis.compare reads answers with text)."""
+    if not (isinstance(value, str) and value.strip()):
+        return None
+    canonical = tuple(dict.fromkeys(merged.get(t, t) for t in _json_strings(themes) if t.strip()))
+    return CountedAnswer(int(answer_id), int(round_id), key, agency or NO_AGENCY, label,
+                         None if polarity is None else float(polarity), canonical, value, _json_strings(phrases))
 
 
 def counted_answers(session: Session, answer_ids: Iterable[int], merged: Mapping[str, str]) -> dict[int, CountedAnswer]:
@@ -385,9 +394,8 @@ class FeatureRewrite:
         if excluded is not False or label is None:
             return None
         themes = coded_themes if coded_themes is not None else features.get("themes")
-        row = (answer_id, round_id, key, agency, value, features.get("polarity"), label, themes,
-               features.get("noun_phrases"))
-        return next(_counted([row], self._merged or {}), None)
+        return _counted_answer(answer_id, round_id, key, agency, value, features.get("polarity"), label, themes,
+                               features.get("noun_phrases"), merged=self._merged or {})
 
     def _move_features(self, answer_id: int, values: Mapping[str, Any]) -> None:
         round_id, key = self._answers[answer_id][1:3]

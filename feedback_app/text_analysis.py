@@ -517,13 +517,28 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
             session.execute(insert(AnswerFeature.__table__), [values for values, _written in replaced])
             rewrite.replaced(written for _values, written in replaced)
         if restamped:
-            key = AnswerFeature.__table__.c.answer_id
-            now = utcnow()  # a feature change all the same (the page cache keys on the newest)
-            session.execute(update(AnswerFeature.__table__).where(key == bindparam("b_answer_id")),
-                            [{"b_answer_id": v["answer_id"], "computed_at": now,
-                              **{name: v[name] for name in _RESTAMPED}} for v in restamped])
+            _restamp(session, restamped, rewrite.stored)
             rewrite.restamped(restamped)
     session.commit()
+
+
+def _restamp(session: Session, restamped: list[dict], stored: Mapping[int, Mapping]) -> None:
+    """Write the versions (and subjectivity, where it differs from ``stored``) of the feature
+    rows ``restamped``: one statement per 500 rows of the same versions (a recompute's are
+    all the same), the subjectivities one by one (issue 13)."""
+    table = AnswerFeature.__table__
+    now = utcnow()  # a feature change all the same (the page cache keys on the newest)
+    by_versions: dict[tuple[str, str], list[int]] = {}
+    for values in restamped:
+        by_versions.setdefault((values["analyser_version"], values["codebook_hash"]), []).append(values["answer_id"])
+    for (analyser, codebook), ids in by_versions.items():
+        for part in in_batches(ids, 500):
+            session.execute(update(table).where(table.c.answer_id.in_(part))
+                            .values(analyser_version=analyser, codebook_hash=codebook, computed_at=now))
+    moved = [{"b_answer_id": v["answer_id"], "subjectivity": v["subjectivity"]} for v in restamped
+             if stored[v["answer_id"]]["subjectivity"] != v["subjectivity"]]
+    if moved:
+        session.execute(update(table).where(table.c.answer_id == bindparam("b_answer_id")), moved)
 
 
 INLINE_REANALYSIS_LIMIT = 5000

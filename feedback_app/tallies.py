@@ -357,38 +357,79 @@ def _locked(session: Session, answer_ids: Iterable[int]) -> list[int]:
 STORED_FEATURE = ("label", "polarity", "themes", "noun_phrases", "analyser_version", "codebook_hash", "subjectivity")
 
 
-def _rewrite_query(coded):
-    """Each answer as a feature write needs it: where it is counted, whether it may count,
-    its newest code and its stored features (:data:`STORED_FEATURE`; None without)."""
+def _answers_query(coded):
+    """Each answer as the tallies place it: where it is counted, its text, whether it may count
+    and its newest code (without its features)."""
     return (select(Answer.id, Response.round_id, Answer.question_key, Response.agency, Answer.value,
-                   Response.excluded, coded.c.sentiment, cast(coded.c.themes, Text).label("coded_themes"),
-                   AnswerFeature.answer_id.label("feature_of"),
-                   *((cast(getattr(AnswerFeature, name), Text) if name in ("themes", "noun_phrases")
-                      else getattr(AnswerFeature, name)).label(f"stored_{name}") for name in STORED_FEATURE))
+                   Response.excluded, coded.c.sentiment, cast(coded.c.themes, Text))
             .join(Response, Response.id == Answer.response_id)
-            .outerjoin(AnswerFeature, AnswerFeature.answer_id == Answer.id)
             .outerjoin(coded, coded.c.answer_id == Answer.id))
 
 
+def _in_chunks(session: Session, query, column, ids: list[int]) -> list[tuple]:
+    """The rows of ``query`` whose ``column`` is one of ``ids``, read ``_CHUNK`` ids at a time."""
+    rows: list[tuple] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows.extend(session.execute(query.where(column.in_(ids[start:start + _CHUNK]))).all())
+    return rows
+
+
 class FeatureRewrite:
-    """The answers one feature write changes, read once before it (issue 13, a recompute):
-    :attr:`stored` holds their stored features, and the tallies' changes are worked out from
-    what was read and what is written (:meth:`replaced`, :meth:`restamped`), not read again.
-    Made by :func:`kept_feature_rewrite`."""
+    """The answers one feature write changes (issue 13, a recompute): :attr:`stored` holds their
+    stored features, read once before the write; the block tells it what it wrote
+    (:meth:`replaced`, :meth:`restamped`), and the tallies' changes are worked out from that,
+    the stored features and the written answers' places and codes, not read again after the
+    write. Made by :func:`kept_feature_rewrite`."""
 
-    def __init__(self, rows: Iterable[tuple], merged: Mapping[str, str] | None) -> None:
-        self._answers = {row[0]: row[:8] for row in rows}
+    def __init__(self, stored: Iterable[tuple], merged: Mapping[str, str] | None) -> None:
         #: the stored features of each answer that has them, by :data:`STORED_FEATURE` name
-        self.stored = {row[0]: dict(zip(STORED_FEATURE, row[9:])) for row in rows if row[8] is not None}
+        self.stored = {row[0]: dict(zip(STORED_FEATURE, row[1:])) for row in stored}
         self._merged = merged  # None: the tallies are not built, nothing to keep
-        self._changes = Changes()
-        self._before: list[CountedAnswer | None] = []
-        self._after: list[CountedAnswer | None] = []
-        self._replaced: list[int] = []
+        self._replaced: list[Mapping[str, Any]] = []
+        self._restamped: list[Mapping[str, Any]] = []
 
-    def _counted(self, answer_id: int, features: Mapping[str, Any] | None) -> CountedAnswer | None:
-        """The answer as the tallies count it with ``features`` (stored form; None: none)."""
-        _id, round_id, key, agency, value, excluded, coded_label, coded_themes = self._answers[answer_id]
+    def replaced(self, written: Iterable[Mapping[str, Any]]) -> None:
+        """Note features written in place of the stored ones (or where there were none):
+        ``written`` are their column values with the lists as their stored JSON text."""
+        if self._merged is not None:
+            self._replaced.extend(written)
+
+    def restamped(self, written: Iterable[Mapping[str, Any]]) -> None:
+        """Note features whose tallied values (label, polarity, themes, phrases) were kept and
+        whose versions (or subjectivity) were written: only the feature tallies move."""
+        if self._merged is not None:
+            self._restamped.extend(written)
+
+    def keep(self, session: Session) -> None:
+        """Add the changes noted to the tallies and replace the answer themes of the answers
+        replaced, in the caller's transaction."""
+        from .coding.coding import newest_coding_query
+
+        if self._merged is None or not (self._replaced or self._restamped):
+            return
+        ids = sorted(values["answer_id"] for values in (*self._replaced, *self._restamped))
+        answers = {row[0]: row for row in _in_chunks(session, _answers_query(newest_coding_query()), Answer.id, ids)}
+        changes = Changes()
+        for values in (*self._replaced, *self._restamped):
+            round_id, key = answers[values["answer_id"]][1:3]
+            before = self.stored.get(values["answer_id"])
+            if before is not None:
+                changes.features[(round_id, key, before["analyser_version"], before["codebook_hash"])] -= 1
+            changes.features[(round_id, key, values["analyser_version"], values["codebook_hash"])] += 1
+        counted = [(self._counted(answers[v["answer_id"]], self.stored.get(v["answer_id"])),
+                    self._counted(answers[v["answer_id"]], v)) for v in self._replaced]
+        after = [answer for _before, answer in counted if answer is not None]
+        changes.move([answer for answer, _after in counted if answer is not None], after)
+        add_changes(session, changes)
+        replaced = sorted(values["answer_id"] for values in self._replaced)
+        for start in range(0, len(replaced), _CHUNK):
+            session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(replaced[start:start + _CHUNK])))
+        _insert_themes(session, _theme_rows(after))
+
+    def _counted(self, answer: tuple, features: Mapping[str, Any] | None) -> CountedAnswer | None:
+        """``answer`` (a row of :func:`_answers_query`) as the tallies count it with ``features``
+        (stored form; None: none)."""
+        answer_id, round_id, key, agency, value, excluded, coded_label, coded_themes = answer
         features = features or {}
         label = coded_label if coded_label is not None else features.get("label")
         if excluded is not False or label is None:
@@ -397,65 +438,22 @@ class FeatureRewrite:
         return _counted_answer(answer_id, round_id, key, agency, value, features.get("polarity"), label, themes,
                                features.get("noun_phrases"), merged=self._merged or {})
 
-    def _move_features(self, answer_id: int, values: Mapping[str, Any]) -> None:
-        round_id, key = self._answers[answer_id][1:3]
-        before = self.stored.get(answer_id)
-        if before is not None:
-            self._changes.features[(round_id, key, before["analyser_version"], before["codebook_hash"])] -= 1
-        self._changes.features[(round_id, key, values["analyser_version"], values["codebook_hash"])] += 1
-
-    def replaced(self, written: Iterable[Mapping[str, Any]]) -> None:
-        """Note features written in place of the stored ones (or where there were none):
-        ``written`` are their column values with the lists as their stored JSON text."""
-        if self._merged is None:
-            return
-        for values in written:
-            answer_id = values["answer_id"]
-            self._replaced.append(answer_id)
-            self._before.append(self._counted(answer_id, self.stored.get(answer_id)))
-            self._after.append(self._counted(answer_id, values))
-            self._move_features(answer_id, values)
-
-    def restamped(self, written: Iterable[Mapping[str, Any]]) -> None:
-        """Note features whose tallied values (label, polarity, themes, phrases) were kept and
-        whose versions (or subjectivity) were written: only the feature tallies move."""
-        if self._merged is None:
-            return
-        for values in written:
-            self._move_features(values["answer_id"], values)
-
-    def keep(self, session: Session) -> None:
-        """Add the changes noted to the tallies and replace the answer themes of the answers
-        replaced, in the caller's transaction."""
-        if self._merged is None:
-            return
-        after = [answer for answer in self._after if answer is not None]
-        self._changes.move([answer for answer in self._before if answer is not None], after)
-        add_changes(session, self._changes)
-        ids = sorted(self._replaced)
-        for start in range(0, len(ids), _CHUNK):
-            session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(ids[start:start + _CHUNK])))
-        _insert_themes(session, _theme_rows(after))
-
 
 @contextmanager
 def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterator[FeatureRewrite]:
     """:func:`kept_tallies` for a write of the features of ``answer_ids`` (and nothing else)
-    that says what it writes: the answers are locked (PostgreSQL) and read once, the block
-    compares with :attr:`FeatureRewrite.stored`, writes, and tells the rewrite what it wrote;
-    the tallies' changes follow from that, in the caller's transaction (issue 13, a
-    recompute: nothing is read again after the write). Keeps nothing while the tallies are
-    not built."""
-    from .coding.coding import newest_coding_query
-
+    that says what it writes: the answers are locked (PostgreSQL) and their stored features
+    read once; the block compares with :attr:`FeatureRewrite.stored`, writes, and tells the
+    rewrite what it wrote; the tallies' changes follow from that, in the caller's transaction
+    (issue 13, a recompute: nothing is read again after the write, and the answers' places
+    and codes only for the rows written). Keeps nothing while the tallies are not built."""
     state = _state(session, lock="share")
     built = state is not None and state.built_at is not None
     ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
-    rows: list[tuple] = []
-    for start in range(0, len(ids), _CHUNK):
-        rows.extend(session.execute(_rewrite_query(newest_coding_query())
-                                    .where(Answer.id.in_(ids[start:start + _CHUNK]))).all())
-    rewrite = FeatureRewrite(rows, json.loads(state.merged or "{}") if built else None)
+    columns = [cast(getattr(AnswerFeature, name), Text) if name in ("themes", "noun_phrases")
+               else getattr(AnswerFeature, name) for name in STORED_FEATURE]
+    stored = _in_chunks(session, select(AnswerFeature.answer_id, *columns), AnswerFeature.answer_id, ids)
+    rewrite = FeatureRewrite(stored, json.loads(state.merged or "{}") if built else None)
     yield rewrite
     rewrite.keep(session)
 

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from sqlalchemy import Text, cast, delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -105,6 +105,7 @@ def merged_json(codebook: Codebook) -> str:
     return json.dumps(dict(codebook.merged), sort_keys=True)
 
 
+@lru_cache(maxsize=65536)
 def _json_strings(raw: str | None) -> tuple[str, ...]:
     """A stored JSON list as a tuple of strings (``()`` for anything else), as the pages read it."""
     value = json.loads(raw) if raw else None
@@ -124,13 +125,22 @@ def _counted_query(coded):
 
 
 def _counted(rows: Iterable[tuple], merged: Mapping[str, str]) -> Iterator[CountedAnswer]:
-    for answer_id, round_id, key, agency, value, polarity, label, themes, phrases in rows:
-        if not (isinstance(value, str) and value.strip()):
-            continue  # no text: not counted (analysis.compare reads answers with text)
-        canonical = tuple(dict.fromkeys(merged.get(t, t) for t in _json_strings(themes) if t.strip()))
-        yield CountedAnswer(int(answer_id), int(round_id), key, agency or NO_AGENCY, label,
-                            None if polarity is None else float(polarity), canonical, value,
-                            _json_strings(phrases))
+    for row in rows:
+        answer = _counted_answer(*row, merged=merged)
+        if answer is not None:
+            yield answer
+
+
+def _counted_answer(answer_id: int, round_id: int, key: str, agency: str | None, value: object,
+                    polarity: float | None, label: str, themes: str | None, phrases: str | None, *,
+                    merged: Mapping[str, str]) -> CountedAnswer | None:
+    """One answer (themes and phrases as stored JSON text) as the tallies count it; None when it
+    has no text (analysis.compare reads answers with text)."""
+    if not (isinstance(value, str) and value.strip()):
+        return None
+    canonical = tuple(dict.fromkeys(merged.get(t, t) for t in _json_strings(themes) if t.strip()))
+    return CountedAnswer(int(answer_id), int(round_id), key, agency or NO_AGENCY, label,
+                         None if polarity is None else float(polarity), canonical, value, _json_strings(phrases))
 
 
 def counted_answers(session: Session, answer_ids: Iterable[int], merged: Mapping[str, str]) -> dict[int, CountedAnswer]:
@@ -148,13 +158,25 @@ def counted_answers(session: Session, answer_ids: Iterable[int], merged: Mapping
 # ---------------------------------------------------------------- what one answer adds
 
 
+class TextTerms(NamedTuple):
+    """What a text adds to the term tallies whatever its noun phrases, terms longer than
+    :data:`TERM_LIMIT` left out: its content bigrams, the lemmas it uses (each once), and
+    uses per lemma and per (lemma, written form)."""
+
+    bigrams: frozenset[str]
+    lemmas: tuple[str, ...]
+    lemma_uses: tuple[tuple[str, int], ...]
+    written_uses: tuple[tuple[tuple[str, str], int], ...]
+
+
 @lru_cache(maxsize=65536)
-def _text_terms(value: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    return content_bigrams(value), tuple(content_words(value))
-
-
-def _fits(*terms: str) -> bool:
-    return all(len(term) <= TERM_LIMIT for term in terms)
+def _text_terms(value: str) -> TextTerms:
+    words = content_words(value)
+    fitting = [(word, lemma) for word, lemma in words if len(word) <= TERM_LIMIT and len(lemma) <= TERM_LIMIT]
+    return TextTerms(frozenset(b for b in content_bigrams(value) if len(b) <= TERM_LIMIT),
+                     tuple(dict.fromkeys(lemma for _word, lemma in words if len(lemma) <= TERM_LIMIT)),
+                     tuple(Counter(lemma for _word, lemma in fitting).items()),
+                     tuple(Counter((lemma, word) for word, lemma in fitting).items()))
 
 
 class Changes:
@@ -168,6 +190,26 @@ class Changes:
 
     def add(self, answer: CountedAnswer, sign: int = 1) -> None:
         """Add (or with ``sign`` -1 take away) what ``answer`` contributes."""
+        self._add_tallies(answer, sign)
+        self._add_terms((answer.round_id, answer.question_key, answer.agency), answer.value,
+                        answer.noun_phrases, sign)
+
+    def move(self, before: Iterable[CountedAnswer], after: Iterable[CountedAnswer]) -> None:
+        """Take away what the answers ``before`` contributed and add what they do ``after``.
+
+        The answer tallies move answer by answer; the term tallies (whole numbers) once per
+        place, text and phrases, by how many more answers use them after than before: an
+        answer whose text and phrases are unchanged moves no term (issue 13, a recompute)."""
+        uses: Counter[tuple] = Counter()
+        for sign, answers in ((-1, before), (1, after)):
+            for answer in answers:
+                self._add_tallies(answer, sign)
+                uses[(answer.round_id, answer.question_key, answer.agency, answer.value, answer.noun_phrases)] += sign
+        for (*place, value, phrases), times in uses.items():
+            if times:
+                self._add_terms(tuple(place), value, phrases, times)
+
+    def _add_tallies(self, answer: CountedAnswer, sign: int) -> None:
         place = (answer.round_id, answer.question_key, answer.agency)
         values = [1] + [int(answer.label == label) for label in LABELS]
         known = answer.polarity is not None and answer.polarity == answer.polarity  # not NaN
@@ -177,22 +219,22 @@ class Changes:
             row = self.tallies[place + (theme,)]
             for i, v in enumerate(values):
                 row[i] += sign * v
-        self._add_terms(place, answer, sign)
 
-    def _add_terms(self, place: tuple, answer: CountedAnswer, sign: int) -> None:
-        bigrams, words = _text_terms(answer.value)
-        phrases = [phrase for phrase in bigrams.union(answer.noun_phrases) if _fits(phrase)]
+    def _add_terms(self, place: tuple, value: str, noun_phrases: tuple[str, ...], times: int) -> None:
+        """Add what ``times`` answers at ``place`` with this text and these phrases add to the
+        term tallies (``times`` below 0 takes it away)."""
+        terms = _text_terms(value)
+        phrases = terms.bigrams.union(phrase for phrase in noun_phrases if len(phrase) <= TERM_LIMIT)
         for phrase in phrases:
-            self.terms[place + (PHRASE, phrase, "")][0] += sign
+            self.terms[place + (PHRASE, phrase, "")][0] += times
         if phrases:
-            self.terms[place + (PHRASE_USES, "", "")][0] += sign * len(phrases)
-        for lemma in {lemma for _word, lemma in words}:
-            if _fits(lemma):
-                self.terms[place + (LEMMA, lemma, "")][0] += sign
-        for word, lemma in words:
-            if _fits(word, lemma):
-                self.terms[place + (LEMMA, lemma, "")][1] += sign
-                self.terms[place + (WRITTEN, lemma, word)][1] += sign
+            self.terms[place + (PHRASE_USES, "", "")][0] += times * len(phrases)
+        for lemma in terms.lemmas:
+            self.terms[place + (LEMMA, lemma, "")][0] += times
+        for lemma, uses in terms.lemma_uses:
+            self.terms[place + (LEMMA, lemma, "")][1] += times * uses
+        for (lemma, word), uses in terms.written_uses:
+            self.terms[place + (WRITTEN, lemma, word)][1] += times * uses
 
     def nonzero(self) -> tuple[list[dict], list[dict]]:
         """The tally and term rows to add, in key order (concurrent writers lock rows in one order)."""
@@ -291,10 +333,7 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
     session.flush()
     after = counted_answers(session, ids, merged)
     changes = Changes()
-    for answer in before.values():
-        changes.add(answer, -1)
-    for answer in after.values():
-        changes.add(answer)
+    changes.move(before.values(), after.values())
     changes.features.update(feature_places(session, ids))
     changes.features.subtract(features_before)
     add_changes(session, changes)
@@ -314,25 +353,109 @@ def _locked(session: Session, answer_ids: Iterable[int]) -> list[int]:
     return ids
 
 
+#: the feature columns :class:`FeatureRewrite` reads, the JSON lists as their stored text
+STORED_FEATURE = ("label", "polarity", "themes", "noun_phrases", "analyser_version", "codebook_hash", "subjectivity")
+
+
+def _answers_query(coded):
+    """Each answer as the tallies place it: where it is counted, its text, whether it may count
+    and its newest code (without its features)."""
+    return (select(Answer.id, Response.round_id, Answer.question_key, Response.agency, Answer.value,
+                   Response.excluded, coded.c.sentiment, cast(coded.c.themes, Text))
+            .join(Response, Response.id == Answer.response_id)
+            .outerjoin(coded, coded.c.answer_id == Answer.id))
+
+
+def _in_chunks(session: Session, query, column, ids: list[int]) -> list[tuple]:
+    """The rows of ``query`` whose ``column`` is one of ``ids``, read ``_CHUNK`` ids at a time."""
+    rows: list[tuple] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows.extend(session.execute(query.where(column.in_(ids[start:start + _CHUNK]))).all())
+    return rows
+
+
+class FeatureRewrite:
+    """The answers one feature write changes (issue 13, a recompute): :attr:`stored` holds their
+    stored features, read once before the write; the block tells it what it wrote
+    (:meth:`replaced`, :meth:`restamped`), and the tallies' changes are worked out from that,
+    the stored features and the written answers' places and codes, not read again after the
+    write. Made by :func:`kept_feature_rewrite`."""
+
+    def __init__(self, stored: Iterable[tuple], merged: Mapping[str, str] | None) -> None:
+        #: the stored features of each answer that has them, by :data:`STORED_FEATURE` name
+        self.stored = {row[0]: dict(zip(STORED_FEATURE, row[1:])) for row in stored}
+        self._merged = merged  # None: the tallies are not built, nothing to keep
+        self._replaced: list[Mapping[str, Any]] = []
+        self._restamped: list[Mapping[str, Any]] = []
+
+    def replaced(self, written: Iterable[Mapping[str, Any]]) -> None:
+        """Note features written in place of the stored ones (or where there were none):
+        ``written`` are their column values with the lists as their stored JSON text."""
+        if self._merged is not None:
+            self._replaced.extend(written)
+
+    def restamped(self, written: Iterable[Mapping[str, Any]]) -> None:
+        """Note features whose tallied values (label, polarity, themes, phrases) were kept and
+        whose versions (or subjectivity) were written: only the feature tallies move."""
+        if self._merged is not None:
+            self._restamped.extend(written)
+
+    def keep(self, session: Session) -> None:
+        """Add the changes noted to the tallies and replace the answer themes of the answers
+        replaced, in the caller's transaction."""
+        from .coding.coding import newest_coding_query
+
+        if self._merged is None or not (self._replaced or self._restamped):
+            return
+        ids = sorted(values["answer_id"] for values in (*self._replaced, *self._restamped))
+        answers = {row[0]: row for row in _in_chunks(session, _answers_query(newest_coding_query()), Answer.id, ids)}
+        changes = Changes()
+        for values in (*self._replaced, *self._restamped):
+            round_id, key = answers[values["answer_id"]][1:3]
+            before = self.stored.get(values["answer_id"])
+            if before is not None:
+                changes.features[(round_id, key, before["analyser_version"], before["codebook_hash"])] -= 1
+            changes.features[(round_id, key, values["analyser_version"], values["codebook_hash"])] += 1
+        counted = [(self._counted(answers[v["answer_id"]], self.stored.get(v["answer_id"])),
+                    self._counted(answers[v["answer_id"]], v)) for v in self._replaced]
+        after = [answer for _before, answer in counted if answer is not None]
+        changes.move([answer for answer, _after in counted if answer is not None], after)
+        add_changes(session, changes)
+        replaced = sorted(values["answer_id"] for values in self._replaced)
+        for start in range(0, len(replaced), _CHUNK):
+            session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(replaced[start:start + _CHUNK])))
+        _insert_themes(session, _theme_rows(after))
+
+    def _counted(self, answer: tuple, features: Mapping[str, Any] | None) -> CountedAnswer | None:
+        """``answer`` (a row of :func:`_answers_query`) as the tallies count it with ``features``
+        (stored form; None: none)."""
+        answer_id, round_id, key, agency, value, excluded, coded_label, coded_themes = answer
+        features = features or {}
+        label = coded_label if coded_label is not None else features.get("label")
+        if excluded is not False or label is None:
+            return None
+        themes = coded_themes if coded_themes is not None else features.get("themes")
+        return _counted_answer(answer_id, round_id, key, agency, value, features.get("polarity"), label, themes,
+                               features.get("noun_phrases"), merged=self._merged or {})
+
+
 @contextmanager
-def kept_feature_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
-    """:func:`kept_tallies` for a change to the features of ``answer_ids`` that leaves what the
-    answer and term tallies count (label, polarity, themes, noun phrases) as it was and
-    changes only their analyser or codebook version (or subjectivity): only the feature
-    tallies move, so the answers' contributions are not read (issue 13, a recompute whose
-    results come out the same under a new version)."""
+def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterator[FeatureRewrite]:
+    """:func:`kept_tallies` for a write of the features of ``answer_ids`` (and nothing else)
+    that says what it writes: the answers are locked (PostgreSQL) and their stored features
+    read once; the block compares with :attr:`FeatureRewrite.stored`, writes, and tells the
+    rewrite what it wrote; the tallies' changes follow from that, in the caller's transaction
+    (issue 13, a recompute: nothing is read again after the write, and the answers' places
+    and codes only for the rows written). Keeps nothing while the tallies are not built."""
     state = _state(session, lock="share")
-    if state is None or state.built_at is None:
-        yield
-        return
-    ids = _locked(session, answer_ids)
-    before = feature_places(session, ids)
-    yield
-    session.flush()
-    changes = Changes()
-    changes.features.update(feature_places(session, ids))
-    changes.features.subtract(before)
-    add_changes(session, changes)
+    built = state is not None and state.built_at is not None
+    ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
+    columns = [cast(getattr(AnswerFeature, name), Text) if name in ("themes", "noun_phrases")
+               else getattr(AnswerFeature, name) for name in STORED_FEATURE]
+    stored = _in_chunks(session, select(AnswerFeature.answer_id, *columns), AnswerFeature.answer_id, ids)
+    rewrite = FeatureRewrite(stored, json.loads(state.merged or "{}") if built else None)
+    yield rewrite
+    rewrite.keep(session)
 
 
 def forget_rounds(session: Session, round_ids: Iterable[int]) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Iterable, Mapping, NamedTuple
 
-from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from analysis.codebook import Codebook, shipped_codebook
@@ -36,7 +36,7 @@ from analysis.features import TextFeatures, in_batches, map_batches, text_featur
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag, utcnow
-from .tallies import advance_analysed_mark, ensure_tallies, kept_feature_tallies, kept_tallies
+from .tallies import advance_analysed_mark, ensure_tallies, kept_feature_rewrite, kept_tallies
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -360,16 +360,18 @@ def stale_answers(session: Session, codebook_hash: str | None = None, recompute:
     ``recompute``), in answer order; only those of ``response_ids`` when given.
     ``codebook_hash`` defaults to the codebook in use."""
     model_version, analyser, codebook_hash = _current_analyser(session, codebook_hash)
-    query = _analysable(select(Answer.id, Answer.value, Question.settings, Question.key))
+    query = _analysable(select(Answer.id, Answer.value, Question.id))
     if response_ids is not None:  # one submission's answers (the task queue, issue 13)
         query = query.where(Answer.response_id.in_(list(response_ids)))
     if not recompute:
         query = query.where(stale_condition(analyser, codebook_hash))
-    return [
-        PendingAnswer(answer_id, value, (settings or {}).get("nothing_means", "positive"), model_version)
-        for answer_id, value, settings, key in session.execute(query.order_by(Answer.id))
-        if not is_identifier(key, settings)
-    ]
+    rows = session.execute(query.order_by(Answer.id)).all()
+    # each question's settings read once, not once per answer (issue 13, a recompute)
+    nothing_means = {qid: (settings or {}).get("nothing_means", "positive") for qid, key, settings in session.execute(
+        select(Question.id, Question.key, Question.settings).where(Question.id.in_({row[2] for row in rows})))
+        if not is_identifier(key, settings)}
+    return [PendingAnswer(answer_id, value, nothing_means[qid], model_version)
+            for answer_id, value, qid in rows if qid in nothing_means]
 
 
 def stale_answer_count(session: Session, codebook_hash: str | None = None, recompute: bool = False, *,
@@ -482,24 +484,11 @@ _RESTAMPED = ("analyser_version", "codebook_hash", "subjectivity")
 _JSON_COLUMNS = ("themes", "noun_phrases")
 
 
-def _stored_values(session: Session, ids: list[int]) -> dict[int, dict]:
-    """The stored feature values (:data:`_TALLIED` and :data:`_RESTAMPED`) of the answers of
-    ``ids``, the lists as their stored JSON text (compared with what :func:`_as_stored` makes
-    of new ones: text written otherwise only reads as different, and is rewritten)."""
-    columns = [cast(getattr(AnswerFeature, name), Text) if name in _JSON_COLUMNS else getattr(AnswerFeature, name)
-               for name in _TALLIED + _RESTAMPED]
-    stored: dict[int, dict] = {}
-    for part in in_batches(ids, 500):
-        for answer_id, *values in session.execute(select(AnswerFeature.answer_id, *columns)
-                                                  .where(AnswerFeature.answer_id.in_(part))):
-            stored[answer_id] = dict(zip(_TALLIED + _RESTAMPED, values))
-    return stored
-
-
-def _as_stored(name: str, value: object) -> object:
-    """``value`` of feature column ``name`` as :func:`_stored_values` reads it (the JSON columns
-    as the text SQLAlchemy's JSON type writes: ``json.dumps``)."""
-    return json.dumps(value) if name in _JSON_COLUMNS else value
+def _as_stored(values: dict) -> dict:
+    """The column ``values`` of a feature row as :attr:`feedback_app.tallies.FeatureRewrite.stored`
+    reads them back (the JSON columns as the text SQLAlchemy's JSON type writes: ``json.dumps``;
+    text written otherwise only reads as different, and is rewritten)."""
+    return {**values, **{name: json.dumps(values[name]) for name in _JSON_COLUMNS}}
 
 
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
@@ -509,28 +498,49 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
     Only what differs is written (issue 13): features stored exactly as computed are left
     alone; features whose tallied values (label, polarity, themes, phrases) are unchanged
     get their versions and subjectivity updated, moving only the feature tallies; the rest
-    are replaced, their tallies taken away and added again."""
-    stored = _stored_values(session, [answer_id for answer_id, _ in results])
-    replaced, restamped = [], []
-    for answer_id, features in results:
-        values, before = feature_values(answer_id, features), stored.get(answer_id)
-        if before is None or any(before[name] != _as_stored(name, values[name]) for name in _TALLIED):
-            replaced.append(values)
-        elif any(before[name] != values[name] for name in _RESTAMPED):
-            restamped.append(values)
-    if replaced:
-        ids = [values["answer_id"] for values in replaced]
-        with kept_tallies(session, ids):
+    are replaced, their tallies taken away and added again. The stored features are read
+    once (:func:`feedback_app.tallies.kept_feature_rewrite`)."""
+    with kept_feature_rewrite(session, [answer_id for answer_id, _ in results]) as rewrite:
+        replaced, restamped = [], []
+        made: dict[int, tuple[dict, dict]] = {}  # answers with the same text share one features object
+        for answer_id, features in results:
+            if id(features) not in made:
+                values = feature_values(answer_id, features)
+                made[id(features)] = values, _as_stored(values)
+            values, written = ({**made_values, "answer_id": answer_id} for made_values in made[id(features)])
+            before = rewrite.stored.get(answer_id)
+            if before is None or any(before[name] != written[name] for name in _TALLIED):
+                replaced.append((values, written))
+            elif any(before[name] != values[name] for name in _RESTAMPED):
+                restamped.append(values)
+        if replaced:
+            ids = [values["answer_id"] for values, _written in replaced]
             session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id.in_(ids)))
-            session.execute(insert(AnswerFeature.__table__), replaced)  # one multi-row insert
-    if restamped:
-        with kept_feature_tallies(session, [values["answer_id"] for values in restamped]):
-            key = AnswerFeature.__table__.c.answer_id
-            now = utcnow()  # a feature change all the same (the page cache keys on the newest)
-            session.execute(update(AnswerFeature.__table__).where(key == bindparam("b_answer_id")),
-                            [{"b_answer_id": v["answer_id"], "computed_at": now,
-                              **{name: v[name] for name in _RESTAMPED}} for v in restamped])
+            session.execute(insert(AnswerFeature.__table__), [values for values, _written in replaced])
+            rewrite.replaced(written for _values, written in replaced)
+        if restamped:
+            _restamp(session, restamped, rewrite.stored)
+            rewrite.restamped(restamped)
     session.commit()
+
+
+def _restamp(session: Session, restamped: list[dict], stored: Mapping[int, Mapping]) -> None:
+    """Write the versions (and subjectivity, where it differs from ``stored``) of the feature
+    rows ``restamped``: one statement per 500 rows of the same versions (a recompute's are
+    all the same), the subjectivities one by one (issue 13)."""
+    table = AnswerFeature.__table__
+    now = utcnow()  # a feature change all the same (the page cache keys on the newest)
+    by_versions: dict[tuple[str, str], list[int]] = {}
+    for values in restamped:
+        by_versions.setdefault((values["analyser_version"], values["codebook_hash"]), []).append(values["answer_id"])
+    for (analyser, codebook), ids in by_versions.items():
+        for part in in_batches(ids, 500):
+            session.execute(update(table).where(table.c.answer_id.in_(part))
+                            .values(analyser_version=analyser, codebook_hash=codebook, computed_at=now))
+    moved = [{"b_answer_id": v["answer_id"], "subjectivity": v["subjectivity"]} for v in restamped
+             if stored[v["answer_id"]]["subjectivity"] != v["subjectivity"]]
+    if moved:
+        session.execute(update(table).where(table.c.answer_id == bindparam("b_answer_id")), moved)
 
 
 INLINE_REANALYSIS_LIMIT = 5000

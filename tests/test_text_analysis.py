@@ -193,7 +193,8 @@ def test_a_recompute_writes_only_what_differs_and_keeps_the_tallies_equal_to_a_r
     with app.app_context():  # as a new analyser would find them: versions, labels and themes differ
         db.session.execute(update(AnswerFeature).values(computed_at=old_time))
         db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id.in_(ids[0:3]))
-                           .values(analyser_version="0.9+old", codebook_hash="0" * 16, subjectivity=0.123))
+                           .values(analyser_version="0.9+old", codebook_hash="0" * 16))
+        db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id.in_(ids[0:2])).values(subjectivity=0.123))
         db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id.in_(ids[3:5]))
                            .values(analyser_version="0.9+old", label="neutral", polarity=0.5))
         db.session.execute(update(AnswerFeature).where(AnswerFeature.answer_id == ids[5]).values(themes=["school"]))

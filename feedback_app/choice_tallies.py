@@ -192,13 +192,14 @@ def kept_choice_tallies(session: Session, *which) -> Iterator[None]:
     and a count whose first response left is given the next one. The caller holds the tally
     state's row (:func:`feedback_app.tallies.note_response_change`), so no advance runs
     between."""
-    below = (*which, Response.id < choices_mark(session))
+    mark = choices_mark(session)
+    below = (*which, Response.id < mark)
     before = _cells(session, *below)
     yield
     session.flush()
     after = _cells(session, *below)
     for cell, counted in before.items():
-        _take_off(session, cell, counted)
+        _take_off(session, cell, counted, mark)
     _upsert(session, [_row(cell, counted) for cell, counted in after.items()])
     session.execute(delete(ChoiceTally).where(ChoiceTally.answers <= 0))
 
@@ -210,15 +211,16 @@ def _where_cell(cell: Cell):
             & (table.c.value == value))
 
 
-def _take_off(session: Session, cell: Cell, counted: tuple[int, int]) -> None:
+def _take_off(session: Session, cell: Cell, counted: tuple[int, int], mark: int) -> None:
     """Take a cell's ``counted`` (answers, first response) off; if its first response was
-    that one, find the cell's first counted response again (the responses' new state)."""
+    that one, find the cell's first counted response below ``mark`` again (the responses'
+    new state)."""
     table = ChoiceTally.__table__
     session.execute(update(table).where(_where_cell(cell)).values(answers=table.c.answers - counted[0]))
     if session.scalar(select(table.c.first_response).where(_where_cell(cell))) != counted[1]:
         return
     round_id, key, agency, value = cell
-    below = (Response.round_id == round_id, Response.id < choices_mark(session),
+    below = (Response.round_id == round_id, Response.id < mark,
              func.coalesce(Response.agency, NO_AGENCY) == agency)
     query = _responses(*below) if key == RESPONSES else _grouped(*below, Answer.question_key == key)
     firsts = [int(first) for _r, _k, _a, v, _n, first in session.execute(query) if v == value]

@@ -355,6 +355,8 @@ def _locked(session: Session, answer_ids: Iterable[int]) -> list[int]:
 
 #: the feature columns :class:`FeatureRewrite` reads, the JSON lists as their stored text
 STORED_FEATURE = ("label", "polarity", "themes", "noun_phrases", "analyser_version", "codebook_hash", "subjectivity")
+#: those of them :class:`FeatureRewrite` reads as their stored JSON text
+STORED_JSON = ("themes", "noun_phrases")
 
 
 def _answers_query(coded):
@@ -450,7 +452,7 @@ def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterato
     state = _state(session, lock="share")
     built = state is not None and state.built_at is not None
     ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
-    columns = [cast(getattr(AnswerFeature, name), Text) if name in ("themes", "noun_phrases")
+    columns = [cast(getattr(AnswerFeature, name), Text) if name in STORED_JSON
                else getattr(AnswerFeature, name) for name in STORED_FEATURE]
     stored = _in_chunks(session, select(AnswerFeature.answer_id, *columns), AnswerFeature.answer_id, ids)
     rewrite = FeatureRewrite(stored, json.loads(state.merged or "{}") if built else None)

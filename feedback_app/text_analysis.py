@@ -36,7 +36,7 @@ from analysis.features import TextFeatures, in_batches, map_batches, text_featur
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag, utcnow
-from .tallies import advance_analysed_mark, ensure_tallies, kept_feature_rewrite, kept_tallies
+from .tallies import STORED_JSON, advance_analysed_mark, ensure_tallies, kept_feature_rewrite, kept_tallies
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -481,14 +481,11 @@ _TALLIED = ("label", "polarity", "themes", "noun_phrases")
 _RESTAMPED = ("analyser_version", "codebook_hash", "subjectivity")
 
 
-_JSON_COLUMNS = ("themes", "noun_phrases")
-
-
 def _as_stored(values: dict) -> dict:
     """The column ``values`` of a feature row as :attr:`feedback_app.tallies.FeatureRewrite.stored`
     reads them back (the JSON columns as the text SQLAlchemy's JSON type writes: ``json.dumps``;
     text written otherwise only reads as different, and is rewritten)."""
-    return {**values, **{name: json.dumps(values[name]) for name in _JSON_COLUMNS}}
+    return {**values, **{name: json.dumps(values[name]) for name in STORED_JSON}}
 
 
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:

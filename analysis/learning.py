@@ -458,12 +458,14 @@ class _Part:
         mine, theirs = 1 - other_share, other_share
         bayes_share = mine * self.bayes_share + theirs * other.bayes_share
         regression = 1 - bayes_share
+        if regression <= 0:  # naive Bayes alone on both sides: the regression has no say, keep it as it is
+            mine_r, theirs_r, regression = 1.0, 0.0, 1.0
+        else:
+            mine_r, theirs_r = mine * (1 - self.bayes_share), theirs * (1 - other.bayes_share)
         classifier = LogisticRegression()
         classifier.classes_ = self.classifier.classes_
-        classifier.coef_ = (mine * (1 - self.bayes_share) * self.classifier.coef_
-                            + theirs * (1 - other.bayes_share) * other.classifier.coef_) / regression
-        classifier.intercept_ = (mine * (1 - self.bayes_share) * self.classifier.intercept_
-                                 + theirs * (1 - other.bayes_share) * other.classifier.intercept_) / regression
+        classifier.coef_ = (mine_r * self.classifier.coef_ + theirs_r * other.classifier.coef_) / regression
+        classifier.intercept_ = (mine_r * self.classifier.intercept_ + theirs_r * other.classifier.intercept_) / regression
         classifier.n_features_in_ = classifier.coef_.shape[1]
         bayes = None
         if bayes_share:

@@ -237,3 +237,20 @@ def test_coded_answers_unlike_the_development_rows_or_too_few_are_not_mixed_with
     few = train_sentiment_model(development, [LabelledText("the blorf came", "neutral")] * 49, coded_weight=3.0)
     assert few.params["development_mix"] == {"why": "fewer than 50 coded answers"}
     assert train_sentiment_model([], CODED).params["development_mix"] == {"why": "no development rows"}
+
+
+def test_two_naive_bayes_alone_parts_blend_without_dividing_by_zero():
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from analysis import learning
+
+    def part(coef: float, bayes: float) -> "learning._Part":
+        classifier = LogisticRegression().fit(np.array([[0.0], [1.0], [2.0], [3.0]]), ["a", "a", "b", "b"])
+        classifier.coef_ = classifier.coef_ * coef
+        return learning._Part(classifier, np.full((2, 1), bayes), 1.0)
+
+    mixed = part(1.0, -1.0).blended(part(3.0, -3.0), 0.25)
+    assert mixed.bayes_share == 1.0
+    assert np.all(np.isfinite(mixed.classifier.coef_)) and np.all(np.isfinite(mixed.classifier.intercept_))
+    assert mixed.bayes == pytest.approx(np.full((2, 1), -1.5))  # 0.75 x -1 + 0.25 x -3

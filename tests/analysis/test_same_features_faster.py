@@ -67,6 +67,18 @@ def test_pattern_s_assessments_on_the_plain_lexicon_are_its_own(text):
         assert sentiment_module._assessments(iter(words)) == pattern_sentiment.assessments(iter(words), True)
 
 
+def test_pattern_s_assessments_on_any_run_of_tricky_words_are_its_own():
+    import random
+
+    vocabulary = ["good", "bad", "very", "really", "not", "no", "never", "n't", "nice", "terribly", "extremely",
+                  "a", "is", "it", "the", "!", "(!)", ":)", ":-(", ";-)", "<3", ":D", "xd", "...", ",", ".", "10/10",
+                  "'", "quite", "happy", "sad", "great", "slowly", "mostly", "hardly", "helpful", "poor", None]
+    rng = random.Random(13)
+    for _ in range(3000):
+        words = [(rng.choice(vocabulary), None) for _ in range(rng.randint(0, 12))]
+        assert sentiment_module._assessments(iter(words)) == pattern_sentiment.assessments(iter(words), True), words
+
+
 @pytest.mark.parametrize("text", ODD + CHILDREN)
 def test_the_tokenizer_and_tagger_cut_and_tag_as_pattern_s_own(text):
     assert pattern_pieces(text) == [parser.find_tags(s.split(" ")) for s in parser.find_tokens(text)]

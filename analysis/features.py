@@ -131,7 +131,8 @@ def _share(work: Callable[..., Any], args: tuple[Any, ...]) -> None:
 
 def _shared_work(batch: Any) -> Any:
     """Worker: the shared work on one batch."""
-    assert _shared is not None, "map_batches starts every worker with _share"
+    if _shared is None:
+        raise RuntimeError("map_batches starts every worker with _share")
     work, args = _shared
     return work(batch, *args)
 

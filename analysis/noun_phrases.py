@@ -19,6 +19,8 @@ import re
 import warnings
 from functools import lru_cache
 
+from textblob import _text as pattern  # Pattern's tagger (TextBlob keeps it there)
+
 from .pattern_tokens import find_tokens
 from .text import ENGLISH_STOPWORDS, lemmatise, normalise
 
@@ -72,12 +74,19 @@ def _np_marks(tagged: list[list[str]]) -> list[str]:
     return marks
 
 
+def _tags(tokens: list[str], parser) -> list[list[str]]:
+    """``parser.find_tags(tokens)``: Pattern's tagger with the parser's lexicon and defaults. The
+    parser's own method adds a mapping that copies each [word, tag] unchanged; this calls
+    Pattern's function without it (issue 13)."""
+    return pattern.find_tags(tokens, lexicon=parser.lexicon, default=parser.default, language=parser.language)
+
+
 def noun_phrase_chunks(text: str) -> list[list[tuple[str, str]]]:
     """The noun-phrase chunks of ``text``: lists of (word, tag), in order."""
     parser = _parser()
     chunks: list[list[tuple[str, str]]] = []
     for sentence in find_tokens(text):  # parser.find_tokens, each raw token split once (issue 13)
-        tagged = parser.find_tags(sentence.split(" "))
+        tagged = _tags(sentence.split(" "), parser)
         current: list[tuple[str, str]] | None = None
         for (word, tag), mark in zip(tagged, _np_marks(tagged)):
             if mark == "B" or (mark == "I" and current is None):

@@ -82,6 +82,7 @@ def _raw_tokens(string: str) -> list[str]:
 
 
 _SENTENCE_ENDS = ("...", ".", "!", "?", pattern.EOS)
+_SENTENCE_END_SET = frozenset(_SENTENCE_ENDS)
 _CLOSERS = ("'", '"', "”", "’", "...", ".", "!", "?", ")", pattern.EOS)
 
 
@@ -89,21 +90,28 @@ def find_tokens(string: object) -> list[str]:
     """``textblob.en.parser.find_tokens(string)``: the sentences of ``string``, each a
     space-separated string of tokens."""
     tokens: list[str] = []
+    known = _known
     for raw in _raw_tokens(str(string)):
         if raw:
-            tokens.extend(split_token(raw))
+            found = known.get(raw)
+            tokens.extend(split_token(raw) if found is None else found)
     sentences: list[list[str]] = [[]]
     i = j = 0
-    while j < len(tokens):
-        if tokens[j] in _SENTENCE_ENDS:
-            while j < len(tokens) and tokens[j] in _CLOSERS:
-                if tokens[j] in ("'", '"') and sentences[-1].count(tokens[j]) % 2 == 0:
-                    break  # balanced quotes
-                j += 1
-            sentences[-1].extend(t for t in tokens[i:j] if t != pattern.EOS)
-            sentences.append([])
-            i = j
+    n = len(tokens)
+    # Pattern's loop looks at every token for a sentence end; only those at a sentence end
+    # do anything, and after one it resumes past the closers, on a token that is no end
+    for end in [k for k, token in enumerate(tokens) if token in _SENTENCE_END_SET]:
+        if end < j:
+            continue  # taken in with the closers of the sentence before
+        j = end
+        while j < n and tokens[j] in _CLOSERS:
+            if tokens[j] in ("'", '"') and sentences[-1].count(tokens[j]) % 2 == 0:
+                break  # balanced quotes
+            j += 1
+        sentences[-1].extend(t for t in tokens[i:j] if t != pattern.EOS)
+        sentences.append([])
+        i = j
         j += 1
-    sentences[-1].extend(tokens[i:j])
+    sentences[-1].extend(tokens[i:])
     joined = (pattern.RE_SARCASM.sub("(!)", " ".join(s)) for s in sentences if s)
     return [pattern.RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), s) for s in joined]

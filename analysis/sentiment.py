@@ -319,6 +319,32 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
     return pos, neg
 
 
+class _PlainLexicon(dict):
+    """Pattern's sentiment lexicon as a plain dict, with the attributes its ``assessments``
+    reads. Pattern's own lexicon is a lazy dict whose every lookup goes through two Python
+    calls (``_lazy``, ``__contains__``); its ``assessments`` run on this copy do the same
+    lookups on the same entries at dict speed (issue 13)."""
+
+    def __init__(self, lexicon) -> None:
+        len(lexicon)  # loads it, the first time
+        super().__init__(dict.items(lexicon))
+        self.labeler = lexicon.labeler
+        self.negations = lexicon.negations
+        self.modifiers = lexicon.modifiers
+        self.modifier = lexicon.modifier
+
+
+@lru_cache(maxsize=1)
+def _plain_lexicon() -> _PlainLexicon:
+    return _PlainLexicon(_pattern_sentiment)
+
+
+def _assessments(words) -> list:
+    """Pattern's ``Sentiment.assessments(words, negation=True)``: Pattern's own function, run
+    on :class:`_PlainLexicon`."""
+    return type(_pattern_sentiment).assessments(_plain_lexicon(), words, True)
+
+
 def _pattern_score(text: str) -> tuple[float, float, int]:
     """Pattern polarity and subjectivity of ``text`` averaged over its evaluative
     assessments only; returns (polarity, subjectivity, number of assessments)."""
@@ -327,7 +353,7 @@ def _pattern_score(text: str) -> tuple[float, float, int]:
     words_of_text = ((w.lower(), None) for w in " ".join(find_tokens(text)).split())
     kept = [
         (p, s)
-        for words, p, s, _ in _pattern_sentiment.assessments(words_of_text, True)
+        for words, p, s, _ in _assessments(words_of_text)
         if not (words and words[-1] in _NOT_EVALUATIVE)
     ]
     if not kept:

@@ -128,8 +128,14 @@ def normalise(text: object) -> str:
     """
     if text is None or not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFKC", text)
-    return text.translate(_APOSTROPHES).translate(_QUOTES).lower()
+    return _normalised(text)
+
+
+@lru_cache(maxsize=8)
+def _normalised(text: str) -> str:
+    # sentiment, noun phrases and the codebook each normalise the same answer in turn: the
+    # last few are remembered (issue 13)
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).translate(_QUOTES).lower()
 
 
 def drop_apostrophes(text: str) -> str:

@@ -409,11 +409,17 @@ class FeatureRewrite:
 
         if self._merged is None or not (self._replaced or self._restamped):
             return
-        ids = sorted(values["answer_id"] for values in (*self._replaced, *self._restamped))
-        answers = {row[0]: row for row in _in_chunks(session, _answers_query(newest_coding_query()), Answer.id, ids)}
+        # the answers replaced are read as the tallies count them; of those restamped only their
+        # place is needed (issue 13: a recompute's rows are mostly restamped)
+        answers = {row[0]: row for row in _in_chunks(session, _answers_query(newest_coding_query()), Answer.id,
+                                                     sorted(values["answer_id"] for values in self._replaced))}
+        places = {row[0]: (row[1], row[2]) for row in answers.values()}
+        places.update((row[0], (row[1], row[2])) for row in _in_chunks(
+            session, select(Answer.id, Response.round_id, Answer.question_key).join(Response, Response.id == Answer.response_id),
+            Answer.id, sorted(values["answer_id"] for values in self._restamped)))
         changes = Changes()
         for values in (*self._replaced, *self._restamped):
-            round_id, key = answers[values["answer_id"]][1:3]
+            round_id, key = places[values["answer_id"]]
             before = self.stored.get(values["answer_id"])
             if before is not None:
                 changes.features[(round_id, key, before["analyser_version"], before["codebook_hash"])] -= 1

@@ -238,14 +238,34 @@ def _insert_one_with_answers(connection, round_id: int, item: NewResponse, sourc
                              answers: dict[str, str], claim: LinkClaim | None) -> tuple[int, dict[str, int]]:
     """PostgreSQL: (the response id, its answers' ids by question key), in one statement,
     with the link's claim when there is one (ClaimRefused when it took nothing)."""
-    statement, params = _INSERT_RESPONSE_AND_ANSWERS, _response_row(round_id, item, source)
-    if claim is not None:
+    params = _response_row(round_id, item, source)
+    answer_params = {"b_keys": list(answers), "b_values": list(answers.values())}
+    if claim is None:
+        rows = connection.execute(_INSERT_RESPONSE_AND_ANSWERS, {**params, **answer_params}).all()
+    else:
         params = {f"r_{name}": value for name, value in params.items() if name != "link_id"}
-        statement, params = _CLAIM_RESPONSE_AND_ANSWERS, {**params, **claim.params()}
-    rows = connection.execute(statement, {**params, "b_keys": list(answers), "b_values": list(answers.values())}).all()
+        rows = connection.exec_driver_sql(_driver_sql(connection, _CLAIM_RESPONSE_AND_ANSWERS), {
+            **params, **claim.params(), **answer_params, **_CLAIM_CONSTANTS}).all()
     if not rows:
         raise ClaimRefused
     return rows[0].response_id, {key: answer_id for answer_id, _response_id, key in rows}
+
+
+# A respondent's post runs its one statement as the driver's SQL, compiled once per dialect:
+# executing the Core statement rebuilt its cache key (a tree of CTEs) on every post, more than
+# a third of what the statement cost the app (issue 13, round 7). Its parameters then go to
+# the driver as they are, so the named constants are given as the driver takes them.
+_DRIVER_SQL: dict[tuple[int, str], str] = {}
+_CLAIM_CONSTANTS = {"b_open": RoundStatus.OPEN.value, "b_one": 1}
+
+
+def _driver_sql(connection, statement: Insert) -> str:
+    """``statement`` compiled for ``connection``'s dialect, once per process."""
+    key = (id(statement), connection.dialect.name)
+    sql = _DRIVER_SQL.get(key)
+    if sql is None:
+        sql = _DRIVER_SQL[key] = str(statement.compile(dialect=connection.dialect))
+    return sql
 
 
 def add_responses(session: Session, round_id: int, responses: list[NewResponse], source: str,

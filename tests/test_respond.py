@@ -196,6 +196,34 @@ def test_single_use_link_under_20_concurrent_posts_stores_one(app, make_round, m
         assert db.session.get(ShareLink, link.id).response_count == 1
 
 
+def test_the_link_throttle_under_12_concurrent_posts_takes_exactly_its_limit(app, make_round, make_link):
+    """Issue 13, round 7: the throttle is counted on the link's row by the claim itself, so
+    however the posts race, an idle link with a limit of 5 a minute takes exactly 5 of 12."""
+    link = make_link(make_round("children", 2))
+    app.config["LINK_SUBMISSIONS_PER_MINUTE"] = 5
+    barrier = threading.Barrier(12)
+    statuses = []
+
+    def post(index):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/r/{link.token}/questions",
+            data={"q_what_helped": f"answer {index}", "submission_key": f"key-{index}"},
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] * 5 + [429] * 7, statuses
+    assert len(_responses(app)) == 5
+    with app.app_context():
+        assert db.session.get(ShareLink, link.id).response_count == 5
+
+
 @pytest.mark.parametrize(
     ("change", "status", "heading"),
     [

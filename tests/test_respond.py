@@ -196,6 +196,17 @@ def test_single_use_link_under_20_concurrent_posts_stores_one(app, make_round, m
         assert db.session.get(ShareLink, link.id).response_count == 1
 
 
+def test_a_throttled_post_asks_to_try_again_and_keeps_what_was_typed(app, respondent, make_round, make_link):
+    link = make_link(make_round("children", 2))
+    app.config["LINK_SUBMISSIONS_PER_MINUTE"] = 1
+    assert respondent.answer(link.token, {"what_helped": "my teacher"}).status_code == 302
+    busy = respondent.answer(link.token, {"what_helped": "my nan walks me to school"})
+    page = busy.get_data(as_text=True)
+    assert busy.status_code == 429
+    assert "Please try again in a minute" in page and "my nan walks me to school" in page
+    assert len(_responses(app)) == 1
+
+
 def test_the_link_throttle_under_12_concurrent_posts_takes_exactly_its_limit(app, make_round, make_link):
     """Issue 13, round 7: the throttle is counted on the link's row by the claim itself, so
     however the posts race, an idle link with a limit of 5 a minute takes exactly 5 of 12."""

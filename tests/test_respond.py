@@ -170,25 +170,31 @@ def test_single_use_link_accepts_exactly_one_response(app, client, respondent, m
     assert len(_responses(app)) == 1
 
 
-def test_single_use_link_under_20_concurrent_posts_stores_one(app, make_round, make_link):
-    link = make_link(make_round("children", 2), "single-use")
-    barrier = threading.Barrier(20)
+def _concurrent_posts(app, token: str, count: int) -> list[int]:
+    """The statuses of ``count`` posts through the link ``token``, all sent at once."""
+    barrier = threading.Barrier(count)
     statuses = []
 
     def post(index):
         client = app.test_client()
         barrier.wait()
         response = client.post(
-            f"/r/{link.token}/questions",
+            f"/r/{token}/questions",
             data={"q_what_helped": f"answer {index}", "submission_key": f"key-{index}"},
         )
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(20)]
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return statuses
+
+
+def test_single_use_link_under_20_concurrent_posts_stores_one(app, make_round, make_link):
+    link = make_link(make_round("children", 2), "single-use")
+    statuses = _concurrent_posts(app, link.token, 20)
     assert sorted(statuses).count(302) == 1, statuses
     assert all(status in (302, 410) for status in statuses), statuses
     assert len(_responses(app)) == 1
@@ -212,23 +218,7 @@ def test_the_link_throttle_under_12_concurrent_posts_takes_exactly_its_limit(app
     however the posts race, an idle link with a limit of 5 a minute takes exactly 5 of 12."""
     link = make_link(make_round("children", 2))
     app.config["LINK_SUBMISSIONS_PER_MINUTE"] = 5
-    barrier = threading.Barrier(12)
-    statuses = []
-
-    def post(index):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
-            f"/r/{link.token}/questions",
-            data={"q_what_helped": f"answer {index}", "submission_key": f"key-{index}"},
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = _concurrent_posts(app, link.token, 12)
     assert sorted(statuses) == [302] * 5 + [429] * 7, statuses
     assert len(_responses(app)) == 5
     with app.app_context():

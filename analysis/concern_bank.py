@@ -138,11 +138,15 @@ class ConcernBank:
         windows = self.model.windows(text)
         if len(windows) == 0:
             return self.scores(text)
-        meaning_all = _product(windows, self.meaning_examples).max(axis=0)
-        closest = self._per_category(meaning_all[:self.positives])
+        # The positive examples first: most answers are near none of them, and the
+        # not-a-concern ones are then never needed (each similarity is the same dot product,
+        # the same bits, whichever rows are multiplied with it; issue 13, round 7).
+        meaning_pos = _product(windows, self.meaning_examples[:self.positives]).max(axis=0)
+        closest = self._per_category(meaning_pos)
         if closest.max() < meaning_floor:
             return None
-        return self._scores(text, meaning_all, closest)
+        meaning_neg = _product(windows, self.meaning_examples[self.positives:]).max(axis=0)
+        return self._scores(text, np.concatenate((meaning_pos, meaning_neg)), closest)
 
     def _scores(self, text: str, meaning_all: np.ndarray, closest: np.ndarray) -> BankScores:
         """The scores, from the text's best similarity to every example (``meaning_all``) and

@@ -49,6 +49,12 @@ answers near no example, PostgreSQL stores the response with its answers, and co
 in one statement each. Server CPU per post real / bare 3.4-3.8x -> 2.6x on both databases;
 throughput ratios SQLite 0.28x -> 0.38-0.43x, PostgreSQL 0.24x -> 0.33-0.40x. Still short of 0.5x.
 ``--server-profile`` profiles inside the gunicorn workers (CPU time), real and bare apart.
+
+Round 7 (2026-11-30; bench/README.md has the tables): the link throttle is a token bucket on
+the link's row (migration 0021), applied by the claim's own ``UPDATE``; on PostgreSQL the claim,
+the response and its answers are one statement (run as the driver's SQL, compiled once), then
+the commit: two round trips, as the bare post. Screening multiplies by the positive examples
+first. In-process (no contention) the post's CPU fell 1.88 -> 1.63 ms on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -220,6 +220,10 @@ class ShareLink(Base):
     response_count: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Issue 13 (round 7): the link's throttle, a token bucket kept on its row so that the claim
+    # that stores a response throttles it in the same statement: the moment (microseconds since
+    # the epoch) until which the posts already taken fill its allowance (responses.LinkPace).
+    throttle_until_us: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     round: Mapped[Round] = relationship(back_populates="links")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Text, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Insert, Integer, Text, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,8 +28,12 @@ class Submission:
 #
 # The claim is the one place a link's changing state is checked for a response: not
 # revoked, not full, not expired, its round open today and still of the version the form
-# was built from. It runs in the write transaction, so what the request knew about the link
-# beforehand (a per-process LinkIdentity, links.link_identity) never lets a response in.
+# was built from, and its throttle not full (LinkPace). It runs in the write transaction, so
+# what the request knew about the link beforehand (a per-process LinkIdentity,
+# links.link_identity) never lets a response in. Under READ COMMITTED an UPDATE that waited
+# for the row's lock checks its WHERE again against the row as the other post left it, so
+# the count, the cap and the throttle kept on the row stay exact however many posts race.
+_NOW_US = bindparam("b_now_us", type_=BigInteger)
 _CLAIM_LINK = (
     update(ShareLink.__table__)
     .where(
@@ -42,30 +46,82 @@ _CLAIM_LINK = (
         exists().where(and_(
             Round.id == ShareLink.round_id,
             Round.version_id == bindparam("b_version"),
-            Round.status == RoundStatus.OPEN,
+            Round.status == bindparam("b_open", RoundStatus.OPEN, type_=Round.status.type),
             Round.opens_on <= bindparam("b_today", type_=Round.opens_on.type),
             Round.closes_on >= bindparam("b_today", type_=Round.closes_on.type),
         )),
+        ShareLink.throttle_until_us <= bindparam("b_latest_us", type_=BigInteger),
     )
-    .values(response_count=ShareLink.response_count + 1)
-)
-_RELEASE_CLAIM = (
-    update(ShareLink.__table__)
-    .where(ShareLink.id == bindparam("b_link"))
-    .values(response_count=ShareLink.response_count - 1)
+    # (named parameters only: the statement is also the claim of _CLAIM_RESPONSE_AND_ANSWERS)
+    .values(response_count=ShareLink.response_count + bindparam("b_one", 1, type_=Integer),
+            throttle_until_us=case((ShareLink.throttle_until_us > _NOW_US, ShareLink.throttle_until_us), else_=_NOW_US)
+            + bindparam("b_interval_us", type_=BigInteger))
 )
 _WITH_KEY = select(Response.id).where(Response.submission_key == bindparam("b_key"))
 _WITH_KEY_THROUGH_LINK = _WITH_KEY.where(Response.link_id == bindparam("b_link"))
 
 
-def claim_link(session: Session, link: LinkIdentity, now: datetime) -> bool:
-    """Count one response against ``link`` in ``session``'s write transaction, atomically, if
-    it takes answers at ``now`` (the rules of ``ShareLink.state_at``); False when it does not,
-    or when it is no longer the link ``link`` describes."""
-    return session.connection().execute(_CLAIM_LINK, {
-        "b_link": link.id, "b_token": link.token, "b_round": link.round_id, "b_version": link.version_id,
-        "b_now": now, "b_today": now.date(),
-    }).rowcount == 1
+@dataclass(frozen=True)
+class LinkPace:
+    """A link's throttle: at most ``limit`` posts per ``window`` as a token bucket kept on the
+    link's row (``ShareLink.throttle_until_us``). Each post taken moves the bucket's moment
+    ``interval_us`` on (from now, when it lay in the past); a post is refused while that moment
+    lies more than ``tolerance_us`` ahead of now. So an idle link takes ``limit`` posts at once,
+    then one each ``window / limit``: never more than ``limit`` a window on average, and a
+    refused post counts for nothing."""
+
+    interval_us: int
+    tolerance_us: int
+
+    @classmethod
+    def per(cls, limit: int, window: timedelta) -> LinkPace:
+        """The pace of ``limit`` posts per ``window`` (``limit`` at least 1)."""
+        window_us = int(window.total_seconds() * 1_000_000)
+        interval = window_us // max(limit, 1)
+        return cls(interval, window_us - interval)
+
+    def refuses(self, throttle_until_us: int, now: datetime) -> bool:
+        """Whether a link whose bucket reads ``throttle_until_us`` refuses a post at ``now``."""
+        return throttle_until_us > epoch_us(now) + self.tolerance_us
+
+
+def epoch_us(moment: datetime) -> int:
+    """``moment`` (timezone-aware) in whole microseconds since the epoch."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """One post's claim on a link: the link as the process knows it, its pace, and when."""
+
+    link: LinkIdentity
+    pace: LinkPace
+    now: datetime
+
+    def params(self) -> dict:
+        """The claim statement's parameters."""
+        link, now_us = self.link, epoch_us(self.now)
+        return {"b_link": link.id, "b_token": link.token, "b_round": link.round_id, "b_version": link.version_id,
+                "b_now": self.now, "b_today": self.now.date(), "b_now_us": now_us,
+                "b_latest_us": now_us + self.pace.tolerance_us, "b_interval_us": self.pace.interval_us}
+
+
+class ClaimRefused(Exception):
+    """The link took no response: it is closed, its throttle is full, or it is no longer the
+    link the claim describes. Nothing was written; the caller rolls back and reads why."""
+
+
+def claim_link(session: Session, claim: LinkClaim) -> None:
+    """Count one response against the claimed link in ``session``'s write transaction,
+    atomically, if it takes answers at the claim's moment (the rules of
+    ``ShareLink.state_at``) and its throttle has room (:class:`LinkPace`), taking that room.
+    Raises :class:`ClaimRefused` when it does not, or when it is no longer the link the claim
+    describes."""
+    if session.connection().execute(_CLAIM_LINK, claim.params()).rowcount != 1:
+        raise ClaimRefused
 
 
 def store_response(
@@ -78,7 +134,7 @@ def store_response(
     submitted_at: datetime | None = None,
     derived: dict | None = None,
     language: str | None = None,
-    link_id: int | None = None,
+    claim: LinkClaim | None = None,
 ) -> Submission:
     """Store one response with its answers in the session's transaction, and commit.
 
@@ -86,12 +142,15 @@ def store_response(
     ``submission_key`` (a double click, a re-posted form) stores nothing and returns the
     first response. ``derived`` (from ``text_analysis.derive``) adds each free-text
     answer's features and, for a possible disclosure, its safeguarding flag in the same
-    transaction, so a stored answer is never without its flag. With ``link_id`` the caller
-    has claimed the link in this transaction (:func:`claim_link`).
+    transaction, so a stored answer is never without its flag. With ``claim`` the response
+    comes through that link, claimed first in the same transaction (:func:`claim_link`; on
+    PostgreSQL in the same statement as the response): raises :class:`ClaimRefused`, having
+    stored nothing, when the link takes no response.
     """
+    link_id = claim.link.id if claim is not None else None
     response = NewResponse(answers, agency, submission_key, submitted_at or utcnow(), derived, link_id, language)
     try:
-        (response_id,), flags = add_responses(session, round_id, [response], source)
+        (response_id,), flags = add_responses(session, round_id, [response], source, claim)
         session.commit()
         return Submission(response_id, duplicate=False, flags=flags)
     except IntegrityError:
@@ -138,14 +197,35 @@ _INSERT_ANSWERS = insert(Answer.__table__).returning(
 # statement, one round trip fewer (issue 13). The answers come as two arrays, unnested in
 # step, so the statement is the same whatever the number of answers.
 _RESPONSE_COLUMNS = ("round_id", "link_id", "agency", "source", "submission_key", "submitted_at", "language")
-_NEW_RESPONSE = insert(Response.__table__).values(
-    {name: bindparam(name, type_=Response.__table__.c[name].type) for name in _RESPONSE_COLUMNS},
-).returning(Response.__table__.c.id).cte("new_response")
-_INSERT_RESPONSE_AND_ANSWERS = insert(Answer.__table__).from_select(
-    ["response_id", "question_key", "value"],
-    select(_NEW_RESPONSE.c.id, func.unnest(bindparam("b_keys", type_=postgresql.ARRAY(Text))),
-           func.unnest(bindparam("b_values", type_=postgresql.ARRAY(Text)))),
-).returning(Answer.__table__.c.id, Answer.__table__.c.response_id, Answer.__table__.c.question_key)
+_RESPONSE_VALUES = {name: bindparam(name, type_=Response.__table__.c[name].type) for name in _RESPONSE_COLUMNS}
+
+
+def _with_answers(new_response) -> Insert:
+    """The insert of the answers (two arrays, unnested in step) of the response ``new_response``
+    (a CTE inserting one response and returning its id), returning the answers' ids."""
+    return insert(Answer.__table__).from_select(
+        ["response_id", "question_key", "value"],
+        select(new_response.c.id, func.unnest(bindparam("b_keys", type_=postgresql.ARRAY(Text))),
+               func.unnest(bindparam("b_values", type_=postgresql.ARRAY(Text)))),
+    ).returning(Answer.__table__.c.id, Answer.__table__.c.response_id, Answer.__table__.c.question_key)
+
+
+_INSERT_RESPONSE_AND_ANSWERS = _with_answers(
+    insert(Response.__table__).values(_RESPONSE_VALUES).returning(Response.__table__.c.id).cte("new_response"))
+# A respondent's post on PostgreSQL (issue 13, round 7): the link's claim, its throttle, the
+# response and its answers in ONE statement, then the commit, as many round trips as a bare
+# insert. The response is inserted from the claim's RETURNING, so a refused claim (no row)
+# inserts nothing and the statement returns no row.
+# The response's values are named "r_..." here: a parameter named after a column of
+# share_links (round_id, agency) would be added to the claim's SET by SQLAlchemy.
+_CLAIMED = _CLAIM_LINK.returning(ShareLink.__table__.c.id).cte("claimed")
+_CLAIM_RESPONSE_AND_ANSWERS = _with_answers(
+    insert(Response.__table__).from_select(
+        list(_RESPONSE_COLUMNS),
+        select(*(_CLAIMED.c.id if name == "link_id" else bindparam(f"r_{name}", type_=value.type)
+                 for name, value in _RESPONSE_VALUES.items())),
+        include_defaults=False,  # the columns not named take their server defaults
+    ).returning(Response.__table__.c.id).cte("new_response"))
 
 
 def _response_row(round_id: int, item: NewResponse, source: str) -> dict:
@@ -155,17 +235,46 @@ def _response_row(round_id: int, item: NewResponse, source: str) -> dict:
 
 
 def _insert_one_with_answers(connection, round_id: int, item: NewResponse, source: str,
-                             answers: dict[str, str]) -> tuple[int, dict[str, int]]:
-    """PostgreSQL: (the response id, its answers' ids by question key), in one statement."""
-    rows = connection.execute(_INSERT_RESPONSE_AND_ANSWERS, {
-        **_response_row(round_id, item, source), "b_keys": list(answers), "b_values": list(answers.values())}).all()
+                             answers: dict[str, str], claim: LinkClaim | None) -> tuple[int, dict[str, int]]:
+    """PostgreSQL: (the response id, its answers' ids by question key), in one statement,
+    with the link's claim when there is one (ClaimRefused when it took nothing)."""
+    params = _response_row(round_id, item, source)
+    answer_params = {"b_keys": list(answers), "b_values": list(answers.values())}
+    if claim is None:
+        rows = connection.execute(_INSERT_RESPONSE_AND_ANSWERS, {**params, **answer_params}).all()
+    else:
+        params = {f"r_{name}": value for name, value in params.items() if name != "link_id"}
+        rows = connection.exec_driver_sql(_driver_sql(connection, _CLAIM_RESPONSE_AND_ANSWERS), {
+            **params, **claim.params(), **answer_params, **_CLAIM_CONSTANTS}).all()
+    if not rows:
+        raise ClaimRefused
     return rows[0].response_id, {key: answer_id for answer_id, _response_id, key in rows}
 
 
-def add_responses(session: Session, round_id: int, responses: list[NewResponse], source: str) -> tuple[list[int], int]:
+# A respondent's post runs its one statement as the driver's SQL, compiled once per dialect:
+# executing the Core statement rebuilt its cache key (a tree of CTEs) on every post, more than
+# a third of what the statement cost the app (issue 13, round 7). Its parameters then go to
+# the driver as they are, so the named constants are given as the driver takes them.
+_DRIVER_SQL: dict[tuple[int, str], str] = {}
+_CLAIM_CONSTANTS = {"b_open": RoundStatus.OPEN.value, "b_one": 1}
+
+
+def _driver_sql(connection, statement: Insert) -> str:
+    """``statement`` compiled for ``connection``'s dialect, once per process."""
+    key = (id(statement), connection.dialect.name)
+    sql = _DRIVER_SQL.get(key)
+    if sql is None:
+        sql = _DRIVER_SQL[key] = str(statement.compile(dialect=connection.dialect))
+    return sql
+
+
+def add_responses(session: Session, round_id: int, responses: list[NewResponse], source: str,
+                  claim: LinkClaim | None = None) -> tuple[list[int], int]:
     """Add ``responses`` to ``round_id`` with their answers, features and safeguarding flags,
     in the session's transaction (the caller commits): a stored answer is never without its flag.
 
+    With ``claim`` (one response, through a link) the link is claimed first (:func:`claim_link`),
+    on PostgreSQL in the same statement; :class:`ClaimRefused` when it takes nothing.
     Returns the new response ids in order and the number of answers flagged.
     """
     from .text_analysis import store_derived
@@ -175,10 +284,12 @@ def add_responses(session: Session, round_id: int, responses: list[NewResponse],
     connection = session.connection()  # Core, not the ORM's execute: half the cost per statement
     given = [{key: value for key, value in item.answers.items() if value not in (None, "")} for item in responses]
     if len(responses) == 1 and given[0] and connection.dialect.name == "postgresql":
-        response_id, answer_ids = _insert_one_with_answers(connection, round_id, responses[0], source, given[0])
+        response_id, answer_ids = _insert_one_with_answers(connection, round_id, responses[0], source, given[0], claim)
         response_ids = [response_id]
         answered = [[StoredAnswer(answer_ids[key], response_id, key, value) for key, value in given[0].items()]]
     else:
+        if claim is not None:
+            claim_link(session, claim)
         response_ids, answered = _insert_many(connection, round_id, responses, given, source)
     flags = store_derived(session, [(answers, item.derived) for answers, item in zip(answered, responses) if item.derived])
     return response_ids, flags
@@ -198,12 +309,6 @@ def _insert_many(connection, round_id: int, responses: list[NewResponse], given:
         for answer in rows:
             answer.id = ids[answer.response_id, answer.question_key]
     return response_ids, answered
-
-
-def release_claim(session: Session, link: LinkIdentity) -> None:
-    """Give back the place :func:`claim_link` took in this transaction (the post was refused
-    after the claim, and the transaction still commits what else it counted)."""
-    session.connection().execute(_RELEASE_CLAIM, {"b_link": link.id})
 
 
 def response_with_key(session: Session, submission_key: str | None) -> int | None:

@@ -220,31 +220,6 @@ _COUNT_IN_SLICE = (
 )
 
 
-# PostgreSQL: the slice's count and the rest of the window in one round trip. The sum reads
-# the statement's snapshot, before its own update, so it leaves the current slice out and
-# the updated count is added to it. Only for a serialised count (count_attempt): every other
-# transaction counting this key has committed before the statement starts.
-_BUMPED = _COUNT_IN_SLICE.returning(ThrottleCounter.count).cte("bumped")
-_COUNT_AND_REST = select(
-    select(_BUMPED.c.count).scalar_subquery(),
-    select(func.coalesce(func.sum(ThrottleCounter.count), 0)).where(
-        ThrottleCounter.scope == bindparam("b_scope"), ThrottleCounter.key == bindparam("b_key"),
-        ThrottleCounter.window_start >= bindparam("b_since"),
-        ThrottleCounter.window_start != bindparam("b_start")).scalar_subquery(),
-)
-
-
-def _count_serialised_postgresql(session: Session, scope: str, key: str, window: timedelta, now: datetime) -> int:
-    start = _bucket_start(now, window)
-    since = start - (window - window / BUCKETS)
-    counted, rest = session.connection().execute(
-        _COUNT_AND_REST, {"b_scope": scope, "b_key": key, "b_start": start, "b_since": since}).one()
-    if counted is None:  # a new slice: as _count_one
-        _count_one(session, scope, key, window, now)
-        counted = 1
-    return counted + rest
-
-
 def _window_count(session: Session, scope: str, key: str, window: timedelta, now: datetime) -> int:
     since = _bucket_start(now, window) - (window - window / BUCKETS)
     return session.connection().scalar(_WINDOW_COUNT, {"b_scope": scope, "b_key": key, "b_since": since}) or 0
@@ -303,20 +278,12 @@ def hit(scope: str, key: str, window: timedelta, now: datetime | None = None) ->
     return with_retry(_write)
 
 
-def count_attempt(session: Session, scope: str, key: str, window: timedelta, now: datetime | None = None,
-                  *, serialised: bool = False) -> int:
+def count_attempt(session: Session, scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:
     """Count one attempt for (scope, key) in ``session``'s write transaction and return the
     attempts in the sliding ``window``, this one included. Does not commit: the caller's
-    transaction does, so a throttle can be counted in the same write as what it guards.
-
-    ``serialised`` says the transaction already holds a lock that every other counter of
-    this key waits for (a respondent's post has claimed its link's row), so no lock of the
-    key's own is taken: a statement fewer on PostgreSQL (issue 13)."""
+    transaction does, so a throttle can be counted in the same write as what it guards."""
     now = now or utcnow()
-    if not serialised:
-        _lock_key(session, scope, key)
-    elif session.connection().dialect.name == "postgresql":
-        return _count_serialised_postgresql(session, scope, key, window, now)  # one round trip fewer
+    _lock_key(session, scope, key)
     _count_one(session, scope, key, window, now)
     return _window_count(session, scope, key, window, now)
 

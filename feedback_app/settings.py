@@ -112,8 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "LINK_SUBMISSIONS_PER_MINUTE",
         600,
-        "Responses one share link accepts per minute (shared by every process); further posts "
-        "are asked to wait and try again, and what was typed is kept.",
+        "Responses one share link accepts per minute (shared by every process): an idle link takes "
+        "this many at once, then one more each minute divided by this number (a token bucket kept on "
+        "the link's row); further posts are asked to wait and try again, and what was typed is kept.",
     ),
     Setting(
         "SAFEGUARDING_OVERDUE_WORKING_DAYS",

@@ -3,8 +3,8 @@
 :func:`submit_response` is everything that happens to a respondent's answers after the
 form has checked them: the agency worked out, disclosures screened (and, without the task
 queue, text features derived), then one write transaction claims the link (checking,
-atomically, that it still takes answers), counts the post against the link's rate limit and
-stores the response with its flags. After the commit the burst check and the features are
+atomically, that it still takes answers and that its throttle has room) and stores the
+response with its flags. After the commit the burst check and the features are
 queued for the worker (or run inline when ``ANALYSE_IN_BACKGROUND`` is off). It returns an :class:`Outcome`; the view only renders it.
 
 :func:`import_responses` is the one import workflow, used by the admin upload and the
@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Iterable
 
 from flask import current_app
@@ -34,9 +34,8 @@ from .definitions import published_by_id
 from .links import LinkIdentity, LinkState, find_link, forget_identity, identity_of, is_token_text, link_state
 from .models import AuditEvent, LinkKind, Response, Round, ShareLink, utcnow
 from .question_types import Agency, agency_of
-from .responses import (NewResponse, add_responses, already_stored, claim_link, release_claim, response_with_key,
-                        store_response)
-from .security import count_attempt
+from .responses import (ClaimRefused, LinkClaim, LinkPace, NewResponse, add_responses, already_stored,
+                        response_with_key, store_response)
 from .tasks import after_submission, in_background
 from .text_analysis import current_codebook, derive
 from .transfer import IMPORT_SOURCE, ImportProblem, ImportRefused, ImportReport, parse_import
@@ -64,7 +63,7 @@ class SubmissionResult:
     link_state: LinkState | None = None
 
 
-#: the sliding window LINK_SUBMISSIONS_PER_MINUTE counts posts in
+#: the window LINK_SUBMISSIONS_PER_MINUTE paces posts over (a token bucket: ``responses.LinkPace``)
 LINK_THROTTLE_WINDOW = timedelta(minutes=1)
 
 
@@ -104,9 +103,9 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
 
     Nothing about the link is read before the write (issue 13): ``link`` may be what the
     process has kept of it (``links.link_identity``). The write claims the link, which checks
-    every changing part of its state atomically (``responses.claim_link``), counts the post
-    against the link's rate limit, then stores the response with its flags. Only a refused
-    post reads the link, to say why.
+    every changing part of its state and its throttle atomically (``responses.claim_link``),
+    then stores the response with its flags (on PostgreSQL the claim, the response and its
+    answers are one statement). Only a refused post reads the link, to say why.
     """
     identity = link if isinstance(link, LinkIdentity) else identity_of(link)
     version = published_by_id(db.session, identity.version_id, identity.version_hash)
@@ -118,22 +117,17 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
     (derived,) = derive_text_features(db.session, version.questions, [answers], audience=version.audience,
                                       analysed=language is None or language.analysed, later=in_background())
     key = key if is_token_text(key) else None
-    now = utcnow()
+    claim = LinkClaim(identity, link_pace(), utcnow())
     if db.session.in_transaction():
         db.session.commit()  # end the read transaction before writing: one connection at a time
-    with db.write_session() as session:  # one write: the link's claim, its throttle, the response, its flags
-        # The claim first: it refuses a closed link before anything is counted, and the link's
-        # row it updates (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE) serialises every
-        # post through the link, so the throttle needs no lock of its own.
-        if not claim_link(session, identity, now):
+    with db.write_session() as session:  # one write: the link's claim and throttle, the response, its flags
+        try:
+            submission = store_response(session, identity.round_id, answers, agency, key, submitted_at=claim.now,
+                                        derived=derived, language=language.code if language is not None else None,
+                                        claim=claim)
+        except ClaimRefused:
             session.rollback()
-            return refused(identity, key)
-        if throttled(session, identity.id, now):
-            release_claim(session, identity)
-            session.commit()  # a refused post still counts against the link
-            return refused(identity, key, throttled=True)
-        submission = store_response(session, identity.round_id, answers, agency, key, submitted_at=now, derived=derived,
-                                    language=language.code if language is not None else None, link_id=identity.id)
+            return refused(claim, key)
         discard_draft(session, draft_code)  # sent: a saved draft has done its job
     if submission.duplicate:
         return SubmissionResult(Outcome.DUPLICATE, submission.response_id)
@@ -141,10 +135,11 @@ def submit_response(link: ShareLink | LinkIdentity, answers: dict[str, str], key
     return SubmissionResult(Outcome.STORED, submission.response_id, submission.flags)
 
 
-def refused(link: LinkIdentity, key: str | None, throttled: bool = False) -> SubmissionResult:
-    """Why a post through ``link`` was not stored, read afresh: a repeat of a stored form
-    (thanks again), the link closed (why), too many posts (retry), or else what the process
-    knew of the link was stale."""
+def refused(claim: LinkClaim, key: str | None) -> SubmissionResult:
+    """Why the link refused ``claim``, read afresh: a repeat of a stored form (thanks again),
+    the link closed (why), its throttle full (retry), or else what the process knew of the
+    link was stale."""
+    link = claim.link
     db.session.rollback()
     db.session.expire_all()  # see the link as the write left it
     if already_stored(db.session, link.id, key):
@@ -153,17 +148,16 @@ def refused(link: LinkIdentity, key: str | None, throttled: bool = False) -> Sub
     state = link_state(fresh)
     if not state.accepting:
         return SubmissionResult(Outcome.CLOSED, link_state=state)
-    if throttled:
+    # The bucket's moment only moves on, so a post the throttle refused still reads as refused.
+    if fresh.id == link.id and claim.pace.refuses(fresh.throttle_until_us, claim.now):
         return SubmissionResult(Outcome.THROTTLED)
     forget_identity(link.token)
     return SubmissionResult(Outcome.STALE, link_state=state)
 
 
-def throttled(session: Session, link_id: int, now: datetime | None = None) -> bool:
-    """Count one post through the link in ``session``'s write transaction (not committed), which
-    has claimed the link (``responses.claim_link``); True when it is over LINK_SUBMISSIONS_PER_MINUTE."""
-    posts = count_attempt(session, "link", str(link_id), LINK_THROTTLE_WINDOW, now, serialised=True)
-    return posts > current_app.config["LINK_SUBMISSIONS_PER_MINUTE"]
+def link_pace() -> LinkPace:
+    """The pace every share link is throttled to: LINK_SUBMISSIONS_PER_MINUTE (``responses.LinkPace``)."""
+    return LinkPace.per(current_app.config["LINK_SUBMISSIONS_PER_MINUTE"], LINK_THROTTLE_WINDOW)
 
 
 def save_for_later(link: ShareLink, answers: dict[str, str], pages_shown: int, replaces: str | None) -> str:

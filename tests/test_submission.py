@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event, func, select, update
 
 from feedback_app.db import db
 from feedback_app.definitions import load_agencies
-from feedback_app.models import AnswerFeature, AuditEvent, Response, Round, SafeguardingFlag, ShareLink
+from feedback_app.links import link_identity
+from feedback_app.models import AnswerFeature, AuditEvent, Response, Round, SafeguardingFlag, ShareLink, utcnow
 from feedback_app.respond.forms import new_submission_key
+from feedback_app.responses import ClaimRefused, LinkClaim, LinkPace, epoch_us, store_response
 from feedback_app.security import COMMAND_LINE
 from feedback_app.submission import Outcome, import_responses, submit_response
 
@@ -65,6 +69,42 @@ def test_too_many_posts_through_a_link_are_throttled(app, make_round, make_link)
     assert _submit(app, link, {"what_helped": "a"}, new_submission_key()).outcome == Outcome.STORED
     assert _submit(app, link, {"what_helped": "b"}, new_submission_key()).outcome == Outcome.THROTTLED
     assert _count(app, Response) == 1
+    with app.app_context():
+        assert db.session.get(ShareLink, link.id).response_count == 1  # the refused post took no place
+
+
+def test_the_link_throttle_takes_the_limit_at_once_then_one_per_share_of_the_minute(app, make_round, make_link):
+    """Issue 13, round 7: the throttle is a token bucket on the link's row. With a limit of 3 a
+    minute an idle link takes 3 posts at once, then one each 20 seconds; a refused post uses no room."""
+    link = make_link(make_round("children", 2))
+    pace = LinkPace.per(3, timedelta(minutes=1))
+    start = utcnow()
+
+    def post(seconds: float) -> bool:
+        with app.app_context():
+            identity = link_identity(db.session, link.token)
+            with db.write_session() as session:
+                try:
+                    store_response(session, identity.round_id, {"what_helped": "a"}, submission_key=new_submission_key(),
+                                   claim=LinkClaim(identity, pace, start + timedelta(seconds=seconds)))
+                except ClaimRefused:
+                    session.rollback()
+                    return False
+                return True
+
+    assert [post(0) for _ in range(4)] == [True, True, True, False]
+    assert [post(10), post(19.9), post(20), post(20), post(39.9), post(40)] == [False, False, True, False, False, True]
+    assert [post(160) for _ in range(4)] == [True, True, True, False]  # idle a minute: 3 at once again
+    assert _count(app, Response) == 8
+    with app.app_context():
+        assert db.session.get(ShareLink, link.id).response_count == 8
+
+
+def test_a_link_pace_is_the_limit_per_minute():
+    pace = LinkPace.per(600, timedelta(minutes=1))
+    assert (pace.interval_us, pace.tolerance_us) == (100_000, 59_900_000)
+    now = utcnow()
+    assert not pace.refuses(epoch_us(now) + 59_900_000, now) and pace.refuses(epoch_us(now) + 59_900_001, now)
 
 
 def test_an_agency_link_answers_every_agency_question_for_its_agency(app, make_round, make_link):

@@ -4,11 +4,12 @@ and the questionnaire's form class built once per version, never shared wrongly.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from feedback_app.agencies import configured_agencies
 from feedback_app.db import db
 from feedback_app.links import find_link
+from feedback_app.models import SafeguardingFlag
 from feedback_app.respond.forms import form_class_for, new_form
 
 
@@ -18,7 +19,12 @@ def test_a_post_is_one_write_transaction_and_reads_nothing_before_it(app, respon
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
-    listener = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    autocommitted: list[str] = []
+
+    def listener(conn, _cursor, statement, *_args):
+        statements.append(statement)
+        if getattr(conn.connection.dbapi_connection, "autocommit", False):
+            autocommitted.append(statement)
     committed = lambda _conn: statements.append("COMMIT")  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     event.listen(engine, "commit", committed)
@@ -46,6 +52,9 @@ def test_a_post_is_one_write_transaction_and_reads_nothing_before_it(app, respon
         (write,) = claims
         assert "INSERT INTO responses" in write and "INSERT INTO answers" in write
         assert statements[statements.index(write) + 1] == "COMMIT"  # nothing more in that transaction
+        # ... and, with nothing else to write, the statement is its own transaction (no BEGIN or
+        # COMMIT round trip to the server: the driver's commit finds no transaction to end)
+        assert autocommitted == [write]
         assert not [s for s in statements[:statements.index(write)] if s.startswith(("INSERT", "UPDATE"))]
     if engine.dialect.name == "sqlite":
         # The link's claim (with its throttle) and the response: one BEGIN IMMEDIATE (what follows
@@ -80,3 +89,33 @@ def test_the_form_class_is_built_once_per_version_agencies_and_fixed_agency(app,
         form = new_form(version, agencies, "Police")
         assert [question.key for question, _field in form.question_fields()] == [
             question.key for question in version.questions if question.type != "agency"]
+
+
+def test_a_post_with_a_disclosure_keeps_its_flag_in_the_response_transaction(app, respondent, make_round, make_link):
+    # Issue 13, round 7: only a post with nothing else to write is one autocommitted statement; a
+    # possible disclosure's flag goes in the same transaction as the response, never after it.
+    link = make_link(make_round("children", 2))
+    _page, key = respondent.open_form(link.token)
+    with app.app_context():
+        engine = db.engine
+    seen: list[tuple[str, bool]] = []
+
+    def listener(conn, _cursor, statement, *_args):
+        seen.append((statement, bool(getattr(conn.connection.dbapi_connection, "autocommit", False))))
+
+    committed = lambda _conn: seen.append(("COMMIT", False))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    event.listen(engine, "commit", committed)
+    try:
+        posted = respondent.answer(link.token, {"what_did_not_help": "my dad hits me"}, submission_key=key)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+        event.remove(engine, "commit", committed)
+    assert posted.status_code == 302
+    statements = [s for s, _auto in seen]
+    response = next(i for i, s in enumerate(statements) if "INSERT INTO responses" in s)
+    flag = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO safeguarding_flags"))
+    assert response < flag < statements.index("COMMIT", response)  # one transaction: the flag before its commit
+    assert not any(auto for _s, auto in seen[response:flag + 1])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SafeguardingFlag)) == 1

@@ -119,3 +119,27 @@ def test_a_post_with_a_disclosure_keeps_its_flag_in_the_response_transaction(app
     assert not any(auto for _s, auto in seen[response:flag + 1])
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SafeguardingFlag)) == 1
+
+
+def test_the_page_and_the_post_share_one_form_class(app, respondent, make_round, make_link):
+    # The form page, a post the form must check (a choice it does not offer) and a complete post
+    # offer the same agencies (none, for a form with no agency question), so the process keeps
+    # one form class for the version, not one per way in.
+    from feedback_app.respond import forms
+
+    link = make_link(make_round("children", 2))
+    with app.test_request_context():
+        version_id = find_link(db.session, link.token).round.version_id
+
+    def kept() -> set[tuple]:
+        return {key for key in forms._form_classes._items if key[0] == version_id}
+
+    for key in kept():  # kept by earlier tests in this process (the same ids in a new database)
+        forms._form_classes.drop(key)
+
+    _page, key = respondent.open_form(link.token)
+    assert len(kept()) == 1
+    wrong = respondent.answer(link.token, {"knew_about_cp_plan": "Perhaps"}, submission_key=key)
+    assert wrong.status_code == 400 and "There is a problem" in wrong.get_data(as_text=True)  # the form's own errors
+    assert respondent.answer(link.token, {"what_helped": "my teacher"}, submission_key=key).status_code == 302
+    assert len(kept()) == 1

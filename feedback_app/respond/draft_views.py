@@ -5,21 +5,21 @@ from __future__ import annotations
 from flask import current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..agencies import configured_agencies
 from ..db import db
 from ..drafts import find_draft, normalise_code
 from ..models import ResponseDraft, ShareLink
 from ..question_types import stored_form
 from ..submission import fixed_agency, save_for_later
 from . import bp
-from .forms import FIELD_PREFIX, new_form, new_submission_key
+from .forms import FIELD_PREFIX, agencies_asked, new_form, new_submission_key
 from .views import closed_page, open_link, questions_page
 
 
 def _form_for(link: ShareLink, formdata=None):
     version = link.round.version
     form_args = {"formdata": formdata} if formdata is not None else {}
-    return new_form(version, configured_agencies(), fixed_agency(link), **form_args), version
+    fixed = fixed_agency(link)
+    return new_form(version, agencies_asked(version, fixed), fixed, **form_args), version
 
 
 def _no_store(page: str, status: int = 200):

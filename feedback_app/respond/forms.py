@@ -94,9 +94,11 @@ def form_class_for(version: QuestionnaireVersion | PublishedVersion, agencies: l
     return form_class
 
 
-def agencies_asked(version: PublishedVersion, fixed_agency: str | None) -> list[str]:
+def agencies_asked(version: QuestionnaireVersion | PublishedVersion, fixed_agency: str | None) -> list[str]:
     """The agencies a form of ``version`` offers: the configured ones when it asks an agency
-    question the link does not answer itself, else none (and no file is looked at)."""
+    question the link does not answer itself, else none (and no file is looked at). Every
+    respondent page builds its form with these, so the page, the post and a saved draft
+    share one form class per version and link kind."""
     if fixed_agency or not any(question.type == Agency.name for question in version.questions):
         return []
     return configured_agencies()

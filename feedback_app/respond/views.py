@@ -6,7 +6,6 @@ from flask import abort, redirect, render_template, request, url_for
 
 from .. import csrf
 from ..db import db
-from ..agencies import configured_agencies
 from ..definitions import CHILD_FRIENDLY_AUDIENCES, published_by_id
 from .language import language_args, localise_form, wording
 from ..links import LinkState, find_link, link_identity, link_state
@@ -57,8 +56,8 @@ def questions(token: str):
         return redirect(url_for(".thanks", token=token))
     if not state.accepting:
         return closed_page(state, link)
-    version = link.round.version
-    form = new_form(version, configured_agencies(), fixed_agency(link))
+    version, fixed = link.round.version, fixed_agency(link)
+    form = new_form(version, agencies_asked(version, fixed), fixed)
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     elif form.validate_on_submit():
@@ -114,7 +113,8 @@ def _outcome_page(result: SubmissionResult, form, token: str, version):
     # Too many posts through this link at once (or the link changed while the form was sent):
     # ask to retry; what was typed is kept.
     if form is None:
-        form = new_form(link.round.version, configured_agencies(), fixed_agency(link))
+        version, fixed = link.round.version, fixed_agency(link)
+        form = new_form(version, agencies_asked(version, fixed), fixed)
     return questions_page(form, link, localise=False, busy=True), 429
 
 

@@ -55,6 +55,8 @@ def test_a_post_is_one_write_transaction_and_reads_nothing_before_it(app, respon
         # ... and, with nothing else to write, the statement is its own transaction (no BEGIN or
         # COMMIT round trip to the server: the driver's commit finds no transaction to end)
         assert autocommitted == [write]
+        with engine.connect() as connection:  # the pool's connections go back to transactions
+            assert connection.connection.dbapi_connection.autocommit is False
         assert not [s for s in statements[:statements.index(write)] if s.startswith(("INSERT", "UPDATE"))]
     if engine.dialect.name == "sqlite":
         # The link's claim (with its throttle) and the response: one BEGIN IMMEDIATE (what follows

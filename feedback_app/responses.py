@@ -169,11 +169,14 @@ def _one_statement(session: Session, response: NewResponse) -> bool:
     its answers) and nothing derived to add, neither feature rows nor a safeguarding flag.
     A single statement is atomic on its own, so it needs no transaction around it: two
     round trips fewer (BEGIN and COMMIT) for the usual post, whose features are queued."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    if all(value in (None, "") for value in response.answers.values()):
+    if session.get_bind().dialect.name != "postgresql" or not _given(response.answers):
         return False
     return not any(item.features is not None or item.concern.flagged for item in (response.derived or {}).values())
+
+
+def _given(answers: dict[str, str]) -> dict[str, str]:
+    """The answers stored of ``answers``: those not left empty."""
+    return {key: value for key, value in answers.items() if value not in (None, "")}
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,7 @@ def add_responses(session: Session, round_id: int, responses: list[NewResponse],
     if not responses:
         return [], 0
     connection = session.connection()  # Core, not the ORM's execute: half the cost per statement
-    given = [{key: value for key, value in item.answers.items() if value not in (None, "")} for item in responses]
+    given = [_given(item.answers) for item in responses]
     if len(responses) == 1 and given[0] and connection.dialect.name == "postgresql":
         response_id, answer_ids = _insert_one_with_answers(connection, round_id, responses[0], source, given[0], claim)
         response_ids = [response_id]

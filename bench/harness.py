@@ -25,6 +25,13 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# A benchmark measures the checkout it lives in. Say so when PYTHONPATH names another one, which
+# would otherwise look measured (round 7: a snapshot's figures were nearly taken from main's code).
+_OTHER_CHECKOUTS = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                    if entry and (Path(entry) / "feedback_app").is_dir() and Path(entry).resolve() != ROOT]
+if _OTHER_CHECKOUTS:
+    print(f"bench: measuring the code in {ROOT} (this script's checkout), not {', '.join(_OTHER_CHECKOUTS)} "
+          "named in PYTHONPATH: run the other checkout's own bench/ script to measure it", file=sys.stderr)
 
 from tests.live_http import Form, form_body, free_port, open_form, request  # noqa: E402,F401
 

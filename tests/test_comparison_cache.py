@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from feedback_app.insights import views
-from feedback_app.insights.cache import PAGE_CACHE, BoundedCache
+from feedback_app.insights.cache import PAGE_CACHE
+from feedback_app.kept import KeptPerProcess
 
 from tests.test_insights import FOOD_2, store_answers, two_rounds  # noqa: F401  (a fixture)
 
@@ -113,7 +114,7 @@ def test_filters_never_share_an_entry_so_suppression_holds(client, login, two_ro
 
 
 def test_the_cache_keeps_at_most_its_size_and_forgets_the_least_recently_used():
-    cache = BoundedCache(size=2)
+    cache = KeptPerProcess(size=2)
     computed = []
 
     def value(name):

@@ -17,53 +17,19 @@ computed at most once per worker per change.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Hashable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..kept import KeptPerProcess
 from ..models import Answer, AnswerFeature, Coding, CodebookVersion, Response, SentimentModelVersion
 from ..tallies import tally_marker
 
 MAX_ENTRIES = 128
 
-T = TypeVar("T")
 
-
-class BoundedCache:
-    """A least-recently-used map of at most ``size`` entries, safe across threads."""
-
-    def __init__(self, size: int = MAX_ENTRIES):
-        self.size = size
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The value kept under ``key``, else ``compute()`` kept (evicting the oldest entry)."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = compute()  # outside the lock: two threads may compute the same page once each
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-PAGE_CACHE = BoundedCache()
+PAGE_CACHE: KeptPerProcess[Hashable, Any] = KeptPerProcess(MAX_ENTRIES)
 
 
 def data_fingerprint(session: Session) -> tuple:

@@ -12,6 +12,7 @@ vectoriser's settings and idf: the result is identical, bit for bit.
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Sequence
 
 import numpy as np
@@ -40,40 +41,76 @@ class CharGramTfidf:
             self._tfidf.idf_ = vectoriser.idf_
         #: word -> (vocabulary indices of its n-grams, their counts)
         self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # text to words as the vectoriser does it: its ``decode`` returns a ``str`` unchanged when it
+        # reads content, and its preprocessor, with no accents to strip and no preprocessor of its
+        # own, only lower-cases; its analyser then splits at white space (after collapsing runs of
+        # it, which changes no split)
+        self._plain = (vectoriser.input == "content" and vectoriser.preprocessor is None
+                       and vectoriser.strip_accents is None and vectoriser.lowercase)
+        self._sizes = vectoriser.ngram_range
 
     def _word_counts(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        found = self._known.get(word)
-        if found is None:
-            counts: dict[int, int] = {}
-            for gram in self._grams(word):
-                index = self._vocabulary.get(gram)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
-            found = (np.fromiter(counts, dtype=np.int32, count=len(counts)),
-                     np.fromiter(counts.values(), dtype=np.intc, count=len(counts)))
-            if len(self._known) < WORD_MEMO:
-                self._known[word] = found
+        """The vocabulary indices of ``word``'s n-grams and how often each occurs (remembered).
+        The n-grams are the vectoriser's ``char_wb`` ones (``_char_wb_ngrams`` of the
+        lower-cased word): padded with a space either side, every n-gram of each size, and a
+        padded word no longer than a size counted once, as the whole word, with no larger size."""
+        vocabulary = self._vocabulary
+        counts: dict[int, int] = {}
+        for gram in self._char_wb_grams(word) if self._plain else self._grams(word):
+            index = vocabulary.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        found = (np.fromiter(counts, dtype=np.int32, count=len(counts)),
+                 np.fromiter(counts.values(), dtype=np.intc, count=len(counts)))
+        if len(self._known) < WORD_MEMO:
+            self._known[word] = found
         return found
+
+    def _char_wb_grams(self, word: str) -> list[str]:
+        low, high = self._sizes
+        grams: list[str] = []
+        for piece in word.lower().split():
+            padded = f" {piece} "
+            length = len(padded)
+            for n in range(low, high + 1):
+                if length <= n:
+                    grams.append(padded)
+                    break
+                grams.extend([padded[i:i + n] for i in range(length - n + 1)])
+        return grams
+
+    def _words(self, text: object) -> list[str]:
+        if self._plain and type(text) is str:
+            return text.lower().split()
+        return self._preprocess(self.vectoriser.decode(text)).split()
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The n-gram counts of each text (one row a text), as the vectoriser counts them: each
         word's counts, in rows, summed where a text has an n-gram in more than one word."""
-        rows: list[int] = []
+        known = self._known
         words: list[tuple[np.ndarray, np.ndarray]] = []
-        for row, text in enumerate(texts):
-            for word in self._preprocess(self.vectoriser.decode(text)).split():
-                words.append(self._word_counts(word))
-                rows.append(row)
+        per_text: list[int] = []
+        for text in texts:
+            text_words = self._words(text)
+            found = list(map(known.get, text_words))
+            if None in found:
+                found = [self._word_counts(word) if counts is None else counts
+                         for word, counts in zip(text_words, found)]
+            words.extend(found)
+            per_text.append(len(found))
         shape = (len(texts), len(self._vocabulary))
         if not words:
             return sparse.csr_matrix(shape, dtype=self.vectoriser.dtype)
-        sizes = np.fromiter((len(indices) for indices, _values in words), dtype=np.int64, count=len(words))
-        matrix = sparse.coo_matrix((np.concatenate([values for _indices, values in words]),
-                                    (np.repeat(np.asarray(rows, dtype=np.int32), sizes),
-                                     np.concatenate([indices for indices, _values in words]))),
-                                   shape=shape, dtype=self.vectoriser.dtype).tocsr()
-        matrix.sum_duplicates()  # also sorts each row's indices
-        return matrix
+        indices = list(map(itemgetter(0), words))
+        sizes = np.fromiter(map(len, indices), dtype=np.int64, count=len(words))
+        rows = np.repeat(np.repeat(np.arange(len(texts), dtype=np.int32), per_text), sizes)
+        # by columns first: the entries come text by text, so each column's rows come in order, and
+        # its duplicates (an n-gram in two words of a text) next to each other: summed in one pass,
+        # and turned into rows already sorted, without sorting each row's indices (issue 13)
+        by_column = sparse.coo_matrix((np.concatenate(list(map(itemgetter(1), words))), (rows, np.concatenate(indices))),
+                                      shape=shape, dtype=self.vectoriser.dtype).tocsc()
+        by_column.sum_duplicates()
+        return by_column.tocsr()
 
     def transform(self, texts: Sequence[str]):
         """What ``vectoriser.transform(texts)`` returns."""

@@ -46,8 +46,9 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
+from textblob import _text as _pattern_module  # Pattern's emoticons and labels (TextBlob keeps them there)
 from textblob.en import sentiment as _pattern_sentiment
 
 from .pattern_tokens import find_tokens
@@ -340,9 +341,98 @@ def _plain_lexicon() -> _PlainLexicon:
 
 
 def _assessments(words) -> list:
-    """Pattern's ``Sentiment.assessments(words, negation=True)``: Pattern's own function, run
-    on :class:`_PlainLexicon`."""
-    return type(_pattern_sentiment).assessments(_plain_lexicon(), words, True)
+    """Pattern's ``Sentiment.assessments(words, negation=True)`` for (word, None) pairs, as
+    :func:`_assess` computes it."""
+    return _assess([word for word, _pos in words])
+
+
+#: what Pattern's ``assessments`` looks up about a word, with no part of speech: (its averaged
+#: polarity, subjectivity and intensity, or None for an unknown word; whether it can modify the
+#: next word; whether it negates; its label; an emoticon's polarity, or None)
+_WordFacts = tuple[Any, bool, bool, Any, Any]
+_facts: dict[str, _WordFacts] = {}
+#: most words whose facts are remembered
+WORD_FACTS_MEMO = 100_000
+
+
+@lru_cache(maxsize=1)
+def _emoticon_polarities() -> dict[str, float]:
+    """Each emoticon (lower-cased) and the polarity of the first of Pattern's emoticon groups
+    it is in, as ``assessments`` finds it (it walks the groups in order)."""
+    polarities: dict[str, float] = {}
+    for (_kind, polarity), emoticons in _pattern_module.EMOTICONS.items():
+        for emoticon in emoticons:
+            polarities.setdefault(emoticon.lower(), polarity)
+    return polarities
+
+
+def _word_facts(word: str) -> _WordFacts:
+    lexicon = _plain_lexicon()
+    senses = lexicon.get(word)
+    known = senses is not None and None in senses
+    facts = (senses[None] if known else None,
+             known and any(map(senses.__contains__, lexicon.modifiers)),
+             word in lexicon.negations,
+             lexicon.labeler.get(word) if known else None,
+             _emoticon_polarities().get(word) if (word.isalpha() is False and len(word) <= 5
+                                                  and word not in _pattern_module.PUNCTUATION) else None)
+    if len(_facts) < WORD_FACTS_MEMO:
+        _facts[word] = facts
+    return facts
+
+
+def _assess(words: list) -> list:
+    """Pattern's ``Sentiment.assessments`` of ``words`` (lower-case words, each with no part of
+    speech; None skipped) with negation, step for step, on each word's facts looked up once
+    (:func:`_word_facts`): the same (words, polarity, subjectivity, label) tuples, float for
+    float (issue 13; tested against Pattern's own function)."""
+    lexicon = _plain_lexicon()
+    negate_after_modifier = None in lexicon.modifiers
+    modifies = lexicon.modifier
+    out: list[list] = []  # [words, polarity, subjectivity, intensity, sign, label], as Pattern's dicts
+    m = n = None  # the preceding modifier and negation
+    for w in words:
+        if w is None:
+            continue
+        facts = _facts.get(w) or _word_facts(w)
+        scores = facts[0]
+        if scores is not None:
+            p, s, i = scores
+            if m is None:
+                out.append([[w], p, s, i, 1, facts[3]])
+            else:
+                last = out[-1]
+                last[0].append(w)
+                last[1] = max(-1.0, min(p * last[3], +1.0))
+                last[2] = max(-1.0, min(s * last[3], +1.0))
+                last[3] = i
+                last[5] = facts[3]
+            if n is not None:
+                last = out[-1]
+                last[0].insert(0, n)
+                last[3] = 1.0 / last[3]
+                last[4] = -1
+            m = (w, None) if facts[1] else None
+            n = w if facts[2] else None
+            continue
+        if facts[2]:
+            n = w
+        elif n and len(w.strip("'")) > 1:
+            n = None
+        if n is not None and m is not None and (negate_after_modifier or modifies(m[0])):
+            out[-1][0].append(n)
+            out[-1][4] = -1
+            n = None
+        elif m and len(w) > 2:
+            m = None
+        if w == "!" and len(out) > 0:
+            out[-1][0].append("!")
+            out[-1][1] = max(-1.0, min(out[-1][1] * 1.25, +1.0))
+        if w == "(!)":
+            out.append([[w], 0.0, 1.0, 1.0, 1, _pattern_module.IRONY])
+        if facts[4] is not None:
+            out.append([[w], facts[4], 1.0, 1.0, 1, _pattern_module.MOOD])
+    return [(ws, p * -0.5 if sign < 0 else p, s, x) for ws, p, s, _i, sign, x in out]
 
 
 def _pattern_score(text: str) -> tuple[float, float, int]:
@@ -350,10 +440,9 @@ def _pattern_score(text: str) -> tuple[float, float, int]:
     assessments only; returns (polarity, subjectivity, number of assessments)."""
     # what ``_pattern_sentiment(text).assessments`` gives, tokenised by the same tokenizer with
     # each raw token's split remembered (issue 13)
-    words_of_text = ((w.lower(), None) for w in " ".join(find_tokens(text)).split())
     kept = [
         (p, s)
-        for words, p, s, _ in _assessments(words_of_text)
+        for words, p, s, _ in _assess([w.lower() for w in " ".join(find_tokens(text)).split()])
         if not (words and words[-1] in _NOT_EVALUATIVE)
     ]
     if not kept:

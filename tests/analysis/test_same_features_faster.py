@@ -49,8 +49,10 @@ def _features(texts, codebook) -> list[tuple]:
 def test_every_feature_is_what_pattern_s_own_paths_give(fft_dev_csv, codebook, monkeypatch):
     texts = _sample(fft_dev_csv)
     fast = _features(texts, codebook)
-    monkeypatch.setattr(sentiment_module, "_assessments", lambda words: pattern_sentiment.assessments(words, True))
-    monkeypatch.setattr(phrases_module, "_tags", lambda tokens, _parser: parser.find_tags(tokens))
+    monkeypatch.setattr(sentiment_module, "_assess",
+                        lambda words: pattern_sentiment.assessments(((w, None) for w in words), True))
+    monkeypatch.setattr(phrases_module, "tags", lambda tokens: [tag for _token, tag in parser.find_tags(tokens)])
+    monkeypatch.setattr(phrases_module, "_np_marks", pattern_np_marks)
     monkeypatch.setattr(sentiment_module, "find_tokens", parser.find_tokens)
     monkeypatch.setattr(phrases_module, "find_tokens", parser.find_tokens)
     monkeypatch.setattr(text_module, "_normalised", text_module._normalised.__wrapped__)
@@ -72,7 +74,9 @@ def test_pattern_s_assessments_on_any_run_of_tricky_words_are_its_own():
 
     vocabulary = ["good", "bad", "very", "really", "not", "no", "never", "n't", "nice", "terribly", "extremely",
                   "a", "is", "it", "the", "!", "(!)", ":)", ":-(", ";-)", "<3", ":D", "xd", "...", ",", ".", "10/10",
-                  "'", "quite", "happy", "sad", "great", "slowly", "mostly", "hardly", "helpful", "poor", None]
+                  "'", "quite", "happy", "sad", "great", "slowly", "mostly", "hardly", "helpful", "poor", None,
+                  "()", "8)", "8-)", ":p", ":-p", "o.o", "♥", "x-d", ">:d", "n't'", "''", "'s", "damn", "dammit",
+                  "fucking", "so", "too", "most", "more", "ly", "only", "!!", "?!"]
     rng = random.Random(13)
     for _ in range(3000):
         words = [(rng.choice(vocabulary), None) for _ in range(rng.randint(0, 12))]
@@ -85,7 +89,52 @@ def test_the_tokenizer_and_tagger_cut_and_tag_as_pattern_s_own(text):
 
 
 def pattern_pieces(text: str) -> list:
-    return [phrases_module._tags(s.split(" "), parser) for s in pattern_tokens.find_tokens(text)]
+    return [[[token, tag] for token, tag in zip(s.split(" "), phrases_module.tags(s.split(" ")))]
+            for s in pattern_tokens.find_tokens(text)]
+
+
+def pattern_np_marks(tags: list[str]) -> list[str]:
+    """The NP chunk marks as round 7 computed them from Pattern's rule: the reference."""
+    joined = "".join(f"{tag}/" for tag in tags)
+    marks = [""] * len(tags)
+    for match in phrases_module._NP_RULE.finditer(joined):
+        first = joined.count("/", 0, match.start())
+        for k in range(first, first + match.group(0).count("/")):
+            if k == first and tags[k] in phrases_module._CONJUNCTIONS:
+                first += 1
+            else:
+                marks[k] = "B" if k == first else "I"
+    for i, tag in enumerate(tags):
+        if tag.startswith("RB") and marks[i] == "B" and i < len(tags) - 1 and not tags[i + 1].startswith("JJ"):
+            marks[i], marks[i + 1] = "", "B"
+    return marks
+
+
+def _every_tag() -> list[str]:
+    """Every tag Pattern's tagger can give: the lexicon's, the defaults and the suffix rules'."""
+    return sorted(set(phrases_module._parser().lexicon.values()) | {"NN", "NNP", "CD", "VBG", "RB", "NNS", "JJ", "VBN",
+                                                                     "VBP"})
+
+
+def test_the_np_marks_are_pattern_s_rule_on_any_run_of_tags():
+    import random
+
+    tags = _every_tag()
+    tricky = ["PDT", "WDT", "WRB", "CC", "DT", "RB", "RBR", "JJ", "NN", "NNS", "PRP", "PRP$", "CD", "IN", "VB"]
+    rng = random.Random(13)
+    for _ in range(20000):
+        pool = tricky if rng.random() < 0.7 else tags
+        run = [rng.choice(pool) for _ in range(rng.randint(0, 14))]
+        assert phrases_module._np_marks(run) == pattern_np_marks(run), run
+
+
+def test_each_token_is_tagged_as_pattern_s_tagger_tags_it():
+    lexicon = phrases_module._parser().lexicon
+    words = sorted(lexicon)[::7] + ["Walking", "Nicely", "Cats", "Happiness", "Re-do", "12.5", "3:30", "10/10",
+                                    "organise", "Organise", "quickly", "glass", "famous", "", "A", "I", "NHS", "Ok"]
+    for word in words:
+        for sentence in ([word], ["so", word], [word.title(), word], [word.upper(), "x"]):
+            assert phrases_module.tags(sentence) == [tag for _token, tag in parser.find_tags(sentence)], sentence
 
 
 def test_normalise_remembers_without_changing_anything():

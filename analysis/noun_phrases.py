@@ -92,14 +92,52 @@ def tags(tokens: list[str]) -> list[str]:
     return out
 
 
+#: one unit of Pattern's NP rule (a tag and its "/"), by its group: a noun, a determiner (or number
+#: or conjunction), an adverb or adjective
+_NP_UNIT = re.compile(rf"(?:({_NN})|(DT|CD|CC|CJ)|({_RB}|{_JJ}))/")
+#: Pattern's NP rule over one character a tag (:func:`_tag_class`); "d" starts a match only
+_NP_CODES = re.compile(r"N*D*A*N+|dD*A*N+")
+_tag_classes: dict[str, str | None] = {}
+
+
+def _tag_class(tag: str) -> str | None:
+    """The one character that stands for ``tag`` in :data:`_NP_CODES`: "N", "D" or "A" for a tag
+    that is a unit of the NP rule; "d" for one that is not, but whose tail is a determiner
+    (Pattern's rule runs over the tags as one string, so it can start a match inside a tag:
+    "PDT/NN/" matches from its "DT/", and the chunk starts at that token); "x" for the rest.
+    None when no character stands for it (a tag with a "/", or whose tail could start another
+    kind of unit): such sentences are marked by the rule on the tags' string."""
+    whole = _NP_UNIT.fullmatch(f"{tag}/")
+    tails = [_NP_UNIT.match(f"{tag}/", j) for j in range(1, len(tag))]
+    kinds = [tail.lastindex for tail in tails if tail]
+    if "/" in tag or (whole and kinds) or any(kind != 2 for kind in kinds):
+        found = None
+    elif whole:
+        found = "NDA"[whole.lastindex - 1]
+    else:
+        found = "d" if kinds else "x"
+    _tag_classes[tag] = found
+    return found
+
+
+def _np_spans(sentence_tags: list[str]) -> list[tuple[int, int]]:
+    """(first, end) token positions of each match of Pattern's NP rule in one sentence's tags,
+    as Pattern's chunker finds them in its string of tags (a character a tag where it can)."""
+    codes = [_tag_classes.get(tag, "?") for tag in sentence_tags]
+    if "?" in codes:
+        codes = [_tag_class(tag) if code == "?" else code for tag, code in zip(sentence_tags, codes)]
+    if None not in codes:
+        return [match.span() for match in _NP_CODES.finditer("".join(codes))]  # type: ignore[arg-type]
+    joined = "/".join(sentence_tags) + "/"
+    return [(joined.count("/", 0, match.start()), joined.count("/", 0, match.end()))
+            for match in _NP_RULE.finditer(joined)]
+
+
 def _np_marks(sentence_tags: list[str]) -> list[str]:
     """"B", "I" or "" for each tag of one sentence: Pattern's NP chunk tags."""
-    joined = "/".join(sentence_tags) + "/"
     marks = [""] * len(sentence_tags)
     starts = []
-    for match in _NP_RULE.finditer(joined):
-        first = joined.count("/", 0, match.start())
-        end = first + match.group(0).count("/")
+    for first, end in _np_spans(sentence_tags):
         while sentence_tags[first] in _CONJUNCTIONS:  # a chunk never starts with a conjunction
             first += 1
         marks[first] = "B"

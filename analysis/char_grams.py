@@ -12,6 +12,7 @@ vectoriser's settings and idf: the result is identical, bit for bit.
 """
 from __future__ import annotations
 
+from collections import Counter
 from operator import itemgetter
 from typing import Sequence
 
@@ -19,10 +20,65 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
-__all__ = ["CharGramTfidf"]
+__all__ = ["CharGramTfidf", "WordGramTfidf"]
 
 #: most words whose counts are kept (odd input cannot grow the memo without end)
 WORD_MEMO = 200_000
+
+
+def _weighting(vectoriser: TfidfVectorizer) -> TfidfTransformer:
+    """scikit-learn's own weighting and normalisation, with ``vectoriser``'s settings and idf."""
+    tfidf = TfidfTransformer(norm=vectoriser.norm, use_idf=vectoriser.use_idf,
+                             smooth_idf=vectoriser.smooth_idf, sublinear_tf=vectoriser.sublinear_tf)
+    if vectoriser.use_idf:
+        tfidf.idf_ = vectoriser.idf_
+    else:  # nothing to learn, but scikit-learn transforms only with a fitted transformer
+        tfidf.fit(sparse.csr_matrix((1, len(vectoriser.vocabulary_))))
+    return tfidf
+
+
+class WordGramTfidf:
+    """``vectoriser.transform`` for a fitted word :class:`TfidfVectorizer` (its own preprocessor,
+    tokenizer and n-gram sizes, no stop words), with each text's n-grams looked up and counted
+    by C loops (``map``, :class:`~collections.Counter`) rather than one by one: the counts are
+    what scikit-learn's ``_count_vocab`` makes (each text's distinct n-grams in first-seen
+    order, then each row's indices sorted), weighted by its own transformer (issue 13)."""
+
+    def __init__(self, vectoriser: TfidfVectorizer):
+        if vectoriser.analyzer != "word" or vectoriser.stop_words is not None or vectoriser.binary:
+            raise ValueError("WordGramTfidf needs a word vectoriser without stop words, not binary")
+        self.vectoriser = vectoriser
+        self._vocabulary = vectoriser.vocabulary_
+        self._preprocess = vectoriser.build_preprocessor()
+        self._tokenize = vectoriser.build_tokenizer()
+        self._tfidf = _weighting(vectoriser)
+
+    def _grams(self, text: object) -> list[str]:
+        """scikit-learn's ``_word_ngrams`` of the text's tokens: the tokens themselves (when the
+        smallest size is 1), then every run of each larger size joined by a space."""
+        tokens = self._tokenize(self._preprocess(self.vectoriser.decode(text)))
+        low, high = self.vectoriser.ngram_range
+        grams = list(tokens) if low == 1 else []
+        for n in range(max(low, 2), min(high + 1, len(tokens) + 1)):
+            grams.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
+        return grams
+
+    def transform(self, texts: Sequence[str]):
+        """What ``vectoriser.transform(texts)`` returns."""
+        indices: list[int] = []
+        values: list[int] = []
+        indptr = [0]
+        for text in texts:
+            counts = Counter(map(self._vocabulary.get, self._grams(text)))
+            counts.pop(None, None)  # n-grams not in the vocabulary
+            indices.extend(counts)
+            values.extend(counts.values())
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix((np.asarray(values, dtype=np.intc), np.asarray(indices, dtype=np.int32),
+                                    np.asarray(indptr, dtype=np.int32)),
+                                   shape=(len(texts), len(self._vocabulary)), dtype=self.vectoriser.dtype)
+        matrix.sort_indices()
+        return self._tfidf.transform(matrix, copy=False)
 
 
 class CharGramTfidf:
@@ -35,10 +91,7 @@ class CharGramTfidf:
         self._vocabulary = vectoriser.vocabulary_
         self._preprocess = vectoriser.build_preprocessor()
         self._grams = vectoriser.build_analyzer()
-        self._tfidf = TfidfTransformer(norm=vectoriser.norm, use_idf=vectoriser.use_idf,
-                                       smooth_idf=vectoriser.smooth_idf, sublinear_tf=vectoriser.sublinear_tf)
-        if vectoriser.use_idf:
-            self._tfidf.idf_ = vectoriser.idf_
+        self._tfidf = _weighting(vectoriser)
         #: word -> (vocabulary indices of its n-grams, their counts)
         self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # text to words as the vectoriser does it: its ``decode`` returns a ``str`` unchanged when it
@@ -54,12 +107,8 @@ class CharGramTfidf:
         The n-grams are the vectoriser's ``char_wb`` ones (``_char_wb_ngrams`` of the
         lower-cased word): padded with a space either side, every n-gram of each size, and a
         padded word no longer than a size counted once, as the whole word, with no larger size."""
-        vocabulary = self._vocabulary
-        counts: dict[int, int] = {}
-        for gram in self._char_wb_grams(word) if self._plain else self._grams(word):
-            index = vocabulary.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
+        counts = Counter(map(self._vocabulary.get, self._char_wb_grams(word) if self._plain else self._grams(word)))
+        counts.pop(None, None)  # n-grams not in the vocabulary
         found = (np.fromiter(counts, dtype=np.int32, count=len(counts)),
                  np.fromiter(counts.values(), dtype=np.intc, count=len(counts)))
         if len(self._known) < WORD_MEMO:

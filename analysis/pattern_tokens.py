@@ -67,18 +67,24 @@ def split_token(raw: str) -> tuple[str, ...]:
 # Pattern substitutes its contractions with ``re.sub``; they hold no special characters (tested),
 # so a plain replace does the same
 _LINEBREAKS = re.compile(r"\n{2,}")
-_SPACES = re.compile(r"\s+")
+
+
+#: every contraction Pattern splits off has an apostrophe (so text without one has none to split)
+_CONTRACTIONS_NEED = "'" if all("'" in a for a in _REPLACE) else ""
 
 
 def _raw_tokens(string: str) -> list[str]:
-    for a, b in _REPLACE.items():
-        string = string.replace(a, b)
+    if _CONTRACTIONS_NEED in string:
+        for a, b in _REPLACE.items():
+            string = string.replace(a, b)
     string = (string.replace("“", " “ ").replace("”", " ” ").replace("‘", " ‘ ").replace("’", " ’ ")
               .replace("'", " ' ").replace('"', ' " '))
     string = string.replace("\r\n", "\n")
-    string = _LINEBREAKS.sub(f" {pattern.EOS} ", string)
-    string = _SPACES.sub(" ", string)
-    return pattern.TOKEN.findall(string + " ")
+    if "\n\n" in string:
+        string = _LINEBREAKS.sub(f" {pattern.EOS} ", string)
+    # Pattern collapses white space (``\s+``) to one space and finds ``(\S+)\s`` in the text with a
+    # space added: the runs of non-space, what ``str.split`` gives (the same white space, Unicode's)
+    return string.split()
 
 
 _SENTENCE_ENDS = ("...", ".", "!", "?", pattern.EOS)

@@ -276,6 +276,8 @@ def _by_first_word(entries):
 
 _MARKERS_BY_FIRST = _by_first_word((marker,) for marker in _COUNTERFACTUAL_MARKERS)
 _PHRASES_BY_FIRST = _by_first_word(_PHRASES_BY_LENGTH)
+#: the tokens :func:`_domain_score` scores or starts a phrase at; any other token scores nothing
+_CUE_WORDS = frozenset(_PHRASES_BY_FIRST) | frozenset(DOMAIN_LEXICON) | {"\u2764", "\u2665"}
 
 
 def _counterfactual(tokens: list[str]) -> int:
@@ -283,8 +285,9 @@ def _counterfactual(tokens: list[str]) -> int:
     -1 if it is a wish or suggestion, 0 otherwise."""
     if tokens and tokens[0] in _SUGGESTION_OPENERS:
         return -1
-    for i, tok in enumerate(tokens):
-        for (marker,) in _MARKERS_BY_FIRST.get(tok, ()):
+    # only a token that starts a marker can match: those places, in order (issue 13)
+    for i in [i for i, tok in enumerate(tokens) if tok in _MARKERS_BY_FIRST]:
+        for (marker,) in _MARKERS_BY_FIRST[tokens[i]]:
             if tuple(tokens[i : i + len(marker)]) == marker:
                 return 1 if _negated(tokens, i, window=None) else -1
     return 0
@@ -294,9 +297,11 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
     """(positive, negative) sums of domain cue weights in ``tokens``; a cue
     with a negator in the three preceding tokens is flipped (x -0.75)."""
     pos = neg = 0.0
-    i = 0
-    n = len(tokens)
-    while i < n:
+    after = 0  # the token after the last cue (a phrase's words are not cues again)
+    # only a cue, or the first word of a phrase, scores: those places, in order (issue 13)
+    for i in [i for i, tok in enumerate(tokens) if tok in _CUE_WORDS]:
+        if i < after:
+            continue
         weight = None
         span = 1
         for phrase, w in _PHRASES_BY_FIRST.get(tokens[i], ()):
@@ -316,7 +321,7 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
                 pos += value
             else:
                 neg += value
-        i += span
+        after = i + span
     return pos, neg
 
 
@@ -442,7 +447,7 @@ def _pattern_score(text: str) -> tuple[float, float, int]:
     # each raw token's split remembered (issue 13)
     kept = [
         (p, s)
-        for words, p, s, _ in _assess([w.lower() for w in " ".join(find_tokens(text)).split()])
+        for words, p, s, _ in _assess(" ".join(find_tokens(text)).lower().split())  # each word lower-cased
         if not (words and words[-1] in _NOT_EVALUATIVE)
     ]
     if not kept:

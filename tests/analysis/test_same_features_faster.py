@@ -159,3 +159,45 @@ def test_the_workers_inherit_the_arguments_and_the_collector_is_left_as_found(co
     next(stopped)
     stopped.close()  # a caller that stops early (an error while writing) unfreezes too
     assert gc.get_freeze_count() == before
+
+
+def _domain_score_token_by_token(tokens: list[str]) -> tuple[float, float]:
+    """Round 7's domain score, every token visited: the reference."""
+    pos = neg = 0.0
+    i = 0
+    while i < len(tokens):
+        weight, span = None, 1
+        for phrase, w in sentiment_module._PHRASES_BY_FIRST.get(tokens[i], ()):
+            if tuple(tokens[i:i + len(phrase)]) == phrase:
+                weight, span = w, len(phrase)
+                break
+        if weight is None:
+            weight = 1.0 if tokens[i] in ("\u2764", "\u2665") else sentiment_module.DOMAIN_LEXICON.get(tokens[i])
+        if weight is not None:
+            value = -0.75 * weight if sentiment_module._negated(tokens, i) else weight
+            pos, neg = (pos + value, neg) if value > 0 else (pos, neg + value)
+        i += span
+    return pos, neg
+
+
+def _counterfactual_token_by_token(tokens: list[str]) -> int:
+    if tokens and tokens[0] in sentiment_module._SUGGESTION_OPENERS:
+        return -1
+    for i, tok in enumerate(tokens):
+        for (marker,) in sentiment_module._MARKERS_BY_FIRST.get(tok, ()):
+            if tuple(tokens[i:i + len(marker)]) == marker:
+                return 1 if sentiment_module._negated(tokens, i, window=None) else -1
+    return 0
+
+
+def test_the_domain_cues_and_wishes_visited_only_where_they_start_score_as_every_token_visited():
+    import random
+
+    words = ["on", "hold", "too", "long", "let", "me", "down", "not", "no", "never", ",", "helpful", "rude", "wait",
+             "had", "to", "keep", "it", "up", "the", "good", "work", "did", "turn", "show", "\u2764", "nobody", "one",
+             "could", "have", "been", "should", "would", "be", "nice", "need", "please", "more", "staff", "x"]
+    rng = random.Random(13)
+    for _ in range(20000):
+        tokens = [rng.choice(words) for _ in range(rng.randint(0, 12))]
+        assert sentiment_module._domain_score(tokens) == _domain_score_token_by_token(tokens), tokens
+        assert sentiment_module._counterfactual(tokens) == _counterfactual_token_by_token(tokens), tokens

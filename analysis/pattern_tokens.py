@@ -14,6 +14,7 @@ sentiment lexicon use are supported.
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from textblob import _text as pattern  # Pattern's tokenizer constants (TextBlob keeps them there)
 
@@ -95,12 +96,11 @@ _CLOSERS = ("'", '"', "”", "’", "...", ".", "!", "?", ")", pattern.EOS)
 def find_tokens(string: object) -> list[str]:
     """``textblob.en.parser.find_tokens(string)``: the sentences of ``string``, each a
     space-separated string of tokens."""
-    tokens: list[str] = []
-    known = _known
-    for raw in _raw_tokens(str(string)):
-        if raw:
-            found = known.get(raw)
-            tokens.extend(split_token(raw) if found is None else found)
+    raws = _raw_tokens(str(string))
+    found = list(map(_known.get, raws))
+    if None in found:
+        found = [split_token(raw) if split is None else split for raw, split in zip(raws, found)]
+    tokens = list(chain.from_iterable(found))
     sentences: list[list[str]] = [[]]
     i = j = 0
     n = len(tokens)
@@ -119,5 +119,27 @@ def find_tokens(string: object) -> list[str]:
         i = j
         j += 1
     sentences[-1].extend(tokens[i:])
-    joined = (pattern.RE_SARCASM.sub("(!)", " ".join(s)) for s in sentences if s)
-    return [pattern.RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), s) for s in joined]
+    joined = (" ".join(s) for s in sentences if s)
+    # each substitution only where it can match (Pattern makes both on every sentence)
+    joined = (pattern.RE_SARCASM.sub("(!)", s) if "(" in s else s for s in joined)
+    return [pattern.RE_EMOTICONS.sub(_emoticon, s) if not _EMOTICON_KEYS.isdisjoint(s) else s for s in joined]
+
+
+def _emoticon(match: re.Match) -> str:
+    return match.group(1).replace(" ", "") + match.group(2)
+
+
+def _emoticon_keys() -> frozenset[str]:
+    """A character of each of Pattern's emoticons, the rarest in text: a sentence with none of
+    them has no emoticon, so ``RE_EMOTICONS`` cannot match in it (it matches an emoticon's
+    characters, spaces allowed between them)."""
+    common = set("abcdefghijklmnopqrstuvwxyz0123456789.,'-/")
+    keys = set()
+    for emoticons in pattern.EMOTICONS.values():
+        for emoticon in emoticons:
+            rare = [c for c in emoticon if c not in common]
+            keys.add(rare[0] if rare else emoticon[0])
+    return frozenset(keys)
+
+
+_EMOTICON_KEYS = _emoticon_keys()

@@ -1,9 +1,12 @@
-"""The transform of a fitted ``char_wb`` TF-IDF vectoriser, counted word by word (issue 13).
+"""The transforms of the learned model's fitted TF-IDF vectorisers, faster and identical (issue 13).
+
+:class:`WordGramTfidf` is a word vectoriser's transform with each text's n-grams looked up and
+counted by C loops; :class:`CharGramTfidf` a ``char_wb`` one's, counted word by word:
 
 scikit-learn's ``TfidfVectorizer(analyzer="char_wb").transform`` cuts every text into the
 character n-grams of each of its whitespace-separated words (each word padded with a
 space either side) and counts them, text by text, in Python: most of the learned sentiment
-model's time. The n-grams of a text are those of its words taken one at a time, and the
+model's time (and the per-row sort of the counts most of the rest, avoided by summing by columns). The n-grams of a text are those of its words taken one at a time, and the
 same words recur in every answer, so :class:`CharGramTfidf` keeps each word's vocabulary
 counts and adds them up per text. The counts matrix is the one scikit-learn builds (same
 entries, sorted indices, the vectoriser's dtype), and it is weighted and normalised by
@@ -26,18 +29,23 @@ __all__ = ["CharGramTfidf", "WordGramTfidf"]
 WORD_MEMO = 200_000
 
 
-def _weighting(vectoriser: TfidfVectorizer) -> TfidfTransformer:
-    """scikit-learn's own weighting and normalisation, with ``vectoriser``'s settings and idf."""
-    tfidf = TfidfTransformer(norm=vectoriser.norm, use_idf=vectoriser.use_idf,
-                             smooth_idf=vectoriser.smooth_idf, sublinear_tf=vectoriser.sublinear_tf)
-    if vectoriser.use_idf:
-        tfidf.idf_ = vectoriser.idf_
-    else:  # nothing to learn, but scikit-learn transforms only with a fitted transformer
-        tfidf.fit(sparse.csr_matrix((1, len(vectoriser.vocabulary_))))
-    return tfidf
+class _FastTfidf:
+    """What the fast transforms share: the fitted vectoriser, its vocabulary and preprocessor,
+    and scikit-learn's own weighting and normalisation with its settings and idf."""
+
+    def __init__(self, vectoriser: TfidfVectorizer):
+        self.vectoriser = vectoriser
+        self._vocabulary = vectoriser.vocabulary_
+        self._preprocess = vectoriser.build_preprocessor()
+        self._tfidf = TfidfTransformer(norm=vectoriser.norm, use_idf=vectoriser.use_idf,
+                                       smooth_idf=vectoriser.smooth_idf, sublinear_tf=vectoriser.sublinear_tf)
+        if vectoriser.use_idf:
+            self._tfidf.idf_ = vectoriser.idf_
+        else:  # nothing to learn, but scikit-learn transforms only with a fitted transformer
+            self._tfidf.fit(sparse.csr_matrix((1, len(vectoriser.vocabulary_))))
 
 
-class WordGramTfidf:
+class WordGramTfidf(_FastTfidf):
     """``vectoriser.transform`` for a fitted word :class:`TfidfVectorizer` (its own preprocessor,
     tokenizer and n-gram sizes, no stop words), with each text's n-grams looked up and counted
     by C loops (``map``, :class:`~collections.Counter`) rather than one by one: the counts are
@@ -47,11 +55,8 @@ class WordGramTfidf:
     def __init__(self, vectoriser: TfidfVectorizer):
         if vectoriser.analyzer != "word" or vectoriser.stop_words is not None or vectoriser.binary:
             raise ValueError("WordGramTfidf needs a word vectoriser without stop words, not binary")
-        self.vectoriser = vectoriser
-        self._vocabulary = vectoriser.vocabulary_
-        self._preprocess = vectoriser.build_preprocessor()
+        super().__init__(vectoriser)
         self._tokenize = vectoriser.build_tokenizer()
-        self._tfidf = _weighting(vectoriser)
 
     def _grams(self, text: object) -> list[str]:
         """scikit-learn's ``_word_ngrams`` of the text's tokens: the tokens themselves (when the
@@ -81,17 +86,14 @@ class WordGramTfidf:
         return self._tfidf.transform(matrix, copy=False)
 
 
-class CharGramTfidf:
+class CharGramTfidf(_FastTfidf):
     """``vectoriser.transform`` for a fitted ``char_wb`` :class:`TfidfVectorizer`, faster."""
 
     def __init__(self, vectoriser: TfidfVectorizer):
         if vectoriser.analyzer != "char_wb":
             raise ValueError("CharGramTfidf needs a char_wb vectoriser")
-        self.vectoriser = vectoriser
-        self._vocabulary = vectoriser.vocabulary_
-        self._preprocess = vectoriser.build_preprocessor()
+        super().__init__(vectoriser)
         self._grams = vectoriser.build_analyzer()
-        self._tfidf = _weighting(vectoriser)
         #: word -> (vocabulary indices of its n-grams, their counts)
         self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # text to words as the vectoriser does it: its ``decode`` returns a ``str`` unchanged when it

@@ -345,12 +345,6 @@ def _plain_lexicon() -> _PlainLexicon:
     return _PlainLexicon(_pattern_sentiment)
 
 
-def _assessments(words) -> list:
-    """Pattern's ``Sentiment.assessments(words, negation=True)`` for (word, None) pairs, as
-    :func:`_assess` computes it."""
-    return _assess([word for word, _pos in words])
-
-
 #: what Pattern's ``assessments`` looks up about a word, with no part of speech: (its averaged
 #: polarity, subjectivity and intensity, or None for an unknown word; whether it can modify the
 #: next word; whether it negates; its label; an emoticon's polarity, or None)

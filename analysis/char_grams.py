@@ -16,7 +16,6 @@ vectoriser's settings and idf: the result is identical, bit for bit.
 from __future__ import annotations
 
 from collections import Counter
-from operator import itemgetter
 from typing import Sequence
 
 import numpy as np
@@ -94,8 +93,8 @@ class CharGramTfidf(_FastTfidf):
             raise ValueError("CharGramTfidf needs a char_wb vectoriser")
         super().__init__(vectoriser)
         self._grams = vectoriser.build_analyzer()
-        #: word -> (vocabulary indices of its n-grams, their counts)
-        self._known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        #: word -> the vocabulary indices of its n-grams (one an occurrence)
+        self._known: dict[str, np.ndarray] = {}
         # text to words as the vectoriser does it: its ``decode`` returns a ``str`` unchanged when it
         # reads content, and its preprocessor, with no accents to strip and no preprocessor of its
         # own, only lower-cases; its analyser then splits at white space (after collapsing runs of
@@ -104,15 +103,14 @@ class CharGramTfidf(_FastTfidf):
                        and vectoriser.strip_accents is None and vectoriser.lowercase)
         self._sizes = vectoriser.ngram_range
 
-    def _word_counts(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """The vocabulary indices of ``word``'s n-grams and how often each occurs (remembered).
-        The n-grams are the vectoriser's ``char_wb`` ones (``_char_wb_ngrams`` of the
-        lower-cased word): padded with a space either side, every n-gram of each size, and a
-        padded word no longer than a size counted once, as the whole word, with no larger size."""
-        counts = Counter(map(self._vocabulary.get, self._char_wb_grams(word) if self._plain else self._grams(word)))
-        counts.pop(None, None)  # n-grams not in the vocabulary
-        found = (np.fromiter(counts, dtype=np.int32, count=len(counts)),
-                 np.fromiter(counts.values(), dtype=np.intc, count=len(counts)))
+    def _word_grams(self, word: str) -> np.ndarray:
+        """The vocabulary index of each of ``word``'s n-grams in the vocabulary, an n-gram that
+        occurs twice in it twice (remembered; the counts are summed with the text's). The
+        n-grams are the vectoriser's ``char_wb`` ones (``_char_wb_ngrams`` of the lower-cased
+        word): padded with a space either side, every n-gram of each size, and a padded word no
+        longer than a size counted once, as the whole word, with no larger size."""
+        grams = self._char_wb_grams(word) if self._plain else self._grams(word)
+        found = np.array([index for index in map(self._vocabulary.get, grams) if index is not None], dtype=np.int32)
         if len(self._known) < WORD_MEMO:
             self._known[word] = found
         return found
@@ -139,27 +137,26 @@ class CharGramTfidf(_FastTfidf):
         """The n-gram counts of each text (one row a text), as the vectoriser counts them: each
         word's counts, in rows, summed where a text has an n-gram in more than one word."""
         known = self._known
-        words: list[tuple[np.ndarray, np.ndarray]] = []
+        words: list[np.ndarray] = []
         per_text: list[int] = []
         for text in texts:
             text_words = self._words(text)
             found = list(map(known.get, text_words))
-            if None in found:
-                found = [self._word_counts(word) if counts is None else counts
-                         for word, counts in zip(text_words, found)]
+            if any(grams is None for grams in found):
+                found = [self._word_grams(word) if grams is None else grams for word, grams in zip(text_words, found)]
             words.extend(found)
             per_text.append(len(found))
         shape = (len(texts), len(self._vocabulary))
         if not words:
             return sparse.csr_matrix(shape, dtype=self.vectoriser.dtype)
-        indices = list(map(itemgetter(0), words))
-        sizes = np.fromiter(map(len, indices), dtype=np.int64, count=len(words))
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         rows = np.repeat(np.repeat(np.arange(len(texts), dtype=np.int32), per_text), sizes)
-        # by columns first: the entries come text by text, so each column's rows come in order, and
-        # its duplicates (an n-gram in two words of a text) next to each other: summed in one pass,
-        # and turned into rows already sorted, without sorting each row's indices (issue 13)
-        by_column = sparse.coo_matrix((np.concatenate(list(map(itemgetter(1), words))), (rows, np.concatenate(indices))),
-                                      shape=shape, dtype=self.vectoriser.dtype).tocsc()
+        # one entry an n-gram, added up by columns first: the entries come text by text, so each
+        # column's rows come in order, and its duplicates (an n-gram twice in a text) next to each
+        # other: summed in one pass, and turned into rows already sorted, without sorting each
+        # row's indices (issue 13). Whole numbers, so the sums are exact in any order.
+        by_column = sparse.coo_matrix((np.ones(int(sizes.sum()), dtype=self.vectoriser.dtype),
+                                       (rows, np.concatenate(words))), shape=shape, dtype=self.vectoriser.dtype).tocsc()
         by_column.sum_duplicates()
         return by_column.tocsr()
 

@@ -6,9 +6,10 @@ counted by C loops; :class:`CharGramTfidf` a ``char_wb`` one's, counted word by 
 scikit-learn's ``TfidfVectorizer(analyzer="char_wb").transform`` cuts every text into the
 character n-grams of each of its whitespace-separated words (each word padded with a
 space either side) and counts them, text by text, in Python: most of the learned sentiment
-model's time (and the per-row sort of the counts most of the rest, avoided by summing by columns). The n-grams of a text are those of its words taken one at a time, and the
-same words recur in every answer, so :class:`CharGramTfidf` keeps each word's vocabulary
-counts and adds them up per text. The counts matrix is the one scikit-learn builds (same
+model's time (and sorting each row's counts most of the rest). The n-grams of a text are
+those of its words taken one at a time, and the same words recur in every answer, so
+:class:`CharGramTfidf` keeps each word's vocabulary indices and adds them up per text, by
+columns first (no per-row sort). The counts matrix is the one scikit-learn builds (same
 entries, sorted indices, the vectoriser's dtype), and it is weighted and normalised by
 scikit-learn's own :class:`~sklearn.feature_extraction.text.TfidfTransformer` with the
 vectoriser's settings and idf: the result is identical, bit for bit.
@@ -141,9 +142,10 @@ class CharGramTfidf(_FastTfidf):
         per_text: list[int] = []
         for text in texts:
             text_words = self._words(text)
-            found = list(map(known.get, text_words))
-            if any(grams is None for grams in found):
-                found = [self._word_grams(word) if grams is None else grams for word, grams in zip(text_words, found)]
+            if all(map(known.__contains__, text_words)):
+                found = list(map(known.__getitem__, text_words))
+            else:
+                found = [known[word] if word in known else self._word_grams(word) for word in text_words]
             words.extend(found)
             per_text.append(len(found))
         shape = (len(texts), len(self._vocabulary))

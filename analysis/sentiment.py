@@ -517,8 +517,28 @@ def _evidence(text: str, nothing_means: str) -> tuple[_ClauseEvidence, ...]:
     return tuple(out)
 
 
+#: id of an evidence tuple -> (the tuple, the parameters, what :func:`combine_evidence` made of them)
+_combined: dict[int, tuple[tuple[_ClauseEvidence, ...], SentimentParams, tuple[float, float, str]]] = {}
+
+
 def combine_evidence(evidence: tuple[_ClauseEvidence, ...], params: SentimentParams) -> tuple[float, float, str]:
-    """Turn clause evidence into (polarity, subjectivity, label) under ``params``."""
+    """Turn clause evidence into (polarity, subjectivity, label) under ``params``.
+
+    The evidence of a text is one cached tuple (:func:`cached_evidence`), combined for its
+    sentiment and again for the learned model's rule features: the last few thousand results
+    are remembered by that tuple (kept, so its id is not reused) and the parameters (issue 13).
+    """
+    known = _combined.get(id(evidence))
+    if known is not None and known[0] is evidence and (known[1] is params or known[1] == params):
+        return known[2]
+    if len(_combined) >= 8192:
+        _combined.clear()
+    combined = _combine(evidence, params)
+    _combined[id(evidence)] = (evidence, params, combined)
+    return combined
+
+
+def _combine(evidence: tuple[_ClauseEvidence, ...], params: SentimentParams) -> tuple[float, float, str]:
     scored: list[tuple[float, float]] = []
     subjectivities = [e.pattern_subjectivity for e in evidence if e.n_assessments]
     for e in evidence:

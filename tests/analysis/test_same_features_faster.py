@@ -201,3 +201,19 @@ def test_the_domain_cues_and_wishes_visited_only_where_they_start_score_as_every
         tokens = [rng.choice(words) for _ in range(rng.randint(0, 12))]
         assert sentiment_module._domain_score(tokens) == _domain_score_token_by_token(tokens), tokens
         assert sentiment_module._counterfactual(tokens) == _counterfactual_token_by_token(tokens), tokens
+
+
+def test_combined_evidence_remembered_is_what_combining_again_gives():
+    from dataclasses import replace
+
+    evidence = sentiment_module.cached_evidence("They were kind but late, although helpful", "positive")
+    loose = replace(sentiment_module.DEFAULT_PARAMS, positive_threshold=0.9)
+    for params in (sentiment_module.DEFAULT_PARAMS, loose, sentiment_module.DEFAULT_PARAMS, loose):
+        assert sentiment_module.combine_evidence(evidence, params) == sentiment_module._combine(evidence, params)
+    labels = {sentiment_module.combine_evidence(evidence, params)[2] for params in (loose, sentiment_module.DEFAULT_PARAMS)}
+    assert len(labels) == 2  # the parameters are part of what is remembered
+    equal_not_same = tuple(replace(e) for e in evidence)
+    assert sentiment_module.combine_evidence(equal_not_same, loose) == sentiment_module._combine(evidence, loose)
+    for n in range(9000):  # bounded
+        sentiment_module.combine_evidence(sentiment_module._evidence(f"kind {n}", "positive"), loose)
+    assert len(sentiment_module._combined) <= 8192

@@ -12,8 +12,10 @@ other work on the machine matters less than for wall-clock figures.
     python bench/text_features_cost.py                 # 3 rounds, the FFT comments' distinct texts
     python bench/text_features_cost.py --profile 30    # and a cProfile of the cold pass (top 30)
 
-Reading: "× bare" is a stage's CPU over the bare polarity's CPU for the same texts; the recompute
-target (>= 1.5x bare on 2 cores) needs the whole below about 2 x 1.5 / ... in practice below ~1.2x.
+Reading: "× bare" is a stage's CPU over the bare polarity's CPU for the same distinct texts. The
+recompute's bare baseline walks every stored text (10,168, duplicates included) on one core while
+the recompute's two workers share the distinct ones, so "all, cold" here, over about 2.9 (the
+duplication), over 2 (the cores), is roughly the workers' part of the wall ratio's inverse.
 """
 from __future__ import annotations
 

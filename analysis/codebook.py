@@ -105,10 +105,9 @@ def _norm_token(tok: str) -> str:
 
 def _words(text: object) -> list[str]:
     """Tokens for matching: words, with sentence ends as a boundary marker."""
-    out = []
-    for tok in word_tokens(normalise(text).replace("-", " ").replace("/", " "), after=_BOUNDARY_PATTERN):
-        out.append(_BOUNDARY if tok in ".!?;,\n" else _norm_token(tok))
-    return out
+    # _norm_token inline: a comprehension, no call a token (issue 13)
+    return [_BOUNDARY if tok in ".!?;,\n" else tok[:-2] if tok.endswith("'s") else tok
+            for tok in word_tokens(normalise(text).replace("-", " ").replace("/", " "), after=_BOUNDARY_PATTERN)]
 
 
 @dataclass(frozen=True)
@@ -232,8 +231,10 @@ class _FirstWords:
     def places(self, words: list[str]) -> dict[int, list[int]]:
         """For each first word (by id) found in ``words``, the positions where it matches, ascending."""
         places: dict[int, list[int]] = {}
+        known = self.known
         for i, tok in enumerate(words):
-            for term in self.matching(tok):
+            found = known.get(tok)  # most tokens are remembered, and start no pattern (issue 13)
+            for term in self.matching(tok) if found is None else found:
                 places.setdefault(term, []).append(i)
         return places
 

@@ -51,7 +51,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.naive_bayes import ComplementNB
 
-from .char_grams import CharGramTfidf
+from .char_grams import CharGramTfidf, WordGramTfidf
 from .sentiment import DEFAULT_PARAMS, LABELS, cached_evidence, combine_evidence
 
 __all__ = [
@@ -212,7 +212,10 @@ class SentimentModel:
         fast = self.__dict__.get("_char_grams")  # the chars' transform, counted word by word (issue 13)
         if fast is None or fast.vectoriser is not self.chars:
             fast = self.__dict__["_char_grams"] = CharGramTfidf(self.chars)
-        return sparse.hstack([self.words.transform(texts), fast.transform(texts)]).tocsr()
+        words = self.__dict__.get("_word_grams")  # the words' transform, counted by C loops (issue 13)
+        if words is None or words.vectoriser is not self.words:
+            words = self.__dict__["_word_grams"] = WordGramTfidf(self.words)
+        return sparse.hstack([words.transform(texts), fast.transform(texts)]).tocsr()
 
     def learned_themes(self, texts: Sequence[str]) -> list[list[str]]:
         """For each text, the themes whose learned classifier gives a probability above one half

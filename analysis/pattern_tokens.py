@@ -14,6 +14,7 @@ sentiment lexicon use are supported.
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from textblob import _text as pattern  # Pattern's tokenizer constants (TextBlob keeps them there)
 
@@ -67,18 +68,24 @@ def split_token(raw: str) -> tuple[str, ...]:
 # Pattern substitutes its contractions with ``re.sub``; they hold no special characters (tested),
 # so a plain replace does the same
 _LINEBREAKS = re.compile(r"\n{2,}")
-_SPACES = re.compile(r"\s+")
+
+
+#: every contraction Pattern splits off has an apostrophe (so text without one has none to split)
+_CONTRACTIONS_NEED = "'" if all("'" in a for a in _REPLACE) else ""
 
 
 def _raw_tokens(string: str) -> list[str]:
-    for a, b in _REPLACE.items():
-        string = string.replace(a, b)
+    if _CONTRACTIONS_NEED in string:
+        for a, b in _REPLACE.items():
+            string = string.replace(a, b)
     string = (string.replace("“", " “ ").replace("”", " ” ").replace("‘", " ‘ ").replace("’", " ’ ")
               .replace("'", " ' ").replace('"', ' " '))
     string = string.replace("\r\n", "\n")
-    string = _LINEBREAKS.sub(f" {pattern.EOS} ", string)
-    string = _SPACES.sub(" ", string)
-    return pattern.TOKEN.findall(string + " ")
+    if "\n\n" in string:
+        string = _LINEBREAKS.sub(f" {pattern.EOS} ", string)
+    # Pattern collapses white space (``\s+``) to one space and finds ``(\S+)\s`` in the text with a
+    # space added: the runs of non-space, what ``str.split`` gives (the same white space, Unicode's)
+    return string.split()
 
 
 _SENTENCE_ENDS = ("...", ".", "!", "?", pattern.EOS)
@@ -89,12 +96,11 @@ _CLOSERS = ("'", '"', "”", "’", "...", ".", "!", "?", ")", pattern.EOS)
 def find_tokens(string: object) -> list[str]:
     """``textblob.en.parser.find_tokens(string)``: the sentences of ``string``, each a
     space-separated string of tokens."""
-    tokens: list[str] = []
-    known = _known
-    for raw in _raw_tokens(str(string)):
-        if raw:
-            found = known.get(raw)
-            tokens.extend(split_token(raw) if found is None else found)
+    raws = _raw_tokens(str(string))
+    found = list(map(_known.get, raws))
+    if None in found:
+        found = [split_token(raw) if split is None else split for raw, split in zip(raws, found)]
+    tokens = list(chain.from_iterable(found))
     sentences: list[list[str]] = [[]]
     i = j = 0
     n = len(tokens)
@@ -113,5 +119,27 @@ def find_tokens(string: object) -> list[str]:
         i = j
         j += 1
     sentences[-1].extend(tokens[i:])
-    joined = (pattern.RE_SARCASM.sub("(!)", " ".join(s)) for s in sentences if s)
-    return [pattern.RE_EMOTICONS.sub(lambda m: m.group(1).replace(" ", "") + m.group(2), s) for s in joined]
+    joined = (" ".join(s) for s in sentences if s)
+    # each substitution only where it can match (Pattern makes both on every sentence)
+    joined = (pattern.RE_SARCASM.sub("(!)", s) if "(" in s else s for s in joined)
+    return [pattern.RE_EMOTICONS.sub(_emoticon, s) if not _EMOTICON_KEYS.isdisjoint(s) else s for s in joined]
+
+
+def _emoticon(match: re.Match) -> str:
+    return match.group(1).replace(" ", "") + match.group(2)
+
+
+def _emoticon_keys() -> frozenset[str]:
+    """A character of each of Pattern's emoticons, the rarest in text: a sentence with none of
+    them has no emoticon, so ``RE_EMOTICONS`` cannot match in it (it matches an emoticon's
+    characters, spaces allowed between them)."""
+    common = set("abcdefghijklmnopqrstuvwxyz0123456789.,'-/")
+    keys = set()
+    for emoticons in pattern.EMOTICONS.values():
+        for emoticon in emoticons:
+            rare = [c for c in emoticon if c not in common]
+            keys.add(rare[0] if rare else emoticon[0])
+    return frozenset(keys)
+
+
+_EMOTICON_KEYS = _emoticon_keys()

@@ -46,8 +46,9 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
+from textblob import _text as _pattern_module  # Pattern's emoticons and labels (TextBlob keeps them there)
 from textblob.en import sentiment as _pattern_sentiment
 
 from .pattern_tokens import find_tokens
@@ -275,6 +276,8 @@ def _by_first_word(entries):
 
 _MARKERS_BY_FIRST = _by_first_word((marker,) for marker in _COUNTERFACTUAL_MARKERS)
 _PHRASES_BY_FIRST = _by_first_word(_PHRASES_BY_LENGTH)
+#: the tokens :func:`_domain_score` scores or starts a phrase at; any other token scores nothing
+_CUE_WORDS = frozenset(_PHRASES_BY_FIRST) | frozenset(DOMAIN_LEXICON) | {"\u2764", "\u2665"}
 
 
 def _counterfactual(tokens: list[str]) -> int:
@@ -282,8 +285,9 @@ def _counterfactual(tokens: list[str]) -> int:
     -1 if it is a wish or suggestion, 0 otherwise."""
     if tokens and tokens[0] in _SUGGESTION_OPENERS:
         return -1
-    for i, tok in enumerate(tokens):
-        for (marker,) in _MARKERS_BY_FIRST.get(tok, ()):
+    # only a token that starts a marker can match: those places, in order (issue 13)
+    for i in [i for i, tok in enumerate(tokens) if tok in _MARKERS_BY_FIRST]:
+        for (marker,) in _MARKERS_BY_FIRST[tokens[i]]:
             if tuple(tokens[i : i + len(marker)]) == marker:
                 return 1 if _negated(tokens, i, window=None) else -1
     return 0
@@ -293,9 +297,11 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
     """(positive, negative) sums of domain cue weights in ``tokens``; a cue
     with a negator in the three preceding tokens is flipped (x -0.75)."""
     pos = neg = 0.0
-    i = 0
-    n = len(tokens)
-    while i < n:
+    after = 0  # the token after the last cue (a phrase's words are not cues again)
+    # only a cue, or the first word of a phrase, scores: those places, in order (issue 13)
+    for i in [i for i, tok in enumerate(tokens) if tok in _CUE_WORDS]:
+        if i < after:
+            continue
         weight = None
         span = 1
         for phrase, w in _PHRASES_BY_FIRST.get(tokens[i], ()):
@@ -315,7 +321,7 @@ def _domain_score(tokens: list[str]) -> tuple[float, float]:
                 pos += value
             else:
                 neg += value
-        i += span
+        after = i + span
     return pos, neg
 
 
@@ -339,10 +345,93 @@ def _plain_lexicon() -> _PlainLexicon:
     return _PlainLexicon(_pattern_sentiment)
 
 
-def _assessments(words) -> list:
-    """Pattern's ``Sentiment.assessments(words, negation=True)``: Pattern's own function, run
-    on :class:`_PlainLexicon`."""
-    return type(_pattern_sentiment).assessments(_plain_lexicon(), words, True)
+#: what Pattern's ``assessments`` looks up about a word, with no part of speech: (its averaged
+#: polarity, subjectivity and intensity, or None for an unknown word; whether it can modify the
+#: next word; whether it negates; its label; an emoticon's polarity, or None)
+_WordFacts = tuple[Any, bool, bool, Any, Any]
+_facts: dict[str, _WordFacts] = {}
+#: most words whose facts are remembered
+WORD_FACTS_MEMO = 100_000
+
+
+@lru_cache(maxsize=1)
+def _emoticon_polarities() -> dict[str, float]:
+    """Each emoticon (lower-cased) and the polarity of the first of Pattern's emoticon groups
+    it is in, as ``assessments`` finds it (it walks the groups in order)."""
+    polarities: dict[str, float] = {}
+    for (_kind, polarity), emoticons in _pattern_module.EMOTICONS.items():
+        for emoticon in emoticons:
+            polarities.setdefault(emoticon.lower(), polarity)
+    return polarities
+
+
+def _word_facts(word: str) -> _WordFacts:
+    lexicon = _plain_lexicon()
+    senses = lexicon.get(word)
+    known = senses is not None and None in senses
+    facts = (senses[None] if known else None,
+             known and any(map(senses.__contains__, lexicon.modifiers)),
+             word in lexicon.negations,
+             lexicon.labeler.get(word) if known else None,
+             _emoticon_polarities().get(word) if (word.isalpha() is False and len(word) <= 5
+                                                  and word not in _pattern_module.PUNCTUATION) else None)
+    if len(_facts) < WORD_FACTS_MEMO:
+        _facts[word] = facts
+    return facts
+
+
+def _assess(words: list) -> list:
+    """Pattern's ``Sentiment.assessments`` of ``words`` (lower-case words, each with no part of
+    speech; None skipped) with negation, step for step, on each word's facts looked up once
+    (:func:`_word_facts`): the same (words, polarity, subjectivity, label) tuples, float for
+    float (issue 13; tested against Pattern's own function)."""
+    lexicon = _plain_lexicon()
+    negate_after_modifier = None in lexicon.modifiers
+    modifies = lexicon.modifier
+    out: list[list] = []  # [words, polarity, subjectivity, intensity, sign, label], as Pattern's dicts
+    m = n = None  # the preceding modifier and negation
+    for w in words:
+        if w is None:
+            continue
+        facts = _facts.get(w) or _word_facts(w)
+        scores = facts[0]
+        if scores is not None:
+            p, s, i = scores
+            if m is None:
+                out.append([[w], p, s, i, 1, facts[3]])
+            else:
+                last = out[-1]
+                last[0].append(w)
+                last[1] = max(-1.0, min(p * last[3], +1.0))
+                last[2] = max(-1.0, min(s * last[3], +1.0))
+                last[3] = i
+                last[5] = facts[3]
+            if n is not None:
+                last = out[-1]
+                last[0].insert(0, n)
+                last[3] = 1.0 / last[3]
+                last[4] = -1
+            m = (w, None) if facts[1] else None
+            n = w if facts[2] else None
+            continue
+        if facts[2]:
+            n = w
+        elif n and len(w.strip("'")) > 1:
+            n = None
+        if n is not None and m is not None and (negate_after_modifier or modifies(m[0])):
+            out[-1][0].append(n)
+            out[-1][4] = -1
+            n = None
+        elif m and len(w) > 2:
+            m = None
+        if w == "!" and len(out) > 0:
+            out[-1][0].append("!")
+            out[-1][1] = max(-1.0, min(out[-1][1] * 1.25, +1.0))
+        if w == "(!)":
+            out.append([[w], 0.0, 1.0, 1.0, 1, _pattern_module.IRONY])
+        if facts[4] is not None:
+            out.append([[w], facts[4], 1.0, 1.0, 1, _pattern_module.MOOD])
+    return [(ws, p * -0.5 if sign < 0 else p, s, x) for ws, p, s, _i, sign, x in out]
 
 
 def _pattern_score(text: str) -> tuple[float, float, int]:
@@ -350,10 +439,9 @@ def _pattern_score(text: str) -> tuple[float, float, int]:
     assessments only; returns (polarity, subjectivity, number of assessments)."""
     # what ``_pattern_sentiment(text).assessments`` gives, tokenised by the same tokenizer with
     # each raw token's split remembered (issue 13)
-    words_of_text = ((w.lower(), None) for w in " ".join(find_tokens(text)).split())
     kept = [
         (p, s)
-        for words, p, s, _ in _assessments(words_of_text)
+        for words, p, s, _ in _assess(" ".join(find_tokens(text)).lower().split())  # each word lower-cased
         if not (words and words[-1] in _NOT_EVALUATIVE)
     ]
     if not kept:
@@ -429,8 +517,28 @@ def _evidence(text: str, nothing_means: str) -> tuple[_ClauseEvidence, ...]:
     return tuple(out)
 
 
+#: id of an evidence tuple -> (the tuple, the parameters, what :func:`combine_evidence` made of them)
+_combined: dict[int, tuple[tuple[_ClauseEvidence, ...], SentimentParams, tuple[float, float, str]]] = {}
+
+
 def combine_evidence(evidence: tuple[_ClauseEvidence, ...], params: SentimentParams) -> tuple[float, float, str]:
-    """Turn clause evidence into (polarity, subjectivity, label) under ``params``."""
+    """Turn clause evidence into (polarity, subjectivity, label) under ``params``.
+
+    The evidence of a text is one cached tuple (:func:`cached_evidence`), combined for its
+    sentiment and again for the learned model's rule features: the last few thousand results
+    are remembered by that tuple (kept, so its id is not reused) and the parameters (issue 13).
+    """
+    known = _combined.get(id(evidence))
+    if known is not None and known[0] is evidence and (known[1] is params or known[1] == params):
+        return known[2]
+    if len(_combined) >= 8192:
+        _combined.clear()
+    combined = _combine(evidence, params)
+    _combined[id(evidence)] = (evidence, params, combined)
+    return combined
+
+
+def _combine(evidence: tuple[_ClauseEvidence, ...], params: SentimentParams) -> tuple[float, float, str]:
     scored: list[tuple[float, float]] = []
     subjectivities = [e.pattern_subjectivity for e in evidence if e.n_assessments]
     for e in evidence:

@@ -9,7 +9,7 @@ from scipy import sparse
 from scipy.special import logsumexp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from analysis.char_grams import CharGramTfidf
+from analysis.char_grams import CharGramTfidf, WordGramTfidf
 from analysis.learning import RULE_FEATURE_SCALE, SHIPPED_MODEL_PATH, SentimentModel, rule_features
 
 ODD_TEXTS = ["", " ", "a\tb  c\n\nd", "İstanbul ǅemal STRASSE ß", "x\x1cy\x1dz", "don’t   STOP\u00a0now",
@@ -35,6 +35,23 @@ def test_counted_word_by_word_equals_scikit_learn_on_odd_text():
     assert _identical(fast.transform(ODD_TEXTS), vectoriser.transform(ODD_TEXTS))
     assert _identical(fast.transform(ODD_TEXTS[::-1]), vectoriser.transform(ODD_TEXTS[::-1]))  # words remembered
     assert fast.transform(["kind staff"]).nnz > 0
+
+
+@pytest.mark.parametrize("settings", [{}, {"ngram_range": (1, 2), "sublinear_tf": True}, {"ngram_range": (2, 3)},
+                                      {"ngram_range": (1, 3), "token_pattern": r"(?u)\b(\w)\w*\b", "norm": "l1"},
+                                      {"lowercase": False, "use_idf": False}])
+def test_word_n_grams_counted_by_c_loops_equal_scikit_learn(settings):
+    vectoriser = TfidfVectorizer(**settings).fit(["the staff were kind and listened to me", "nobody listened to me",
+                                                  "İstanbul ß straße STAFF", "kind kind staff were were kind"])
+    fast = WordGramTfidf(vectoriser)
+    texts = ODD_TEXTS + ["kind staff kind staff", "the staff were kind and listened", "Listened TO me to me"]
+    assert _identical(fast.transform(texts), vectoriser.transform(texts))
+    assert fast.transform(["kind staff"]).nnz > 0
+
+
+def test_a_vectoriser_the_fast_word_counts_cannot_follow_is_refused():
+    with pytest.raises(ValueError, match="stop words"):
+        WordGramTfidf(TfidfVectorizer(stop_words=["a"]).fit(["a text", "another text"]))
 
 
 def test_a_word_vectoriser_is_refused():

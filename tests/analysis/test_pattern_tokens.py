@@ -12,7 +12,11 @@ from analysis.text import normalise
 
 ODD = ["", " ", "e.g. the U.S. Mr. Smith... went", "Wow!!! (!) :-) :) <3 I can't, won't", "...", "..", "a.",
        "etc.", "(((hi)))", ":'( sad", "‘quoted’ “double” 'single'", 'He said "hi" and "bye', "x\r\ny\n\nNew para",
-       "Mr. T. De Smedt, U.K.!?", "don't stop-believing; ok?! fine.", "😀 ❤ 10/10", "3.5 hours... late!!"]
+       "Mr. T. De Smedt, U.K.!?", "don't stop-believing; ok?! fine.", "😀 ❤ 10/10", "3.5 hours... late!!",
+       # every kind of white space Pattern's regular expressions know (split at as str.split does)
+       " a\tb\x0bc\x0cd\x1ce\x1df\x1eg\x1fh\x85i\u00a0j\u1680k\u2000l\u200am\u2028n\u2029o\u202fp\u205fq\u3000r ",
+       "no\u200bbreak\ufeffhere", "a\n\n\nb\r\n\r\nc \n \n d", "\n\n", "couldn't've y'all I'd ’ll",
+       "xD XD o.O o . O 8-) ♥ °O° : - P =] >:D x-D ;^) *) (!) ( ! ) ok", "great :)", "great : )", "(fine)"]
 
 
 def test_pattern_s_contractions_are_plain_text_so_a_plain_replace_is_its_re_sub():

@@ -55,6 +55,16 @@ the link's row (migration 0021), applied by the claim's own ``UPDATE``; on Postg
 the response and its answers are one statement (run as the driver's SQL, compiled once), then
 the commit: two round trips, as the bare post. Screening multiplies by the positive examples
 first. In-process (no contention) the post's CPU fell 1.88 -> 1.63 ms on PostgreSQL.
+
+Round 8 (submit4, 2026-11-30; bench/README.md has the tables): on PostgreSQL a post with a
+submission key takes its pooled connection without the pool's pre-ping (one round trip: its
+one statement) and is stored again, once, on a fresh connection if that one was dead (the key
+makes the retry a repeat, never a second response). ``--ping-ab`` measures that change alone
+in this process, alternating blocks with and without the pre-ping: 0.05-0.16 ms (3-9%) less
+of the app's CPU per post. ``--profile`` now profiles in CPU time. At load 2.6-6.1 (three
+engineers' work on 2 cores) the full benchmark could not tell main from the branch (PostgreSQL
+main 0.30-0.64x, branch 0.23-0.54x; the unchanged SQLite path 0.25-0.55x): not shown to reach
+0.5x reliably.
 """
 
 from __future__ import annotations

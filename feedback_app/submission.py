@@ -162,7 +162,7 @@ def store_post(session: Session, claim: LinkClaim, response: NewResponse) -> Sub
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        log.warning("a respondent's post found its pooled connection dead; storing it again on a fresh one")
+        log.info("a respondent's post found its pooled connection dead; storing it again on a fresh one")
         session.rollback()
         return store()
 

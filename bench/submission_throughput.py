@@ -60,10 +60,10 @@ Round 8 (submit4, 2026-11-30; bench/README.md has the tables): on PostgreSQL a p
 submission key takes its pooled connection without the pool's pre-ping (one round trip: its
 one statement) and is stored again, once, on a fresh connection if that one was dead (the key
 makes the retry a repeat, never a second response). ``--ping-ab`` measures that change alone
-in this process, alternating blocks with and without the pre-ping: 0.05-0.16 ms (3-9%) less
-of the app's CPU per post. ``--profile`` now profiles in CPU time. At load 2.6-6.1 (three
+in this process, alternating blocks with and without the pre-ping: 0.05-0.20 ms (3-10%) less
+of the app's CPU per post. ``--profile`` now profiles in CPU time. At load 2.6-8.9 (three
 engineers' work on 2 cores) the full benchmark could not tell main from the branch (PostgreSQL
-main 0.30-0.64x, branch 0.23-0.54x; the unchanged SQLite path 0.25-0.55x): not shown to reach
+main 0.30-0.64x, branch 0.23-0.54x over 8 pairs; the unchanged SQLite path 0.25-0.55x): not shown to reach
 0.5x reliably.
 """
 

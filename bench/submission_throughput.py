@@ -63,8 +63,8 @@ makes the retry a repeat, never a second response). ``--ping-ab`` measures that 
 in this process, alternating blocks with and without the pre-ping: 0.05-0.20 ms (3-10%) less
 of the app's CPU per post. ``--profile`` now profiles in CPU time. At load 2.6-8.9 (three
 engineers' work on 2 cores) the full benchmark could not tell main from the branch (PostgreSQL
-main 0.30-0.64x, branch 0.23-0.54x over 8 pairs; the unchanged SQLite path 0.25-0.55x): not shown to reach
-0.5x reliably.
+main 0.30-0.64x, branch 0.23-0.54x over 8 pairs; the unchanged SQLite path 0.25-0.55x):
+not shown to reach 0.5x reliably.
 """
 
 from __future__ import annotations

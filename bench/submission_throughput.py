@@ -55,6 +55,16 @@ the link's row (migration 0021), applied by the claim's own ``UPDATE``; on Postg
 the response and its answers are one statement (run as the driver's SQL, compiled once), then
 the commit: two round trips, as the bare post. Screening multiplies by the positive examples
 first. In-process (no contention) the post's CPU fell 1.88 -> 1.63 ms on PostgreSQL.
+
+Round 8 (submit4, 2026-11-30; bench/README.md has the tables): on PostgreSQL a post with a
+submission key takes its pooled connection without the pool's pre-ping (one round trip: its
+one statement) and is stored again, once, on a fresh connection if that one was dead (the key
+makes the retry a repeat, never a second response). ``--ping-ab`` measures that change alone
+in this process, alternating blocks with and without the pre-ping: 0.05-0.20 ms (3-10%) less
+of the app's CPU per post. ``--profile`` now profiles in CPU time. At load 2.6-8.9 (three
+engineers' work on 2 cores) the full benchmark could not tell main from the branch (PostgreSQL
+main 0.30-0.64x, branch 0.23-0.54x over 8 pairs; the unchanged SQLite path 0.25-0.55x):
+not shown to reach 0.5x reliably.
 """
 
 from __future__ import annotations
@@ -349,12 +359,10 @@ def queue_worker(wanted: bool, env: dict, folder: Path):
         process.wait(timeout=30)
 
 
-def profile(posts: int, what_if: str, kind: str = "sqlite") -> None:
-    """cProfile of the real POST alone in this process (Flask test client; the forms are fetched
-    first, unprofiled), where its time goes; with a bare insert's time in the same process."""
-    import cProfile
-    import io
-    import pstats
+@contextmanager
+def in_process_posts(kind: str, count: int, what_if: str = ""):
+    """The real POST in this process (Flask test client) on a throwaway ``kind`` database:
+    yields ``post(fields)`` and ``count`` forms fetched beforehand (5 posts already sent to warm up)."""
     import re
 
     from feedback_app.text_analysis import warm_up
@@ -382,19 +390,62 @@ def profile(posts: int, what_if: str, kind: str = "sqlite") -> None:
 
         for _ in range(5):
             post(fetch())
-        forms = [fetch() for _ in range(2 * posts)]
-        started = time.perf_counter()
+        try:
+            yield post, [fetch() for _ in range(count)]
+        finally:
+            app.extensions["feedback_db"].engine.dispose()
+
+
+def profile(posts: int, what_if: str, kind: str = "sqlite") -> None:
+    """cProfile of the real POST alone in this process (Flask test client; the forms are fetched
+    first, unprofiled), where its time goes, in CPU time; with its unprofiled time first."""
+    import cProfile
+    import io
+    import pstats
+
+    with in_process_posts(kind, 2 * posts, what_if) as (post, forms):
+        started, cpu = time.perf_counter(), time.thread_time()
         for fields in forms[:posts]:
             post(fields)
-        print(f"{kind}: in-process POST {1000 * (time.perf_counter() - started) / posts:.2f} ms each (no profiler)")
-        profiler = cProfile.Profile()
+        print(f"{kind}: in-process POST {1000 * (time.perf_counter() - started) / posts:.2f} ms each, "
+              f"{1000 * (time.thread_time() - cpu) / posts:.2f} ms CPU (no profiler)")
+        profiler = cProfile.Profile(time.thread_time)  # CPU time: waiting for the database is not the app's cost
         profiler.runcall(lambda: [post(fields) for fields in forms[posts:]])
-        app.extensions["feedback_db"].engine.dispose()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(r"feedback_app|analysis/|wtforms/form|flask/sessions|huey/api", 45)
     stats.sort_stats("tottime").print_stats(25)
+    if os.environ.get("BENCH_PROFILE_CALLERS"):  # e.g. "local.py": who calls them
+        stats.sort_stats("cumulative").print_callers(os.environ["BENCH_PROFILE_CALLERS"])
     print(out.getvalue())
+
+
+def ping_ab(kind: str, blocks: int, per_block: int) -> None:
+    """Round 8: the post's connection taken with the pool's pre-ping (as before) and without it
+    (``db.trusting_the_pool``, as shipped), in alternating blocks of posts in this one process,
+    so both halves see the same machine; the app's CPU and wall time per post, medians of the blocks."""
+    import contextlib
+    import statistics
+
+    from feedback_app import submission
+
+    trusting = submission.trusting_the_pool
+    cpu: dict[str, list[float]] = {"pinged": [], "unpinged": []}
+    wall: dict[str, list[float]] = {"pinged": [], "unpinged": []}
+    with in_process_posts(kind, blocks * per_block) as (post, forms):
+        for block in range(blocks):
+            mode = "unpinged" if block % 2 else "pinged"
+            submission.trusting_the_pool = trusting if mode == "unpinged" else contextlib.nullcontext
+            started, used = time.perf_counter(), time.thread_time()
+            for fields in forms[block * per_block:(block + 1) * per_block]:
+                post(fields)
+            cpu[mode].append(1000 * (time.thread_time() - used) / per_block)
+            wall[mode].append(1000 * (time.perf_counter() - started) / per_block)
+    submission.trusting_the_pool = trusting
+    for mode in cpu:
+        print(f"{kind} {mode:<8}: app CPU per post median {statistics.median(cpu[mode]):.3f} ms "
+              f"({min(cpu[mode]):.3f}-{max(cpu[mode]):.3f}), wall median {statistics.median(wall[mode]):.3f} ms "
+              f"over {blocks // 2} blocks of {per_block}")
 
 
 def main() -> None:
@@ -407,6 +458,8 @@ def main() -> None:
                         "(on each database of --db).")
     parser.add_argument("--server-profile", action="store_true", help="cProfile the POSTs inside the gunicorn "
                         "workers (real and bare apart) and print where they go; the timings are then the profiler's.")
+    parser.add_argument("--ping-ab", action="store_true", help="In-process, PostgreSQL: the post with the pool's "
+                        "pre-ping and without it (as shipped, round 8) in alternating blocks of 100 (--posts in all).")
     parser.add_argument("--inline", action="store_true", help="Features computed in the request (ANALYSE_IN_BACKGROUND off).")
     parser.add_argument("--worker", action="store_true", help="Run a queue worker beside the server throughout.")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -414,6 +467,9 @@ def main() -> None:
     if args.profile:
         for kind in args.db.split(","):
             profile(min(args.posts, 200), args.what_if, kind.strip())
+        return
+    if args.ping_ab:
+        ping_ab("postgresql", max(args.posts // 100, 2), 100)
         return
     if args.serve:
         serve(args.serve, args.workers)

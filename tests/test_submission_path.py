@@ -145,3 +145,92 @@ def test_the_page_and_the_post_share_one_form_class(app, respondent, make_round,
     assert wrong.status_code == 400 and "There is a problem" in wrong.get_data(as_text=True)  # the form's own errors
     assert respondent.answer(link.token, {"what_helped": "my teacher"}, submission_key=key).status_code == 302
     assert len(kept()) == 1
+
+
+def _posts_stored(app, key: str) -> int:
+    from feedback_app.models import Response
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Response).where(Response.submission_key == key))
+
+
+@pytest.mark.parametrize("answers, flags", [
+    ({"what_helped": "my nan", "what_did_not_help": "my dad hits me"}, 1),  # a transaction: the response and its flag
+    ({"what_helped": "my nan", "what_did_not_help": "nothing"}, 0),  # one autocommitted statement
+])
+def test_a_post_whose_pooled_connection_was_killed_is_stored_once_on_a_fresh_one(app, respondent, make_round,
+                                                                                 make_link, caplog, answers, flags):
+    # Issue 13, round 8: the post takes its connection without the pool's pre-ping; a dead one
+    # (the database restarted, the connection killed between posts) costs the respondent nothing.
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite has no connection to lose")
+    from sqlalchemy import create_engine, text
+
+    link = make_link(make_round("children", 2))
+    _page, first = respondent.open_form(link.token)
+    _page, second = respondent.open_form(link.token)  # both forms fetched before the kill
+    assert respondent.answer(link.token, {"what_helped": "my teacher"}, submission_key=first).status_code == 302
+    killer = create_engine(app.config["DATABASE_URL"])
+    with killer.connect() as connection:
+        killed = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    killer.dispose()
+    assert killed >= 1  # the app's pooled connections
+    with caplog.at_level("INFO", logger="feedback_app.submission"):
+        posted = respondent.answer(link.token, answers, submission_key=second)
+    assert posted.status_code == 302 and "/thanks" in posted.headers["Location"]
+    assert "pooled connection dead" in caplog.text  # the post met the dead connection (no ping caught it)
+    assert _posts_stored(app, second) == 1
+    with app.app_context():  # a disclosure's flag came with it
+        assert db.session.scalar(select(func.count()).select_from(SafeguardingFlag)) == flags
+        assert find_link(db.session, link.token).response_count == 2
+
+
+def test_a_post_stored_before_its_connection_died_is_thanked_and_kept_once(app, respondent, make_round, make_link,
+                                                                           monkeypatch):
+    # The other half of the retry's safety: the first attempt was stored, but its answer was lost
+    # with the connection. The second attempt meets the submission key: a repeat, not a second response.
+    from sqlalchemy.exc import OperationalError
+
+    from feedback_app import submission
+
+    link = make_link(make_round("children", 2))
+    _page, key = respondent.open_form(link.token)
+    real_store, attempts = submission.store_response, []
+
+    def stored_then_lost(session, *args, **kwargs):
+        attempts.append(kwargs["claim"])
+        result = real_store(session, *args, **kwargs)
+        if len(attempts) == 1:
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"),
+                                   connection_invalidated=True)
+        return result
+
+    monkeypatch.setattr(submission, "store_response", stored_then_lost)
+    posted = respondent.answer(link.token, {"what_helped": "my teacher"}, submission_key=key)
+    assert posted.status_code == 302 and "/thanks" in posted.headers["Location"]
+    assert len(attempts) == 2
+    assert _posts_stored(app, key) == 1
+    with app.app_context():
+        assert find_link(db.session, link.token).response_count == 1  # the link counted it once
+
+
+def test_a_post_whose_error_is_not_a_lost_connection_is_not_stored_again(app, respondent, make_round, make_link,
+                                                                         monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from feedback_app import submission
+
+    link = make_link(make_round("children", 2))
+    _page, key = respondent.open_form(link.token)
+    attempts = []
+
+    def failing(*_args, **_kwargs):
+        attempts.append(1)
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(submission, "store_response", failing)
+    with pytest.raises(OperationalError):
+        respondent.answer(link.token, {"what_helped": "my teacher"}, submission_key=key)
+    assert len(attempts) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
@@ -81,8 +81,9 @@ def in_batches(items: Sequence[Item], size: int) -> list[list[Item]]:
 
 
 def map_batches(work: Callable[..., Result], batches: Sequence[Any], *args: Any, workers: int | None = 1,
-                progress: Callable[[int], object] | None = None) -> Iterator[Result]:
-    """Yield ``work(batch, *args)`` for each of ``batches``, in order.
+                progress: Callable[[int], object] | None = None, ordered: bool = True) -> Iterator[Result]:
+    """Yield ``work(batch, *args)`` for each of ``batches``, in order (with ``ordered=False``:
+    as each is done, the order they finish in).
 
     With ``workers`` above 1 and more than one batch the batches run in that many
     forked worker processes (``work`` and ``args`` are inherited as they fork; the
@@ -93,7 +94,9 @@ def map_batches(work: Callable[..., Result], batches: Sequence[Any], *args: Any,
     tagger, the app's modules) are frozen out of the garbage collector
     (:func:`gc.freeze`): its full collections then no longer walk them, in the workers
     or here, and walking them no longer copies the workers' shared memory page by
-    page (issue 13: a sixth to a fifth of the features' CPU time).
+    page (issue 13: a sixth to a fifth of the features' CPU time). The workers are told to
+    stop as soon as every batch is given out, so each exits when the last result is in,
+    while the caller is still using it, not after (issue 13).
     """
     if workers and workers > 1 and len(batches) > 1:
         context = multiprocessing.get_context("fork")
@@ -104,10 +107,22 @@ def map_batches(work: Callable[..., Result], batches: Sequence[Any], *args: Any,
             # a codebook keeps its compiled patterns and the memos they fill (issue 13)
             with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_share,
                                      initargs=(work, args)) as pool:
-                for batch, done in zip(batches, pool.map(_shared_work, batches)):
-                    if progress:
-                        progress(len(batch))
-                    yield done
+                futures = {pool.submit(_shared_work, batch): batch for batch in batches}
+                # told to stop now, the workers run the batches given out and exit as the last result
+                # comes in; shutdown(wait=False) lets go of the thread that reaps them, joined below
+                reaper = getattr(pool, "_executor_manager_thread", None)
+                pool.shutdown(wait=False)
+                try:
+                    for future in futures if ordered else as_completed(futures):
+                        done = future.result()
+                        if progress:
+                            progress(len(futures[future]))
+                        yield done
+                finally:  # a caller that stops early (an error while writing) waits for no more batches
+                    for future in futures:
+                        future.cancel()
+                    if reaper is not None:
+                        reaper.join()
         finally:
             if not frozen_before:  # a process that froze objects itself keeps them frozen
                 gc.unfreeze()

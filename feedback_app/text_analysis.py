@@ -588,8 +588,9 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     model_version = pending[0].model_version
     groups = same_text_groups(pending)
     same_as = {first.answer_id: ids for first, ids in groups.items()}
-    for done in map_batches(_features_of, in_batches(list(groups), _compute_batch_size(len(groups), batch_size, workers)),
-                            codebook, model_version, workers=workers):
+    # each batch written as it is done, whichever worker finishes first (issue 13)
+    batches = in_batches(list(groups), _compute_batch_size(len(groups), batch_size, workers))
+    for done in map_batches(_features_of, batches, codebook, model_version, workers=workers, ordered=False):
         answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
         for part in in_batches(answers, batch_size):
             with db.write_session() as write:

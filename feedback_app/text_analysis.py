@@ -589,7 +589,7 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     groups = same_text_groups(pending)
     same_as = {first.answer_id: ids for first, ids in groups.items()}
     # each batch written as it is done, whichever worker finishes first (issue 13)
-    batches = in_batches(list(groups), _compute_batch_size(len(groups), batch_size, workers))
+    batches = _compute_batches(list(groups), batch_size, workers)
     for done in map_batches(_features_of, batches, codebook, model_version, workers=workers, ordered=False):
         answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
         for part in in_batches(answers, batch_size):
@@ -600,13 +600,24 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     return AnalysisRun(len(pending), 0)
 
 
-def _compute_batch_size(texts: int, batch_size: int, workers: int) -> int:
-    """Distinct texts a worker process is given at a time: at most ``batch_size``, and with
-    more than one worker few enough for each to get four batches, so they finish together
-    and the last batch (written after everything else) is small (issue 13)."""
+#: fewest distinct texts in a batch given to a process (each batch costs a round trip)
+SMALLEST_BATCH = 32
+
+
+def _compute_batches(groups: list[PendingAnswer], batch_size: int, workers: int) -> list[list[PendingAnswer]]:
+    """``groups`` cut into the batches of distinct texts the processes take in turn: at most
+    ``batch_size`` each, and with more than one process each a share of what is left (guided
+    scheduling: a ``2 x workers``-th, at least :data:`SMALLEST_BATCH`), so the batches get smaller
+    towards the end: the processes finish together, and the last results, written after every
+    other, are few (issue 13)."""
     if workers <= 1:
-        return batch_size
-    return max(1, min(batch_size, -(-texts // (workers * 4))))
+        return in_batches(groups, batch_size)
+    batches, start = [], 0
+    while start < len(groups):
+        size = max(SMALLEST_BATCH, min(batch_size, -(-(len(groups) - start) // (2 * workers))))
+        batches.append(groups[start:start + size])
+        start += size
+    return batches
 
 
 def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMIT) -> tuple[int, int]:

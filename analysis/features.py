@@ -205,8 +205,8 @@ def features_frame(
     """A copy of ``df`` with the columns in :data:`FEATURE_COLUMNS` added
     (``themes`` and ``noun_phrases`` hold lists).
 
-    With ``workers`` > 1 the texts are processed in chunks of ``chunk_size``
-    by a ``ProcessPoolExecutor``; the result is identical to the serial one.
+    With ``workers`` > 1 the texts are processed in chunks of ``chunk_size`` on that many
+    processes (:func:`map_batches`); the result is identical to the serial one.
     Raises ``KeyError`` if ``text_column`` is missing and ``ValueError`` for a
     non-positive ``chunk_size``.
     """

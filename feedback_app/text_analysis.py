@@ -562,8 +562,9 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     sentiment model in use.
 
     Answers with the same text (and ``nothing_means`` and model) are analysed once
-    (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts (fewer, so
-    each worker gets several) run on ``workers`` processes; their features are written and committed ``batch_size`` answers at a time,
+    (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts, smaller towards
+    the end (:func:`_compute_batches`), run on ``workers`` processes (this one among them); the
+    features of each batch are written as soon as it is done, ``batch_size`` answers at a time,
     each in its own short write transaction, so a long run can be
     interrupted without losing the batches done, and ``progress(n)`` is called after
     each. With ``limit``, nothing is done when more than ``limit`` answers are stale

@@ -8,6 +8,11 @@ the default), or the demo's answers (``--source demo --scale N``: ``feedback-app
 start-up is not counted on either side; the baseline walks every stored text (duplicates
 included), exactly what ``analyse --recompute`` is asked to analyse.
 
+``--workers N`` is the number of processes computing features, the measured one among them:
+since round 8 (issue 13) ``map_batches`` forks N - 1 workers and the parent takes batches in
+turn with them between its writes, so two cores run two processes. The CPU printed is the
+parent's and the workers' together (the workers are waited for before the timed call returns).
+
 ``--no-dedupe`` measures the path before issue 13 item 3 in the same way (every answer
 analysed, identical texts or not: a bench-only patch, not the product).
 

@@ -44,7 +44,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
-from sqlalchemy import Text, cast, delete, func, select, text, update
+from sqlalchemy import Integer, Text, any_, bindparam, cast, delete, func, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from analysis import ANALYSER_VERSION
@@ -348,13 +349,26 @@ def _locked(session: Session, answer_ids: Iterable[int]) -> list[int]:
     ids = sorted(set(answer_ids))
     if ids and session.get_bind().dialect.name == "postgresql":
         for start in range(0, len(ids), _CHUNK):
-            session.execute(select(Answer.id).where(Answer.id.in_(ids[start:start + _CHUNK]))
+            session.execute(select(Answer.id).where(ids_in(session, Answer.id, ids[start:start + _CHUNK]))
                             .order_by(Answer.id).with_for_update())
     return ids
 
 
-#: the feature columns :class:`FeatureRewrite` reads, the JSON lists as their stored text
+def ids_in(session: Session, column, ids: list[int]):
+    """``column IN ids`` with the ids bound as one parameter (a JSON array read by ``json_each``
+    on SQLite, an array on PostgreSQL), not one parameter each: the statement is the same for
+    any ids, and SQLAlchemy does not expand and name hundreds of parameters per statement
+    (issue 13, a recompute: three such statements per 500 answers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, json.dumps(list(ids))))))
+
+
+#: the feature columns :class:`FeatureRewrite` reads, the JSON lists as their stored text: the
+#: first :data:`TALLIED_FEATURE` are those the answer and term tallies count, the rest are restamped
 STORED_FEATURE = ("label", "polarity", "themes", "noun_phrases", "analyser_version", "codebook_hash", "subjectivity")
+TALLIED_FEATURE = 4
 #: those of them :class:`FeatureRewrite` reads as their stored JSON text
 STORED_JSON = ("themes", "noun_phrases")
 
@@ -372,7 +386,7 @@ def _in_chunks(session: Session, query, column, ids: list[int]) -> list[tuple]:
     """The rows of ``query`` whose ``column`` is one of ``ids``, read ``_CHUNK`` ids at a time."""
     rows: list[tuple] = []
     for start in range(0, len(ids), _CHUNK):
-        rows.extend(session.execute(query.where(column.in_(ids[start:start + _CHUNK]))).all())
+        rows.extend(session.execute(query.where(ids_in(session, column, ids[start:start + _CHUNK]))).all())
     return rows
 
 
@@ -384,8 +398,9 @@ class FeatureRewrite:
     write. Made by :func:`kept_feature_rewrite`."""
 
     def __init__(self, stored: Iterable[tuple], merged: Mapping[str, str] | None) -> None:
-        #: the stored features of each answer that has them, by :data:`STORED_FEATURE` name
-        self.stored = {row[0]: dict(zip(STORED_FEATURE, row[1:])) for row in stored}
+        #: the stored features of each answer that has them: a tuple in :data:`STORED_FEATURE`
+        #: order (compared whole or in two slices: no dict per answer, issue 13)
+        self.stored = {row[0]: tuple(row[1:]) for row in stored}
         self._merged = merged  # None: the tallies are not built, nothing to keep
         self._replaced: list[Mapping[str, Any]] = []
         self._restamped: list[Mapping[str, Any]] = []
@@ -418,13 +433,14 @@ class FeatureRewrite:
             session, select(Answer.id, Response.round_id, Answer.question_key).join(Response, Response.id == Answer.response_id),
             Answer.id, sorted(values["answer_id"] for values in self._restamped)))
         changes = Changes()
+        versions = STORED_FEATURE.index("analyser_version")
         for values in (*self._replaced, *self._restamped):
             round_id, key = places[values["answer_id"]]
             before = self.stored.get(values["answer_id"])
             if before is not None:
-                changes.features[(round_id, key, before["analyser_version"], before["codebook_hash"])] -= 1
+                changes.features[(round_id, key, *before[versions:versions + 2])] -= 1
             changes.features[(round_id, key, values["analyser_version"], values["codebook_hash"])] += 1
-        counted = [(self._counted(answers[v["answer_id"]], self.stored.get(v["answer_id"])),
+        counted = [(self._counted(answers[v["answer_id"]], self.stored_values(v["answer_id"])),
                     self._counted(answers[v["answer_id"]], v)) for v in self._replaced]
         after = [answer for _before, answer in counted if answer is not None]
         changes.move([answer for answer, _after in counted if answer is not None], after)
@@ -433,6 +449,11 @@ class FeatureRewrite:
         for start in range(0, len(replaced), _CHUNK):
             session.execute(delete(AnswerTheme).where(AnswerTheme.answer_id.in_(replaced[start:start + _CHUNK])))
         _insert_themes(session, _theme_rows(after))
+
+    def stored_values(self, answer_id: int) -> dict[str, Any] | None:
+        """The stored features of ``answer_id`` by :data:`STORED_FEATURE` name (None: none stored)."""
+        row = self.stored.get(answer_id)
+        return None if row is None else dict(zip(STORED_FEATURE, row))
 
     def _counted(self, answer: tuple, features: Mapping[str, Any] | None) -> CountedAnswer | None:
         """``answer`` (a row of :func:`_answers_query`) as the tallies count it with ``features``

@@ -36,7 +36,16 @@ from analysis.features import TextFeatures, in_batches, map_batches, text_featur
 
 from .definitions import TEXT_TYPES, is_identifier
 from .models import Answer, AnswerFeature, CodebookVersion, Question, Response, Round, SafeguardingFlag, utcnow
-from .tallies import STORED_JSON, advance_analysed_mark, ensure_tallies, kept_feature_rewrite, kept_tallies
+from .tallies import (
+    STORED_FEATURE,
+    STORED_JSON,
+    TALLIED_FEATURE,
+    advance_analysed_mark,
+    ensure_tallies,
+    ids_in,
+    kept_feature_rewrite,
+    kept_tallies,
+)
 from .translations import ANALYSED_LANGUAGES
 
 
@@ -476,11 +485,6 @@ def same_text_groups(pending: Iterable[PendingAnswer]) -> dict[PendingAnswer, li
     return dict(groups.values())
 
 
-#: the feature columns the answer and term tallies count (:func:`feedback_app.tallies.kept_tallies`)
-_TALLIED = ("label", "polarity", "themes", "noun_phrases")
-_RESTAMPED = ("analyser_version", "codebook_hash", "subjectivity")
-
-
 def _as_stored(values: dict) -> dict:
     """The column ``values`` of a feature row as :attr:`feedback_app.tallies.FeatureRewrite.stored`
     reads them back (the JSON columns as the text SQLAlchemy's JSON type writes: ``json.dumps``;
@@ -499,20 +503,25 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
     once (:func:`feedback_app.tallies.kept_feature_rewrite`)."""
     with kept_feature_rewrite(session, [answer_id for answer_id, _ in results]) as rewrite:
         replaced, restamped = [], []
-        made: dict[int, tuple[dict, dict]] = {}  # answers with the same text share one features object
+        # answers with the same text share one features object: its values, their stored form
+        # and that as a tuple in the order of the stored rows are made once (issue 13)
+        made: dict[int, tuple[dict, dict, tuple]] = {}
         for answer_id, features in results:
-            if id(features) not in made:
+            form = made.get(id(features))
+            if form is None:
                 values = feature_values(answer_id, features)
-                made[id(features)] = values, _as_stored(values)
-            values, written = ({**made_values, "answer_id": answer_id} for made_values in made[id(features)])
+                written = _as_stored(values)
+                form = made[id(features)] = values, written, tuple(written[name] for name in STORED_FEATURE)
             before = rewrite.stored.get(answer_id)
-            if before is None or any(before[name] != written[name] for name in _TALLIED):
-                replaced.append((values, written))
-            elif any(before[name] != values[name] for name in _RESTAMPED):
-                restamped.append(values)
+            if before == form[2]:
+                continue
+            if before is None or before[:TALLIED_FEATURE] != form[2][:TALLIED_FEATURE]:
+                replaced.append(({**form[0], "answer_id": answer_id}, {**form[1], "answer_id": answer_id}))
+            else:
+                restamped.append({**form[0], "answer_id": answer_id})
         if replaced:
             ids = [values["answer_id"] for values, _written in replaced]
-            session.execute(delete(AnswerFeature).where(AnswerFeature.answer_id.in_(ids)))
+            session.execute(delete(AnswerFeature).where(ids_in(session, AnswerFeature.answer_id, ids)))
             session.execute(insert(AnswerFeature.__table__), [values for values, _written in replaced])
             rewrite.replaced(written for _values, written in replaced)
         if restamped:
@@ -521,7 +530,7 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
     session.commit()
 
 
-def _restamp(session: Session, restamped: list[dict], stored: Mapping[int, Mapping]) -> None:
+def _restamp(session: Session, restamped: list[dict], stored: Mapping[int, tuple]) -> None:
     """Write the versions (and subjectivity, where it differs from ``stored``) of the feature
     rows ``restamped``: one statement per 500 rows of the same versions (a recompute's are
     all the same), the subjectivities one by one (issue 13)."""
@@ -532,10 +541,11 @@ def _restamp(session: Session, restamped: list[dict], stored: Mapping[int, Mappi
         by_versions.setdefault((values["analyser_version"], values["codebook_hash"]), []).append(values["answer_id"])
     for (analyser, codebook), ids in by_versions.items():
         for part in in_batches(ids, 500):
-            session.execute(update(table).where(table.c.answer_id.in_(part))
+            session.execute(update(table).where(ids_in(session, table.c.answer_id, part))
                             .values(analyser_version=analyser, codebook_hash=codebook, computed_at=now))
+    subjectivity = STORED_FEATURE.index("subjectivity")
     moved = [{"b_answer_id": v["answer_id"], "subjectivity": v["subjectivity"]} for v in restamped
-             if stored[v["answer_id"]]["subjectivity"] != v["subjectivity"]]
+             if stored[v["answer_id"]][subjectivity] != v["subjectivity"]]
     if moved:
         session.execute(update(table).where(table.c.answer_id == bindparam("b_answer_id")), moved)
 
@@ -552,8 +562,9 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     sentiment model in use.
 
     Answers with the same text (and ``nothing_means`` and model) are analysed once
-    (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts (fewer, so
-    each worker gets several) run on ``workers`` processes; their features are written and committed ``batch_size`` answers at a time,
+    (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts, smaller towards
+    the end (:func:`_compute_batches`), run on ``workers`` processes (this one among them); the
+    features of each batch are written as soon as it is done, ``batch_size`` answers at a time,
     each in its own short write transaction, so a long run can be
     interrupted without losing the batches done, and ``progress(n)`` is called after
     each. With ``limit``, nothing is done when more than ``limit`` answers are stale
@@ -578,8 +589,9 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     model_version = pending[0].model_version
     groups = same_text_groups(pending)
     same_as = {first.answer_id: ids for first, ids in groups.items()}
-    for done in map_batches(_features_of, in_batches(list(groups), _compute_batch_size(len(groups), batch_size, workers)),
-                            codebook, model_version, workers=workers):
+    # each batch written as it is done, whichever worker finishes first (issue 13)
+    batches = _compute_batches(list(groups), batch_size, workers)
+    for done in map_batches(_features_of, batches, codebook, model_version, workers=workers, ordered=False):
         answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
         for part in in_batches(answers, batch_size):
             with db.write_session() as write:
@@ -589,13 +601,24 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     return AnalysisRun(len(pending), 0)
 
 
-def _compute_batch_size(texts: int, batch_size: int, workers: int) -> int:
-    """Distinct texts a worker process is given at a time: at most ``batch_size``, and with
-    more than one worker few enough for each to get four batches, so they finish together
-    and the last batch (written after everything else) is small (issue 13)."""
+#: fewest distinct texts in a batch given to a process (each batch costs a round trip)
+SMALLEST_BATCH = 32
+
+
+def _compute_batches(groups: list[PendingAnswer], batch_size: int, workers: int) -> list[list[PendingAnswer]]:
+    """``groups`` cut into the batches of distinct texts the processes take in turn: at most
+    ``batch_size`` each, and with more than one process each a share of what is left (guided
+    scheduling: a ``2 x workers``-th, at least :data:`SMALLEST_BATCH`), so the batches get smaller
+    towards the end: the processes finish together, and the last results, written after every
+    other, are few (issue 13)."""
     if workers <= 1:
-        return batch_size
-    return max(1, min(batch_size, -(-texts // (workers * 4))))
+        return in_batches(groups, batch_size)
+    batches, start = [], 0
+    while start < len(groups):
+        size = max(SMALLEST_BATCH, min(batch_size, -(-(len(groups) - start) // (2 * workers))))
+        batches.append(groups[start:start + size])
+        start += size
+    return batches
 
 
 def refresh_stale_features(session: Session, limit: int = INLINE_REANALYSIS_LIMIT) -> tuple[int, int]:

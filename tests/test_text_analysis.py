@@ -208,3 +208,26 @@ def test_a_recompute_writes_only_what_differs_and_keeps_the_tallies_equal_to_a_r
     kept = {i for i in ids if times[i].replace(tzinfo=timezone.utc) == old_time}
     assert kept == set(ids[7:])  # only the untouched ones were left alone
     assert_tallies_equal_a_recount(app)
+
+
+def _squares_plus(batch: list[int], offset: int) -> list[int]:
+    return [n * n + offset for n in batch]
+
+
+def test_batches_taken_as_they_finish_give_every_result_and_leave_no_worker_running():
+    """Issue 13: the recompute writes each batch as soon as a worker finishes it, and the
+    workers exit as the last result comes in; every result arrives, and none is left running
+    when the last one is taken, or when the caller stops early."""
+    import multiprocessing
+
+    from analysis.features import map_batches
+
+    batches = [[1, 2], [3], [4, 5], [6], [7, 8, 9]]
+    done = list(map_batches(_squares_plus, batches, 1, workers=2, ordered=False))
+    assert sorted(map(tuple, done)) == sorted(tuple(_squares_plus(batch, 1)) for batch in batches)
+    assert multiprocessing.active_children() == []
+    assert list(map_batches(_squares_plus, batches, 1, workers=2)) == [_squares_plus(b, 1) for b in batches]
+    stopped = map_batches(_squares_plus, batches, 1, workers=2, ordered=False)
+    next(stopped)
+    stopped.close()
+    assert multiprocessing.active_children() == []

@@ -145,6 +145,25 @@ def test_analysing_identical_texts_once_and_on_two_processes_stores_what_each_an
         assert _stored_features(app) == on_arrival, (workers, batch_size)
 
 
+def test_the_lexicons_are_loaded_once_before_the_workers_fork(app, respondent, make_round, make_link, monkeypatch):
+    """Issue 13, round 8: ``analyse`` on several processes loads the lexicons in the parent first,
+    so the forked workers inherit them instead of each loading its own (``feedback-app analyse``
+    never warms up as the web server does)."""
+    from feedback_app import text_analysis
+
+    link = make_link(make_round("children", 1))
+    for text in ("My social worker listened", "Nobody rang back", "School checked I had breakfast"):
+        respondent.answer(link.token, {"what_helped": text})
+    calls: list[str] = []
+    real_features, real_map = text_analysis.text_features, text_analysis.map_batches
+    monkeypatch.setattr(text_analysis, "text_features", lambda text, *a, **k: calls.append(text) or real_features(text, *a, **k))
+    monkeypatch.setattr(text_analysis, "map_batches", lambda *a, **k: calls.append("fork") or real_map(*a, **k))
+    monkeypatch.setattr(text_analysis, "SMALLEST_BATCH", 1)  # three batches of one text, so a worker forks
+    with app.app_context():
+        text_analysis.analyse_stale_in_batches(db.session, workers=2, batch_size=1, recompute=True)
+    assert calls[:2] == ["warm up", "fork"]
+
+
 def _answers_with(app, value: str) -> list[Answer]:
     with app.app_context():
         return list(db.session.scalars(select(Answer).where(Answer.value == value)))

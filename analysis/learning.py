@@ -184,20 +184,35 @@ class SentimentModel:
         """The label of each text (empty text is neutral, as with the rules)."""
         if not len(texts):
             return []
-        classes = np.asarray(self.classifier.classes_)
-        labels = [str(label) for label in classes[np.argmax(self._log_proba(texts, nothing_means), axis=1)]]
-        return [label if str(text or "").strip() else "neutral" for text, label in zip(texts, labels)]
+        return self._labels(texts, self._log_proba(texts, nothing_means, self._text_matrix(texts)))
 
     def predict_proba(self, texts: Sequence[str], nothing_means: Sequence[str] | str = "positive") -> list[dict[str, float]]:
         """Each text's probability of each label."""
         if not len(texts):
             return []
-        probs = np.exp(self._log_proba(texts, nothing_means))
+        probs = np.exp(self._log_proba(texts, nothing_means, self._text_matrix(texts)))
         return [dict(zip(map(str, self.classifier.classes_), map(float, row))) for row in probs]
 
-    def _log_proba(self, texts: Sequence[str], nothing_means: Sequence[str] | str) -> np.ndarray:
-        """Log-probabilities (one row a text): the regression's, blended with naive Bayes' when stored."""
-        text_matrix = self._text_matrix(texts)  # once, for the regression and naive Bayes (issue 13)
+    def labels_and_themes(self, texts: Sequence[str],
+                          nothing_means: Sequence[str] | str = "positive") -> tuple[list[str], list[list[str]]]:
+        """:meth:`predict` of ``texts``, and for each text the themes whose learned classifier gives a
+        probability above one half (empty lists when no theme had enough coded examples): the
+        word and character n-grams counted once for both (issue 13: a recompute relabels every batch)."""
+        if not len(texts):
+            return [], []
+        text_matrix = self._text_matrix(texts)
+        return (self._labels(texts, self._log_proba(texts, nothing_means, text_matrix)),
+                self._themes(text_matrix) if self.theme_classifiers else [[] for _ in texts])
+
+    def _labels(self, texts: Sequence[str], log_proba: np.ndarray) -> list[str]:
+        classes = np.asarray(self.classifier.classes_)
+        labels = [str(label) for label in classes[np.argmax(log_proba, axis=1)]]
+        return [label if str(text or "").strip() else "neutral" for text, label in zip(texts, labels)]
+
+    def _log_proba(self, texts: Sequence[str], nothing_means: Sequence[str] | str,
+                   text_matrix: sparse.csr_matrix) -> np.ndarray:
+        """Log-probabilities (one row a text): the regression's, blended with naive Bayes' when stored;
+        ``text_matrix`` is :meth:`_text_matrix` of ``texts``, made once for both (issue 13)."""
         log_proba = self.classifier.predict_log_proba(self._matrix(texts, nothing_means, text_matrix))
         share = self.params.get("bayes_share", 0.0) if self.bayes is not None else 0.0
         if share:
@@ -217,15 +232,10 @@ class SentimentModel:
             words = self.__dict__["_word_grams"] = WordGramTfidf(self.words)
         return sparse.hstack([words.transform(texts), fast.transform(texts)]).tocsr()
 
-    def learned_themes(self, texts: Sequence[str]) -> list[list[str]]:
-        """For each text, the themes whose learned classifier gives a probability above one half
-        (empty lists when no theme had enough coded examples)."""
-        if not self.theme_classifiers or not len(texts):
-            return [[] for _ in texts]
-        matrix = self._text_matrix(texts)
-        found: list[list[str]] = [[] for _ in texts]
+    def _themes(self, text_matrix: sparse.csr_matrix) -> list[list[str]]:
+        found: list[list[str]] = [[] for _ in range(text_matrix.shape[0])]
         for key, (coef, intercept) in sorted(self.theme_classifiers.items()):
-            scores = matrix @ np.asarray(coef) + float(intercept)
+            scores = text_matrix @ np.asarray(coef) + float(intercept)
             for i in np.flatnonzero(scores > 0):
                 found[int(i)].append(key)
         return found

@@ -383,10 +383,12 @@ def _answers_query(coded):
 
 
 def _in_chunks(session: Session, query, column, ids: list[int]) -> list[tuple]:
-    """The rows of ``query`` whose ``column`` is one of ``ids``, read ``_CHUNK`` ids at a time."""
+    """The rows of ``query`` whose ``column`` is one of ``ids``, read ``_CHUNK`` ids at a time
+    (as plain rows, on the session's connection: no ORM loading, issue 13)."""
     rows: list[tuple] = []
+    connection = session.connection()
     for start in range(0, len(ids), _CHUNK):
-        rows.extend(session.execute(query.where(ids_in(session, column, ids[start:start + _CHUNK]))).all())
+        rows.extend(connection.execute(query.where(ids_in(session, column, ids[start:start + _CHUNK]))).all())
     return rows
 
 
@@ -400,10 +402,17 @@ class FeatureRewrite:
     def __init__(self, stored: Iterable[tuple], merged: Mapping[str, str] | None) -> None:
         #: the stored features of each answer that has them: a tuple in :data:`STORED_FEATURE`
         #: order (compared whole or in two slices: no dict per answer, issue 13)
-        self.stored = {row[0]: tuple(row[1:]) for row in stored}
+        self.stored: dict[int, tuple] = {}
+        #: where each of them is counted (round, question): read with them, so the answers
+        #: restamped need no second read (issue 13, a recompute)
+        self._places: dict[int, tuple[int, str]] = {}
+        width = len(STORED_FEATURE) + 1
+        for row in stored:
+            self.stored[row[0]] = tuple(row[1:width])
+            self._places[row[0]] = (row[width], row[width + 1])
         self._merged = merged  # None: the tallies are not built, nothing to keep
         self._replaced: list[Mapping[str, Any]] = []
-        self._restamped: list[Mapping[str, Any]] = []
+        self._restamped: list[tuple[int, Any]] = []
 
     def replaced(self, written: Iterable[Mapping[str, Any]]) -> None:
         """Note features written in place of the stored ones (or where there were none):
@@ -411,9 +420,10 @@ class FeatureRewrite:
         if self._merged is not None:
             self._replaced.extend(written)
 
-    def restamped(self, written: Iterable[Mapping[str, Any]]) -> None:
+    def restamped(self, written: Iterable[tuple[int, Any]]) -> None:
         """Note features whose tallied values (label, polarity, themes, phrases) were kept and
-        whose versions (or subjectivity) were written: only the feature tallies move."""
+        whose versions (or subjectivity) were written, as (answer id, features with
+        ``analyser_version`` and ``codebook_hash``): only the feature tallies move."""
         if self._merged is not None:
             self._restamped.extend(written)
 
@@ -424,22 +434,24 @@ class FeatureRewrite:
 
         if self._merged is None or not (self._replaced or self._restamped):
             return
-        # the answers replaced are read as the tallies count them; of those restamped only their
-        # place is needed (issue 13: a recompute's rows are mostly restamped)
-        answers = {row[0]: row for row in _in_chunks(session, _answers_query(newest_coding_query()), Answer.id,
-                                                     sorted(values["answer_id"] for values in self._replaced))}
-        places = {row[0]: (row[1], row[2]) for row in answers.values()}
-        places.update((row[0], (row[1], row[2])) for row in _in_chunks(
-            session, select(Answer.id, Response.round_id, Answer.question_key).join(Response, Response.id == Answer.response_id),
-            Answer.id, sorted(values["answer_id"] for values in self._restamped)))
+        # the answers replaced are read as the tallies count them; those restamped had stored
+        # features, read with their places (issue 13: a recompute's rows are mostly restamped)
+        answers, places = {}, self._places
+        if self._replaced:
+            answers = {row[0]: row for row in _in_chunks(session, _answers_query(newest_coding_query()), Answer.id,
+                                                         sorted(values["answer_id"] for values in self._replaced))}
+            places = {**places, **{answer_id: (row[1], row[2]) for answer_id, row in answers.items()}}
         changes = Changes()
         versions = STORED_FEATURE.index("analyser_version")
-        for values in (*self._replaced, *self._restamped):
-            round_id, key = places[values["answer_id"]]
-            before = self.stored.get(values["answer_id"])
+        written = [(values["answer_id"], values["analyser_version"], values["codebook_hash"]) for values in self._replaced]
+        written += [(answer_id, features.analyser_version, features.codebook_hash)
+                    for answer_id, features in self._restamped]
+        for answer_id, analyser, codebook in written:
+            round_id, key = places[answer_id]
+            before = self.stored.get(answer_id)
             if before is not None:
                 changes.features[(round_id, key, *before[versions:versions + 2])] -= 1
-            changes.features[(round_id, key, values["analyser_version"], values["codebook_hash"])] += 1
+            changes.features[(round_id, key, analyser, codebook)] += 1
         counted = [(self._counted(answers[v["answer_id"]], self.stored_values(v["answer_id"])),
                     self._counted(answers[v["answer_id"]], v)) for v in self._replaced]
         after = [answer for _before, answer in counted if answer is not None]
@@ -481,7 +493,9 @@ def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterato
     ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
     columns = [cast(getattr(AnswerFeature, name), Text) if name in STORED_JSON
                else getattr(AnswerFeature, name) for name in STORED_FEATURE]
-    stored = _in_chunks(session, select(AnswerFeature.answer_id, *columns), AnswerFeature.answer_id, ids)
+    stored = _in_chunks(session, select(AnswerFeature.answer_id, *columns, Response.round_id, Answer.question_key)
+                        .join(Answer, Answer.id == AnswerFeature.answer_id)
+                        .join(Response, Response.id == Answer.response_id), AnswerFeature.answer_id, ids)
     rewrite = FeatureRewrite(stored, json.loads(state.merged or "{}") if built else None)
     yield rewrite
     rewrite.keep(session)

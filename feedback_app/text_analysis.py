@@ -374,7 +374,7 @@ def stale_answers(session: Session, codebook_hash: str | None = None, recompute:
         query = query.where(Answer.response_id.in_(list(response_ids)))
     if not recompute:
         query = query.where(stale_condition(analyser, codebook_hash))
-    rows = session.execute(query.order_by(Answer.id)).all()
+    rows = session.connection().execute(query.order_by(Answer.id)).all()  # plain rows: no ORM loading
     # each question's settings read once, not once per answer (issue 13, a recompute)
     nothing_means = {qid: (settings or {}).get("nothing_means", "positive") for qid, key, settings in session.execute(
         select(Question.id, Question.key, Question.settings).where(Question.id.in_({row[2] for row in rows})))
@@ -492,6 +492,15 @@ def _as_stored(values: dict) -> dict:
     return {**values, **{name: json.dumps(values[name]) for name in STORED_JSON}}
 
 
+def stored_form(features: TextFeatures) -> tuple:
+    """``features`` as :attr:`feedback_app.tallies.FeatureRewrite.stored` holds stored features:
+    the values of :func:`_as_stored` in :data:`~feedback_app.tallies.STORED_FEATURE` order, made
+    straight from ``features`` (issue 13, a recompute: one per distinct text written)."""
+    return (features.label, float(features.polarity), json.dumps(list(features.themes)),
+            json.dumps(list(features.noun_phrases)), features.analyser_version, features.codebook_hash,
+            float(features.subjectivity))
+
+
 def write_features(session: Session, results: list[tuple[int, TextFeatures]]) -> None:
     """Replace the stored features of the answers in ``results`` (commits), keeping the
     tallies right in the same transaction (issue 13 item 2).
@@ -502,50 +511,50 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
     are replaced, their tallies taken away and added again. The stored features are read
     once (:func:`feedback_app.tallies.kept_feature_rewrite`)."""
     with kept_feature_rewrite(session, [answer_id for answer_id, _ in results]) as rewrite:
+        stored = rewrite.stored
         replaced, restamped = [], []
-        # answers with the same text share one features object: its values, their stored form
-        # and that as a tuple in the order of the stored rows are made once (issue 13)
-        made: dict[int, tuple[dict, dict, tuple]] = {}
+        # answers with the same text share one features object: its stored form, whole and the
+        # tallied part, is made once; an answer then costs two lookups and a comparison (issue 13)
+        made: dict[int, tuple[tuple, tuple]] = {}
         for answer_id, features in results:
             form = made.get(id(features))
             if form is None:
-                values = feature_values(answer_id, features)
-                written = _as_stored(values)
-                form = made[id(features)] = values, written, tuple(written[name] for name in STORED_FEATURE)
-            before = rewrite.stored.get(answer_id)
-            if before == form[2]:
+                whole = stored_form(features)
+                form = made[id(features)] = whole, whole[:TALLIED_FEATURE]
+            before = stored.get(answer_id)
+            if before == form[0]:
                 continue
-            if before is None or before[:TALLIED_FEATURE] != form[2][:TALLIED_FEATURE]:
-                replaced.append(({**form[0], "answer_id": answer_id}, {**form[1], "answer_id": answer_id}))
+            if before is None or before[:TALLIED_FEATURE] != form[1]:
+                replaced.append(feature_values(answer_id, features))
             else:
-                restamped.append({**form[0], "answer_id": answer_id})
+                restamped.append((answer_id, features))
         if replaced:
-            ids = [values["answer_id"] for values, _written in replaced]
-            session.execute(delete(AnswerFeature).where(ids_in(session, AnswerFeature.answer_id, ids)))
-            session.execute(insert(AnswerFeature.__table__), [values for values, _written in replaced])
-            rewrite.replaced(written for _values, written in replaced)
+            session.execute(delete(AnswerFeature).where(
+                ids_in(session, AnswerFeature.answer_id, [values["answer_id"] for values in replaced])))
+            session.execute(insert(AnswerFeature.__table__), replaced)
+            rewrite.replaced(_as_stored(values) for values in replaced)
         if restamped:
-            _restamp(session, restamped, rewrite.stored)
+            _restamp(session, restamped, stored)
             rewrite.restamped(restamped)
     session.commit()
 
 
-def _restamp(session: Session, restamped: list[dict], stored: Mapping[int, tuple]) -> None:
-    """Write the versions (and subjectivity, where it differs from ``stored``) of the feature
-    rows ``restamped``: one statement per 500 rows of the same versions (a recompute's are
-    all the same), the subjectivities one by one (issue 13)."""
+def _restamp(session: Session, restamped: list[tuple[int, TextFeatures]], stored: Mapping[int, tuple]) -> None:
+    """Write the versions (and subjectivity, where it differs from ``stored``) of the features
+    ``restamped`` (answer id, features): one statement per 500 rows of the same versions (a
+    recompute's are all the same), the subjectivities one by one (issue 13)."""
     table = AnswerFeature.__table__
     now = utcnow()  # a feature change all the same (the page cache keys on the newest)
     by_versions: dict[tuple[str, str], list[int]] = {}
-    for values in restamped:
-        by_versions.setdefault((values["analyser_version"], values["codebook_hash"]), []).append(values["answer_id"])
+    for answer_id, features in restamped:
+        by_versions.setdefault((features.analyser_version, features.codebook_hash), []).append(answer_id)
     for (analyser, codebook), ids in by_versions.items():
         for part in in_batches(ids, 500):
             session.execute(update(table).where(ids_in(session, table.c.answer_id, part))
                             .values(analyser_version=analyser, codebook_hash=codebook, computed_at=now))
     subjectivity = STORED_FEATURE.index("subjectivity")
-    moved = [{"b_answer_id": v["answer_id"], "subjectivity": v["subjectivity"]} for v in restamped
-             if stored[v["answer_id"]][subjectivity] != v["subjectivity"]]
+    moved = [{"b_answer_id": answer_id, "subjectivity": float(features.subjectivity)}
+             for answer_id, features in restamped if stored[answer_id][subjectivity] != float(features.subjectivity)]
     if moved:
         session.execute(update(table).where(table.c.answer_id == bindparam("b_answer_id")), moved)
 
@@ -564,17 +573,14 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     Answers with the same text (and ``nothing_means`` and model) are analysed once
     (:func:`same_text_groups`). Batches of at most ``batch_size`` distinct texts, smaller towards
     the end (:func:`_compute_batches`), run on ``workers`` processes (this one among them); the
-    features of each batch are written as soon as it is done, at most ``batch_size`` or
-    :data:`WRITE_ANSWERS` answers (the larger) at a time,
-    each in its own short write transaction, so a long run can be
-    interrupted without losing the batches done, and ``progress(n)`` is called after
-    each. With ``limit``, nothing is done when more than ``limit`` answers are stale
+    features are written as the batches are done, ``batch_size`` or :data:`WRITE_ANSWERS` answers
+    (the larger) at a time, and what is left at the end, each write in its own short write
+    transaction, so a long run can be interrupted losing no more than one write's work, and
+    ``progress(n)`` is called after each. With ``limit``, nothing is done when more than ``limit`` answers are stale
     (the run is then left to ``feedback-app analyse``); with ``response_ids``, only the
     answers of those responses are looked at. Returns an :class:`AnalysisRun`.
     Safeguarding screening is not repeated: it runs once, when an answer arrives.
     """
-    from .db import db
-
     codebook, _saved = current_codebook(session)
     if response_ids is None and limit is None:
         # a sweep or ``analyse``: the tallies under the codebook's merges. Never in a web request
@@ -594,19 +600,33 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     batches = _compute_batches(list(groups), batch_size, workers)
     if workers > 1 and len(batches) > 1:  # the lexicons loaded once, here, for the workers to inherit as they fork
         text_features("warm up", codebook)
-    for done in map_batches(_features_of, batches, codebook, model_version, workers=workers, ordered=False):
-        answers = [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
-        for part in in_batches(answers, max(batch_size, WRITE_ANSWERS)):
-            with db.write_session() as write:
-                write_features(write, part)
-            if progress:
-                progress(len(part))
+    at_once = max(batch_size, WRITE_ANSWERS)
+    unwritten: list[tuple[int, TextFeatures]] = []  # the answers of the batches done, not yet written
+    results = map_batches(_features_of, batches, codebook, model_version, workers=workers, ordered=False)
+    for received, done in enumerate(results, 1):
+        unwritten += [(answer_id, features) for first_id, features in done for answer_id in same_as[first_id]]
+        # the rest is written as soon as the last batch is in, while the workers exit (issue 13:
+        # about 10 ms for a large process, which map_batches waits for before it ends)
+        while len(unwritten) >= at_once or (received == len(batches) and unwritten):
+            _write_done(unwritten[:at_once], progress)
+            del unwritten[:at_once]
     return AnalysisRun(len(pending), 0)
 
 
-#: most answers written in one write transaction (at least ``batch_size``): fewer, larger writes cost
-#: less (issue 13, round 8: a recompute of 10,168 answers about 5% faster than at 500), and one
-#: holds SQLite's write lock for about 15 ms
+def _write_done(answers: list[tuple[int, TextFeatures]], progress: Callable[[int], object] | None) -> None:
+    """Write the features of ``answers`` in one short write transaction, then report them."""
+    from .db import db
+
+    with db.write_session() as write:
+        write_features(write, answers)
+    if progress:
+        progress(len(answers))
+
+
+#: answers written in one write transaction (at least ``batch_size``; the last write may be fewer):
+#: fewer, larger writes cost less (issue 13, round 8: a recompute of 10,168 answers about 5% faster
+#: than at 500; round 9: answers of several batches gathered into one write, 11 writes, not 23), and
+#: one holds SQLite's write lock for about 10 ms
 WRITE_ANSWERS = 1000
 
 #: fewest distinct texts in a batch given to a process (each batch costs a round trip)

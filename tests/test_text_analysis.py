@@ -233,6 +233,75 @@ def _squares_plus(batch: list[int], offset: int) -> list[int]:
     return [n * n + offset for n in batch]
 
 
+def test_the_stored_form_of_features_is_what_the_feature_row_reads_back_as():
+    """Issue 13, round 9: ``write_features`` compares stored rows with :func:`stored_form`, made
+    straight from the features; it must equal the row's values as written (``feature_values``,
+    JSON as SQLAlchemy writes it) in ``STORED_FEATURE`` order, or every row would be rewritten."""
+    import numpy as np
+
+    from analysis.features import TextFeatures
+    from feedback_app.tallies import STORED_FEATURE
+    from feedback_app.text_analysis import _as_stored, feature_values, stored_form
+
+    for features in (TextFeatures(0.25, 0.5, "positive", ["school"], ["my social worker"], "1.0+m3", "a" * 16),
+                     TextFeatures(np.float64(-0.1), np.float32(0.75), "negative", [], [], "1.0", "b" * 16),
+                     TextFeatures(0.0, 0.0, "neutral", ["a", "b"], ["caf\u00e9 \"quoted\"", "\u2019s"], "1.0", "c" * 16)):
+        written = _as_stored(feature_values(7, features))
+        assert stored_form(features) == tuple(written[name] for name in STORED_FEATURE)
+        assert all(type(a) is type(b) for a, b in zip(stored_form(features), (written[n] for n in STORED_FEATURE)))
+
+
+def test_a_recompute_writes_whole_transactions_and_the_rest_before_waiting_for_the_workers(
+        app, respondent, make_round, make_link, monkeypatch):
+    """Issue 13, round 9: the answers of several batches go into one write of ``WRITE_ANSWERS``
+    (fewer, larger transactions), and what is left is written as soon as the last batch is in,
+    before ``map_batches`` ends (it then waits for its workers to exit), not after."""
+    from feedback_app import text_analysis
+
+    link = make_link(make_round("children", 1))
+    for n in range(5):
+        respondent.answer(link.token, {"what_helped": f"My social worker listened, visit {n}",
+                                       "what_could_be_better": f"Nobody rang back on day {n}"})
+    events: list[object] = []
+    real_write, real_map = text_analysis.write_features, text_analysis.map_batches
+
+    def recording_map(*args, **kwargs):
+        yield from real_map(*args, **kwargs)
+        events.append("map_batches ended")
+
+    monkeypatch.setattr(text_analysis, "write_features", lambda session, part: events.append(len(part)) or real_write(session, part))
+    monkeypatch.setattr(text_analysis, "map_batches", recording_map)
+    monkeypatch.setattr(text_analysis, "WRITE_ANSWERS", 4)
+    with app.app_context():
+        run = text_analysis.analyse_stale_in_batches(db.session, workers=2, batch_size=1, recompute=True)
+    assert run.analysed == 10
+    assert events == [4, 4, 2, "map_batches ended"]
+
+
+def test_several_processes_hand_over_batches_promptly_and_restore_the_switch_interval():
+    """Issue 13, round 9: while ``map_batches`` runs here beside its workers, this process switches
+    threads every ``HANDOFF_INTERVAL`` (its pool's threads hand batches over without waiting 5 ms
+    for the GIL), and the interval it had is restored after, when stopped early too."""
+    import sys
+
+    from analysis import features
+
+    before = sys.getswitchinterval()
+    seen = list(features.map_batches(_switch_interval, [[1], [2], [3], [4]], workers=2))
+    assert features.HANDOFF_INTERVAL in {interval for batch in seen for interval in batch}
+    assert sys.getswitchinterval() == before
+    stopped = features.map_batches(_switch_interval, [[1], [2], [3], [4]], workers=2)
+    next(stopped)
+    stopped.close()
+    assert sys.getswitchinterval() == before
+
+
+def _switch_interval(batch: list[int]) -> list[float]:
+    import sys
+
+    return [sys.getswitchinterval() for _ in batch]
+
+
 def test_batches_taken_as_they_finish_give_every_result_and_leave_no_worker_running():
     """Issue 13: the recompute writes each batch as soon as a worker finishes it, and the
     workers exit as the last result comes in; every result arrives, and none is left running

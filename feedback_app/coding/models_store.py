@@ -290,8 +290,7 @@ def relabel(features: list[tuple[TextFeatures, str, str]], model_version: int | 
     if model is None:
         return [f for f, _, _ in features]
     texts = [t for _, t, _ in features]
-    labels = model.predict(texts, [nm for _, _, nm in features])
-    learned = model.learned_themes(texts)
+    labels, learned = model.labels_and_themes(texts, [nm for _, _, nm in features])
     version = analyser_version(model_version)
     return [replace(f, label=label if str(text or "").strip() else f.label, analyser_version=version,
                     themes=list(f.themes) + [k for k in extra if k not in f.themes] if str(text or "").strip()

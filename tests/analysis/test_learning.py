@@ -177,9 +177,14 @@ def test_theme_classifiers_learn_themes_with_enough_coded_examples_and_survive_s
              + [(f"nobody heard me on day {n}", ["being_listened_to"]) for n in range(5)])
     assert add_theme_classifiers(model, coded, min_examples=20) == ["practical_needs"]
     texts = ["my tummy rumbled", "the blorf came", "nobody heard me"]
-    assert model.learned_themes(texts) == [["practical_needs"], [], []]
-    assert SentimentModel.loads(model.dumps()).learned_themes(texts) == [["practical_needs"], [], []]
-    assert train_sentiment_model([], CODED).learned_themes(texts) == [[], [], []]
+    assert model.labels_and_themes(texts)[1] == [["practical_needs"], [], []]
+    assert SentimentModel.loads(model.dumps()).labels_and_themes(texts)[1] == [["practical_needs"], [], []]
+    assert train_sentiment_model([], CODED).labels_and_themes(texts)[1] == [[], [], []]
+    # a recompute's relabel: the labels from the same count of the n-grams as the themes, as predict gives them
+    nothing_means = ["positive", "negative", "positive"]
+    for each in (model, train_sentiment_model([], CODED)):
+        assert each.labels_and_themes(texts, nothing_means)[0] == each.predict(texts, nothing_means)
+    assert model.labels_and_themes([], []) == ([], [])
 
 
 def test_naive_bayes_is_blended_into_the_labels_fades_with_coding_and_survives_storage():

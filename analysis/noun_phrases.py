@@ -38,14 +38,30 @@ _PUNCT = frozenset(".,;:!?\"'()[]{}-–—/&")
 def _parser():
     """Pattern's English parser, with its lexicon loaded once. TextBlob leaves the
     lexicon file open while loading it; the ResourceWarning that causes is
-    silenced here so it cannot surface elsewhere."""
+    silenced here so it cannot surface elsewhere.
+
+    The lexicon's tags are then made one string per tag (Pattern reads a new one for each of
+    its 94,000 words, 89 distinct): equal values, so no tag changes. Looking a word up writes
+    to its tag's reference count, so in a forked recompute worker each word's own string cost
+    a copy of the memory page it sat in; now a few shared ones do (issue 13, round 9: about 550
+    fewer page copies a worker, and 4 MB less memory)."""
     from textblob.en import parser
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         parser.find_tags(["warm", "up", "the", "lexicon"])
+        _share_equal_values(parser.lexicon)
         gc.collect()
     return parser
+
+
+def _share_equal_values(table: dict) -> None:
+    """Make equal values of ``table`` one object (the first of them), keys and order unchanged."""
+    first: dict = {}
+    for key, value in dict.items(table):  # the dict's own entries: Pattern's lazy dict loads on access
+        shared = first.setdefault(value, value)
+        if shared is not value:
+            dict.__setitem__(table, key, shared)
 
 
 # Pattern's noun-phrase rule (``textblob._text.CHUNKS``, Germanic languages), over a

@@ -488,7 +488,9 @@ def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterato
     rewrite what it wrote; the tallies' changes follow from that, in the caller's transaction
     (issue 13, a recompute: nothing is read again after the write, and the answers' places
     and codes only for the rows written). Keeps nothing while the tallies are not built."""
-    state = _state(session, lock="share")
+    # the two columns read as a plain row, not the ORM object (issue 13: one a write of a recompute)
+    state = session.connection().execute(select(TallyState.built_at, TallyState.merged)
+                                         .where(TallyState.id == 1).with_for_update(read=True)).first()
     built = state is not None and state.built_at is not None
     ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
     columns = [cast(getattr(AnswerFeature, name), Text) if name in STORED_JSON

@@ -541,17 +541,16 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
 
 def _restamp(session: Session, restamped: list[tuple[int, TextFeatures]], stored: Mapping[int, tuple]) -> None:
     """Write the versions (and subjectivity, where it differs from ``stored``) of the features
-    ``restamped`` (answer id, features): one statement per 500 rows of the same versions (a
+    ``restamped`` (answer id, features): one statement for the rows of the same versions (a
     recompute's are all the same), the subjectivities one by one (issue 13)."""
     table = AnswerFeature.__table__
     now = utcnow()  # a feature change all the same (the page cache keys on the newest)
     by_versions: dict[tuple[str, str], list[int]] = {}
     for answer_id, features in restamped:
         by_versions.setdefault((features.analyser_version, features.codebook_hash), []).append(answer_id)
-    for (analyser, codebook), ids in by_versions.items():
-        for part in in_batches(ids, 500):
-            session.execute(update(table).where(ids_in(session, table.c.answer_id, part))
-                            .values(analyser_version=analyser, codebook_hash=codebook, computed_at=now))
+    for (analyser, codebook), ids in by_versions.items():  # the ids bound as one parameter: one statement
+        session.execute(update(table).where(ids_in(session, table.c.answer_id, ids))
+                        .values(analyser_version=analyser, codebook_hash=codebook, computed_at=now))
     subjectivity = STORED_FEATURE.index("subjectivity")
     moved = [{"b_answer_id": answer_id, "subjectivity": float(features.subjectivity)}
              for answer_id, features in restamped if stored[answer_id][subjectivity] != float(features.subjectivity)]

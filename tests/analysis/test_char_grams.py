@@ -82,7 +82,7 @@ def test_the_shipped_model_gives_the_same_probabilities_as_with_scikit_learn_s_t
     for nothing_means in ("positive", "negative"):
         for start in range(0, len(texts), 400):
             part = texts[start:start + 400]
-            assert np.array_equal(model._log_proba(part, nothing_means),
+            assert np.array_equal(model._log_proba(part, nothing_means, model._text_matrix(part)),
                                   _reference_log_proba(model, part, nothing_means))
     assert _identical(model._text_matrix(texts[:300]),
                       sparse.hstack([model.words.transform(texts[:300]), model.chars.transform(texts[:300])]))

@@ -28,6 +28,31 @@ def test_the_shipped_model_is_small_loads_and_reads_plain_feedback():
         "positive", "negative", "neutral"]
 
 
+def test_the_relabel_keeps_every_other_field_and_adds_learned_themes_to_the_codebook_s():
+    """Issue 13, round 9: ``relabel`` makes each answer's features field by field (not with
+    ``dataclasses.replace``); it must give what ``replace`` gave, for every field there is."""
+    import dataclasses
+
+    from analysis.features import TextFeatures
+    from feedback_app.coding.models_store import analyser_version, relabel
+
+    assert [f.name for f in dataclasses.fields(TextFeatures)] == [
+        "polarity", "subjectivity", "label", "themes", "noun_phrases", "analyser_version", "codebook_hash"]
+    model = SentimentModel.loads(shipped_model_bytes())
+    model.theme_classifiers = {"practical_needs": (np.where(np.arange(len(model.words.vocabulary_)
+                                                                      + len(model.chars.vocabulary_)) % 7 == 0, 1.0, 0.0), -0.5)}
+    items = [(TextFeatures(0.5, 0.6, "positive", ["school"], ["the crew"], "1.0", "h" * 16), "The crew were kind", "positive"),
+             (TextFeatures(-0.4, 0.3, "negative", [], [], "1.0", "h" * 16), "Nothing", "negative"),
+             (TextFeatures(0.0, 0.0, "neutral", ["school"], [], "1.0", "h" * 16), "   ", "positive")]
+    labels, learned = model.labels_and_themes([t for _, t, _ in items], [n for _, _, n in items])
+    version = analyser_version(3)
+    expected = [dataclasses.replace(f, label=label if text.strip() else f.label, analyser_version=version,
+                                    themes=f.themes + [k for k in extra if k not in f.themes] if text.strip() else f.themes)
+                for (f, text, _), label, extra in zip(items, labels, learned)]
+    assert relabel(items, 3, model) == expected
+    assert any(extra for extra in learned)  # the learned theme is added where it is found
+
+
 def test_without_a_chosen_model_the_shipped_one_labels_and_model_use_switches(app, runner, tmp_path, make_round):
     app.config["SENTIMENT_DEFAULT_MODEL"] = "shipped"
     assert f"sentiment comes from the shipped model ({SHIPPED_NAME})" in runner.invoke(args=["model", "list"]).output

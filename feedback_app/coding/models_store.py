@@ -12,7 +12,6 @@ sentiment, unless the ``SENTIMENT_DEFAULT_MODEL`` setting says ``rules``;
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -292,10 +291,15 @@ def relabel(features: list[tuple[TextFeatures, str, str]], model_version: int | 
     texts = [t for _, t, _ in features]
     labels, learned = model.labels_and_themes(texts, [nm for _, _, nm in features])
     version = analyser_version(model_version)
-    return [replace(f, label=label if str(text or "").strip() else f.label, analyser_version=version,
-                    themes=list(f.themes) + [k for k in extra if k not in f.themes] if str(text or "").strip()
-                    else list(f.themes))
-            for (f, text, _), label, extra in zip(features, labels, learned)]
+    # each made directly, field by field (``dataclasses.replace`` looks every field up again for
+    # each text: issue 13, a tenth of a recompute worker's relabel)
+    relabelled = []
+    for (f, text, _), label, extra in zip(features, labels, learned):
+        said = bool(str(text or "").strip())
+        themes = list(f.themes) + [k for k in extra if k not in f.themes] if said else list(f.themes)
+        relabelled.append(TextFeatures(f.polarity, f.subjectivity, label if said else f.label, themes,
+                                       f.noun_phrases, version, f.codebook_hash))
+    return relabelled
 
 
 def loaded_model(version: int | None) -> SentimentModel | None:

@@ -525,18 +525,34 @@ def write_features(session: Session, results: list[tuple[int, TextFeatures]]) ->
             if before == form[0]:
                 continue
             if before is None or before[:TALLIED_FEATURE] != form[1]:
-                replaced.append(feature_values(answer_id, features))
+                replaced.append((answer_id, features))
             else:
                 restamped.append((answer_id, features))
         if replaced:
+            rows, written = _replacing_rows(replaced)
             session.execute(delete(AnswerFeature).where(
-                ids_in(session, AnswerFeature.answer_id, [values["answer_id"] for values in replaced])))
-            session.execute(insert(AnswerFeature.__table__), replaced)
-            rewrite.replaced(_as_stored(values) for values in replaced)
+                ids_in(session, AnswerFeature.answer_id, [answer_id for answer_id, _ in replaced])))
+            session.execute(insert(AnswerFeature.__table__), rows)
+            rewrite.replaced(written)
         if restamped:
             _restamp(session, restamped, stored)
             rewrite.restamped(restamped)
     session.commit()
+
+
+def _replacing_rows(replaced: list[tuple[int, TextFeatures]]) -> tuple[list[dict], list[dict]]:
+    """The feature rows of ``replaced`` (answer id, features) to insert, and the same with the lists
+    as their stored JSON (:func:`_as_stored`), each made once a features object (issue 13)."""
+    made: dict[int, tuple[dict, dict]] = {}
+    rows, written = [], []
+    for answer_id, features in replaced:
+        form = made.get(id(features))
+        if form is None:
+            values = feature_values(answer_id, features)
+            form = made[id(features)] = values, _as_stored(values)
+        rows.append({**form[0], "answer_id": answer_id})
+        written.append({**form[1], "answer_id": answer_id})
+    return rows, written
 
 
 def _restamp(session: Session, restamped: list[tuple[int, TextFeatures]], stored: Mapping[int, tuple]) -> None:

@@ -310,11 +310,22 @@ def _insert_themes(session: Session, rows: list[dict]) -> None:
 # ---------------------------------------------------------------- the writers' hook
 
 
-def _state(session: Session, *, lock: str | None = None) -> TallyState | None:
+def _state(session: Session, *, for_update: bool = False) -> TallyState | None:
     query = select(TallyState).where(TallyState.id == 1)
-    if lock is not None:  # PostgreSQL: FOR SHARE / FOR UPDATE (SQLite's write lock is the database's)
-        query = query.with_for_update(read=lock == "share")
+    if for_update:  # PostgreSQL: FOR UPDATE (SQLite's write lock is the database's)
+        query = query.with_for_update()
     return session.scalar(query)
+
+
+def _built_merges(session: Session) -> dict[str, str] | None:
+    """The codebook merges the tallies were counted under, the state row locked shared for the
+    writer (PostgreSQL); None while the tallies are not built. Two columns, not the ORM object
+    (issue 13: read once a write of a recompute)."""
+    state = session.execute(select(TallyState.built_at, TallyState.merged).where(TallyState.id == 1)
+                            .with_for_update(read=True)).first()
+    if state is None or state.built_at is None:
+        return None
+    return json.loads(state.merged or "{}")
 
 
 @contextmanager
@@ -323,12 +334,11 @@ def kept_tallies(session: Session, answer_ids: Iterable[int]) -> Iterator[None]:
     features, codes or responses' exclusion): what they counted before is taken away and
     what they count after is added, in the caller's transaction (which commits both).
     Does nothing while the tallies are not built."""
-    state = _state(session, lock="share")
-    if state is None or state.built_at is None:
+    merged = _built_merges(session)
+    if merged is None:
         yield
         return
     ids = _locked(session, answer_ids)
-    merged = json.loads(state.merged or "{}")
     before, features_before = counted_answers(session, ids, merged), feature_places(session, ids)
     yield
     session.flush()
@@ -488,17 +498,14 @@ def kept_feature_rewrite(session: Session, answer_ids: Iterable[int]) -> Iterato
     rewrite what it wrote; the tallies' changes follow from that, in the caller's transaction
     (issue 13, a recompute: nothing is read again after the write, and the answers' places
     and codes only for the rows written). Keeps nothing while the tallies are not built."""
-    # the two columns read as a plain row, not the ORM object (issue 13: one a write of a recompute)
-    state = session.connection().execute(select(TallyState.built_at, TallyState.merged)
-                                         .where(TallyState.id == 1).with_for_update(read=True)).first()
-    built = state is not None and state.built_at is not None
-    ids = _locked(session, answer_ids) if built else sorted(set(answer_ids))
+    merged = _built_merges(session)
+    ids = _locked(session, answer_ids) if merged is not None else sorted(set(answer_ids))
     columns = [cast(getattr(AnswerFeature, name), Text) if name in STORED_JSON
                else getattr(AnswerFeature, name) for name in STORED_FEATURE]
     stored = _in_chunks(session, select(AnswerFeature.answer_id, *columns, Response.round_id, Answer.question_key)
                         .join(Answer, Answer.id == AnswerFeature.answer_id)
                         .join(Response, Response.id == Answer.response_id), AnswerFeature.answer_id, ids)
-    rewrite = FeatureRewrite(stored, json.loads(state.merged or "{}") if built else None)
+    rewrite = FeatureRewrite(stored, merged)
     yield rewrite
     rewrite.keep(session)
 
@@ -587,7 +594,7 @@ def _advance_analysed(session: Session) -> int:
         session.commit()
         return top
     newest_running = session.execute(text(PG_SNAPSHOT)).one()[1]
-    state = _state(session, lock="update")
+    state = _state(session, for_update=True)
     if state is None:
         return 0
     if state.analysed_basis != basis:  # a candidate found under another basis is no good
@@ -616,7 +623,7 @@ def rebuild_tallies(session: Session, codebook: Codebook, batch_size: int = 5000
     upgraded with answers. Writers wait while it runs (it locks ``tally_state``)."""
     from .coding.coding import newest_coding_query
 
-    state = _state(session, lock="update")
+    state = _state(session, for_update=True)
     if state is None:
         state = TallyState(id=1)
         session.add(state)

@@ -611,7 +611,7 @@ def analyse_stale_in_batches(session: Session, *, workers: int = 1, batch_size: 
     model_version = pending[0].model_version
     groups = same_text_groups(pending)
     same_as = {first.answer_id: ids for first, ids in groups.items()}
-    # each batch written as it is done, whichever worker finishes first (issue 13)
+    # the batches' results taken as they finish, whichever process computed them (issue 13)
     batches = _compute_batches(list(groups), batch_size, workers)
     if workers > 1 and len(batches) > 1:  # the lexicons loaded once, here, for the workers to inherit as they fork
         text_features("warm up", codebook)
